@@ -1,0 +1,13 @@
+//! `sentry local`: a Sentry-compatible server that runs on a developer's machine.
+//!
+//! It exists so that the CLI can be used (and tested) without an account: SDKs send
+//! envelopes to it, it groups them into issues, and it answers the REST API the CLI uses.
+//! Everything is real HTTP over a loopback socket and real SQLite storage.
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod server;
+pub mod state;
+
+pub use server::{start, RunningServer, ServerConfig};

@@ -1,0 +1,165 @@
+//! Binding, routing and lifecycle of the local server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::oneshot;
+
+use crate::db::{Bootstrap, Db};
+use crate::state::AppState;
+
+/// How to run the server. `data: None` keeps everything in memory (tests).
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub data: Option<PathBuf>,
+    /// Enables `/_test/...` control routes (fault injection, approving device codes).
+    /// Never on for `sentry local serve`.
+    pub test_control: bool,
+    /// Lifetime of OAuth access tokens issued by the device flow.
+    pub access_token_lifetime_secs: u64,
+    /// Largest accepted request body (after decompression) for ingest.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8969,
+            data: None,
+            test_control: false,
+            access_token_lifetime_secs: 8 * 3600,
+            max_body_bytes: 20 * 1024 * 1024,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// In-memory server on a free loopback port with the test control routes on.
+    pub fn for_tests() -> Self {
+        Self {
+            port: 0,
+            test_control: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// Builds the full router. Feature modules contribute `Router<AppState>`s merged here.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(|| async { "OK" }))
+        .with_state(state)
+}
+
+/// A server running on its own runtime thread; dropping it shuts the server down.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub bootstrap: Bootstrap,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// The DSN of the bootstrap project, pointing at this server.
+    pub fn dsn(&self) -> String {
+        dsn_for(
+            &self.url,
+            &self.bootstrap.public_key,
+            self.bootstrap.project_id,
+        )
+    }
+
+    pub fn token(&self) -> &str {
+        &self.bootstrap.token
+    }
+
+    /// Stops accepting connections and waits for in-flight requests to finish.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `http://<key>@host:port/<project id>`: the DSN an SDK needs to send to this server.
+pub fn dsn_for(base_url: &str, public_key: &str, project_id: i64) -> String {
+    let (scheme, rest) = base_url.split_once("://").unwrap_or(("http", base_url));
+    format!(
+        "{scheme}://{public_key}@{}/{project_id}",
+        rest.trim_end_matches('/')
+    )
+}
+
+/// Opens storage, binds the socket and serves on a background thread with its own tokio
+/// runtime, so blocking callers (the CLI, tests) can use it without being async themselves.
+pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
+    let db = Db::open(config.data.as_deref()).map_err(std::io::Error::other)?;
+    let bootstrap = db.bootstrap().map_err(std::io::Error::other)?;
+    let std_listener = std::net::TcpListener::bind((config.host.as_str(), config.port))?;
+    std_listener.set_nonblocking(true)?;
+    let addr = std_listener.local_addr()?;
+    let url = format!("http://{}", display_addr(&config.host, addr));
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+        base_url: url.clone().into(),
+    };
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(state.clone());
+    let thread = std::thread::Builder::new()
+        .name("sentry-local".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await;
+            });
+        })?;
+    Ok(RunningServer {
+        addr,
+        url,
+        bootstrap,
+        state,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// Keeps the host the user asked for in URLs (`localhost` stays `localhost`), with the real port.
+fn display_addr(host: &str, addr: SocketAddr) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{}", addr.port())
+    } else {
+        format!("{host}:{}", addr.port())
+    }
+}

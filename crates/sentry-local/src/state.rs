@@ -1,0 +1,15 @@
+//! Shared state handed to every route handler.
+
+use std::sync::Arc;
+
+use crate::db::Db;
+use crate::server::ServerConfig;
+
+/// Cloned into every handler; cheap because everything inside is reference counted.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<ServerConfig>,
+    /// The externally visible base URL (`http://127.0.0.1:PORT`), known only after binding.
+    pub base_url: Arc<str>,
+}
