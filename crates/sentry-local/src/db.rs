@@ -66,6 +66,26 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     expires_at INTEGER,
     date_created TEXT NOT NULL
 );
+-- Every envelope item the server kept, as received (after decompression). Ingest writes it;
+-- the tail, logs, spans, transactions, traces, monitors and attachments read from it.
+CREATE TABLE IF NOT EXISTS items (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    -- envelope item type: event, transaction, log, check_in, attachment, ...
+    item_type TEXT NOT NULL,
+    -- event_id of the envelope (or of the event/transaction payload), lower-case hex, no dashes
+    event_id TEXT,
+    -- trace id when the payload carries one (contexts.trace.trace_id, log trace_id, check_in trace)
+    trace_id TEXT,
+    received_ms INTEGER NOT NULL,
+    -- the item header as JSON
+    headers TEXT NOT NULL,
+    -- JSON payloads as text; binary payloads (attachments) in `data`
+    payload TEXT,
+    data BLOB
+);
+CREATE INDEX IF NOT EXISTS items_by_type ON items (project_id, item_type, received_ms);
+CREATE INDEX IF NOT EXISTS items_by_trace ON items (trace_id);
 "#;
 
 /// Schemas of feature modules, run after [`CORE_SCHEMA`] on every open (all `IF NOT EXISTS`).
