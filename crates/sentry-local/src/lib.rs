@@ -5,8 +5,11 @@
 //! Everything is real HTTP over a loopback socket and real SQLite storage.
 
 pub mod auth;
+pub mod control;
 pub mod db;
 pub mod error;
+pub mod faults;
+pub mod oauth;
 pub mod server;
 pub mod state;
 

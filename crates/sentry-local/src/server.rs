@@ -23,6 +23,10 @@ pub struct ServerConfig {
     pub test_control: bool,
     /// Lifetime of OAuth access tokens issued by the device flow.
     pub access_token_lifetime_secs: u64,
+    /// How long a device code (and its user code) can be approved and polled.
+    pub device_code_lifetime_secs: u64,
+    /// Minimum seconds between device-code polls; faster polls get `slow_down`.
+    pub device_poll_interval_secs: u64,
     /// Largest accepted request body (after decompression) for ingest.
     pub max_body_bytes: usize,
 }
@@ -35,6 +39,8 @@ impl Default for ServerConfig {
             data: None,
             test_control: false,
             access_token_lifetime_secs: 8 * 3600,
+            device_code_lifetime_secs: 600,
+            device_poll_interval_secs: 5,
             max_body_bytes: 20 * 1024 * 1024,
         }
     }
@@ -53,9 +59,18 @@ impl ServerConfig {
 
 /// Builds the full router. Feature modules contribute `Router<AppState>`s merged here.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut app = Router::new()
         .route("/health", get(|| async { "OK" }))
-        .with_state(state)
+        .merge(crate::oauth::routes());
+    if state.config.test_control {
+        app = app.merge(crate::control::routes());
+    }
+    // The fault layer wraps everything so that tests can break any route.
+    app.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::faults::middleware,
+    ))
+    .with_state(state)
 }
 
 /// A server running on its own runtime thread; dropping it shuts the server down.
@@ -125,6 +140,7 @@ pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
         db,
         config: Arc::new(config),
         base_url: url.clone().into(),
+        hooks: Default::default(),
     };
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
@@ -138,11 +154,10 @@ pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
                 .expect("tokio runtime");
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await;
+                crate::faults::serve(listener, app, async {
+                    let _ = rx.await;
+                })
+                .await;
             });
         })?;
     Ok(RunningServer {

@@ -12,4 +12,6 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// The externally visible base URL (`http://127.0.0.1:PORT`), known only after binding.
     pub base_url: Arc<str>,
+    /// Fault rules, request log and counters of the test control plane (`/_test/...`).
+    pub hooks: Arc<crate::faults::TestHooks>,
 }

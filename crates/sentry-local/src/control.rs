@@ -1,0 +1,101 @@
+//! `/_test/...` routes: the control plane tests use to program and observe the server.
+//!
+//! Mounted only when [`crate::ServerConfig::test_control`] is on, which `sentry local serve`
+//! never sets: these routes need no token and would let anyone approve a login.
+//!
+//! * `POST /_test/faults` — add a [`FaultRule`]; `GET` lists active rules; `DELETE` clears.
+//! * `GET /_test/requests` — the recorded requests, oldest first; `DELETE` clears the log.
+//! * `GET /_test/stats` — `{"requests": n, "refresh_grants": n}`.
+//! * `POST /_test/device/approve`, `POST /_test/device/deny` — `{"user_code": "ABCD-EFGH"}`.
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::faults::FaultRule;
+use crate::oauth::{self, Decision};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/_test/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route("/_test/requests", get(list_requests).delete(clear_requests))
+        .route("/_test/stats", get(stats))
+        .route("/_test/device/approve", post(approve))
+        .route("/_test/device/deny", post(deny))
+}
+
+async fn add_fault(
+    State(state): State<AppState>,
+    Json(rule): Json<FaultRule>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if let Some(status) = rule.status {
+        if !(100..=999).contains(&status) {
+            return Err(ApiError::bad_request(format!("invalid status {status}")));
+        }
+    }
+    if rule.times == Some(0) {
+        return Err(ApiError::bad_request("times must be at least 1 (or null)"));
+    }
+    let active = state.hooks.add_rule(rule);
+    Ok((StatusCode::CREATED, Json(json!({ "active": active }))))
+}
+
+async fn list_faults(State(state): State<AppState>) -> Json<Vec<FaultRule>> {
+    Json(state.hooks.rules())
+}
+
+async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+    state.hooks.clear_rules();
+    StatusCode::NO_CONTENT
+}
+
+async fn list_requests(State(state): State<AppState>) -> Json<Value> {
+    Json(json!(state.hooks.requests_log()))
+}
+
+async fn clear_requests(State(state): State<AppState>) -> StatusCode {
+    state.hooks.clear_log();
+    StatusCode::NO_CONTENT
+}
+
+async fn stats(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "requests": state.hooks.requests.load(Ordering::SeqCst),
+        "refresh_grants": state.hooks.refresh_grants.load(Ordering::SeqCst),
+    }))
+}
+
+#[derive(Deserialize)]
+struct UserCode {
+    user_code: String,
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    Json(body): Json<UserCode>,
+) -> ApiResult<Json<Value>> {
+    decide(&state, &body.user_code, Decision::Approve)
+}
+
+async fn deny(State(state): State<AppState>, Json(body): Json<UserCode>) -> ApiResult<Json<Value>> {
+    decide(&state, &body.user_code, Decision::Deny)
+}
+
+fn decide(state: &AppState, user_code: &str, decision: Decision) -> ApiResult<Json<Value>> {
+    match oauth::decide(state, user_code, decision)? {
+        Ok(code) => Ok(Json(
+            json!({ "user_code": code, "status": decision.status() }),
+        )),
+        Err(problem) => Err(ApiError::new(StatusCode::NOT_FOUND, problem.message())),
+    }
+}

@@ -1,0 +1,677 @@
+//! OAuth 2.0 device authorization grant (RFC 8628) and refresh-token rotation.
+//!
+//! `sentry auth login` against the local server runs the same device flow it runs against
+//! sentry.io, so the CLI's polling, `slow_down` handling, expiry and refresh logic are
+//! exercised over real HTTP. The local server has exactly one user, so approving needs no
+//! login: the page at `/oauth/device/` (or the `/_test/device/...` control routes) decides.
+//!
+//! Access tokens land in `api_tokens` (kind `oauth`) and are checked by [`crate::auth`] like
+//! every other token; their lifetime is [`crate::ServerConfig::access_token_lifetime_secs`].
+//! Refresh tokens rotate: each is good for exactly one refresh, and refreshing also revokes
+//! the access token it was issued with, as Sentry does.
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::db::{now_iso, now_ms, random_hex, ALL_SCOPES};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Tables of the device flow. Device codes are kept after use (status `consumed`) so that a
+/// replayed code is answered `invalid_grant`, not "unknown".
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS oauth_device_codes (
+    device_code TEXT PRIMARY KEY,
+    user_code TEXT NOT NULL UNIQUE,
+    client_id TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    interval_secs INTEGER NOT NULL,
+    last_poll_ms INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed')),
+    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    date_created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oauth_refresh_tokens (
+    token TEXT PRIMARY KEY,
+    access_token TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    client_id TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    date_created TEXT NOT NULL
+);
+"#;
+
+/// The grant type string of RFC 8628 §3.4.
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// Scopes granted when the client asks for none: what `sentry auth login` requests by default.
+pub const DEFAULT_SCOPES: &[&str] = &[
+    "project:read",
+    "project:write",
+    "project:admin",
+    "org:read",
+    "event:read",
+    "event:write",
+    "member:read",
+    "team:read",
+    "team:write",
+    "team:admin",
+    "alerts:read",
+    "alerts:write",
+];
+
+/// Letters a person can type from a screen without confusing them (RFC 8628 §6.1: no vowels,
+/// so no words; no digits that look like letters).
+const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+/// A polling client may be this much early without being told to slow down: timers and
+/// request latency jitter.
+const POLL_TOLERANCE_MS: i64 = 100;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/oauth/device/code/", post(device_code))
+        .route("/oauth/token/", post(token))
+        .route("/oauth/device/", get(device_page).post(device_page_submit))
+}
+
+/// What a person (or a test) decided about a pending user code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Deny,
+}
+
+impl Decision {
+    pub fn status(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Deny => "denied",
+        }
+    }
+}
+
+/// Why a user code could not be decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeProblem {
+    Unknown,
+    Expired,
+    AlreadyDecided,
+}
+
+impl CodeProblem {
+    pub fn message(self) -> &'static str {
+        match self {
+            CodeProblem::Unknown => "Unknown code. Check the code shown in your terminal.",
+            CodeProblem::Expired => {
+                "This code has expired. Start the login again in your terminal."
+            }
+            CodeProblem::AlreadyDecided => "This code has already been used.",
+        }
+    }
+}
+
+/// Canonical `ABCD-EFGH` form of what a person typed (case, spaces and dashes forgiven).
+pub fn normalize_user_code(raw: &str) -> Option<String> {
+    let letters: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if letters.len() != 8 {
+        return None;
+    }
+    Some(format!("{}-{}", &letters[..4], &letters[4..]))
+}
+
+fn random_user_code() -> String {
+    let mut s = String::with_capacity(9);
+    for i in 0..8 {
+        if i == 4 {
+            s.push('-');
+        }
+        let idx = fastrand::usize(..USER_CODE_ALPHABET.len());
+        s.push(USER_CODE_ALPHABET[idx] as char);
+    }
+    s
+}
+
+/// Approves or denies the pending device code `user_code`. The outer error is storage
+/// failure; the inner one says why the code could not be decided.
+pub fn decide(
+    state: &AppState,
+    user_code: &str,
+    decision: Decision,
+) -> rusqlite::Result<Result<String, CodeProblem>> {
+    let Some(code) = normalize_user_code(user_code) else {
+        return Ok(Err(CodeProblem::Unknown));
+    };
+    state.db.with(|c| {
+        let row: Option<(String, i64)> = c
+            .query_row(
+                "SELECT status, expires_ms FROM oauth_device_codes WHERE user_code = ?1",
+                [&code],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((status, expires_ms)) = row else {
+            return Ok(Err(CodeProblem::Unknown));
+        };
+        if expires_ms <= now_ms() {
+            return Ok(Err(CodeProblem::Expired));
+        }
+        if status != "pending" {
+            return Ok(Err(CodeProblem::AlreadyDecided));
+        }
+        c.execute(
+            "UPDATE oauth_device_codes SET status = ?1, user_id = 1 WHERE user_code = ?2",
+            params![decision.status(), code],
+        )?;
+        Ok(Ok(code))
+    })
+}
+
+/// Form (or JSON) parameters of the OAuth endpoints. RFC 6749 mandates form encoding; JSON
+/// is accepted as well because hand-written clients send it.
+fn parse_params(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            return map
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    Value::String(s) => Some((k, s)),
+                    Value::Number(n) => Some((k, n.to_string())),
+                    _ => None,
+                })
+                .collect();
+        }
+        return Vec::new();
+    }
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// An RFC 6749 §5.2 error response.
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
+}
+
+fn bad(error: &str, description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, error, description)
+}
+
+fn internal(e: rusqlite::Error) -> Response {
+    ApiError::internal(e).into_response()
+}
+
+async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let params = parse_params(&headers, &body);
+    let Some(client_id) = param(&params, "client_id") else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Missing client_id",
+        );
+    };
+    let scopes: Vec<String> = match param(&params, "scope") {
+        None => DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
+        Some(raw) => {
+            let mut out: Vec<String> = Vec::new();
+            for s in raw.split_whitespace() {
+                if !ALL_SCOPES.contains(&s) {
+                    return bad("invalid_scope", &format!("Unknown scope: {s}"));
+                }
+                if !out.iter().any(|o| o == s) {
+                    out.push(s.to_string());
+                }
+            }
+            if out.is_empty() {
+                DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect()
+            } else {
+                out
+            }
+        }
+    };
+    let lifetime = state.config.device_code_lifetime_secs;
+    let interval = state.config.device_poll_interval_secs;
+    let device_code = random_hex(32);
+    let now = now_ms();
+    let inserted = state.db.with(|c| -> rusqlite::Result<String> {
+        // Forget codes that expired long ago so user codes can be reused eventually.
+        c.execute(
+            "DELETE FROM oauth_device_codes WHERE expires_ms < ?1",
+            [now - 86_400_000],
+        )?;
+        loop {
+            let user_code = random_user_code();
+            let taken: Option<i64> = c
+                .query_row(
+                    "SELECT 1 FROM oauth_device_codes WHERE user_code = ?1",
+                    [&user_code],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                continue;
+            }
+            c.execute(
+                "INSERT INTO oauth_device_codes (device_code, user_code, client_id, scopes, expires_ms, interval_secs, status, date_created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
+                params![
+                    device_code,
+                    user_code,
+                    client_id,
+                    scopes.join(" "),
+                    now + (lifetime as i64) * 1000,
+                    interval as i64,
+                    now_iso()
+                ],
+            )?;
+            return Ok(user_code);
+        }
+    });
+    let user_code = match inserted {
+        Ok(code) => code,
+        Err(e) => return internal(e),
+    };
+    let verification_uri = format!("{}/oauth/device/", state.base_url);
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({
+            "device_code": device_code,
+            "user_code": user_code,
+            "verification_uri": verification_uri,
+            "verification_uri_complete": format!("{verification_uri}?user_code={user_code}"),
+            "expires_in": lifetime,
+            "interval": interval,
+        })),
+    )
+        .into_response()
+}
+
+async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let params = parse_params(&headers, &body);
+    match param(&params, "grant_type") {
+        Some(DEVICE_CODE_GRANT) => device_code_grant(&state, &params),
+        Some("refresh_token") => refresh_grant(&state, &params),
+        Some(other) => bad(
+            "unsupported_grant_type",
+            &format!("Unsupported grant type: {other}"),
+        ),
+        None => bad("invalid_request", "Missing grant_type"),
+    }
+}
+
+/// `client_id, scopes, expires_ms, interval_secs, last_poll_ms, status, user_id`.
+type DeviceRow = (String, String, i64, i64, Option<i64>, String, Option<i64>);
+
+/// What a device-code poll turned into.
+enum Poll {
+    Error(&'static str, &'static str),
+    Granted(Value),
+}
+
+fn device_code_grant(state: &AppState, params: &[(String, String)]) -> Response {
+    let Some(device_code) = param(params, "device_code") else {
+        return bad("invalid_request", "Missing device_code");
+    };
+    let client_id = param(params, "client_id");
+    let lifetime = state.config.access_token_lifetime_secs;
+    let result = state.db.with(|c| -> rusqlite::Result<Poll> {
+        let tx = c.transaction()?;
+        let row: Option<DeviceRow> = tx
+            .query_row(
+                "SELECT client_id, scopes, expires_ms, interval_secs, last_poll_ms, status, user_id
+                 FROM oauth_device_codes WHERE device_code = ?1",
+                [device_code],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((owner, scopes, expires_ms, interval, last_poll, status, user_id)) = row else {
+            return Ok(Poll::Error("invalid_grant", "Invalid device code"));
+        };
+        if client_id.is_some_and(|id| id != owner) {
+            return Ok(Poll::Error(
+                "invalid_grant",
+                "Device code was issued to another client",
+            ));
+        }
+        let now = now_ms();
+        if status == "consumed" {
+            return Ok(Poll::Error("invalid_grant", "Device code was already used"));
+        }
+        if expires_ms <= now {
+            return Ok(Poll::Error("expired_token", "The device code has expired"));
+        }
+        if status == "denied" {
+            return Ok(Poll::Error(
+                "access_denied",
+                "The user denied the authorization request",
+            ));
+        }
+        if let Some(last) = last_poll {
+            if interval > 0 && now - last < interval * 1000 - POLL_TOLERANCE_MS {
+                // RFC 8628 §3.5: the interval grows by 5 s for this and every later request.
+                tx.execute(
+                    "UPDATE oauth_device_codes SET last_poll_ms = ?1, interval_secs = interval_secs + 5 WHERE device_code = ?2",
+                    params![now, device_code],
+                )?;
+                tx.commit()?;
+                return Ok(Poll::Error(
+                    "slow_down",
+                    "Polling too frequently; wait longer between requests",
+                ));
+            }
+        }
+        tx.execute(
+            "UPDATE oauth_device_codes SET last_poll_ms = ?1 WHERE device_code = ?2",
+            params![now, device_code],
+        )?;
+        if status != "approved" {
+            tx.commit()?;
+            return Ok(Poll::Error(
+                "authorization_pending",
+                "The user has not yet approved the request",
+            ));
+        }
+        tx.execute(
+            "UPDATE oauth_device_codes SET status = 'consumed' WHERE device_code = ?1",
+            [device_code],
+        )?;
+        let grant = issue_tokens(&tx, user_id.unwrap_or(1), &scopes, &owner, lifetime)?;
+        tx.commit()?;
+        Ok(Poll::Granted(grant))
+    });
+    match result {
+        Ok(Poll::Granted(body)) => {
+            ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+        }
+        Ok(Poll::Error(code, description)) => bad(code, description),
+        Err(e) => internal(e),
+    }
+}
+
+fn refresh_grant(state: &AppState, params: &[(String, String)]) -> Response {
+    let Some(refresh_token) = param(params, "refresh_token") else {
+        return bad("invalid_request", "Missing refresh_token");
+    };
+    let client_id = param(params, "client_id");
+    let lifetime = state.config.access_token_lifetime_secs;
+    let result = state.db.with(|c| -> rusqlite::Result<Option<Value>> {
+        let tx = c.transaction()?;
+        let row: Option<(String, i64, String, String)> = tx
+            .query_row(
+                "SELECT access_token, user_id, client_id, scopes FROM oauth_refresh_tokens WHERE token = ?1",
+                [refresh_token],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((old_access, user_id, owner, scopes)) = row else {
+            return Ok(None);
+        };
+        if client_id.is_some_and(|id| id != owner) {
+            return Ok(None);
+        }
+        tx.execute("DELETE FROM oauth_refresh_tokens WHERE token = ?1", [refresh_token])?;
+        tx.execute("DELETE FROM api_tokens WHERE token = ?1", [&old_access])?;
+        let grant = issue_tokens(&tx, user_id, &scopes, &owner, lifetime)?;
+        tx.commit()?;
+        Ok(Some(grant))
+    });
+    match result {
+        Ok(Some(body)) => {
+            state.hooks.refresh_grants.fetch_add(1, Ordering::SeqCst);
+            ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+        }
+        Ok(None) => bad("invalid_grant", "Invalid refresh token"),
+        Err(e) => internal(e),
+    }
+}
+
+/// Creates an access/refresh token pair and renders the token response of Sentry.
+fn issue_tokens(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    scopes: &str,
+    client_id: &str,
+    lifetime_secs: u64,
+) -> rusqlite::Result<Value> {
+    let access = random_hex(32);
+    let refresh = random_hex(32);
+    let now = now_ms();
+    let expires_ms = now.saturating_add((lifetime_secs as i64).saturating_mul(1000));
+    let created = now_iso();
+    tx.execute(
+        "INSERT INTO api_tokens (token, user_id, scopes, kind, expires_at, date_created) VALUES (?1, ?2, ?3, 'oauth', ?4, ?5)",
+        params![access, user_id, scopes, expires_ms, created],
+    )?;
+    tx.execute(
+        "INSERT INTO oauth_refresh_tokens (token, access_token, user_id, client_id, scopes, date_created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![refresh, access, user_id, client_id, scopes, created],
+    )?;
+    let (name, email): (String, String) = tx.query_row(
+        "SELECT name, email FROM users WHERE id = ?1",
+        [user_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let expires_at = jiff::Timestamp::from_millisecond(expires_ms)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+        .unwrap_or_default();
+    Ok(json!({
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": lifetime_secs,
+        "expires_at": expires_at,
+        "scope": scopes,
+        "user": { "id": user_id.to_string(), "name": name, "email": email },
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// The verification page a person opens from the terminal.
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Sentry (local)</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#2b1d38}}\
+         input[type=text]{{font-size:1.5rem;letter-spacing:.2em;text-transform:uppercase;width:12ch}}\
+         button{{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}}.error{{color:#c0392b}}code{{font-size:1.25rem}}</style>\
+         </head><body><h1>{title}</h1>\n{body}\n</body></html>\n",
+        title = escape_html(title),
+    );
+    (status, Html(html)).into_response()
+}
+
+fn entry_form(prefill: &str, error: Option<&str>) -> String {
+    let mut body = String::new();
+    if let Some(e) = error {
+        let _ = write!(body, "<p class=\"error\">{}</p>", escape_html(e));
+    }
+    let _ = write!(
+        body,
+        "<p>Enter the code shown in your terminal.</p>\
+         <form method=\"get\" action=\"/oauth/device/\">\
+         <input type=\"text\" name=\"user_code\" value=\"{}\" autocomplete=\"off\" autofocus required> \
+         <button type=\"submit\">Continue</button></form>",
+        escape_html(prefill)
+    );
+    body
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    user_code: Option<String>,
+}
+
+async fn device_page(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Response {
+    let raw = q.user_code.unwrap_or_default();
+    if raw.trim().is_empty() {
+        return page(StatusCode::OK, "Authorize device", &entry_form("", None));
+    }
+    let Some(code) = normalize_user_code(&raw) else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Authorize device",
+            &entry_form(&raw, Some(CodeProblem::Unknown.message())),
+        );
+    };
+    let row = state.db.with(|c| {
+        c.query_row(
+            "SELECT scopes, status, expires_ms FROM oauth_device_codes WHERE user_code = ?1",
+            [&code],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .optional()
+    });
+    let problem = match row {
+        Err(e) => return internal(e),
+        Ok(None) => Some(CodeProblem::Unknown),
+        Ok(Some((_, _, expires))) if expires <= now_ms() => Some(CodeProblem::Expired),
+        Ok(Some((_, ref status, _))) if status != "pending" => Some(CodeProblem::AlreadyDecided),
+        Ok(Some(_)) => None,
+    };
+    if let Some(p) = problem {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Authorize device",
+            &entry_form(&raw, Some(p.message())),
+        );
+    }
+    let scopes = match row {
+        Ok(Some((scopes, _, _))) => scopes,
+        _ => String::new(),
+    };
+    let mut body = format!(
+        "<p>The Sentry CLI is asking for access to this local Sentry as \
+         <strong>Local Developer</strong>.</p><p>Code: <code>{}</code></p><p>Permissions:</p><ul>",
+        escape_html(&code)
+    );
+    for s in scopes.split_whitespace() {
+        let _ = write!(body, "<li>{}</li>", escape_html(s));
+    }
+    let _ = write!(
+        body,
+        "</ul><form method=\"post\" action=\"/oauth/device/\">\
+         <input type=\"hidden\" name=\"user_code\" value=\"{}\">\
+         <button type=\"submit\" name=\"action\" value=\"approve\">Approve</button>\
+         <button type=\"submit\" name=\"action\" value=\"deny\">Deny</button></form>",
+        escape_html(&code)
+    );
+    page(StatusCode::OK, "Authorize device", &body)
+}
+
+/// Refuses form posts from other web sites: any page in the browser could otherwise
+/// approve a code it started itself against this server.
+fn cross_site(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    origin != "null" && origin.trim_end_matches('/') != state.base_url.trim_end_matches('/')
+}
+
+async fn device_page_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if cross_site(&state, &headers) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Authorize device",
+            "<p class=\"error\">This form can only be submitted from this server's own page.</p>",
+        );
+    }
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let raw = param(&params, "user_code").unwrap_or_default().to_string();
+    let decision = match param(&params, "action") {
+        Some("approve") => Decision::Approve,
+        Some("deny") => Decision::Deny,
+        _ => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Authorize device",
+                &entry_form(&raw, Some("Choose Approve or Deny.")),
+            )
+        }
+    };
+    match decide(&state, &raw, decision) {
+        Err(e) => internal(e),
+        Ok(Err(p)) => page(
+            StatusCode::BAD_REQUEST,
+            "Authorize device",
+            &entry_form(&raw, Some(p.message())),
+        ),
+        Ok(Ok(_)) if decision == Decision::Approve => page(
+            StatusCode::OK,
+            "Device approved",
+            "<p>You're signed in. Return to your terminal to continue.</p>",
+        ),
+        Ok(Ok(_)) => page(
+            StatusCode::OK,
+            "Request denied",
+            "<p>The request was denied. You can close this page.</p>",
+        ),
+    }
+}
