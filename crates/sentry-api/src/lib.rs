@@ -1,1 +1,27 @@
-//! placeholder
+//! The one HTTP pipeline of the `sentry` CLI.
+//!
+//! Every request goes through [`Client`]: URL construction (`/api/0/`), host-scoped bearer
+//! auth, the User-Agent, custom headers, proxy and CA settings, per-attempt timeouts,
+//! retries with `Retry-After`, same-origin-only credentials on redirects, one token refresh
+//! after a 401, `Link` pagination and error rendering with exit codes. The crate reads no
+//! environment variables and no files except the CA files it is given: the binary resolves
+//! settings and passes a [`ClientConfig`].
+
+mod client;
+mod config;
+mod endpoints;
+mod error;
+mod link;
+mod paginate;
+mod response;
+pub mod retry;
+mod urls;
+
+pub use client::{Client, RequestBuilder, RETRY_MARKER_HEADER};
+pub use config::{user_agent, ClientConfig, ProxyConfig, TokenRefresher};
+pub use endpoints::{org_region_url, Region, MAX_ORGANIZATIONS};
+pub use error::ApiError;
+pub use link::{parse_link_header, Links};
+pub use paginate::{Page, MAX_PER_PAGE};
+pub use response::ApiResponse;
+pub use urls::{api_url, encode_segment, Origin};

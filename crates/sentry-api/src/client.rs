@@ -1,0 +1,791 @@
+//! The HTTP pipeline: every request of the CLI goes through [`Client::execute`].
+
+use std::io;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use ureq::http;
+
+use crate::config::{ClientConfig, ProxyConfig, TokenRefresher};
+use crate::error::format_duration;
+use crate::response::{status_text, ApiResponse};
+use crate::retry::{backoff, is_retryable_status, parse_retry_after};
+use crate::urls::{api_url, append_query, Origin};
+use crate::ApiError;
+
+/// Redirect hops followed per attempt before the 3xx response is returned as is.
+const MAX_REDIRECTS: u32 = 10;
+/// Response bodies above this size are refused (protects against a misrouted download).
+const MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
+/// Header that marks the one retry after a token refresh, so it is never refreshed again.
+pub const RETRY_MARKER_HEADER: &str = "x-sentry-cli-retry";
+
+/// A blocking Sentry API client. Cheap to share across threads (`&Client` is `Sync`), so
+/// fan-outs over organizations can run requests in parallel.
+pub struct Client {
+    agent: ureq::Agent,
+    base_url: String,
+    token: RwLock<Option<String>>,
+    trusted: RwLock<Vec<Origin>>,
+    user_agent: String,
+    custom_headers: Vec<(String, String)>,
+    timeout: Duration,
+    max_retries: u32,
+    retry_base_delay: Duration,
+    refresher: Option<Arc<dyn TokenRefresher>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request being assembled; created by [`Client::request`] and friends.
+#[must_use = "a request does nothing until sent"]
+pub struct RequestBuilder<'a> {
+    client: &'a Client,
+    method: String,
+    endpoint: String,
+    url: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    timeout: Option<Duration>,
+    authenticated: bool,
+}
+
+impl<'a> RequestBuilder<'a> {
+    /// Adds one query parameter (repeat the call for array parameters).
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds several query parameters.
+    pub fn query_pairs<K: AsRef<str>, V: AsRef<str>>(mut self, pairs: &[(K, V)]) -> Self {
+        for (k, v) in pairs {
+            self.query
+                .push((k.as_ref().to_string(), v.as_ref().to_string()));
+        }
+        self
+    }
+
+    /// Adds a request header (sent to any origin the request reaches; prefer custom headers
+    /// in the config for site-wide headers).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Serializes `value` as the JSON body and sets `Content-Type: application/json`.
+    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Result<Self, ApiError> {
+        let bytes = serde_json::to_vec(value).map_err(|e| ApiError::Config {
+            message: format!("Could not serialize the request body: {e}"),
+        })?;
+        self.body = Some(bytes);
+        self.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
+        self.headers
+            .push(("Content-Type".to_string(), "application/json".to_string()));
+        Ok(self)
+    }
+
+    /// Sets a raw body with its content type.
+    pub fn body(mut self, bytes: Vec<u8>, content_type: &str) -> Self {
+        self.body = Some(bytes);
+        self.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
+        self.headers
+            .push(("Content-Type".to_string(), content_type.to_string()));
+        self
+    }
+
+    /// Overrides the per-attempt timeout (e.g. 120 s for autofix endpoints).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends no `Authorization` header and skips the host-scope check (OAuth endpoints,
+    /// public share links).
+    pub fn without_auth(mut self) -> Self {
+        self.authenticated = false;
+        self
+    }
+
+    /// Sends the request; non-2xx statuses become [`ApiError::Http`].
+    pub fn send(self) -> Result<ApiResponse, ApiError> {
+        let method = self.method.clone();
+        self.send_raw()?.error_for_status(&method)
+    }
+
+    /// Sends the request and returns the final response whatever its status (`sentry api`
+    /// prints error bodies too). Transport failures are still errors.
+    pub fn send_raw(self) -> Result<ApiResponse, ApiError> {
+        let client = self.client;
+        client.execute(self)
+    }
+
+    /// Sends and decodes a 2xx JSON body.
+    pub fn send_json<T: serde::de::DeserializeOwned>(self) -> Result<T, ApiError> {
+        self.send()?.json()
+    }
+}
+
+/// How one attempt failed, before it is turned into an [`ApiError`].
+enum AttemptError {
+    Timeout,
+    Network(String),
+    Tls(String),
+    Fatal(ApiError),
+}
+
+impl AttemptError {
+    fn retryable(&self) -> bool {
+        matches!(self, AttemptError::Timeout | AttemptError::Network(_))
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            AttemptError::Timeout => "timed out".to_string(),
+            AttemptError::Network(c) | AttemptError::Tls(c) => c.clone(),
+            AttemptError::Fatal(e) => e.headline(),
+        }
+    }
+}
+
+impl Client {
+    /// Builds the client: TLS roots (with extra CA files), proxy, timeouts.
+    pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
+        let user_agent = config.user_agent();
+        let mut builder = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            // Redirects are followed by the pipeline itself: ureq's "same host" rule ignores
+            // the port, and custom headers must be dropped too.
+            .max_redirects(0)
+            .user_agent(user_agent.as_str())
+            .timeout_connect(Some(config.connect_timeout))
+            .tls_config(build_tls(&config)?);
+        if let Some(proxy) = &config.proxy {
+            builder = builder.proxy(Some(build_proxy(proxy)?));
+        }
+        let agent = builder.build().new_agent();
+
+        let mut trusted = Vec::new();
+        for o in &config.trusted_origins {
+            match Origin::parse(o) {
+                Some(origin) => trusted.push(origin),
+                None => {
+                    return Err(ApiError::Config {
+                        message: format!("Invalid trusted origin: {o}"),
+                    })
+                }
+            }
+        }
+        let base_url = config.base_url.trim().trim_end_matches('/').to_string();
+        if Origin::parse(&base_url).is_none() {
+            return Err(ApiError::Config {
+                message: format!("Invalid Sentry URL: {}", config.base_url),
+            });
+        }
+        Ok(Client {
+            agent,
+            base_url,
+            token: RwLock::new(config.token.filter(|t| !t.is_empty())),
+            trusted: RwLock::new(trusted),
+            user_agent,
+            custom_headers: config.custom_headers,
+            timeout: config.timeout,
+            max_retries: config.max_retries,
+            retry_base_delay: config.retry_base_delay,
+            refresher: config.refresher,
+        })
+    }
+
+    /// The control-silo base URL, without trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The `User-Agent` sent with every request.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    /// Whether a token is configured.
+    pub fn has_token(&self) -> bool {
+        self.token.read().map(|t| t.is_some()).unwrap_or(false)
+    }
+
+    /// Trusts one more origin for the token, e.g. an organization's region URL learned from
+    /// the control silo (upstream registers region origins in-process the same way).
+    pub fn trust_origin(&self, url: &str) -> Result<(), ApiError> {
+        let origin = Origin::parse(url).ok_or_else(|| ApiError::Config {
+            message: format!("Invalid region URL: {url}"),
+        })?;
+        if let Ok(mut t) = self.trusted.write() {
+            if !t.contains(&origin) {
+                t.push(origin);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether credentials may be sent to the origin of `url`.
+    pub fn is_trusted(&self, url: &str) -> bool {
+        Origin::parse(url)
+            .map(|o| self.origin_trusted(&o))
+            .unwrap_or(false)
+    }
+
+    fn origin_trusted(&self, origin: &Origin) -> bool {
+        self.trusted
+            .read()
+            .map(|t| t.iter().any(|a| a.trusts(origin)))
+            .unwrap_or(false)
+    }
+
+    fn trusted_list(&self) -> Vec<String> {
+        self.trusted
+            .read()
+            .map(|t| t.iter().map(|o| o.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    fn current_token(&self) -> Option<String> {
+        self.token.read().ok().and_then(|t| t.clone())
+    }
+
+    /// A request to `endpoint` on the control silo (`/api/0/` is added; absolute URLs kept).
+    pub fn request(&self, method: &str, endpoint: &str) -> RequestBuilder<'_> {
+        self.request_at(method, &self.base_url, endpoint)
+    }
+
+    /// A request to `endpoint` on another base URL (an organization's region).
+    pub fn request_at(&self, method: &str, base: &str, endpoint: &str) -> RequestBuilder<'_> {
+        RequestBuilder {
+            client: self,
+            method: method.to_ascii_uppercase(),
+            endpoint: endpoint.to_string(),
+            url: api_url(base, endpoint),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            timeout: None,
+            authenticated: true,
+        }
+    }
+
+    pub fn get(&self, endpoint: &str) -> RequestBuilder<'_> {
+        self.request("GET", endpoint)
+    }
+
+    pub fn post(&self, endpoint: &str) -> RequestBuilder<'_> {
+        self.request("POST", endpoint)
+    }
+
+    pub fn put(&self, endpoint: &str) -> RequestBuilder<'_> {
+        self.request("PUT", endpoint)
+    }
+
+    pub fn delete(&self, endpoint: &str) -> RequestBuilder<'_> {
+        self.request("DELETE", endpoint)
+    }
+
+    /// Host scope, retries, and the one refresh-and-retry after a 401.
+    fn execute(&self, req: RequestBuilder<'_>) -> Result<ApiResponse, ApiError> {
+        let url = append_query(&req.url, &req.query);
+        let origin = Origin::parse(&url).ok_or_else(|| ApiError::Config {
+            message: format!("Invalid request URL: {url}"),
+        })?;
+        let token = if req.authenticated {
+            self.current_token()
+        } else {
+            None
+        };
+        if token.is_some() && !self.origin_trusted(&origin) {
+            return Err(ApiError::HostScope {
+                target: origin.to_string(),
+                allowed: self.trusted_list(),
+            });
+        }
+        let prepared = Prepared {
+            method: req.method,
+            endpoint: req.endpoint,
+            url,
+            origin,
+            headers: req.headers,
+            body: req.body,
+            timeout: req.timeout.unwrap_or(self.timeout),
+        };
+        let response = self.with_retries(&prepared, token.as_deref(), false)?;
+        if response.status == 401 {
+            if let (Some(rejected), Some(refresher)) = (token.as_deref(), &self.refresher) {
+                log::debug!(
+                    "[http] 401 from {}; refreshing the token once",
+                    prepared.endpoint
+                );
+                if let Some(new_token) = refresher.refresh(rejected)? {
+                    if let Ok(mut t) = self.token.write() {
+                        *t = Some(new_token.clone());
+                    }
+                    return self.with_retries(&prepared, Some(&new_token), true);
+                }
+            }
+        }
+        Ok(response)
+    }
+
+    fn with_retries(
+        &self,
+        req: &Prepared,
+        token: Option<&str>,
+        retry_marker: bool,
+    ) -> Result<ApiResponse, ApiError> {
+        let attempts = self.max_retries.saturating_add(1);
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let last = attempt >= attempts;
+            let started = Instant::now();
+            let result = self.attempt(req, token, retry_marker);
+            let ms = started.elapsed().as_millis();
+            let path = path_of(&req.url);
+            match result {
+                Ok(resp) => {
+                    log::debug!(
+                        "[http] {} {} → {} ({}ms)",
+                        req.method,
+                        path,
+                        resp.status,
+                        ms
+                    );
+                    if last || !is_retryable_status(resp.status) {
+                        return Ok(resp);
+                    }
+                    let delay = resp
+                        .header("retry-after")
+                        .and_then(|v| parse_retry_after(v, jiff::Timestamp::now()))
+                        .unwrap_or_else(|| backoff(self.retry_base_delay, attempt - 1));
+                    log::debug!(
+                        "[http] retrying {} {} in {} (attempt {}/{}): {} {}",
+                        req.method,
+                        path,
+                        format_duration(delay),
+                        attempt + 1,
+                        attempts,
+                        resp.status,
+                        status_text(resp.status)
+                    );
+                    std::thread::sleep(delay);
+                }
+                Err(err) => {
+                    log::debug!(
+                        "[http] {} {} → error: {} ({}ms)",
+                        req.method,
+                        path,
+                        err.describe(),
+                        ms
+                    );
+                    if last || !err.retryable() {
+                        return Err(self.finish_error(req, err));
+                    }
+                    let delay = backoff(self.retry_base_delay, attempt - 1);
+                    log::debug!(
+                        "[http] retrying {} {} in {} (attempt {}/{})",
+                        req.method,
+                        path,
+                        format_duration(delay),
+                        attempt + 1,
+                        attempts
+                    );
+                    std::thread::sleep(delay);
+                }
+            }
+        }
+    }
+
+    fn finish_error(&self, req: &Prepared, err: AttemptError) -> ApiError {
+        match err {
+            AttemptError::Timeout => ApiError::Timeout {
+                endpoint: req.endpoint.clone(),
+                after: req.timeout,
+            },
+            AttemptError::Network(cause) => ApiError::Network {
+                endpoint: req.endpoint.clone(),
+                origin: req.origin.to_string(),
+                cause,
+            },
+            AttemptError::Tls(cause) => ApiError::Tls {
+                endpoint: req.endpoint.clone(),
+                origin: req.origin.to_string(),
+                cause,
+            },
+            AttemptError::Fatal(e) => e,
+        }
+    }
+
+    /// One attempt, following redirects. Authorization only goes to the request's own
+    /// origin; custom headers only to trusted origins.
+    fn attempt(
+        &self,
+        req: &Prepared,
+        token: Option<&str>,
+        retry_marker: bool,
+    ) -> Result<ApiResponse, AttemptError> {
+        let mut url = req.url.clone();
+        let mut method = req.method.clone();
+        let mut body = req.body.clone();
+        let deadline = Instant::now() + req.timeout;
+        let mut hops = 0;
+        loop {
+            let origin = Origin::parse(&url).ok_or_else(|| {
+                AttemptError::Fatal(ApiError::Config {
+                    message: format!("Invalid request URL: {url}"),
+                })
+            })?;
+            let send_auth = origin == req.origin;
+            let trusted = self.origin_trusted(&origin);
+            let mut builder = http::Request::builder().method(method.as_str()).uri(&url);
+            if trusted {
+                for (n, v) in &self.custom_headers {
+                    builder = builder.header(n.as_str(), v.as_str());
+                }
+            }
+            for (n, v) in &req.headers {
+                if body.is_none() && n.eq_ignore_ascii_case("content-type") {
+                    continue;
+                }
+                builder = builder.header(n.as_str(), v.as_str());
+            }
+            if let (true, Some(t)) = (send_auth, token) {
+                builder = builder.header("Authorization", format!("Bearer {t}"));
+            }
+            if retry_marker {
+                builder = builder.header(RETRY_MARKER_HEADER, "1");
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(AttemptError::Timeout);
+            }
+            let result = match &body {
+                Some(b) => {
+                    let request = builder.body(b.clone()).map_err(invalid_request)?;
+                    let request = self
+                        .agent
+                        .configure_request(request)
+                        .timeout_global(Some(remaining))
+                        .build();
+                    self.agent.run(request)
+                }
+                None => {
+                    let request = builder.body(()).map_err(invalid_request)?;
+                    let request = self
+                        .agent
+                        .configure_request(request)
+                        .timeout_global(Some(remaining))
+                        .build();
+                    self.agent.run(request)
+                }
+            };
+            let mut response = result.map_err(classify)?;
+            let status = response.status().as_u16();
+            let headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let bytes = response
+                .body_mut()
+                .with_config()
+                .limit(MAX_BODY_BYTES)
+                .read_to_vec()
+                .map_err(classify)?;
+
+            let is_redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
+            if is_redirect && hops < MAX_REDIRECTS {
+                if let Some(next) = location.and_then(|l| resolve_location(&url, &l)) {
+                    log::debug!("[http] {} {} → {} redirect", method, path_of(&url), status);
+                    hops += 1;
+                    if status == 303 || ((status == 301 || status == 302) && method == "POST") {
+                        if method != "HEAD" {
+                            method = "GET".to_string();
+                        }
+                        body = None;
+                    }
+                    url = next;
+                    continue;
+                }
+            }
+            return Ok(ApiResponse {
+                status,
+                headers,
+                body: bytes,
+                url,
+                endpoint: req.endpoint.clone(),
+            });
+        }
+    }
+}
+
+/// A request with its URL finalised, replayable across attempts.
+struct Prepared {
+    method: String,
+    endpoint: String,
+    url: String,
+    origin: Origin,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    timeout: Duration,
+}
+
+fn invalid_request(e: http::Error) -> AttemptError {
+    AttemptError::Fatal(ApiError::Config {
+        message: format!("Invalid request: {e}"),
+    })
+}
+
+fn resolve_location(current: &str, location: &str) -> Option<String> {
+    let base = url::Url::parse(current).ok()?;
+    let next = base.join(location.trim()).ok()?;
+    matches!(next.scheme(), "http" | "https").then(|| next.to_string())
+}
+
+/// Path and query of a URL, for logs (never the host's credentials, never headers).
+fn path_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{}", u.path(), q),
+            None => u.path().to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
+}
+
+fn classify(e: ureq::Error) -> AttemptError {
+    match e {
+        ureq::Error::Timeout(_) => AttemptError::Timeout,
+        ureq::Error::Io(io) => classify_io(io),
+        ureq::Error::Rustls(r) => AttemptError::Tls(r.to_string()),
+        ureq::Error::Tls(m) => AttemptError::Tls(m.to_string()),
+        ureq::Error::Pem(p) => AttemptError::Tls(p.to_string()),
+        ureq::Error::HostNotFound => AttemptError::Network("host not found".to_string()),
+        ureq::Error::ConnectionFailed => AttemptError::Network("connection failed".to_string()),
+        ureq::Error::Protocol(p) => AttemptError::Network(format!("protocol error: {p}")),
+        ureq::Error::ConnectProxyFailed(m) => {
+            AttemptError::Network(format!("proxy connection failed: {m}"))
+        }
+        ureq::Error::BodyExceedsLimit(n) => AttemptError::Fatal(ApiError::Config {
+            message: format!("Response body larger than {n} bytes"),
+        }),
+        ureq::Error::BadUri(m) => AttemptError::Fatal(ApiError::Config {
+            message: format!("Invalid request URL: {m}"),
+        }),
+        ureq::Error::InvalidProxyUrl => AttemptError::Fatal(ApiError::Config {
+            message: "Invalid proxy URL".to_string(),
+        }),
+        ureq::Error::Http(h) => AttemptError::Fatal(ApiError::Config {
+            message: format!("Invalid request: {h}"),
+        }),
+        other => AttemptError::Network(other.to_string()),
+    }
+}
+
+fn classify_io(e: io::Error) -> AttemptError {
+    if let Some(inner) = e.get_ref() {
+        if let Some(r) = inner.downcast_ref::<rustls::Error>() {
+            return AttemptError::Tls(r.to_string());
+        }
+    }
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => AttemptError::Timeout,
+        io::ErrorKind::ConnectionRefused => AttemptError::Network("connection refused".into()),
+        io::ErrorKind::ConnectionReset => AttemptError::Network("connection reset".into()),
+        io::ErrorKind::ConnectionAborted => AttemptError::Network("connection aborted".into()),
+        io::ErrorKind::UnexpectedEof => {
+            AttemptError::Network("connection closed before the response was complete".into())
+        }
+        _ => AttemptError::Network(e.to_string()),
+    }
+}
+
+fn build_tls(config: &ClientConfig) -> Result<ureq::tls::TlsConfig, ApiError> {
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if !config.verify_ssl {
+        tls = tls.disable_verification(true);
+    }
+    if !config.ca_cert_files.is_empty() {
+        let mut roots: Vec<ureq::tls::Certificate<'static>> =
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()))
+                .collect();
+        for path in &config.ca_cert_files {
+            let pem = std::fs::read(path).map_err(|e| ApiError::Config {
+                message: format!("Could not read CA certificate file {}: {e}", path.display()),
+            })?;
+            let mut found = 0;
+            for item in ureq::tls::parse_pem(&pem) {
+                match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => {
+                        roots.push(c);
+                        found += 1;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        return Err(ApiError::Config {
+                            message: format!(
+                                "Invalid PEM in CA certificate file {}: {e}",
+                                path.display()
+                            ),
+                        })
+                    }
+                }
+            }
+            if found == 0 {
+                return Err(ApiError::Config {
+                    message: format!("No certificates found in CA file {}", path.display()),
+                });
+            }
+        }
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
+    }
+    Ok(tls.build())
+}
+
+fn build_proxy(cfg: &ProxyConfig) -> Result<ureq::Proxy, ApiError> {
+    let invalid = |why: &str| ApiError::Config {
+        message: format!("Invalid proxy URL {}: {why}", redact_userinfo(&cfg.url)),
+    };
+    let raw = cfg.url.trim();
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("http://{raw}")
+    };
+    let parsed = url::Url::parse(&with_scheme).map_err(|e| invalid(&e.to_string()))?;
+    let protocol = ureq::ProxyProtocol::try_from(parsed.scheme())
+        .map_err(|_| invalid("unsupported scheme (use http, https, socks4, socks5)"))?;
+    let host = parsed.host_str().ok_or_else(|| invalid("missing host"))?;
+    let mut builder = ureq::Proxy::builder(protocol).host(host);
+    if let Some(port) = parsed.port() {
+        builder = builder.port(port);
+    }
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let username = cfg
+        .username
+        .clone()
+        .or_else(|| (!parsed.username().is_empty()).then(|| decode(parsed.username())));
+    let password = cfg
+        .password
+        .clone()
+        .or_else(|| parsed.password().map(decode));
+    match (username, password) {
+        (Some(u), p) => {
+            builder = builder.username(&u);
+            if let Some(p) = p {
+                builder = builder.password(&p);
+            }
+        }
+        // ureq needs a username slot to carry a lone password.
+        (None, Some(p)) => builder = builder.username("").password(&p),
+        (None, None) => {}
+    }
+    for entry in &cfg.no_proxy {
+        let entry = entry.trim();
+        if entry.is_empty() {
+            continue;
+        }
+        builder = builder.no_proxy(&strip_port(entry));
+    }
+    builder.build().map_err(|e| invalid(&e.to_string()))
+}
+
+/// NO_PROXY entries sometimes carry a port (`localhost:8080`); ureq matches hosts only.
+fn strip_port(entry: &str) -> String {
+    if entry.starts_with('[') {
+        return entry
+            .split_once(']')
+            .map(|(h, _)| h.trim_start_matches('[').to_string())
+            .unwrap_or_else(|| entry.to_string());
+    }
+    match entry.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h.to_string(),
+        _ => entry.to_string(),
+    }
+}
+
+fn redact_userinfo(url: &str) -> String {
+    match url.split_once('@') {
+        Some((head, tail)) => match head.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://***@{tail}"),
+            None => format!("***@{tail}"),
+        },
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations() {
+        assert_eq!(
+            resolve_location("http://a:1/api/0/x/", "/api/0/y/").as_deref(),
+            Some("http://a:1/api/0/y/")
+        );
+        assert_eq!(
+            resolve_location("http://a:1/api/0/x/", "http://b:2/z").as_deref(),
+            Some("http://b:2/z")
+        );
+        assert_eq!(resolve_location("http://a/", "ftp://x/"), None);
+    }
+
+    #[test]
+    fn no_proxy_ports_and_redaction() {
+        assert_eq!(strip_port("localhost:8080"), "localhost");
+        assert_eq!(strip_port(".example.com"), ".example.com");
+        assert_eq!(strip_port("[::1]:80"), "::1");
+        assert_eq!(
+            redact_userinfo("http://u:p@proxy:3128"),
+            "http://***@proxy:3128"
+        );
+        assert_eq!(path_of("http://h/api/0/x/?a=1"), "/api/0/x/?a=1");
+    }
+
+    #[test]
+    fn bad_proxy_is_config_error() {
+        let cfg = ProxyConfig {
+            url: "gopher://proxy:70".into(),
+            ..Default::default()
+        };
+        let err = build_proxy(&cfg).unwrap_err();
+        assert_eq!(err.exit_code(), 20);
+        assert!(
+            err.message().contains("unsupported scheme"),
+            "{}",
+            err.message()
+        );
+    }
+}
