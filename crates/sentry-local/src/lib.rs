@@ -7,10 +7,15 @@
 pub mod auth;
 pub mod control;
 pub mod db;
+pub mod envelope;
 pub mod error;
+pub mod events;
 pub mod faults;
+pub mod grouping;
+pub mod ingest;
 pub mod oauth;
 pub mod server;
 pub mod state;
+pub mod stream;
 
 pub use server::{start, RunningServer, ServerConfig};

@@ -61,7 +61,9 @@ impl ServerConfig {
 pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .route("/health", get(|| async { "OK" }))
-        .merge(crate::oauth::routes());
+        .merge(crate::oauth::routes())
+        .merge(crate::ingest::routes())
+        .merge(crate::stream::routes());
     if state.config.test_control {
         app = app.merge(crate::control::routes());
     }
@@ -103,6 +105,7 @@ impl RunningServer {
     }
 
     fn stop(&mut self) {
+        self.state.closing.send_replace(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -136,11 +139,15 @@ pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
     let url = format!("http://{}", display_addr(&config.host, addr));
+    let ingest = crate::ingest::IngestQueue::spawn(db.clone());
     let state = AppState {
         db,
         config: Arc::new(config),
         base_url: url.clone().into(),
         hooks: Default::default(),
+        ingest,
+        stream: crate::stream::new_channel(),
+        closing: Arc::new(tokio::sync::watch::channel(false).0),
     };
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());

@@ -14,4 +14,11 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Fault rules, request log and counters of the test control plane (`/_test/...`).
     pub hooks: Arc<crate::faults::TestHooks>,
+    /// Writer thread that commits ingested envelopes in batches.
+    pub ingest: crate::ingest::IngestQueue,
+    /// Every ingested envelope is published here for `GET /stream` subscribers.
+    pub stream: tokio::sync::broadcast::Sender<crate::ingest::StreamMessage>,
+    /// Set to `true` on shutdown so long-lived `/stream` responses end and graceful shutdown
+    /// does not wait for them forever.
+    pub closing: Arc<tokio::sync::watch::Sender<bool>>,
 }

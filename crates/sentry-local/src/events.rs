@@ -1,0 +1,373 @@
+//! Storage of received envelopes: raw items for every reader, plus error events grouped into
+//! issues. All functions take an open connection (usually a transaction of the ingest writer),
+//! so a whole batch of envelopes commits at once.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::{Map, Value};
+
+use crate::envelope::{normalize_event_id, Envelope};
+use crate::grouping;
+
+/// Tables of issues (`groups`) and their events. `groups` keeps running aggregates so issue
+/// lists never scan events.
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS groups (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    -- per-project counter; the short id is <PROJECT SLUG>-<base32(short_id)>
+    short_id INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    culprit TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    level TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    logger TEXT,
+    status TEXT NOT NULL DEFAULT 'unresolved',
+    substatus TEXT,
+    status_details TEXT NOT NULL DEFAULT '{}',
+    is_unhandled INTEGER NOT NULL DEFAULT 0,
+    times_seen INTEGER NOT NULL DEFAULT 0,
+    user_count INTEGER NOT NULL DEFAULT 0,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL,
+    resolved_at_ms INTEGER,
+    UNIQUE (project_id, short_id)
+);
+CREATE INDEX IF NOT EXISTS groups_by_last_seen ON groups (project_id, last_seen_ms);
+CREATE TABLE IF NOT EXISTS group_hashes (
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    hash TEXT NOT NULL,
+    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    PRIMARY KEY (project_id, hash)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS group_users (
+    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    user_key TEXT NOT NULL,
+    PRIMARY KEY (group_id, user_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS group_tags (
+    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (group_id, key, value)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,
+    timestamp_ms INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL,
+    -- the event as received, with event_id filled in
+    payload TEXT NOT NULL,
+    UNIQUE (project_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS events_by_group ON events (group_id, timestamp_ms);
+CREATE INDEX IF NOT EXISTS events_by_event_id ON events (event_id);
+"#;
+
+/// Item types kept in `items`; everything else (sessions, client reports, ...) is dropped.
+pub const KEPT_ITEM_TYPES: &[&str] = &["event", "transaction", "log", "check_in", "attachment"];
+
+/// Parses Sentry timestamps: float/int epoch seconds, numeric strings, or RFC 3339.
+pub fn parse_timestamp_ms(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_f64().map(|f| (f * 1000.0) as i64),
+        Value::String(s) => {
+            if let Ok(f) = s.parse::<f64>() {
+                return Some((f * 1000.0) as i64);
+            }
+            if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+                return Some(ts.as_millisecond());
+            }
+            // Naive datetimes (no offset) are UTC in the Sentry protocol.
+            s.parse::<jiff::civil::DateTime>()
+                .ok()
+                .and_then(|dt| dt.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
+                .map(|z| z.timestamp().as_millisecond())
+        }
+        _ => None,
+    }
+}
+
+fn trace_id_of(payload: Option<&Map<String, Value>>, envelope: &Envelope) -> Option<String> {
+    let from_payload = payload.and_then(|p| {
+        p.get("contexts")
+            .and_then(|c| c.get("trace"))
+            .and_then(|t| t.get("trace_id"))
+            .or_else(|| p.get("trace_id"))
+            .or_else(|| {
+                p.get("items")
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.first())
+                    .and_then(|i| i.get("trace_id"))
+            })
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
+    from_payload.or_else(|| {
+        envelope
+            .header
+            .get("trace")
+            .and_then(|t| t.get("trace_id"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })
+}
+
+/// Stores one envelope for `project_id`: kept items into `items`, error events into `events`
+/// and `groups`. Returns the event id the SDK should be answered with.
+pub fn store_envelope(
+    c: &Connection,
+    project_id: i64,
+    envelope: &Envelope,
+    received_ms: i64,
+) -> rusqlite::Result<Option<String>> {
+    let mut answer = envelope.event_id();
+    let mut insert_item = c.prepare_cached(
+        "INSERT INTO items (project_id, item_type, event_id, trace_id, received_ms, headers, payload, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for item in &envelope.items {
+        let ty = item.item_type();
+        if !KEPT_ITEM_TYPES.contains(&ty) {
+            continue;
+        }
+        let json = if ty == "attachment" {
+            None
+        } else {
+            item.json()
+        };
+        let payload_event_id = json
+            .as_ref()
+            .and_then(|j| j.get("event_id"))
+            .and_then(Value::as_str)
+            .and_then(normalize_event_id);
+        let mut event_id = payload_event_id.or_else(|| envelope.event_id());
+        if matches!(ty, "event" | "transaction") && event_id.is_none() {
+            event_id = Some(crate::db::random_hex(16));
+        }
+        if answer.is_none() {
+            answer = event_id.clone();
+        }
+        let headers = serde_json::to_string(&item.header).unwrap_or_else(|_| "{}".into());
+        let (text, data): (Option<String>, Option<&[u8]>) = match std::str::from_utf8(&item.payload)
+        {
+            Ok(s) if ty != "attachment" => (Some(s.to_string()), None),
+            _ => (None, Some(&item.payload)),
+        };
+        insert_item.execute(params![
+            project_id,
+            ty,
+            event_id,
+            trace_id_of(json.as_ref(), envelope),
+            received_ms,
+            headers,
+            text,
+            data
+        ])?;
+        if ty == "event" {
+            if let (Some(mut ev), Some(id)) = (json, event_id) {
+                ev.insert("event_id".into(), Value::from(id));
+                store_event(c, project_id, ev, received_ms)?;
+            }
+        }
+    }
+    Ok(answer)
+}
+
+/// Collects the tags Sentry shows for an event: the SDK's own plus the built-in ones
+/// (level, environment, release, user, url, ...), sorted by key.
+pub fn event_tags(ev: &Map<String, Value>) -> Vec<(String, String)> {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    let scalar = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    match ev.get("tags") {
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                if let Some(v) = scalar(v) {
+                    tags.push((k.clone(), v));
+                }
+            }
+        }
+        Some(Value::Array(a)) => {
+            for t in a {
+                let pair = match t {
+                    Value::Array(p) if p.len() == 2 => {
+                        p[0].as_str().map(str::to_string).zip(scalar(&p[1]))
+                    }
+                    Value::Object(o) => o
+                        .get("key")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .zip(o.get("value").and_then(scalar)),
+                    _ => None,
+                };
+                tags.extend(pair);
+            }
+        }
+        _ => {}
+    }
+    let mut builtin = |key: &str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            if !tags.iter().any(|(k, _)| k == key) {
+                tags.push((key.to_string(), v));
+            }
+        }
+    };
+    let s = |k: &str| ev.get(k).and_then(scalar);
+    builtin("level", Some(s("level").unwrap_or_else(|| "error".into())));
+    builtin("environment", s("environment"));
+    builtin("release", s("release"));
+    builtin("dist", s("dist"));
+    builtin("transaction", s("transaction"));
+    builtin("server_name", s("server_name"));
+    builtin("logger", s("logger"));
+    builtin(
+        "url",
+        ev.get("request")
+            .and_then(|r| r.get("url"))
+            .and_then(scalar),
+    );
+    builtin("user", grouping::user_key(ev));
+    let excs = grouping::exceptions(ev);
+    if let Some(m) = excs.iter().rev().find_map(|e| e.get("mechanism")) {
+        if let Some(h) = m.get("handled").and_then(Value::as_bool) {
+            builtin("handled", Some(if h { "yes" } else { "no" }.into()));
+        }
+        builtin("mechanism", m.get("type").and_then(scalar));
+    }
+    let ctx = |c: &str, k: &str| {
+        ev.get("contexts")
+            .and_then(|x| x.get(c))
+            .and_then(|x| x.get(k))
+            .and_then(scalar)
+    };
+    builtin("os.name", ctx("os", "name"));
+    builtin("browser.name", ctx("browser", "name"));
+    builtin("runtime.name", ctx("runtime", "name"));
+    tags.sort();
+    tags.dedup_by(|a, b| a.0 == b.0);
+    tags
+}
+
+/// Stores one error event and folds it into its issue (creating the issue on first sight).
+pub fn store_event(
+    c: &Connection,
+    project_id: i64,
+    mut ev: Map<String, Value>,
+    received_ms: i64,
+) -> rusqlite::Result<i64> {
+    let info = grouping::analyze(&ev);
+    let ts = parse_timestamp_ms(ev.get("timestamp")).unwrap_or(received_ms);
+    let event_id = ev
+        .get("event_id")
+        .and_then(Value::as_str)
+        .and_then(normalize_event_id)
+        .unwrap_or_else(|| crate::db::random_hex(16));
+    ev.insert("event_id".into(), Value::from(event_id.clone()));
+    // A re-sent event (same id) is not counted twice, as Sentry deduplicates by event id.
+    let dup: Option<i64> = c
+        .prepare_cached("SELECT group_id FROM events WHERE project_id = ?1 AND event_id = ?2")?
+        .query_row(params![project_id, event_id], |r| r.get(0))
+        .optional()?;
+    if let Some(g) = dup {
+        return Ok(g);
+    }
+    let existing: Option<(i64, String)> = c
+        .prepare_cached(
+            "SELECT g.id, g.status FROM group_hashes h JOIN groups g ON g.id = h.group_id
+             WHERE h.project_id = ?1 AND h.hash = ?2",
+        )?
+        .query_row(params![project_id, info.hash], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let metadata = info.metadata.to_string();
+    let logger = ev.get("logger").and_then(Value::as_str).map(str::to_string);
+    let group_id = match existing {
+        Some((id, status)) => {
+            // A new event on a resolved issue reopens it as a regression, as Sentry does.
+            let regressed = status == "resolved";
+            c.prepare_cached(
+                "UPDATE groups SET times_seen = times_seen + 1,
+                    first_seen_ms = MIN(first_seen_ms, ?2),
+                    last_seen_ms = MAX(last_seen_ms, ?2),
+                    level = ?3,
+                    is_unhandled = MAX(is_unhandled, ?4),
+                    status = CASE WHEN ?5 THEN 'unresolved' ELSE status END,
+                    substatus = CASE WHEN ?5 THEN 'regressed' ELSE substatus END,
+                    status_details = CASE WHEN ?5 THEN '{}' ELSE status_details END
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, ts, info.level, info.is_unhandled, regressed])?;
+            id
+        }
+        None => {
+            let short: i64 = c
+                .prepare_cached("UPDATE projects SET next_short_id = next_short_id + 1 WHERE id = ?1 RETURNING next_short_id - 1")?
+                .query_row([project_id], |r| r.get(0))?;
+            c.prepare_cached(
+                "INSERT INTO groups (project_id, short_id, title, culprit, event_type, metadata, level,
+                    platform, logger, status, substatus, is_unhandled, times_seen, first_seen_ms, last_seen_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'unresolved', 'new', ?10, 1, ?11, ?11)",
+            )?
+            .execute(params![
+                project_id,
+                short,
+                info.title,
+                info.culprit,
+                info.event_type,
+                metadata,
+                info.level,
+                info.platform,
+                logger,
+                info.is_unhandled,
+                ts
+            ])?;
+            let id = c.last_insert_rowid();
+            c.prepare_cached(
+                "INSERT INTO group_hashes (project_id, hash, group_id) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![project_id, info.hash, id])?;
+            id
+        }
+    };
+    if let Some(user) = grouping::user_key(&ev) {
+        let added = c
+            .prepare_cached(
+                "INSERT OR IGNORE INTO group_users (group_id, user_key) VALUES (?1, ?2)",
+            )?
+            .execute(params![group_id, user])?;
+        if added > 0 {
+            c.prepare_cached("UPDATE groups SET user_count = user_count + 1 WHERE id = ?1")?
+                .execute([group_id])?;
+        }
+    }
+    {
+        let mut tag_stmt = c.prepare_cached(
+            "INSERT OR IGNORE INTO group_tags (group_id, key, value) VALUES (?1, ?2, ?3)",
+        )?;
+        for (k, v) in event_tags(&ev) {
+            tag_stmt.execute(params![group_id, k, v])?;
+        }
+    }
+    c.prepare_cached(
+        "INSERT INTO events (event_id, project_id, group_id, timestamp_ms, received_ms, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        event_id,
+        project_id,
+        group_id,
+        ts,
+        received_ms,
+        Value::Object(ev).to_string()
+    ])?;
+    Ok(group_id)
+}
