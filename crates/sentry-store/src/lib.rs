@@ -161,7 +161,32 @@ fn ensure_schema(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// A non-empty file that doesn't start with SQLite's magic header. Checked before SQLite
+/// touches the file so nothing (e.g. a stale WAL) is altered before it is moved aside.
+fn has_foreign_header(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut header = [0u8; 16];
+    let mut read = 0;
+    while read < header.len() {
+        match f.read(&mut header[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(_) => return false,
+        }
+    }
+    read > 0 && header[..read] != b"SQLite format 3\0"[..read]
+}
+
 fn open_writable(path: &Path) -> std::result::Result<(Connection, bool), OpenFailure> {
+    if has_foreign_header(path) {
+        return Err(OpenFailure::Corrupt(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+            Some("file is not a database".into()),
+        )));
+    }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -534,7 +559,7 @@ impl Store {
             .unwrap_or(0);
         // Mix in the pid so processes started in the same instant don't all decide alike.
         let mixed = nanos.wrapping_mul(2654435761) ^ std::process::id();
-        if mixed % 10 == 0 {
+        if mixed.is_multiple_of(10) {
             if let Err(e) = self.cleanup_caches() {
                 log::debug!("cache cleanup failed: {e}");
             }
