@@ -4,6 +4,7 @@
 //! envelopes to it, it groups them into issues, and it answers the REST API the CLI uses.
 //! Everything is real HTTP over a loopback socket and real SQLite storage.
 
+pub mod api;
 pub mod auth;
 pub mod control;
 pub mod db;

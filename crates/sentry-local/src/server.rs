@@ -62,6 +62,9 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .route("/health", get(|| async { "OK" }))
         .merge(crate::oauth::routes())
+        .merge(crate::api::releases::routes())
+        .merge(crate::api::uploads::routes())
+        .merge(crate::api::monitors::routes())
         .merge(crate::ingest::routes())
         .merge(crate::stream::routes());
     if state.config.test_control {

@@ -297,6 +297,15 @@ fn access_token_expires_after_configured_lifetime() {
     let err = sentry_local::auth::lookup_token(&s.state, access).unwrap_err();
     assert_eq!(err.status.as_u16(), 401);
     assert_eq!(err.detail, "Token expired");
+    // Over HTTP, an API route answers 401 too.
+    let mut resp = agent()
+        .get(format!("{}/api/0/organizations/local/releases/", s.url))
+        .header("Authorization", format!("Bearer {access}"))
+        .call()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    let body: Value = resp.body_mut().read_json().unwrap();
+    assert_eq!(body["detail"], "Token expired");
     // Refreshing still works after the access token expired.
     let (status, _) = refresh(&s, tokens["refresh_token"].as_str().unwrap());
     assert_eq!(status, 200);
