@@ -10,18 +10,9 @@ use std::time::Duration;
 /// never has to inspect transport details.
 #[derive(Debug, Clone)]
 pub enum ApiError {
-    /// The server answered with a non-2xx status (after retries and redirects).
-    Http {
-        method: String,
-        /// The endpoint as the caller passed it (e.g. `/auth/`), shown in `Endpoint:` lines.
-        endpoint: String,
-        url: String,
-        status: u16,
-        status_text: String,
-        content_type: Option<String>,
-        /// The raw response body; `sentry api` prints it verbatim.
-        body: Vec<u8>,
-    },
+    /// The server answered with a non-2xx status (after retries and redirects). Boxed so
+    /// every `Result<_, ApiError>` stays small.
+    Http(Box<HttpError>),
     /// The last attempt did not complete within the per-attempt timeout.
     Timeout { endpoint: String, after: Duration },
     /// DNS, connect, reset or protocol failure on the last attempt.
@@ -60,6 +51,22 @@ pub enum ApiError {
     },
 }
 
+/// A non-2xx response, kept whole for rendering and for `sentry api`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpError {
+    pub method: String,
+    /// The endpoint as the caller passed it (e.g. `/auth/`), shown in `Endpoint:` lines.
+    pub endpoint: String,
+    /// Final URL (after redirects).
+    pub url: String,
+    pub status: u16,
+    /// Canonical reason phrase; empty for unknown codes.
+    pub status_text: String,
+    pub content_type: Option<String>,
+    /// The raw response body; `sentry api` prints it verbatim.
+    pub body: Vec<u8>,
+}
+
 const HTML_DETAIL: &str =
     "The server returned an HTML page instead of JSON; a proxy, captive portal or a wrong Sentry URL is likely.";
 
@@ -70,7 +77,7 @@ impl ApiError {
     /// accident of an uncaught JS `TypeError`).
     pub fn exit_code(&self) -> i32 {
         match self {
-            ApiError::Http { .. }
+            ApiError::Http(_)
             | ApiError::Network { .. }
             | ApiError::Tls { .. }
             | ApiError::InvalidResponse { .. } => 30,
@@ -84,15 +91,11 @@ impl ApiError {
     /// First line of the message, e.g. `API request failed: 404 Not Found`.
     pub fn headline(&self) -> String {
         match self {
-            ApiError::Http {
-                status,
-                status_text,
-                ..
-            } => {
-                if status_text.is_empty() {
-                    format!("API request failed: {status}")
+            ApiError::Http(h) => {
+                if h.status_text.is_empty() {
+                    format!("API request failed: {}", h.status)
                 } else {
-                    format!("API request failed: {status} {status_text}")
+                    format!("API request failed: {} {}", h.status, h.status_text)
                 }
             }
             ApiError::Timeout { after, .. } => {
@@ -123,15 +126,9 @@ impl ApiError {
     /// The lines printed under the headline (indented by two spaces when rendered).
     pub fn details(&self) -> Vec<String> {
         match self {
-            ApiError::Http {
-                endpoint,
-                status,
-                content_type,
-                body,
-                ..
-            } => {
-                let mut out = vec![format!("Endpoint: {endpoint}")];
-                if let Some(d) = body_detail(*status, content_type.as_deref(), body) {
+            ApiError::Http(h) => {
+                let mut out = vec![format!("Endpoint: {}", h.endpoint)];
+                if let Some(d) = body_detail(h.status, h.content_type.as_deref(), &h.body) {
                     out.push(d);
                 }
                 out
@@ -184,21 +181,15 @@ impl ApiError {
     /// A one-line suggestion of what to do next, if there is one worth printing.
     pub fn hint(&self) -> Option<String> {
         match self {
-            ApiError::Http {
-                status,
-                content_type,
-                body,
-                url,
-                ..
-            } => {
-                if looks_like_html(content_type.as_deref(), body) {
-                    let origin = crate::urls::Origin::parse(url)
+            ApiError::Http(h) => {
+                if looks_like_html(h.content_type.as_deref(), &h.body) {
+                    let origin = crate::urls::Origin::parse(&h.url)
                         .map(|o| o.to_string())
-                        .unwrap_or_else(|| url.clone());
+                        .unwrap_or_else(|| h.url.clone());
                     Some(format!(
                         "Check the Sentry URL ({origin}) and your proxy settings."
                     ))
-                } else if *status == 429 {
+                } else if h.status == 429 {
                     Some("Sentry is rate limiting this client; wait a moment and try again.".to_string())
                 } else {
                     None
@@ -229,7 +220,7 @@ impl ApiError {
     /// HTTP status, for callers that branch on 401/403/404 (enrichment, region fallback).
     pub fn status(&self) -> Option<u16> {
         match self {
-            ApiError::Http { status, .. } => Some(*status),
+            ApiError::Http(h) => Some(h.status),
             _ => None,
         }
     }
@@ -237,7 +228,7 @@ impl ApiError {
     /// Raw response body of an HTTP error.
     pub fn body(&self) -> Option<&[u8]> {
         match self {
-            ApiError::Http { body, .. } => Some(body),
+            ApiError::Http(h) => Some(&h.body),
             _ => None,
         }
     }
@@ -313,7 +304,7 @@ fn truncate(s: &str) -> String {
 }
 
 pub(crate) fn format_duration(d: Duration) -> String {
-    if d.as_millis() >= 1000 && d.as_millis() % 1000 == 0 {
+    if d.as_millis() >= 1000 && d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
     } else if d.as_millis() >= 1000 {
         format!("{:.1}s", d.as_secs_f64())
@@ -327,7 +318,7 @@ mod tests {
     use super::*;
 
     fn http(status: u16, text: &str, ct: Option<&str>, body: &str) -> ApiError {
-        ApiError::Http {
+        ApiError::Http(Box::new(HttpError {
             method: "GET".into(),
             endpoint: "/x/".into(),
             url: "https://sentry.example.com/api/0/x/".into(),
@@ -335,7 +326,7 @@ mod tests {
             status_text: text.into(),
             content_type: ct.map(str::to_string),
             body: body.as_bytes().to_vec(),
-        }
+        }))
     }
 
     #[test]

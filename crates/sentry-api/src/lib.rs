@@ -20,7 +20,7 @@ mod urls;
 pub use client::{Client, RequestBuilder, RETRY_MARKER_HEADER};
 pub use config::{user_agent, ClientConfig, ProxyConfig, TokenRefresher};
 pub use endpoints::{org_region_url, Region, MAX_ORGANIZATIONS};
-pub use error::ApiError;
+pub use error::{ApiError, HttpError};
 pub use link::{parse_link_header, Links};
 pub use paginate::{Page, MAX_PER_PAGE};
 pub use response::ApiResponse;

@@ -2,7 +2,7 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::error::looks_like_html;
+use crate::error::{looks_like_html, HttpError};
 use crate::link::{parse_link_header, Links};
 use crate::ApiError;
 
@@ -110,7 +110,7 @@ impl ApiResponse {
         if self.is_success() {
             return Ok(self);
         }
-        Err(ApiError::Http {
+        Err(ApiError::Http(Box::new(HttpError {
             method: method.to_string(),
             content_type: self.header("content-type").map(str::to_string),
             status_text: status_text(self.status).to_string(),
@@ -118,7 +118,7 @@ impl ApiResponse {
             endpoint: self.endpoint,
             url: self.url,
             body: self.body,
-        })
+        })))
     }
 }
 

@@ -144,10 +144,11 @@ impl TestServer {
     }
 }
 
+/// Method, target, headers, body.
+pub type RawRequest = (String, String, Vec<(String, String)>, Vec<u8>);
+
 /// Reads one request head and body; `None` when the client closed the connection.
-pub fn read_request<R: BufRead>(
-    r: &mut R,
-) -> Option<(String, String, Vec<(String, String)>, Vec<u8>)> {
+pub fn read_request<R: BufRead>(r: &mut R) -> Option<RawRequest> {
     let mut line = String::new();
     if r.read_line(&mut line).ok()? == 0 {
         return None;
