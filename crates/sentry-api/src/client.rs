@@ -1,7 +1,7 @@
 //! The HTTP pipeline: every request of the CLI goes through [`Client::execute`].
 
 use std::io;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -18,6 +18,8 @@ use crate::ApiError;
 const MAX_REDIRECTS: u32 = 10;
 /// Response bodies above this size are refused (protects against a misrouted download).
 const MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
+/// Seer autofix endpoints legitimately take minutes; upstream gives them 120 s.
+const AUTOFIX_TIMEOUT: Duration = Duration::from_secs(120);
 /// Header that marks the one retry after a token refresh, so it is never refreshed again.
 pub const RETRY_MARKER_HEADER: &str = "x-sentry-cli-retry";
 
@@ -34,6 +36,8 @@ pub struct Client {
     max_retries: u32,
     retry_base_delay: Duration,
     refresher: Option<Arc<dyn TokenRefresher>>,
+    /// Serialises refreshes so parallel requests hit by the same 401 refresh only once.
+    refresh_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for Client {
@@ -204,6 +208,7 @@ impl Client {
             max_retries: config.max_retries,
             retry_base_delay: config.retry_base_delay,
             refresher: config.refresher,
+            refresh_lock: Mutex::new(()),
         })
     }
 
@@ -314,6 +319,13 @@ impl Client {
                 allowed: self.trusted_list(),
             });
         }
+        let timeout = req.timeout.unwrap_or_else(|| {
+            if url_path_contains(&url, "/autofix/") {
+                self.timeout.max(AUTOFIX_TIMEOUT)
+            } else {
+                self.timeout
+            }
+        });
         let prepared = Prepared {
             method: req.method,
             endpoint: req.endpoint,
@@ -321,19 +333,30 @@ impl Client {
             origin,
             headers: req.headers,
             body: req.body,
-            timeout: req.timeout.unwrap_or(self.timeout),
+            timeout,
         };
         let response = self.with_retries(&prepared, token.as_deref(), false)?;
         if response.status == 401 {
             if let (Some(rejected), Some(refresher)) = (token.as_deref(), &self.refresher) {
-                log::debug!(
-                    "[http] 401 from {}; refreshing the token once",
-                    prepared.endpoint
-                );
-                if let Some(new_token) = refresher.refresh(rejected)? {
-                    if let Ok(mut t) = self.token.write() {
-                        *t = Some(new_token.clone());
+                let new_token = {
+                    let _guard = self.refresh_lock.lock().unwrap_or_else(|p| p.into_inner());
+                    match self.current_token() {
+                        // Another thread already replaced the rejected token.
+                        Some(current) if current != rejected => Some(current),
+                        _ => {
+                            log::debug!(
+                                "[http] 401 from {}; refreshing the token once",
+                                prepared.endpoint
+                            );
+                            let fresh = refresher.refresh(rejected)?;
+                            if let (Some(f), Ok(mut t)) = (&fresh, self.token.write()) {
+                                *t = Some(f.clone());
+                            }
+                            fresh
+                        }
                     }
+                };
+                if let Some(new_token) = new_token {
                     return self.with_retries(&prepared, Some(&new_token), true);
                 }
             }
@@ -558,6 +581,12 @@ fn invalid_request(e: http::Error) -> AttemptError {
     AttemptError::Fatal(ApiError::Config {
         message: format!("Invalid request: {e}"),
     })
+}
+
+fn url_path_contains(url: &str, needle: &str) -> bool {
+    url::Url::parse(url)
+        .map(|u| u.path().contains(needle))
+        .unwrap_or(false)
 }
 
 fn resolve_location(current: &str, location: &str) -> Option<String> {

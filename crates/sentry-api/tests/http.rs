@@ -787,3 +787,53 @@ fn logs_requests_without_the_token() {
     );
     assert!(lines.iter().all(|l| !l.contains(TOKEN)), "{lines:?}");
 }
+
+#[test]
+fn parallel_401s_refresh_only_once() {
+    struct Slow(AtomicUsize);
+    impl TokenRefresher for Slow {
+        fn refresh(&self, _: &str) -> Result<Option<String>, ApiError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(Some("fresh_token".into()))
+        }
+    }
+    let s = TestServer::start();
+    s.push(Reply::json(401, "{}"))
+        .push(Reply::json(401, "{}"))
+        .push(Reply::json(200, "{}"))
+        .push(Reply::json(200, "{}"));
+    let r = Arc::new(Slow(AtomicUsize::new(0)));
+    let mut cfg = config(&s);
+    cfg.refresher = Some(r.clone());
+    let c = Client::new(cfg).unwrap();
+    std::thread::scope(|scope| {
+        let a = scope.spawn(|| c.get("/a/").send().map(|r| r.status()));
+        let b = scope.spawn(|| c.get("/b/").send().map(|r| r.status()));
+        assert_eq!(a.join().unwrap().unwrap(), 200);
+        assert_eq!(b.join().unwrap().unwrap(), 200);
+    });
+    assert_eq!(r.0.load(Ordering::SeqCst), 1);
+    let reqs = s.requests();
+    assert_eq!(reqs.len(), 4);
+    for r in &reqs[2..] {
+        assert_eq!(r.header("authorization"), Some("Bearer fresh_token"));
+        assert_eq!(r.header("x-sentry-cli-retry"), Some("1"));
+    }
+}
+
+#[test]
+fn autofix_endpoints_get_a_longer_timeout() {
+    let s = TestServer::start();
+    s.push(Reply::json(200, "{}").delay(Duration::from_millis(600)))
+        .push(Reply::json(200, "{}").delay(Duration::from_millis(600)));
+    let mut cfg = config(&s);
+    cfg.timeout = Duration::from_millis(200);
+    cfg.max_retries = 0;
+    let c = Client::new(cfg).unwrap();
+    c.get("/organizations/acme/issues/1/autofix/")
+        .send()
+        .unwrap();
+    let err = c.get("/organizations/acme/issues/1/").send().unwrap_err();
+    assert_eq!(err.exit_code(), 31);
+}
