@@ -138,7 +138,16 @@ fn configure(conn: &Connection, writable: bool) -> rusqlite::Result<()> {
     if writable {
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            // Only a brand-new file is switched to WAL. A populated rollback-journal file was
+            // written by upstream's WASM driver (npm install on Node < 22.15), which cannot
+            // open WAL databases at all ("unable to open database file"): converting it would
+            // brick that install, so it keeps its journal mode.
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            if pages == 0 {
+                let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            } else {
+                log::debug!("keeping journal_mode={mode} of an existing database");
+            }
         }
     }
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;

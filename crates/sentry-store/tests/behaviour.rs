@@ -69,6 +69,47 @@ fn wal_mode_is_persistent_in_the_file() {
 }
 
 #[test]
+fn existing_rollback_journal_database_is_not_converted_to_wal() {
+    // Upstream's npm install on Node < 22.15 (WASM driver) writes rollback-journal files and
+    // cannot open WAL ones: we must keep such a file readable by it.
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let conn = Connection::open(tmp.path().join("cli.db")).unwrap();
+        conn.execute_batch(UPSTREAM_V16_DDL).unwrap();
+        conn.execute_batch(
+            "INSERT INTO schema_version VALUES (16);
+             INSERT INTO metadata VALUES ('defaults.org', 'acme');",
+        )
+        .unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
+    }
+    let store = Store::open(tmp.path()).unwrap();
+    assert_eq!(
+        store.meta_get("defaults.org").unwrap().as_deref(),
+        Some("acme")
+    );
+    store.meta_set("defaults.project", "web").unwrap();
+    drop(store);
+    let conn = Connection::open(tmp.path().join("cli.db")).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete");
+    assert!(!tmp.path().join("cli.db-wal").exists());
+    let v: String = conn
+        .query_row(
+            "SELECT value FROM metadata WHERE key = 'defaults.project'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(v, "web");
+}
+
+#[test]
 fn writes_wait_for_another_process_lock_instead_of_failing() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(tmp.path()).unwrap();
