@@ -63,21 +63,29 @@ pub enum AuthChange {
     Clear,
 }
 
+/// A column that older schema versions lack (`auth.host` < v16, `user_info.name` < v3):
+/// absent reads as NULL, so a read-only old database still yields its login.
+fn optional_col<T: rusqlite::types::FromSql>(
+    r: &rusqlite::Row<'_>,
+    name: &str,
+) -> rusqlite::Result<Option<T>> {
+    match r.get::<_, Option<T>>(name) {
+        Err(rusqlite::Error::InvalidColumnName(_)) => Ok(None),
+        other => other,
+    }
+}
+
 fn read_auth(c: &Connection) -> rusqlite::Result<Option<AuthRecord>> {
-    c.query_row(
-        "SELECT token, refresh_token, expires_at, issued_at, updated_at, host FROM auth WHERE id = 1",
-        [],
-        |r| {
-            Ok(AuthRecord {
-                token: r.get(0)?,
-                refresh_token: r.get(1)?,
-                expires_at: r.get(2)?,
-                issued_at: r.get(3)?,
-                updated_at: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
-                host: r.get(5)?,
-            })
-        },
-    )
+    c.query_row("SELECT * FROM auth WHERE id = 1", [], |r| {
+        Ok(AuthRecord {
+            token: r.get("token")?,
+            refresh_token: r.get("refresh_token")?,
+            expires_at: r.get("expires_at")?,
+            issued_at: r.get("issued_at")?,
+            updated_at: r.get::<_, Option<i64>>("updated_at")?.unwrap_or(0),
+            host: optional_col(r, "host")?,
+        })
+    })
     .optional()
 }
 
@@ -141,19 +149,15 @@ impl Store {
     /// The cached identity of the logged-in user.
     pub fn user_info(&self) -> Result<Option<UserInfo>> {
         self.read(|c| {
-            c.query_row(
-                "SELECT user_id, email, username, name, updated_at FROM user_info WHERE id = 1",
-                [],
-                |r| {
-                    Ok(UserInfo {
-                        user_id: r.get(0)?,
-                        email: r.get(1)?,
-                        username: r.get(2)?,
-                        name: r.get(3)?,
-                        updated_at: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
-                    })
-                },
-            )
+            c.query_row("SELECT * FROM user_info WHERE id = 1", [], |r| {
+                Ok(UserInfo {
+                    user_id: r.get("user_id")?,
+                    email: r.get("email")?,
+                    username: r.get("username")?,
+                    name: optional_col(r, "name")?,
+                    updated_at: r.get::<_, Option<i64>>("updated_at")?.unwrap_or(0),
+                })
+            })
             .optional()
         })
     }

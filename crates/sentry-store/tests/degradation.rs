@@ -128,6 +128,19 @@ fn read_only_scenario(root: &Path) {
     assert_eq!(store.warnings().len(), 1);
     drop(store);
 
+    // 1b. A read-only pre-v16 database (no auth.host, cannot be migrated) still yields its
+    // login instead of looking logged out.
+    let cfg = root.join("ro-old");
+    let store = Store::open(&cfg).unwrap();
+    assert!(store.is_read_only());
+    let rec = store.auth().unwrap().unwrap();
+    assert_eq!((rec.token.as_deref(), rec.host), (Some("v15-token"), None));
+    assert_eq!(
+        store.meta_get("defaults.org").unwrap().as_deref(),
+        Some("old")
+    );
+    drop(store);
+
     // 2. Config dir that cannot be written and holds no database: in-memory fallback.
     let cfg = root.join("ro-dir");
     let store = Store::open(&cfg).unwrap();
@@ -160,6 +173,22 @@ fn prepare_read_only_fixture(root: &Path) {
         .unwrap();
     drop(store); // last connection: WAL checkpointed, -wal/-shm removed
     chmod(&cfg.join("cli.db"), 0o400);
+
+    let old = root.join("ro-old");
+    std::fs::create_dir(&old).unwrap();
+    {
+        let conn = rusqlite::Connection::open(old.join("cli.db")).unwrap();
+        let ddl = UPSTREAM_V16_DDL.replace(",\n    host TEXT\n  )", "\n  )");
+        conn.execute_batch(&ddl).unwrap();
+        conn.execute_batch(
+            "INSERT INTO schema_version VALUES (15);
+             INSERT INTO auth (id, token, updated_at) VALUES (1, 'v15-token', 1);
+             INSERT INTO metadata VALUES ('defaults.org', 'old');",
+        )
+        .unwrap();
+    }
+    chmod(&old.join("cli.db"), 0o400);
+
     std::fs::create_dir(root.join("ro-dir")).unwrap();
     chmod(&root.join("ro-dir"), 0o500);
 }
@@ -190,6 +219,8 @@ fn read_only_database_degrades_to_no_caching() {
         root.clone(),
         root.join("ro-file"),
         root.join("ro-file/cli.db"),
+        root.join("ro-old"),
+        root.join("ro-old/cli.db"),
         root.join("ro-dir"),
     ] {
         std::os::unix::fs::chown(&p, Some(nobody), Some(nobody)).unwrap();
