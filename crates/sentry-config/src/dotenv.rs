@@ -128,13 +128,12 @@ pub(crate) fn effective_env(
     {
         Ok(vars) => {
             for v in vars {
-                if !env.contains_key(&v.key) {
-                    let origin = Origin::DotEnv {
-                        path: path.clone(),
-                        line: v.line,
-                    };
-                    env.insert(v.key, Setting::new(v.value, origin));
-                }
+                let origin = Origin::DotEnv {
+                    path: path.clone(),
+                    line: v.line,
+                };
+                env.entry(v.key)
+                    .or_insert_with(|| Setting::new(v.value, origin));
             }
         }
         Err(e) => warnings.push(format!(

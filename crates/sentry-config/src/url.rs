@@ -23,7 +23,7 @@ pub fn normalize_url(raw: &str) -> Result<String, String> {
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err("credentials in the URL are not supported".to_string());
     }
-    if parsed.path().trim_end_matches('/') != ""
+    if !parsed.path().trim_end_matches('/').is_empty()
         || parsed.query().is_some()
         || parsed.fragment().is_some()
     {
