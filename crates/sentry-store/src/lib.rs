@@ -229,13 +229,43 @@ fn open_writable(path: &Path) -> std::result::Result<(Connection, bool), OpenFai
 }
 
 fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    configure(&conn, false)?;
-    schema::is_current(&conn)?;
-    Ok(conn)
+    let plain = || -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn, false)?;
+        schema::is_current(&conn)?;
+        Ok(conn)
+    };
+    plain().or_else(|e| {
+        // A WAL database in a directory we cannot write: SQLite cannot create the -shm file
+        // it needs even for reading. `immutable=1` reads the main file without WAL/locks;
+        // a cleanly closed database has everything checkpointed into it.
+        log::debug!("read-only open failed ({e}), retrying as immutable");
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn, false)?;
+        schema::is_current(&conn)?;
+        Ok(conn)
+    })
+}
+
+/// Percent-encode the characters that would end or alter the path part of a SQLite URI.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for ch in path.to_string_lossy().chars() {
+        match ch {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", ch as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// An empty in-memory v16 database: lets every read answer "nothing cached" when the real

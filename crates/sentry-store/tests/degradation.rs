@@ -141,6 +141,23 @@ fn read_only_scenario(root: &Path) {
     );
     drop(store);
 
+    // 1c. A WAL database (cleanly closed) in a directory we cannot write: SQLite cannot
+    // create the -shm it needs, yet the login must still be readable.
+    let cfg = root.join("ro-dir-wal");
+    let store = Store::open(&cfg).unwrap();
+    assert!(store.is_read_only());
+    assert_eq!(
+        store.warnings(),
+        vec![read_only_warning(&cfg.join("cli.db"))]
+    );
+    assert_eq!(
+        store.auth().unwrap().unwrap().token.as_deref(),
+        Some("wal-token")
+    );
+    store.meta_set("x", "y").unwrap();
+    assert_eq!(store.meta_get("x").unwrap(), None);
+    drop(store);
+
     // 2. Config dir that cannot be written and holds no database: in-memory fallback.
     let cfg = root.join("ro-dir");
     let store = Store::open(&cfg).unwrap();
@@ -189,6 +206,15 @@ fn prepare_read_only_fixture(root: &Path) {
     }
     chmod(&old.join("cli.db"), 0o400);
 
+    let wal = root.join("ro-dir-wal");
+    let store = Store::open(&wal).unwrap();
+    store
+        .set_auth(&AuthRecord::issued_now("wal-token", None, None, None))
+        .unwrap();
+    drop(store);
+    assert!(!wal.join("cli.db-shm").exists());
+    chmod(&wal, 0o500);
+
     std::fs::create_dir(root.join("ro-dir")).unwrap();
     chmod(&root.join("ro-dir"), 0o500);
 }
@@ -221,6 +247,8 @@ fn read_only_database_degrades_to_no_caching() {
         root.join("ro-file/cli.db"),
         root.join("ro-old"),
         root.join("ro-old/cli.db"),
+        root.join("ro-dir-wal"),
+        root.join("ro-dir-wal/cli.db"),
         root.join("ro-dir"),
     ] {
         std::os::unix::fs::chown(&p, Some(nobody), Some(nobody)).unwrap();
