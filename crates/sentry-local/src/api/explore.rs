@@ -1,0 +1,940 @@
+//! Explore queries (`/organizations/{org}/events/?dataset=…`), trace trees and trace logs,
+//! computed from the envelope items ingest kept.
+//!
+//! `sentry log list`, `trace list/view`, `span list` and `explore` read these. Rows are
+//! built per dataset from `items` (logs from `log` items, transactions from `transaction`
+//! items, spans from the spans inside transactions, errors from `event` items), then
+//! filtered by a subset of Sentry's search syntax, aggregated when aggregate fields such as
+//! `count()` are requested, sorted and paged.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use rusqlite::Connection;
+use serde_json::{json, Map, Value};
+
+use crate::api::releases::{iso_ms, org_id, query_all, query_one};
+use crate::auth::Authed;
+use crate::db::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+const READ_SCOPES: &[&str] = &["event:read", "org:read", "project:read"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/0/organizations/{org}/events/", get(events))
+        .route("/api/0/organizations/{org}/trace/{trace_id}/", get(trace))
+        .route("/api/0/organizations/{org}/trace-logs/", get(trace_logs))
+}
+
+/// `24h`, `7d`, `2w`, `30m`, `10s` → milliseconds.
+pub fn parse_period_ms(p: &str) -> Option<i64> {
+    let (num, unit) = p.split_at(p.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = num.parse().ok()?;
+    let mult = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => return None,
+    };
+    Some(n * mult)
+}
+
+struct Project {
+    id: i64,
+    slug: String,
+}
+
+/// One raw item of the org, newest first.
+struct RawItem {
+    id: i64,
+    project: i64,
+    received_ms: i64,
+    payload: Value,
+}
+
+fn load_items(
+    c: &Connection,
+    org: i64,
+    item_type: &str,
+    projects: &[i64],
+    since_ms: i64,
+    trace: Option<&str>,
+) -> ApiResult<(Vec<RawItem>, BTreeMap<i64, Project>)> {
+    let mut stmt = c.prepare("SELECT id, slug FROM projects WHERE org_id = ?1")?;
+    let all: BTreeMap<i64, Project> = stmt
+        .query_map([org], |r| {
+            Ok(Project {
+                id: r.get(0)?,
+                slug: r.get(1)?,
+            })
+        })?
+        .filter_map(Result::ok)
+        .map(|p| (p.id, p))
+        .collect();
+    let ids: Vec<String> = all
+        .keys()
+        .filter(|id| projects.is_empty() || projects.contains(id))
+        .map(|id| id.to_string())
+        .collect();
+    if ids.is_empty() {
+        return Ok((Vec::new(), all));
+    }
+    let sql = format!(
+        "SELECT id, project_id, received_ms, payload FROM items WHERE item_type = ?1
+         AND project_id IN ({}) AND received_ms >= ?2 {} ORDER BY received_ms DESC, id DESC",
+        ids.join(","),
+        if trace.is_some() {
+            "AND trace_id = ?3"
+        } else {
+            "AND ?3 IS NULL"
+        }
+    );
+    let mut stmt = c.prepare(&sql)?;
+    let items = stmt
+        .query_map(rusqlite::params![item_type, since_ms, trace], |r| {
+            Ok(RawItem {
+                id: r.get(0)?,
+                project: r.get(1)?,
+                received_ms: r.get(2)?,
+                payload: r
+                    .get::<_, Option<String>>(3)?
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .unwrap_or(Value::Null),
+            })
+        })?
+        .filter_map(Result::ok)
+        .collect();
+    Ok((items, all))
+}
+
+fn ts_secs(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.parse::<f64>().ok().or_else(|| {
+            s.parse::<jiff::Timestamp>()
+                .ok()
+                .map(|t| t.as_millisecond() as f64 / 1000.0)
+        }),
+        _ => None,
+    }
+}
+
+fn iso_secs(secs: f64) -> String {
+    iso_ms((secs * 1000.0) as i64)
+}
+
+fn attr(attrs: &Value, key: &str) -> Value {
+    match attrs.get(key) {
+        Some(Value::Object(o)) => o.get("value").cloned().unwrap_or(Value::Null),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    }
+}
+
+/// Log rows: one per log record (an item holds one record or an `items` container).
+fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<String, Value>> {
+    let mut rows = Vec::new();
+    for item in items {
+        let records: Vec<&Value> = match item.payload.get("items").and_then(Value::as_array) {
+            Some(list) => list.iter().collect(),
+            None => vec![&item.payload],
+        };
+        for (idx, rec) in records.into_iter().enumerate() {
+            let ts = ts_secs(rec.get("timestamp")).unwrap_or(item.received_ms as f64 / 1000.0);
+            let attrs = rec.get("attributes").cloned().unwrap_or(Value::Null);
+            let level = rec.get("level").and_then(Value::as_str).unwrap_or("info");
+            let mut row = Map::new();
+            if let Value::Object(a) = &attrs {
+                for k in a.keys() {
+                    row.insert(k.clone(), attr(&attrs, k));
+                }
+            }
+            let slug = projects.get(&item.project).map(|p| p.slug.clone());
+            row.insert(
+                "sentry.item_id".into(),
+                json!(format!("{:016x}{:016x}", item.id, idx)),
+            );
+            row.insert("id".into(), row["sentry.item_id"].clone());
+            row.insert(
+                "trace".into(),
+                rec.get("trace_id").cloned().unwrap_or(Value::Null),
+            );
+            row.insert(
+                "span_id".into(),
+                rec.get("span_id")
+                    .cloned()
+                    .unwrap_or_else(|| attr(&attrs, "sentry.trace.parent_span_id")),
+            );
+            row.insert("severity".into(), json!(level));
+            row.insert(
+                "severity_number".into(),
+                rec.get("severity_number").cloned().unwrap_or_else(|| {
+                    json!(match level {
+                        "trace" => 1,
+                        "debug" => 5,
+                        "info" => 9,
+                        "warn" | "warning" => 13,
+                        "error" => 17,
+                        "fatal" => 21,
+                        _ => 9,
+                    })
+                }),
+            );
+            row.insert("timestamp".into(), json!(iso_secs(ts)));
+            row.insert("timestamp_precise".into(), json!((ts * 1e9) as i64));
+            row.insert(
+                "message".into(),
+                rec.get("body").cloned().unwrap_or(Value::Null),
+            );
+            row.insert("project".into(), json!(slug));
+            row.insert("project.id".into(), json!(item.project));
+            row.insert("environment".into(), attr(&attrs, "sentry.environment"));
+            row.insert("release".into(), attr(&attrs, "sentry.release"));
+            row.insert("sdk.name".into(), attr(&attrs, "sentry.sdk.name"));
+            row.insert("sdk.version".into(), attr(&attrs, "sentry.sdk.version"));
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+fn transaction_row(item: &RawItem, projects: &BTreeMap<i64, Project>) -> Map<String, Value> {
+    let p = &item.payload;
+    let trace_ctx = p.pointer("/contexts/trace").cloned().unwrap_or(Value::Null);
+    let end = ts_secs(p.get("timestamp")).unwrap_or(item.received_ms as f64 / 1000.0);
+    let start = ts_secs(p.get("start_timestamp")).unwrap_or(end);
+    let mut row = Map::new();
+    row.insert(
+        "id".into(),
+        p.get("event_id").cloned().unwrap_or(Value::Null),
+    );
+    row.insert(
+        "trace".into(),
+        trace_ctx.get("trace_id").cloned().unwrap_or(Value::Null),
+    );
+    row.insert(
+        "transaction".into(),
+        p.get("transaction").cloned().unwrap_or(Value::Null),
+    );
+    row.insert(
+        "transaction.op".into(),
+        trace_ctx.get("op").cloned().unwrap_or(Value::Null),
+    );
+    row.insert("timestamp".into(), json!(iso_secs(end)));
+    row.insert(
+        "transaction.duration".into(),
+        json!(((end - start) * 1000.0).round() as i64),
+    );
+    row.insert(
+        "project".into(),
+        json!(projects.get(&item.project).map(|p| p.slug.clone())),
+    );
+    row.insert("project.id".into(), json!(item.project));
+    row.insert(
+        "release".into(),
+        p.get("release").cloned().unwrap_or(Value::Null),
+    );
+    row.insert(
+        "environment".into(),
+        p.get("environment").cloned().unwrap_or(Value::Null),
+    );
+    row
+}
+
+/// A span of a transaction (the root span comes from `contexts.trace`).
+struct Span {
+    span_id: String,
+    parent: Option<String>,
+    op: Value,
+    description: Value,
+    start: f64,
+    end: f64,
+    status: Value,
+}
+
+fn spans_of(p: &Value) -> Vec<Span> {
+    let trace_ctx = p.pointer("/contexts/trace").cloned().unwrap_or(Value::Null);
+    let end = ts_secs(p.get("timestamp")).unwrap_or(0.0);
+    let start = ts_secs(p.get("start_timestamp")).unwrap_or(end);
+    let mut out = vec![Span {
+        span_id: trace_ctx
+            .get("span_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        parent: trace_ctx
+            .get("parent_span_id")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        op: trace_ctx.get("op").cloned().unwrap_or(Value::Null),
+        description: p.get("transaction").cloned().unwrap_or(Value::Null),
+        start,
+        end,
+        status: trace_ctx.get("status").cloned().unwrap_or(Value::Null),
+    }];
+    for s in p
+        .get("spans")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(id) = s.get("span_id").and_then(Value::as_str) else {
+            continue;
+        };
+        let s_end = ts_secs(s.get("timestamp")).unwrap_or(end);
+        out.push(Span {
+            span_id: id.to_string(),
+            parent: s
+                .get("parent_span_id")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            op: s.get("op").cloned().unwrap_or(Value::Null),
+            description: s.get("description").cloned().unwrap_or(Value::Null),
+            start: ts_secs(s.get("start_timestamp")).unwrap_or(s_end),
+            end: s_end,
+            status: s.get("status").cloned().unwrap_or(Value::Null),
+        });
+    }
+    out
+}
+
+fn span_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<String, Value>> {
+    let mut rows = Vec::new();
+    for item in items {
+        let tx = transaction_row(item, projects);
+        for s in spans_of(&item.payload) {
+            let mut row = Map::new();
+            row.insert("id".into(), json!(s.span_id));
+            row.insert("span_id".into(), json!(s.span_id));
+            row.insert("parent_span".into(), json!(s.parent));
+            row.insert("span.op".into(), s.op);
+            row.insert("description".into(), s.description);
+            row.insert(
+                "span.duration".into(),
+                json!(((s.end - s.start) * 1000.0).round() as i64),
+            );
+            row.insert("span.status".into(), s.status);
+            row.insert("timestamp".into(), json!(iso_secs(s.end)));
+            for k in [
+                "project",
+                "project.id",
+                "transaction",
+                "trace",
+                "release",
+                "environment",
+            ] {
+                row.insert(k.into(), tx.get(k).cloned().unwrap_or(Value::Null));
+            }
+            row.insert(
+                "transaction.id".into(),
+                tx.get("id").cloned().unwrap_or(Value::Null),
+            );
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+fn error_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<String, Value>> {
+    items
+        .iter()
+        .map(|item| {
+            let p = &item.payload;
+            let exc = p.pointer("/exception/values/0");
+            let message = p
+                .pointer("/logentry/formatted")
+                .or_else(|| p.pointer("/logentry/message"))
+                .or_else(|| p.get("message"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let title = match exc {
+                Some(e) => format!(
+                    "{}: {}",
+                    e.get("type").and_then(Value::as_str).unwrap_or("Error"),
+                    e.get("value").and_then(Value::as_str).unwrap_or_default()
+                ),
+                None => message
+                    .clone()
+                    .unwrap_or_else(|| "<unlabeled event>".into()),
+            };
+            let ts = ts_secs(p.get("timestamp")).unwrap_or(item.received_ms as f64 / 1000.0);
+            let mut row = Map::new();
+            row.insert(
+                "id".into(),
+                p.get("event_id").cloned().unwrap_or(Value::Null),
+            );
+            row.insert("title".into(), json!(title));
+            row.insert("message".into(), json!(message));
+            row.insert(
+                "level".into(),
+                p.get("level").cloned().unwrap_or(json!("error")),
+            );
+            row.insert("timestamp".into(), json!(iso_secs(ts)));
+            row.insert(
+                "trace".into(),
+                p.pointer("/contexts/trace/trace_id")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            );
+            row.insert(
+                "transaction".into(),
+                p.get("transaction").cloned().unwrap_or(Value::Null),
+            );
+            row.insert(
+                "release".into(),
+                p.get("release").cloned().unwrap_or(Value::Null),
+            );
+            row.insert(
+                "environment".into(),
+                p.get("environment").cloned().unwrap_or(Value::Null),
+            );
+            row.insert(
+                "project".into(),
+                json!(projects.get(&item.project).map(|p| p.slug.clone())),
+            );
+            row.insert("project.id".into(), json!(item.project));
+            row
+        })
+        .collect()
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern.eq_ignore_ascii_case(text);
+    }
+    let re = format!(
+        "(?i)^{}$",
+        pattern
+            .split('*')
+            .map(regex::escape)
+            .collect::<Vec<_>>()
+            .join(".*")
+    );
+    regex::Regex::new(&re).is_ok_and(|r| r.is_match(text))
+}
+
+/// Splits a search query into tokens, keeping quoted strings and `[a, b]` lists together.
+fn tokenize(q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut quoted, mut bracket) = (false, false);
+    for ch in q.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            '[' if !quoted => {
+                bracket = true;
+                cur.push(ch);
+            }
+            ']' if !quoted => {
+                bracket = false;
+                cur.push(ch);
+            }
+            c if c.is_whitespace() && !quoted && !bracket => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Sentry search syntax subset: `key:value`, `!key:value`, `key:[a,b]`, `key:*wild*`,
+/// `key:>n` / `key:<n` (numbers or timestamps), and free text against message-like fields.
+fn matches_query(row: &Map<String, Value>, tokens: &[String]) -> bool {
+    tokens.iter().all(|tok| {
+        let Some((key, value)) = tok
+            .split_once(':')
+            .filter(|(k, _)| !k.is_empty() && !k.contains(' '))
+        else {
+            let needle = tok.to_lowercase();
+            return ["message", "title", "description", "transaction"]
+                .iter()
+                .any(|f| {
+                    row.get(*f)
+                        .is_some_and(|v| value_text(v).to_lowercase().contains(&needle))
+                });
+        };
+        let (negate, key) = match key.strip_prefix('!') {
+            Some(k) => (true, k),
+            None => (false, key),
+        };
+        let field = match key {
+            "trace" | "trace_id" => "trace",
+            "level" if row.contains_key("severity") => "severity",
+            k => k,
+        };
+        let actual = row.get(field).map(value_text).unwrap_or_default();
+        let hit = if let Some(rest) = value.strip_prefix(">=").or_else(|| value.strip_prefix('>')) {
+            compare(&actual, rest)
+                .is_some_and(|o| o.is_gt() || (value.starts_with(">=") && o.is_eq()))
+        } else if let Some(rest) = value.strip_prefix("<=").or_else(|| value.strip_prefix('<')) {
+            compare(&actual, rest)
+                .is_some_and(|o| o.is_lt() || (value.starts_with("<=") && o.is_eq()))
+        } else if let Some(list) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+            list.split(',').any(|v| wildcard_match(v.trim(), &actual))
+        } else {
+            wildcard_match(value, &actual)
+        };
+        hit != negate
+    })
+}
+
+fn compare(actual: &str, wanted: &str) -> Option<std::cmp::Ordering> {
+    if let (Ok(a), Ok(b)) = (actual.parse::<f64>(), wanted.parse::<f64>()) {
+        return a.partial_cmp(&b);
+    }
+    let a = actual.parse::<jiff::Timestamp>().ok()?;
+    let b = wanted.parse::<jiff::Timestamp>().ok()?;
+    Some(a.cmp(&b))
+}
+
+/// One result row: field name → value.
+type Row = Map<String, Value>;
+
+/// `count()`, `count_unique(f)`, `sum(f)`, `avg(f)`, `min(f)`, `max(f)` → (function, arg).
+fn aggregate(field: &str) -> Option<(&str, &str)> {
+    let (f, rest) = field.split_once('(')?;
+    let arg = rest.strip_suffix(')')?;
+    matches!(f, "count" | "count_unique" | "sum" | "avg" | "min" | "max").then_some((f, arg))
+}
+
+fn aggregate_rows(rows: Vec<Map<String, Value>>, fields: &[String]) -> Vec<Map<String, Value>> {
+    let keys: Vec<&String> = fields.iter().filter(|f| aggregate(f).is_none()).collect();
+    let mut groups: Vec<(Vec<String>, Vec<Row>)> = Vec::new();
+    for row in rows {
+        let key: Vec<String> = keys
+            .iter()
+            .map(|k| row.get(*k).map(value_text).unwrap_or_default())
+            .collect();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(row),
+            None => groups.push((key, vec![row])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, members)| {
+            let mut out = Map::new();
+            for k in &keys {
+                out.insert(
+                    (*k).clone(),
+                    members[0].get(*k).cloned().unwrap_or(Value::Null),
+                );
+            }
+            for f in fields {
+                let Some((func, arg)) = aggregate(f) else {
+                    continue;
+                };
+                let nums = || {
+                    members
+                        .iter()
+                        .filter_map(|m| m.get(arg).and_then(Value::as_f64))
+                };
+                let v = match func {
+                    "count" => json!(members.len()),
+                    "count_unique" => {
+                        let mut seen: Vec<String> = members
+                            .iter()
+                            .map(|m| m.get(arg).map(value_text).unwrap_or_default())
+                            .collect();
+                        seen.sort();
+                        seen.dedup();
+                        json!(seen.len())
+                    }
+                    "sum" => json!(nums().sum::<f64>()),
+                    "avg" => {
+                        let v: Vec<f64> = nums().collect();
+                        if v.is_empty() {
+                            Value::Null
+                        } else {
+                            json!(v.iter().sum::<f64>() / v.len() as f64)
+                        }
+                    }
+                    "min" => nums()
+                        .reduce(f64::min)
+                        .map(|v| json!(v))
+                        .unwrap_or(Value::Null),
+                    _ => nums()
+                        .reduce(f64::max)
+                        .map(|v| json!(v))
+                        .unwrap_or(Value::Null),
+                };
+                out.insert(f.clone(), v);
+            }
+            out
+        })
+        .collect()
+}
+
+fn field_meta(field: &str) -> (&'static str, Option<&'static str>) {
+    match field {
+        "timestamp" => ("date", None),
+        "transaction.duration" | "span.duration" => ("duration", Some("millisecond")),
+        "timestamp_precise" | "severity_number" | "project.id" => ("integer", None),
+        f if f.starts_with("count") => ("integer", None),
+        f if aggregate(f).is_some() => ("number", None),
+        _ => ("string", None),
+    }
+}
+
+fn sort_rows(rows: &mut [Map<String, Value>], sort: &str) {
+    let (desc, key) = match sort.strip_prefix('-') {
+        Some(k) => (true, k),
+        None => (false, sort),
+    };
+    // Timestamps sort by the precise value when there is one.
+    let key = if key == "timestamp"
+        && rows
+            .first()
+            .is_some_and(|r| r.contains_key("timestamp_precise"))
+    {
+        "timestamp_precise"
+    } else {
+        key
+    };
+    rows.sort_by(|a, b| {
+        let (x, y) = (
+            a.get(key).unwrap_or(&Value::Null),
+            b.get(key).unwrap_or(&Value::Null),
+        );
+        let ord = match (x.as_f64(), y.as_f64()) {
+            (Some(p), Some(q)) => p.partial_cmp(&q).unwrap_or(std::cmp::Ordering::Equal),
+            _ => value_text(x).cmp(&value_text(y)),
+        };
+        if desc {
+            ord.reverse()
+        } else {
+            ord
+        }
+    });
+}
+
+fn since(raw: &Option<String>, default: &str) -> i64 {
+    let period = query_one(raw, "statsPeriod").unwrap_or_else(|| default.to_string());
+    if let Some(start) = query_one(raw, "start").and_then(|s| s.parse::<jiff::Timestamp>().ok()) {
+        return start.as_millisecond();
+    }
+    now_ms() - parse_period_ms(&period).unwrap_or(14 * 86_400_000)
+}
+
+/// Builds the dataset rows for an explore query.
+fn dataset_rows(
+    c: &Connection,
+    org: i64,
+    dataset: &str,
+    projects: &[i64],
+    since_ms: i64,
+    trace: Option<&str>,
+) -> ApiResult<Vec<Map<String, Value>>> {
+    Ok(match dataset {
+        "logs" | "ourlogs" => {
+            let (items, p) = load_items(c, org, "log", projects, since_ms, trace)?;
+            log_rows(&items, &p)
+        }
+        "transactions" => {
+            let (items, p) = load_items(c, org, "transaction", projects, since_ms, trace)?;
+            items.iter().map(|i| transaction_row(i, &p)).collect()
+        }
+        "spans" => {
+            let (items, p) = load_items(c, org, "transaction", projects, since_ms, trace)?;
+            span_rows(&items, &p)
+        }
+        "errors" | "discover" => {
+            let (items, p) = load_items(c, org, "event", projects, since_ms, trace)?;
+            error_rows(&items, &p)
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "Unsupported dataset: {other}"
+            )))
+        }
+    })
+}
+
+async fn events(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(org): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    crate::api::releases::require_any(&auth, READ_SCOPES)?;
+    let dataset = query_one(&raw, "dataset").unwrap_or_else(|| "errors".into());
+    let fields = query_all(&raw, "field");
+    if fields.is_empty() {
+        return Err(ApiError::bad_request("No columns selected"));
+    }
+    let projects: Vec<i64> = query_all(&raw, "project")
+        .iter()
+        .filter_map(|p| p.parse().ok())
+        .filter(|p| *p != -1)
+        .collect();
+    let tokens = tokenize(&query_one(&raw, "query").unwrap_or_default());
+    let since_ms = since(&raw, "14d");
+    let mut rows = state.db.with(|c| -> ApiResult<_> {
+        let org = org_id(c, &auth, &org)?;
+        dataset_rows(c, org, &dataset, &projects, since_ms, None)
+    })?;
+    rows.retain(|r| matches_query(r, &tokens));
+    if fields.iter().any(|f| aggregate(f).is_some()) {
+        rows = aggregate_rows(rows, &fields);
+    }
+    let default_sort = if fields.iter().any(|f| f == "timestamp") {
+        "-timestamp".to_string()
+    } else {
+        String::new()
+    };
+    let sort = query_one(&raw, "sort").unwrap_or(default_sort);
+    if !sort.is_empty() {
+        sort_rows(&mut rows, &sort);
+    }
+    let data: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let mut out = Map::new();
+            for f in &fields {
+                out.insert(f.clone(), r.get(f).cloned().unwrap_or(Value::Null));
+            }
+            Value::Object(out)
+        })
+        .collect();
+    let mut meta_fields = Map::new();
+    let mut units = Map::new();
+    for f in &fields {
+        let (t, u) = field_meta(f);
+        meta_fields.insert(f.clone(), json!(t));
+        units.insert(f.clone(), json!(u));
+    }
+    let path = format!("/api/0/organizations/{org}/events/");
+    let page = crate::api::releases::paginate(&state, &path, &raw, 100, data);
+    let (parts, body) = page.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(ApiError::internal)?;
+    let data: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| json!([]));
+    let body = json!({
+        "data": data,
+        "meta": {"fields": meta_fields, "units": units, "dataset": dataset, "isMetricsData": false},
+    });
+    Ok((parts, Json(body)).into_response())
+}
+
+fn is_trace_id(s: &str) -> bool {
+    s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// The trace as a forest of span nodes: transactions nest under the span that started them,
+/// spans under their parents; error events hang off the span they happened in.
+async fn trace(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path((org, trace_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    crate::api::releases::require_any(&auth, READ_SCOPES)?;
+    let trace_id = trace_id.to_ascii_lowercase();
+    if !is_trace_id(&trace_id) {
+        return Err(ApiError::bad_request("Invalid trace id"));
+    }
+    let projects: Vec<i64> = query_all(&raw, "project")
+        .iter()
+        .filter_map(|p| p.parse().ok())
+        .filter(|p| *p != -1)
+        .collect();
+    let (txs, errors, slugs) = state.db.with(|c| -> ApiResult<_> {
+        let org = org_id(c, &auth, &org)?;
+        let (txs, slugs) = load_items(c, org, "transaction", &projects, 0, Some(&trace_id))?;
+        let (errors, _) = load_items(c, org, "event", &projects, 0, Some(&trace_id))?;
+        Ok((txs, errors, slugs))
+    })?;
+    // Flat node list, then link children to parents.
+    let mut nodes: Vec<(Option<String>, Value)> = Vec::new();
+    for tx in &txs {
+        let slug = slugs.get(&tx.project).map(|p| p.slug.clone());
+        let event_id = tx.payload.get("event_id").cloned().unwrap_or(Value::Null);
+        let transaction = tx
+            .payload
+            .get("transaction")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let tx_op = tx
+            .payload
+            .pointer("/contexts/trace/op")
+            .cloned()
+            .unwrap_or(Value::Null);
+        for (i, s) in spans_of(&tx.payload).into_iter().enumerate() {
+            nodes.push((
+                s.parent.clone(),
+                json!({
+                    "span_id": s.span_id,
+                    "parent_span_id": s.parent,
+                    "event_id": event_id,
+                    "transaction_id": event_id,
+                    "is_transaction": i == 0,
+                    "op": s.op,
+                    "description": s.description,
+                    "transaction": transaction,
+                    "transaction.op": tx_op,
+                    "start_timestamp": s.start,
+                    "end_timestamp": s.end,
+                    "duration": ((s.end - s.start) * 1000.0 * 1000.0).round() / 1000.0,
+                    "status": s.status,
+                    "project_id": tx.project,
+                    "project_slug": slug,
+                    "errors": [],
+                    "children": [],
+                }),
+            ));
+        }
+    }
+    let mut orphan_errors = Vec::new();
+    for e in &errors {
+        let span = e
+            .payload
+            .pointer("/contexts/trace/span_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let err = json!({
+            "event_id": e.payload.get("event_id").cloned().unwrap_or(Value::Null),
+            "event_type": "error",
+            "level": e.payload.get("level").cloned().unwrap_or(json!("error")),
+            "title": error_rows(std::slice::from_ref(e), &slugs).first().and_then(|r| r.get("title").cloned()),
+            "timestamp": ts_secs(e.payload.get("timestamp")).unwrap_or(e.received_ms as f64 / 1000.0),
+            "project_id": e.project,
+            "project_slug": slugs.get(&e.project).map(|p| p.slug.clone()),
+            "span_id": span,
+        });
+        match nodes
+            .iter_mut()
+            .find(|(_, n)| span.is_some() && n["span_id"].as_str() == span.as_deref())
+        {
+            Some((_, n)) => {
+                if let Some(list) = n["errors"].as_array_mut() {
+                    list.push(err);
+                }
+            }
+            None => orphan_errors.push(err),
+        }
+    }
+    let ids: Vec<String> = nodes
+        .iter()
+        .map(|(_, n)| n["span_id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    fn build(idx: usize, nodes: &[(Option<String>, Value)], ids: &[String], depth: usize) -> Value {
+        let mut node = nodes[idx].1.clone();
+        if depth < 256 {
+            let mut children: Vec<Value> = nodes
+                .iter()
+                .enumerate()
+                .filter(|(j, (parent, _))| {
+                    *j != idx && parent.as_deref() == Some(ids[idx].as_str())
+                })
+                .map(|(j, _)| build(j, nodes, ids, depth + 1))
+                .collect();
+            children.sort_by(|a, b| {
+                a["start_timestamp"]
+                    .as_f64()
+                    .partial_cmp(&b["start_timestamp"].as_f64())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            node["children"] = json!(children);
+        }
+        node
+    }
+    let mut roots: Vec<Value> = nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, (parent, _))| parent.as_ref().is_none_or(|p| !ids.contains(p)))
+        .map(|(i, _)| build(i, &nodes, &ids, 0))
+        .collect();
+    roots.sort_by(|a, b| {
+        a["start_timestamp"]
+            .as_f64()
+            .partial_cmp(&b["start_timestamp"].as_f64())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    roots.extend(orphan_errors);
+    Ok(Json(Value::Array(roots)))
+}
+
+async fn trace_logs(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path(org): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    crate::api::releases::require_any(&auth, READ_SCOPES)?;
+    let trace_ids: Vec<String> = query_all(&raw, "traceId")
+        .into_iter()
+        .map(|t| t.to_ascii_lowercase())
+        .collect();
+    if trace_ids.is_empty() || trace_ids.iter().any(|t| !is_trace_id(t)) {
+        return Err(ApiError::bad_request("Need at least one valid traceId"));
+    }
+    let tokens = tokenize(&query_one(&raw, "query").unwrap_or_default());
+    let since_ms = since(&raw, "14d");
+    // One log item can hold records of several traces, so filter per record.
+    let mut rows = state.db.with(|c| -> ApiResult<_> {
+        let org = org_id(c, &auth, &org)?;
+        dataset_rows(c, org, "logs", &[], since_ms, None)
+    })?;
+    rows.retain(|r| {
+        r.get("trace")
+            .and_then(Value::as_str)
+            .is_some_and(|t| trace_ids.iter().any(|w| w.eq_ignore_ascii_case(t)))
+            && matches_query(r, &tokens)
+    });
+    sort_rows(
+        &mut rows,
+        &query_one(&raw, "sort").unwrap_or_else(|| "-timestamp".into()),
+    );
+    let limit = query_one(&raw, "per_page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(100)
+        .clamp(1, 9999);
+    let fields = [
+        "id",
+        "project.id",
+        "trace",
+        "severity_number",
+        "severity",
+        "timestamp",
+        "timestamp_precise",
+        "message",
+    ];
+    let data: Vec<Value> = rows
+        .into_iter()
+        .take(limit)
+        .map(|r| {
+            let mut out = Map::new();
+            for f in fields {
+                out.insert(f.into(), r.get(f).cloned().unwrap_or(Value::Null));
+            }
+            Value::Object(out)
+        })
+        .collect();
+    let meta: Map<String, Value> = fields
+        .iter()
+        .map(|f| (f.to_string(), json!(field_meta(f).0)))
+        .collect();
+    Ok(Json(json!({"data": data, "meta": {"fields": meta}})).into_response())
+}
