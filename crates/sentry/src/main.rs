@@ -1,1 +1,73 @@
-fn main() {}
+//! `sentry`: a native Sentry command-line client.
+//!
+//! Start-up does only what the command needs: `--help` and `--version` are answered by clap
+//! before any file, database or network is touched.
+
+mod cli;
+mod commands;
+mod context;
+mod error;
+mod logging;
+mod output;
+
+use clap::Parser;
+
+use crate::cli::{Cli, CliCommand, Command, ConfigCommand};
+use crate::context::Context;
+use crate::error::{exit, CliError, CliResult};
+
+fn main() {
+    let code = run();
+    std::process::exit(code);
+}
+
+fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 2,
+                _ => exit::USAGE,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let Some(command) = cli.command else {
+        // Bare `sentry`: help on stdout, success, like upstream.
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        let _ = output::write_stdout(cmd.render_help().to_string().as_bytes());
+        return 0;
+    };
+    let ctx = match Context::from_process(cli.global) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            output::emit_error(&e, false);
+            return e.exit_code;
+        }
+    };
+    match dispatch(&ctx, &command) {
+        Ok(code) => code,
+        Err(e) => {
+            output::emit_error(&e, ctx.output.json);
+            e.exit_code
+        }
+    }
+}
+
+fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
+    match command {
+        Command::Info(a) => commands::info::run(ctx, a),
+        Command::Config(ConfigCommand::List(a)) => commands::config::list::run(ctx, a),
+        Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),
+        Command::Cli(CliCommand::Defaults(a)) => commands::cli::defaults::run(ctx, a),
+        Command::Local(a) => commands::local::run(ctx, a),
+    }
+}
+
+#[allow(dead_code)]
+fn unexpected(e: impl std::fmt::Display) -> CliError {
+    CliError::general(format!("Unexpected error: {e}"))
+}

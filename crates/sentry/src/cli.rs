@@ -1,0 +1,83 @@
+//! The command-line grammar. Global flags are accepted before or after the subcommand.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sentry",
+    version,
+    propagate_version = true,
+    about = "A native command-line client for Sentry",
+    long_about = "sentry is a command-line interface for Sentry (sentry.io or self-hosted): \
+authentication, organizations, projects, issues, events and raw API calls, plus a local \
+Sentry-compatible server for offline use.",
+    disable_help_subcommand = false,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every command understands. They feed settings resolution, which records that they
+/// came from the command line.
+#[derive(Debug, Args, Default, Clone)]
+pub struct GlobalArgs {
+    /// Sentry server URL (self-hosted); overrides SENTRY_URL and config files
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// Auth token to use; beats every other token source
+    #[arg(long = "auth-token", global = true, value_name = "TOKEN")]
+    pub auth_token: Option<String>,
+    /// Extra HTTP header `Name: Value` sent with every request (repeatable)
+    #[arg(long = "header", global = true, value_name = "KEY:VALUE")]
+    pub headers: Vec<String>,
+    /// Log verbosity on stderr: error, warn, info, debug, trace (or off)
+    #[arg(long = "log-level", global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// Enable debug logging (same as --log-level debug)
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+    /// Organization slug
+    #[arg(short = 'o', long, global = true, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Project slug (or org/project)
+    #[arg(short = 'p', long, global = true, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Output as JSON (with --fields to select)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Comma-separated fields to keep in JSON output; dot paths reach into objects
+    #[arg(long, global = true, value_name = "FIELDS")]
+    pub fields: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print configuration and verify authentication
+    Info(crate::commands::info::InfoArgs),
+    /// Show every effective setting and where it came from
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// CLI-related commands
+    #[command(subcommand)]
+    Cli(CliCommand),
+    /// Sentry for local development: a local Sentry-compatible server
+    Local(crate::commands::local::LocalArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// List every effective setting with its value and origin
+    List(crate::commands::config::list::ListArgs),
+    /// Print the effective value of one setting (e.g. `defaults.url`)
+    Get(crate::commands::config::get::GetArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// View or change default settings stored in cli.db
+    Defaults(crate::commands::cli::defaults::DefaultsArgs),
+}

@@ -1,0 +1,241 @@
+//! `sentry local`: run, tail and use the built-in local Sentry-compatible server.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use crate::context::Context;
+use crate::error::{CliError, CliResult};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct LocalArgs {
+    #[command(subcommand)]
+    pub command: Option<LocalCommand>,
+    #[command(flatten)]
+    pub tail: TailArgs,
+}
+
+/// Without a subcommand `sentry local` tails a running server: one line per envelope item.
+#[derive(Debug, Args, Clone)]
+pub struct TailArgs {
+    /// Only show items of these types (error, transaction, log, check_in, attachment); repeatable
+    #[arg(short = 'f', long = "filter", value_name = "TYPE")]
+    pub filters: Vec<String>,
+    /// Print nothing but errors
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Host of the local server
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port of the local server
+    #[arg(long, default_value_t = 8969)]
+    pub port: u16,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Start the local server in the foreground (Ctrl-C stops it)
+    Serve(ServeArgs),
+    /// Run a command with SENTRY_DSN and SENTRY_SPOTLIGHT pointing at the local server
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to bind; loopback by default so nothing is exposed to the network
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 8969)]
+    pub port: u16,
+    /// Directory for the server's SQLite data (default: <config dir>/local)
+    #[arg(long, value_name = "DIR", conflicts_with = "memory")]
+    pub data: Option<PathBuf>,
+    /// Keep everything in memory; nothing is written to disk
+    #[arg(long)]
+    pub memory: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Host of the local server
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port of the local server (started if nothing answers there)
+    #[arg(long, default_value_t = 8969)]
+    pub port: u16,
+    /// The command to run, after `--`
+    #[arg(trailing_var_arg = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+pub fn run(ctx: &Context, args: &LocalArgs) -> CliResult<i32> {
+    match &args.command {
+        None => tail(ctx, &args.tail),
+        Some(LocalCommand::Serve(a)) => serve(ctx, a),
+        Some(LocalCommand::Run(a)) => run_child(ctx, a),
+    }
+}
+
+fn server_config(
+    ctx: &Context,
+    host: &str,
+    port: u16,
+    data: Option<PathBuf>,
+    memory: bool,
+) -> sentry_local::ServerConfig {
+    let data = if memory {
+        None
+    } else {
+        Some(
+            data.unwrap_or_else(|| ctx.config_dir().join("local"))
+                .join("local.db"),
+        )
+    };
+    sentry_local::ServerConfig {
+        host: host.to_string(),
+        port,
+        data,
+        ..Default::default()
+    }
+}
+
+fn serve(ctx: &Context, a: &ServeArgs) -> CliResult<i32> {
+    let config = server_config(ctx, &a.host, a.port, a.data.clone(), a.memory);
+    let server = sentry_local::start(config).map_err(|e| {
+        CliError::general(format!(
+            "Could not start the local server on {}:{}: {e}",
+            a.host, a.port
+        ))
+    })?;
+    let info = serde_json::json!({
+        "url": server.url,
+        "token": server.token(),
+        "dsn": server.dsn(),
+        "org": server.bootstrap.org_slug,
+        "project": server.bootstrap.project_slug,
+    });
+    write_state_file(ctx, &info);
+    if ctx.output.json {
+        crate::output::write_stdout(&crate::output::json_bytes(&info))?;
+    } else {
+        let text = format!(
+            "Sentry local server listening on {url}\n\n  API URL:    {url}\n  API token:  {token}\n  DSN:        {dsn}\n  Org/project: {org}/{project}\n\nTry:  SENTRY_URL={url} SENTRY_AUTH_TOKEN={token} sentry issue list {org}/\nPress Ctrl-C to stop.\n",
+            url = server.url,
+            token = server.token(),
+            dsn = server.dsn(),
+            org = server.bootstrap.org_slug,
+            project = server.bootstrap.project_slug,
+        );
+        crate::output::write_stdout(text.as_bytes())?;
+    }
+    wait_for_ctrl_c();
+    eprintln!("Shutting down…");
+    let _ = std::fs::remove_file(state_file(ctx));
+    server.shutdown();
+    Ok(0)
+}
+
+fn wait_for_ctrl_c() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    if let Ok(rt) = rt {
+        rt.block_on(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
+    }
+}
+
+fn tail(_ctx: &Context, a: &TailArgs) -> CliResult<i32> {
+    let url = format!("http://{}:{}", a.host, a.port);
+    let mut out = std::io::stdout();
+    match sentry_local::stream::tail(&url, &a.filters, a.quiet, &mut out) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(
+            CliError::general(format!("Could not tail the local server at {url}: {e}"))
+                .with_hint("Start it with: sentry local serve"),
+        ),
+    }
+}
+
+fn run_child(ctx: &Context, a: &RunArgs) -> CliResult<i32> {
+    let url = format!("http://{}:{}", a.host, a.port);
+    // Attach to a server that is already running, else start one for the child's lifetime.
+    let (dsn, _server) = match existing_dsn(ctx, &a.host, a.port) {
+        Some(dsn) => (dsn, None),
+        None => {
+            let config = server_config(ctx, &a.host, a.port, None, false);
+            let server = sentry_local::start(config).map_err(|e| {
+                CliError::general(format!("Could not start the local server on {url}: {e}"))
+            })?;
+            (server.dsn(), Some(server))
+        }
+    };
+    let (program, rest) = a
+        .command
+        .split_first()
+        .ok_or_else(|| CliError::validation("No command given to run"))?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(rest);
+    for (k, v) in sentry_local::stream::child_env(&url, &dsn) {
+        cmd.env(k, v);
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| CliError::general(format!("Could not run {program}: {e}")))?;
+    Ok(exit_code_of(status))
+}
+
+/// The DSN of a server already listening at `url`, from the state file `local serve` wrote.
+fn existing_dsn(ctx: &Context, host: &str, port: u16) -> Option<String> {
+    use std::net::ToSocketAddrs;
+    let addr = (host, port).to_socket_addrs().ok()?.next()?;
+    std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300)).ok()?;
+    let text = std::fs::read_to_string(state_file(ctx)).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let url = format!("http://{host}:{port}");
+    (v.get("url")?.as_str()? == url).then(|| v.get("dsn")?.as_str().map(str::to_string))?
+}
+
+/// Where a running `local serve` records its URL, token and DSN for `local run` (mode 0600).
+fn state_file(ctx: &Context) -> PathBuf {
+    ctx.config_dir().join("local").join("server.json")
+}
+
+fn write_state_file(ctx: &Context, info: &serde_json::Value) {
+    let path = state_file(ctx);
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let tmp = path.with_extension("json.tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    if let Ok(mut f) = opts.open(&tmp) {
+        use std::io::Write;
+        if f.write_all(info.to_string().as_bytes()).is_ok() {
+            let _ = std::fs::rename(&tmp, &path);
+        }
+    }
+}
+
+fn exit_code_of(status: std::process::ExitStatus) -> i32 {
+    if let Some(c) = status.code() {
+        return c;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return 128 + sig;
+        }
+    }
+    1
+}

@@ -1,0 +1,84 @@
+//! The error every command returns: a message, an optional hint and the documented exit code.
+
+use std::fmt;
+
+/// Exit codes of the official `sentry` CLI (spec/core.md §6.6); scripts depend on them.
+pub mod exit {
+    pub const GENERAL: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const NOT_AUTHENTICATED: i32 = 10;
+    pub const TOKEN_EXPIRED: i32 = 11;
+    pub const TOKEN_INVALID: i32 = 12;
+    pub const HOST_SCOPE: i32 = 13;
+    pub const CONFIG: i32 = 20;
+    pub const VALIDATION: i32 = 21;
+    pub const CONTEXT: i32 = 22;
+    pub const NOT_FOUND: i32 = 23;
+    pub const API: i32 = 30;
+    pub const TIMEOUT: i32 = 31;
+    pub const DEVICE_FLOW: i32 = 51;
+    pub const OUTPUT: i32 = 60;
+}
+
+#[derive(Debug, Clone)]
+pub struct CliError {
+    pub message: String,
+    /// Extra lines (already indented by the renderer) such as `Endpoint: /x/` or the API detail.
+    pub details: Vec<String>,
+    pub hint: Option<String>,
+    pub exit_code: i32,
+}
+
+impl CliError {
+    pub fn new(exit_code: i32, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            details: Vec::new(),
+            hint: None,
+            exit_code,
+        }
+    }
+    pub fn general(message: impl Into<String>) -> Self {
+        Self::new(exit::GENERAL, message)
+    }
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(exit::VALIDATION, message)
+    }
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::new(exit::CONFIG, message)
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+    pub fn with_detail(mut self, line: impl Into<String>) -> Self {
+        self.details.push(line.into());
+        self
+    }
+
+    /// The message with its detail lines, as printed after `Error: `.
+    pub fn full_message(&self) -> String {
+        let mut s = self.message.clone();
+        for d in &self.details {
+            s.push_str("\n  ");
+            s.push_str(d);
+        }
+        s
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.full_message())
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::general(e.to_string())
+    }
+}
+
+pub type CliResult<T> = Result<T, CliError>;

@@ -1,0 +1,337 @@
+//! The shared renderer: every command hands back a typed result and this module prints it as
+//! JSON (`--json`, `--fields`) or as human text and tables. Diagnostics go to stderr elsewhere;
+//! stdout carries only data.
+
+use std::io::{self, IsTerminal, Write};
+
+use comfy_table::{ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
+use serde_json::{Map, Value};
+
+use crate::error::CliError;
+
+/// How the result of one command is printed; decided once from flags and environment.
+#[derive(Debug, Clone, Default)]
+pub struct OutputOptions {
+    pub json: bool,
+    /// `--fields a,b.c`, already split, trimmed and de-duplicated.
+    pub fields: Option<Vec<String>>,
+    /// Colour and styling allowed (spec/core.md §6.3 decides it).
+    pub rich: bool,
+}
+
+/// A command's result. `json` is the machine shape (field names match upstream); `human`
+/// renders the same data for a person.
+pub trait Report {
+    fn json(&self) -> Value;
+    fn human(&self, out: &mut Human) -> io::Result<()>;
+}
+
+/// Rounded box tables with solid inner lines, the look of the official CLI's tables.
+const TABLE_STYLE: TableStyle = TableStyle::new()
+    .top_border(LineStyle::new('╭', '─', '┬', '╮'))
+    .header_lines(ContentLineStyle::new('│', '│', '│'))
+    .header_separator(LineStyle::new('├', '─', '┼', '┤'))
+    .content_lines(ContentLineStyle::new('│', '│', '│'))
+    .bottom_border(LineStyle::new('╰', '─', '┴', '╯'));
+
+/// Human output being built; styling is applied only in rich mode.
+pub struct Human {
+    buf: Vec<u8>,
+    pub rich: bool,
+    pub width: u16,
+}
+
+impl Human {
+    pub fn new(rich: bool) -> Self {
+        Self {
+            buf: Vec::new(),
+            rich,
+            width: terminal_width(),
+        }
+    }
+    pub fn line(&mut self, s: impl AsRef<str>) -> io::Result<()> {
+        self.buf.extend_from_slice(s.as_ref().as_bytes());
+        self.buf.push(b'\n');
+        Ok(())
+    }
+    pub fn blank(&mut self) -> io::Result<()> {
+        self.buf.push(b'\n');
+        Ok(())
+    }
+    pub fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    pub fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    pub fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    pub fn yellow(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    pub fn red(&self, s: &str) -> String {
+        self.paint("31", s)
+    }
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.rich {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    /// A heading followed by a `━` underline, as upstream prints section titles.
+    pub fn heading(&mut self, title: &str) -> io::Result<()> {
+        let underline = "━".repeat(title.chars().count());
+        let t = self.bold(title);
+        self.line(t)?;
+        self.line(underline)
+    }
+    /// A box-drawn table (kept in plain mode too, like upstream), wrapped to the terminal.
+    pub fn table(&mut self, header: Option<&[&str]>, rows: Vec<Vec<String>>) -> io::Result<()> {
+        let mut table = Table::new();
+        table
+            .load_style(TABLE_STYLE)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(self.width);
+        if let Some(h) = header {
+            let cells: Vec<String> = h.iter().map(|c| self.bold(c)).collect();
+            table.set_header(cells);
+        }
+        for r in rows {
+            table.add_row(r);
+        }
+        self.line(table.to_string())
+    }
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+fn terminal_width() -> u16 {
+    if let Some(w) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+    {
+        return w.max(20);
+    }
+    #[cfg(unix)]
+    {
+        if io::stdout().is_terminal() {
+            // SAFETY: TIOCGWINSZ only writes into the winsize struct we pass.
+            unsafe {
+                let mut ws: libc::winsize = std::mem::zeroed();
+                if libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0
+                {
+                    return ws.ws_col;
+                }
+            }
+        }
+    }
+    80
+}
+
+/// Prints a report according to the options. Writing to a closed pipe (`| head`) is success.
+pub fn emit(report: &dyn Report, opts: &OutputOptions) -> Result<(), CliError> {
+    let bytes = if opts.json {
+        let value = match &opts.fields {
+            Some(fields) => select_fields(&report.json(), fields),
+            None => report.json(),
+        };
+        json_bytes(&value)
+    } else {
+        let mut h = Human::new(opts.rich);
+        report.human(&mut h).map_err(CliError::from)?;
+        h.into_bytes()
+    };
+    write_stdout(&bytes)
+}
+
+/// Pretty JSON with 2-space indentation and a trailing newline, as upstream prints it.
+pub fn json_bytes(value: &Value) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(value).unwrap_or_default();
+    v.push(b'\n');
+    v
+}
+
+/// Writes to stdout; a reader that went away is not an error for a CLI.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(CliError::new(
+            crate::error::exit::OUTPUT,
+            format!("Failed to write output: {e}"),
+        )),
+    }
+}
+
+/// Splits `--fields a, b.c,a` into unique trimmed paths, keeping first-seen order.
+pub fn parse_fields(raw: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in raw.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        if !out.iter().any(|o| o == f) {
+            out.push(f.to_string());
+        }
+    }
+    out
+}
+
+/// Applies `--fields`: to each element of an array, to each element of `data` in a list
+/// envelope, else to the object itself.
+pub fn select_fields(value: &Value, fields: &[String]) -> Value {
+    match value {
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| select_object(v, fields)).collect())
+        }
+        Value::Object(map)
+            if map.get("data").is_some_and(Value::is_array) && map.contains_key("hasMore") =>
+        {
+            let mut out = map.clone();
+            if let Some(Value::Array(items)) = map.get("data") {
+                out.insert(
+                    "data".into(),
+                    Value::Array(items.iter().map(|v| select_object(v, fields)).collect()),
+                );
+            }
+            Value::Object(out)
+        }
+        other => select_object(other, fields),
+    }
+}
+
+fn select_object(value: &Value, fields: &[String]) -> Value {
+    let Value::Object(map) = value else {
+        return value.clone();
+    };
+    let mut out = Map::new();
+    for f in fields {
+        // A literal key wins over a dotted path (keys may contain dots).
+        if let Some(v) = map.get(f) {
+            out.insert(f.clone(), v.clone());
+            continue;
+        }
+        let parts: Vec<&str> = f.split('.').collect();
+        if let Some(v) = lookup(value, &parts) {
+            insert_path(&mut out, &parts, v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+fn lookup<'a>(value: &'a Value, parts: &[&str]) -> Option<&'a Value> {
+    let mut cur = value;
+    for p in parts {
+        cur = match cur {
+            Value::Object(m) => m.get(*p)?,
+            Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn insert_path(out: &mut Map<String, Value>, parts: &[&str], v: Value) {
+    if parts.len() == 1 {
+        out.insert(parts[0].to_string(), v);
+        return;
+    }
+    let entry = out
+        .entry(parts[0].to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(inner) = entry {
+        insert_path(inner, &parts[1..], v);
+    }
+}
+
+/// Prints a failure on stderr: `Error: …` for people, one JSON object with `--json` (decisions #11).
+pub fn emit_error(err: &CliError, json: bool) {
+    let mut stderr = io::stderr().lock();
+    if json {
+        let mut e = Map::new();
+        e.insert("message".into(), Value::String(err.full_message()));
+        if let Some(h) = &err.hint {
+            e.insert("hint".into(), Value::String(h.clone()));
+        }
+        e.insert("exitCode".into(), Value::from(err.exit_code));
+        let obj = serde_json::json!({ "error": Value::Object(e) });
+        let _ = writeln!(stderr, "{obj}");
+    } else {
+        let _ = writeln!(stderr, "Error: {}", err.full_message());
+        if let Some(h) = &err.hint {
+            let _ = writeln!(stderr, "\n{h}");
+        }
+    }
+}
+
+/// Decides plain vs rich per spec/core.md §6.3 from the environment and the terminal.
+pub fn rich_output(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    if let Some(v) = env("SENTRY_PLAIN_OUTPUT") {
+        let v = v.trim().to_ascii_lowercase();
+        return v.is_empty() || v == "0" || v == "false";
+    }
+    if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    let tty = io::stdout().is_terminal();
+    if let Some(v) = env("FORCE_COLOR").filter(|v| !v.is_empty()) {
+        if tty {
+            return v != "0";
+        }
+    }
+    tty
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn f(s: &str) -> Vec<String> {
+        parse_fields(s)
+    }
+
+    #[test]
+    fn fields_are_split_trimmed_and_deduplicated() {
+        assert_eq!(f(" a, b.c ,a,,"), vec!["a", "b.c"]);
+    }
+
+    #[test]
+    fn fields_rebuild_nested_objects_and_skip_missing() {
+        let v = json!({"source":"env","token":{"display":"x","expiresAt":1},"verification":{"organizations":[1]},"other":2});
+        let got = select_fields(
+            &v,
+            &f("source, token.display,verification.organizations,nonexistent"),
+        );
+        assert_eq!(
+            got,
+            json!({"source":"env","token":{"display":"x"},"verification":{"organizations":[1]}})
+        );
+    }
+
+    #[test]
+    fn literal_dotted_key_wins_over_path() {
+        let v = json!({"a.b": 1, "a": {"b": 2}});
+        assert_eq!(select_fields(&v, &f("a.b")), json!({"a.b": 1}));
+    }
+
+    #[test]
+    fn fields_apply_per_element_of_arrays_and_envelopes() {
+        let arr = json!([{"id":1,"x":2},{"id":3}]);
+        assert_eq!(select_fields(&arr, &f("id")), json!([{"id":1},{"id":3}]));
+        let env = json!({"data":[{"id":1,"x":2}],"hasMore":false});
+        assert_eq!(
+            select_fields(&env, &f("id")),
+            json!({"data":[{"id":1}],"hasMore":false})
+        );
+    }
+
+    #[test]
+    fn json_is_pretty_with_trailing_newline() {
+        assert_eq!(
+            String::from_utf8(json_bytes(&json!({"a":1}))).unwrap(),
+            "{\n  \"a\": 1\n}\n"
+        );
+    }
+}
