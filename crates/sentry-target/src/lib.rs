@@ -6,6 +6,7 @@
 //! this layer pure makes every classification decision testable and keeps
 //! malformed input from ever reaching the network.
 
+pub mod aliases;
 pub mod dsn;
 mod error;
 pub mod issue_id;
