@@ -78,18 +78,21 @@ pub(crate) fn effective_env(
     if real.get("SENTRY_LOAD_DOTENV").is_some_and(|v| v != "1") {
         return (env, None);
     }
-    let explicit: Vec<PathBuf> = if let Some(p) = real.get("SENTRY_DOTENV_PATH") {
-        vec![cwd.join(p)]
-    } else if let Some(list) = real.get("SENTRY_DOTENV_PATHS") {
-        list.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| cwd.join(s))
-            .collect()
-    } else {
-        Vec::new()
+    let explicit: Option<Vec<PathBuf>> = match (
+        real.get("SENTRY_DOTENV_PATH"),
+        real.get("SENTRY_DOTENV_PATHS"),
+    ) {
+        (Some(p), _) => Some(vec![cwd.join(p)]),
+        (None, Some(list)) => Some(
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| cwd.join(s))
+                .collect(),
+        ),
+        (None, None) => None,
     };
-    if real.contains_key("SENTRY_DOTENV_PATH") || real.contains_key("SENTRY_DOTENV_PATHS") {
+    if let Some(explicit) = explicit {
         for path in explicit {
             let Ok(text) = std::fs::read_to_string(&path) else {
                 warnings.push(format!(

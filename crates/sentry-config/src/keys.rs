@@ -42,15 +42,13 @@ pub(crate) fn section_keys(section: &str) -> Option<&'static [&'static str]> {
     KNOWN.iter().find(|(s, _)| *s == section).map(|(_, k)| *k)
 }
 
-/// The known section that holds `key`, if exactly one does (for "put it under [x]" hints).
+/// The first known section that holds `key` (for "put it under [x]" hints; `dif` is listed
+/// before the legacy `dsym`).
 pub(crate) fn section_of(key: &str) -> Option<&'static str> {
-    let mut found = KNOWN
+    KNOWN
         .iter()
-        .filter(|(_, keys)| keys.contains(&key))
-        .map(|(s, _)| *s);
-    let first = found.next()?;
-    // `dif`/`dsym` share keys; prefer the current name.
-    Some(first)
+        .find(|(_, keys)| keys.contains(&key))
+        .map(|(s, _)| *s)
 }
 
 /// The closest candidate to `input`, if it is close enough to be a plausible typo.

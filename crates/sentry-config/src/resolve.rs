@@ -38,8 +38,8 @@ impl Sources<'_> {
     }
 
     /// `[section] key` from the highest-precedence file that sets it to something non-blank.
-    fn file(&self, section: &str, key: &str) -> Option<(Setting<String>, FileKind, &Path)> {
-        self.files.iter().find_map(|(kind, f)| {
+    fn file(&self, section: &str, key: &str) -> Option<(Setting<String>, &Path)> {
+        self.files.iter().find_map(|(_, f)| {
             let e = f.get(section, key)?;
             let v = e.value.trim();
             (!v.is_empty()).then(|| {
@@ -47,13 +47,13 @@ impl Sources<'_> {
                     path: f.path.clone(),
                     line: e.line,
                 };
-                (Setting::new(v.to_string(), origin), *kind, f.path.as_path())
+                (Setting::new(v.to_string(), origin), f.path.as_path())
             })
         })
     }
 
     fn file_value(&self, section: &str, key: &str) -> Option<Setting<String>> {
-        self.file(section, key).map(|(s, _, _)| s)
+        self.file(section, key).map(|(s, _)| s)
     }
 
     fn cli_default(&self, key: &str) -> Option<Setting<String>> {
@@ -618,7 +618,7 @@ fn resolve_ca_certs(src: &Sources) -> Vec<Setting<PathBuf>> {
         }
     };
     let mut out: Vec<Setting<PathBuf>> = Vec::new();
-    if let Some((s, _, file)) = src.file("http", "ca_cert") {
+    if let Some((s, file)) = src.file("http", "ca_cert") {
         let base = file.parent().unwrap_or(Path::new("/"));
         out.push(Setting::new(absolute(&s.value, base), s.origin));
     }

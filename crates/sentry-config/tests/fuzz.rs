@@ -89,6 +89,11 @@ proptest! {
             prop_assert_eq!(e.line, i + 2);
         }
     }
+}
+
+proptest! {
+    // Each case writes files: fewer cases keep the suite fast.
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn resolve_never_panics(
