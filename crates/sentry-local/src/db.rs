@@ -90,7 +90,14 @@ CREATE INDEX IF NOT EXISTS items_by_trace ON items (trace_id);
 
 /// Schemas of feature modules, run after [`CORE_SCHEMA`] on every open (all `IF NOT EXISTS`).
 /// A module that needs tables appends its `SCHEMA` constant here.
-pub const EXTRA_SCHEMAS: &[&str] = &[crate::oauth::SCHEMA, crate::events::SCHEMA, crate::api::releases::SCHEMA, crate::api::uploads::SCHEMA, crate::api::monitors::SCHEMA];
+pub const EXTRA_SCHEMAS: &[&str] = &[
+    crate::oauth::SCHEMA,
+    crate::events::SCHEMA,
+    crate::api::repos::SCHEMA,
+    crate::api::releases::SCHEMA,
+    crate::api::uploads::SCHEMA,
+    crate::api::monitors::SCHEMA,
+];
 
 /// Every scope a Sentry token can carry; the seeded admin token gets all of them.
 pub const ALL_SCOPES: &[&str] = &[

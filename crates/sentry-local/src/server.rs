@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::api::uploads::routes())
         .merge(crate::api::monitors::routes())
         .merge(crate::api::explore::routes())
+        .merge(crate::api::routes())
         .merge(crate::ingest::routes())
         .merge(crate::stream::routes());
     if state.config.test_control {
