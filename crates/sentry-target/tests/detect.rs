@@ -15,6 +15,14 @@ fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
     fs::write(p, content).unwrap();
 }
 
+type Row<'a> = (
+    &'a str,
+    DsnSource,
+    Option<&'a str>,
+    Option<u32>,
+    Option<&'a str>,
+);
+
 fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -111,7 +119,7 @@ fn monorepo_finds_the_three_dsns_in_priority_order_and_no_decoys() {
         dir.path(),
         &env(&[("SENTRY_DSN", "https://eee444@o1.ingest.sentry.io/404")]),
     );
-    let got: Vec<(&str, DsnSource, Option<&str>, Option<u32>, Option<&str>)> = det
+    let got: Vec<Row> = det
         .dsns
         .iter()
         .map(|d| {
@@ -162,9 +170,7 @@ fn monorepo_finds_the_three_dsns_in_priority_order_and_no_decoys() {
     assert!(det.has_multiple());
     assert_eq!(det.primary().unwrap().dsn.project_id, 202);
     assert!(det.invalid.is_empty());
-    for decoy in ["o9.ingest"] {
-        assert!(det.dsns.iter().all(|d| !d.raw.contains(decoy)));
-    }
+    assert!(det.dsns.iter().all(|d| !d.raw.contains("o9.ingest")));
     // Cache data: the DSN-bearing files and the walked directories, never the decoy dirs.
     let sources: Vec<&str> = det.stamp.source_mtimes.keys().map(String::as_str).collect();
     assert_eq!(
