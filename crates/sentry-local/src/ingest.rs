@@ -146,6 +146,57 @@ pub fn routes() -> Router<AppState> {
         .route("/stream", post(stream_post))
         // Ingest enforces `max_body_bytes` itself, after decompression too.
         .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(cors))
+}
+
+/// True for `http(s)://localhost`, `127.0.0.1` and `[::1]` origins (any port): browser SDKs
+/// of apps under development may send here, nothing else may read the answers.
+fn is_local_origin(origin: &str) -> bool {
+    url::Url::parse(origin).ok().is_some_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && matches!(
+                u.host_str(),
+                Some("localhost" | "127.0.0.1" | "[::1]" | "::1")
+            )
+    })
+}
+
+/// CORS for ingest and `/stream`, limited to local origins, including preflights.
+pub async fn cors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| is_local_origin(o))
+        .map(str::to_string);
+    let preflight = req.method() == axum::http::Method::OPTIONS;
+    let mut resp = if preflight {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    if let Some(origin) = origin.and_then(|o| axum::http::HeaderValue::from_str(&o).ok()) {
+        let h = resp.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.insert(header::VARY, axum::http::HeaderValue::from_static("Origin"));
+        if preflight {
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                axum::http::HeaderValue::from_static("GET, POST, OPTIONS"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                axum::http::HeaderValue::from_static(
+                    "content-type, content-encoding, x-sentry-auth, sentry-trace, baggage",
+                ),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                axum::http::HeaderValue::from_static("86400"),
+            );
+        }
+    }
+    resp
 }
 
 fn too_large() -> ApiError {

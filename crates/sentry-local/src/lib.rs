@@ -15,8 +15,11 @@ pub mod faults;
 pub mod grouping;
 pub mod ingest;
 pub mod oauth;
+pub mod serve;
 pub mod server;
 pub mod state;
 pub mod stream;
 
+pub use serve::{serve_blocking, serve_forever, ReadyInfo};
 pub use server::{start, RunningServer, ServerConfig};
+pub use stream::{child_env, tail};

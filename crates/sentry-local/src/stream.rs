@@ -27,7 +27,9 @@ pub fn new_channel() -> broadcast::Sender<StreamMessage> {
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/stream", get(sse))
+    Router::new()
+        .route("/stream", get(sse))
+        .layer(axum::middleware::from_fn(crate::ingest::cors))
 }
 
 fn to_event(m: &StreamMessage, force_base64: bool) -> Event {
