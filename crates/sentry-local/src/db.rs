@@ -144,11 +144,13 @@ impl Db {
         let conn = match path {
             Some(p) => {
                 if let Some(dir) = p.parent() {
-                    let _ = std::fs::create_dir_all(dir);
+                    create_private_dir(dir);
                 }
                 let c = Connection::open(p)?;
                 c.pragma_update(None, "journal_mode", "WAL")?;
                 c.pragma_update(None, "synchronous", "NORMAL")?;
+                // The database holds API tokens and DSN keys: owner-only, like cli.db.
+                restrict_files(p);
                 c
             }
             None => Connection::open_in_memory()?,
@@ -222,6 +224,40 @@ impl Db {
             Ok(Bootstrap { token, org_slug, project_slug, project_id, public_key })
         })
     }
+}
+
+/// Creates the data directory owner-only (0700) when it does not exist yet.
+fn create_private_dir(dir: &Path) {
+    if dir.exists() {
+        return;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir);
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = std::fs::create_dir_all(dir);
+    }
+}
+
+/// chmod 0600 on the database and its WAL/SHM side files (missing ones are skipped).
+fn restrict_files(db: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            let _ = std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
 }
 
 /// Current time as Sentry formats timestamps in API responses (RFC 3339, UTC, `Z`).

@@ -103,55 +103,45 @@ fn server_config(
 
 fn serve(ctx: &Context, a: &ServeArgs) -> CliResult<i32> {
     let config = server_config(ctx, &a.host, a.port, a.data.clone(), a.memory);
-    let server = sentry_local::start(config).map_err(|e| {
+    let mut printed: CliResult<()> = Ok(());
+    let result = sentry_local::serve_blocking(config, |ready| {
+        let info = serde_json::json!({
+            "url": ready.url,
+            "token": ready.token,
+            "dsn": ready.dsn,
+            "org": ready.org_slug,
+            "project": ready.project_slug,
+        });
+        write_state_file(ctx, &info);
+        printed = if ctx.output.json {
+            crate::output::write_stdout(&crate::output::json_bytes(&info))
+        } else {
+            let text = format!(
+                "Sentry local server listening on {url}\n\n  API URL:     {url}\n  API token:   {token}\n  DSN:         {dsn}\n  Org/project: {org}/{project}\n\nTry:  SENTRY_URL={url} SENTRY_AUTH_TOKEN={token} sentry issue list {org}/\nPress Ctrl-C to stop.\n",
+                url = ready.url,
+                token = ready.token,
+                dsn = ready.dsn,
+                org = ready.org_slug,
+                project = ready.project_slug,
+            );
+            crate::output::write_stdout(text.as_bytes())
+        };
+    });
+    let _ = std::fs::remove_file(state_file(ctx));
+    printed?;
+    result.map_err(|e| {
         CliError::general(format!(
-            "Could not start the local server on {}:{}: {e}",
+            "Could not run the local server on {}:{}: {e}",
             a.host, a.port
         ))
     })?;
-    let info = serde_json::json!({
-        "url": server.url,
-        "token": server.token(),
-        "dsn": server.dsn(),
-        "org": server.bootstrap.org_slug,
-        "project": server.bootstrap.project_slug,
-    });
-    write_state_file(ctx, &info);
-    if ctx.output.json {
-        crate::output::write_stdout(&crate::output::json_bytes(&info))?;
-    } else {
-        let text = format!(
-            "Sentry local server listening on {url}\n\n  API URL:    {url}\n  API token:  {token}\n  DSN:        {dsn}\n  Org/project: {org}/{project}\n\nTry:  SENTRY_URL={url} SENTRY_AUTH_TOKEN={token} sentry issue list {org}/\nPress Ctrl-C to stop.\n",
-            url = server.url,
-            token = server.token(),
-            dsn = server.dsn(),
-            org = server.bootstrap.org_slug,
-            project = server.bootstrap.project_slug,
-        );
-        crate::output::write_stdout(text.as_bytes())?;
-    }
-    wait_for_ctrl_c();
-    eprintln!("Shutting down…");
-    let _ = std::fs::remove_file(state_file(ctx));
-    server.shutdown();
     Ok(0)
-}
-
-fn wait_for_ctrl_c() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    if let Ok(rt) = rt {
-        rt.block_on(async {
-            let _ = tokio::signal::ctrl_c().await;
-        });
-    }
 }
 
 fn tail(_ctx: &Context, a: &TailArgs) -> CliResult<i32> {
     let url = format!("http://{}:{}", a.host, a.port);
     let mut out = std::io::stdout();
-    match sentry_local::stream::tail(&url, &a.filters, a.quiet, &mut out) {
+    match sentry_local::tail(&url, &a.filters, a.quiet, &mut out) {
         Ok(()) => Ok(0),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
         Err(e) => Err(
@@ -180,7 +170,7 @@ fn run_child(ctx: &Context, a: &RunArgs) -> CliResult<i32> {
         .ok_or_else(|| CliError::validation("No command given to run"))?;
     let mut cmd = std::process::Command::new(program);
     cmd.args(rest);
-    for (k, v) in sentry_local::stream::child_env(&url, &dsn) {
+    for (k, v) in sentry_local::child_env(&url, &dsn) {
         cmd.env(k, v);
     }
     let status = cmd
