@@ -5,10 +5,9 @@
 //! how to show the URL, token and DSN handed to `on_ready`.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use crate::db::Db;
-use crate::server::{dsn_for, router, ServerConfig};
+use crate::server::{base_url, dsn_for, router, ServerConfig};
 use crate::state::AppState;
 
 /// What a started server tells its user.
@@ -26,21 +25,6 @@ pub struct ReadyInfo {
     pub project_id: i64,
 }
 
-impl AppState {
-    /// Builds the shared state (starting the ingest writer) for a server reachable at `base_url`.
-    pub fn new(db: Db, config: ServerConfig, base_url: &str) -> AppState {
-        AppState {
-            ingest: crate::ingest::IngestQueue::spawn(db.clone()),
-            db,
-            config: Arc::new(config),
-            base_url: base_url.into(),
-            hooks: Default::default(),
-            stream: crate::stream::new_channel(),
-            closing: Arc::new(tokio::sync::watch::channel(false).0),
-        }
-    }
-}
-
 /// Serves until Ctrl-C (or SIGTERM on Unix), then stops accepting, ends `/stream`
 /// subscriptions and waits for in-flight requests.
 pub async fn serve_forever(
@@ -51,12 +35,7 @@ pub async fn serve_forever(
     let boot = db.bootstrap().map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
     let addr = listener.local_addr()?;
-    let host = if config.host.contains(':') && !config.host.starts_with('[') {
-        format!("[{}]", config.host)
-    } else {
-        config.host.clone()
-    };
-    let url = format!("http://{host}:{}", addr.port());
+    let url = base_url(&config.host, addr);
     let state = AppState::new(db, config, &url);
     let info = ReadyInfo {
         addr,

@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
@@ -143,17 +142,8 @@ pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
     let std_listener = std::net::TcpListener::bind((config.host.as_str(), config.port))?;
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
-    let url = format!("http://{}", display_addr(&config.host, addr));
-    let ingest = crate::ingest::IngestQueue::spawn(db.clone());
-    let state = AppState {
-        db,
-        config: Arc::new(config),
-        base_url: url.clone().into(),
-        hooks: Default::default(),
-        ingest,
-        stream: crate::stream::new_channel(),
-        closing: Arc::new(tokio::sync::watch::channel(false).0),
-    };
+    let url = base_url(&config.host, addr);
+    let state = AppState::new(db, config, &url);
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
     let thread = std::thread::Builder::new()
@@ -182,11 +172,13 @@ pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
     })
 }
 
-/// Keeps the host the user asked for in URLs (`localhost` stays `localhost`), with the real port.
-fn display_addr(host: &str, addr: SocketAddr) -> String {
+/// `http://host:port` keeping the host the user asked for (`localhost` stays `localhost`, so
+/// SDK DSNs and CORS origins match what they typed), with the port actually bound and IPv6
+/// literals bracketed.
+pub(crate) fn base_url(host: &str, addr: SocketAddr) -> String {
     if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{}", addr.port())
+        format!("http://[{host}]:{}", addr.port())
     } else {
-        format!("{host}:{}", addr.port())
+        format!("http://{host}:{}", addr.port())
     }
 }

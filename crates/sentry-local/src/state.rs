@@ -22,3 +22,19 @@ pub struct AppState {
     /// does not wait for them forever.
     pub closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
+
+impl AppState {
+    /// The one place the shared state is assembled (starting the ingest writer thread), so
+    /// `start` and `serve_forever` cannot drift apart when a field is added.
+    pub fn new(db: Db, config: ServerConfig, base_url: &str) -> AppState {
+        AppState {
+            ingest: crate::ingest::IngestQueue::spawn(db.clone()),
+            db,
+            config: Arc::new(config),
+            base_url: base_url.into(),
+            hooks: Default::default(),
+            stream: crate::stream::new_channel(),
+            closing: Arc::new(tokio::sync::watch::channel(false).0),
+        }
+    }
+}
