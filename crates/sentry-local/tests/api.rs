@@ -816,3 +816,63 @@ fn issue_pagination_both_ways_and_base32_short_ids() {
         400
     );
 }
+
+#[test]
+fn org_tokens_get_404_for_other_orgs_in_every_feature_api() {
+    let s = server();
+    s.state
+        .db
+        .with(|c| c.execute("INSERT INTO organizations (id, slug, name, date_created) VALUES (2, 'other', 'Other', '2026-01-01T00:00:00Z')", []))
+        .unwrap();
+    add_token(
+        &s,
+        "sntrys_other",
+        "org:ci org:read event:read project:releases",
+        Some(2),
+        "org",
+    );
+    let tok = "sntrys_other";
+    // Its own org answers, so the 404s below are the org boundary and not a scope problem.
+    assert_eq!(
+        api_with(&s, tok, "GET", "organizations/other/releases/", None).status,
+        200
+    );
+    assert_eq!(
+        api_with(&s, tok, "GET", "organizations/other/monitors/", None).status,
+        200
+    );
+    assert_eq!(
+        api_with(&s, tok, "GET", "organizations/other/chunk-upload/", None).status,
+        200
+    );
+    for (method, path, body) in [
+        ("GET", "organizations/local/releases/", None),
+        (
+            "POST",
+            "organizations/local/releases/",
+            Some(json!({"version": "1.0", "projects": ["app"]})),
+        ),
+        ("GET", "organizations/local/releases/1.0/", None),
+        ("GET", "projects/local/app/releases/", None),
+        ("GET", "organizations/local/monitors/", None),
+        ("GET", "organizations/local/chunk-upload/", None),
+        (
+            "GET",
+            "organizations/local/events/?dataset=logs&field=message",
+            None,
+        ),
+        (
+            "GET",
+            "organizations/1/events/?dataset=errors&field=title",
+            None,
+        ),
+    ] {
+        let r = api_with(&s, tok, method, path, body);
+        assert_eq!(r.status, 404, "{method} {path}: {}", r.body);
+        assert_eq!(
+            r.json()["detail"],
+            "The requested resource does not exist",
+            "{method} {path}"
+        );
+    }
+}

@@ -16,7 +16,8 @@ use axum::{Json, Router};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
-use crate::api::releases::{iso_ms, org_id, query_all, query_one};
+use crate::api::find_org;
+use crate::api::releases::{iso_ms, query_all, query_one};
 use crate::auth::Authed;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
@@ -691,7 +692,7 @@ async fn events(
     let tokens = tokenize(&query_one(&raw, "query").unwrap_or_default());
     let since_ms = since(&raw, "14d");
     let mut rows = state.db.with(|c| -> ApiResult<_> {
-        let org = org_id(c, &auth, &org)?;
+        let org = find_org(c, &auth, &org)?.id;
         dataset_rows(c, org, &dataset, &projects, since_ms, None)
     })?;
     rows.retain(|r| matches_query(r, &tokens));
@@ -761,7 +762,7 @@ async fn trace(
         .filter(|p| *p != -1)
         .collect();
     let (txs, errors, slugs) = state.db.with(|c| -> ApiResult<_> {
-        let org = org_id(c, &auth, &org)?;
+        let org = find_org(c, &auth, &org)?.id;
         let (txs, slugs) = load_items(c, org, "transaction", &projects, 0, Some(&trace_id))?;
         let (errors, _) = load_items(c, org, "event", &projects, 0, Some(&trace_id))?;
         Ok((txs, errors, slugs))
@@ -894,7 +895,7 @@ async fn trace_logs(
     let since_ms = since(&raw, "14d");
     // One log item can hold records of several traces, so filter per record.
     let mut rows = state.db.with(|c| -> ApiResult<_> {
-        let org = org_id(c, &auth, &org)?;
+        let org = find_org(c, &auth, &org)?.id;
         dataset_rows(c, org, "logs", &[], since_ms, None)
     })?;
     rows.retain(|r| {

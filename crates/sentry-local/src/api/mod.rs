@@ -267,15 +267,20 @@ pub fn find_project(
     proj: &str,
 ) -> ApiResult<(Org, Project)> {
     let o = find_org(c, authed, org)?;
-    let p = c
-        .query_row(
-            &format!("SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.org_id = ?1 AND (p.slug = ?2 OR CAST(p.id AS TEXT) = ?2)"),
-            rusqlite::params![o.id, proj],
-            project_from_row,
-        )
-        .optional()?
-        .ok_or_else(ApiError::not_found)?;
+    let p = project_in_org(c, o.id, proj)?;
     Ok((o, p))
+}
+
+/// A project of an organization already resolved (and access-checked) by [`find_org`], by
+/// slug or numeric id; 404 when the org has no such project.
+pub fn project_in_org(c: &Connection, org_id: i64, proj: &str) -> ApiResult<Project> {
+    c.query_row(
+        &format!("SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.org_id = ?1 AND (p.slug = ?2 OR CAST(p.id AS TEXT) = ?2)"),
+        rusqlite::params![org_id, proj],
+        project_from_row,
+    )
+    .optional()?
+    .ok_or_else(ApiError::not_found)
 }
 
 pub fn project_by_id(c: &Connection, id: i64) -> ApiResult<Project> {

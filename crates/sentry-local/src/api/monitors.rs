@@ -14,7 +14,8 @@ use axum::{Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
-use crate::api::releases::{field_error, iso_ms, org_id, paginate, query_all, query_one};
+use crate::api::releases::{field_error, iso_ms, paginate, query_all, query_one};
+use crate::api::{find_org, project_in_org};
 use crate::auth::Authed;
 use crate::db::{now_iso, random_hex};
 use crate::error::{ApiError, ApiResult};
@@ -329,7 +330,7 @@ async fn list(
         .collect();
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
         sync_checkins(c)?;
-        let org = org_id(c, &auth, &org)?;
+        let org = find_org(c, &auth, &org)?.id;
         let mut stmt = c.prepare(
             "SELECT id, slug, name, project_id FROM monitors WHERE org_id = ?1 ORDER BY name, id",
         )?;
@@ -445,8 +446,9 @@ async fn create(
         Some(_) => return Err(field_error("status", "Invalid status.")),
     };
     state.db.with(|c| {
-        let org = org_id(c, &auth, &org)?;
-        let project = crate::api::releases::project_id(c, org, &project)
+        let org = find_org(c, &auth, &org)?.id;
+        let project = project_in_org(c, org, &project)
+            .map(|p| p.id)
             .map_err(|_| field_error("project", "Invalid project."))?;
         let taken: Option<i64> = c
             .query_row(
@@ -476,7 +478,7 @@ async fn detail(
     require_any(&auth, READ_SCOPES)?;
     state.db.with(|c| {
         sync_checkins(c)?;
-        let org = org_id(c, &auth, &org)?;
+        let org = find_org(c, &auth, &org)?.id;
         let id = monitor_row(c, org, &slug)?;
         Ok(Json(render(c, id)?))
     })
@@ -490,7 +492,7 @@ async fn remove(
     require_any(&auth, WRITE_SCOPES)?;
     state.db.with(|c| {
         sync_checkins(c)?;
-        let org = org_id(c, &auth, &org)?;
+        let org = find_org(c, &auth, &org)?.id;
         let id = monitor_row(c, org, &slug)?;
         c.execute("DELETE FROM monitors WHERE id = ?1", [id])?;
         // Sentry schedules the deletion and answers 202.
@@ -508,7 +510,7 @@ async fn checkins(
     let environments = query_all(&raw, "environment");
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
         sync_checkins(c)?;
-        let org = org_id(c, &auth, &org)?;
+        let org = find_org(c, &auth, &org)?.id;
         let id = monitor_row(c, org, &slug)?;
         let config: String =
             c.query_row("SELECT config FROM monitors WHERE id = ?1", [id], |r| {

@@ -2,8 +2,8 @@
 //!
 //! CI pipelines drive these through `sentry release create/finalize/deploy/set-commits`
 //! (and legacy `sentry-cli releases ...`), so the write paths accept both CLIs' bodies.
-//! Also home of the small helpers the other feature APIs of this crate share: org lookup
-//! with token checks, scope checks, Sentry-style cursor paging and date parsing.
+//! Also home of the small helpers the other feature APIs of this crate share: scope checks,
+//! field errors and date parsing.
 
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use crate::api::{find_org, project_in_org};
 use crate::auth::Authed;
 use crate::db::{now_iso, now_ms};
 use crate::error::{ApiError, ApiResult};
@@ -95,34 +96,6 @@ pub(crate) fn require_any(auth: &Authed, scopes: &[&str]) -> ApiResult<()> {
     } else {
         Err(ApiError::forbidden())
     }
-}
-
-/// Resolves an org slug (or numeric id) the token may access: unknown → 404, another org's
-/// org token → 403.
-pub(crate) fn org_id(c: &Connection, auth: &Authed, slug: &str) -> ApiResult<i64> {
-    let id: Option<i64> = c
-        .query_row(
-            "SELECT id FROM organizations WHERE slug = ?1 OR CAST(id AS TEXT) = ?1",
-            [slug],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let id = id.ok_or_else(ApiError::not_found)?;
-    if auth.org_id.is_some_and(|o| o != id) {
-        return Err(ApiError::forbidden());
-    }
-    Ok(id)
-}
-
-/// A project of `org` by slug or numeric id.
-pub(crate) fn project_id(c: &Connection, org: i64, slug: &str) -> ApiResult<i64> {
-    c.query_row(
-        "SELECT id FROM projects WHERE org_id = ?1 AND (slug = ?2 OR CAST(id AS TEXT) = ?2)",
-        params![org, slug],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or_else(ApiError::not_found)
 }
 
 /// A 400 naming the offending body field. Sentry answers DRF's `{"field": ["message"]}`;
@@ -498,7 +471,7 @@ fn body_projects(
             Value::Number(n) => n.to_string(),
             _ => return Err(field_error("projects", "Expected a list of project slugs.")),
         };
-        match project_id(c, org, &key) {
+        match project_in_org(c, org, &key).map(|p| p.id) {
             Ok(id) if !ids.contains(&id) => ids.push(id),
             Ok(_) => {}
             Err(_) => bad.push(key),
@@ -639,10 +612,10 @@ fn create(
         ));
     }
     state.db.with(|c| {
-        let org_id = org_id(c, auth, org)?;
+        let org_id = find_org(c, auth, org)?.id;
         let mut projects = body_projects(c, org_id, &body)?.unwrap_or_default();
         if let Some(p) = forced_project {
-            let id = project_id(c, org_id, p)?;
+            let id = project_in_org(c, org_id, p)?.id;
             if !projects.contains(&id) {
                 projects.push(id);
             }
@@ -712,14 +685,14 @@ fn list(
     let query = query_one(&raw, "query").unwrap_or_default().to_lowercase();
     let status = query_one(&raw, "status").unwrap_or_else(|| "open".into());
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
-        let org_id = org_id(c, auth, org)?;
+        let org_id = find_org(c, auth, org)?.id;
         let mut project_ids: Vec<i64> = query_all(&raw, "project")
             .iter()
             .filter_map(|p| p.parse::<i64>().ok())
             .filter(|p| *p != -1)
             .collect();
         if let Some(p) = project {
-            project_ids = vec![project_id(c, org_id, p)?];
+            project_ids = vec![project_in_org(c, org_id, p)?.id];
         }
         let mut stmt = c.prepare(
             "SELECT id, version, status FROM releases WHERE org_id = ?1 ORDER BY date_created_ms DESC, id DESC",
@@ -786,7 +759,7 @@ async fn detail(
     require_any(&auth, READ_SCOPES)?;
     let health = matches!(q.health.as_deref(), Some("1" | "true"));
     state.db.with(|c| {
-        let org_id = org_id(c, &auth, &org)?;
+        let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
         Ok(Json(render_release(c, id, health)?))
     })
@@ -801,7 +774,7 @@ async fn update(
     require_any(&auth, WRITE_SCOPES)?;
     let body = body_object(body)?;
     state.db.with(|c| {
-        let org_id = org_id(c, &auth, &org)?;
+        let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
         let projects = body_projects(c, org_id, &body)?;
         let tx = c.transaction()?;
@@ -825,7 +798,7 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     require_any(&auth, WRITE_SCOPES)?;
     state.db.with(|c| {
-        let org_id = org_id(c, &auth, &org)?;
+        let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
         c.execute("DELETE FROM releases WHERE id = ?1", [id])?;
         Ok(StatusCode::NO_CONTENT)
@@ -839,7 +812,7 @@ async fn list_deploys(
 ) -> ApiResult<Json<Vec<Value>>> {
     require_any(&auth, READ_SCOPES)?;
     state.db.with(|c| {
-        let org_id = org_id(c, &auth, &org)?;
+        let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
         Ok(Json(deploys_of(c, id)?))
     })
@@ -879,7 +852,7 @@ async fn create_deploy(
     }
     .unwrap_or_else(now_iso);
     state.db.with(|c| {
-        let org_id = org_id(c, &auth, &org)?;
+        let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
         c.execute(
             "INSERT INTO deploys (release_id, environment, name, url, date_started, date_finished) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -897,7 +870,7 @@ async fn list_commits(
 ) -> ApiResult<Json<Value>> {
     require_any(&auth, READ_SCOPES)?;
     state.db.with(|c| {
-        let org_id = org_id(c, &auth, &org)?;
+        let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
         let commits: String =
             c.query_row("SELECT commits FROM releases WHERE id = ?1", [id], |r| {
@@ -917,7 +890,7 @@ async fn previous_with_commits(
 ) -> ApiResult<Json<Value>> {
     require_any(&auth, READ_SCOPES)?;
     state.db.with(|c| {
-        let org_id = org_id(c, &auth, &org)?;
+        let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
         let created: i64 = c.query_row(
             "SELECT date_created_ms FROM releases WHERE id = ?1",

@@ -16,7 +16,8 @@ use axum::{Json, Router};
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
-use crate::api::releases::{field_error, org_id, project_id, require_any, WRITE_SCOPES};
+use crate::api::releases::{field_error, require_any, WRITE_SCOPES};
+use crate::api::{find_org, project_in_org};
 use crate::auth::Authed;
 use crate::db::now_iso;
 use crate::error::{ApiError, ApiResult};
@@ -76,14 +77,7 @@ async fn options(
     Path(org): Path<String>,
 ) -> ApiResult<Json<Value>> {
     require_any(&auth, WRITE_SCOPES)?;
-    let slug: String = state.db.with(|c| -> ApiResult<String> {
-        let id = org_id(c, &auth, &org)?;
-        Ok(
-            c.query_row("SELECT slug FROM organizations WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?,
-        )
-    })?;
+    let slug = state.db.with(|c| find_org(c, &auth, &org))?.slug;
     Ok(Json(json!({
         "url": format!("{}/api/0/organizations/{slug}/chunk-upload/", state.base_url),
         "chunkSize": CHUNK_SIZE,
@@ -115,7 +109,7 @@ async fn upload(
     mut multipart: Multipart,
 ) -> ApiResult<Json<Value>> {
     require_any(&auth, WRITE_SCOPES)?;
-    let org_id = state.db.with(|c| org_id(c, &auth, &org))?;
+    let org_id = state.db.with(|c| find_org(c, &auth, &org))?.id;
     let mut chunks: Vec<(String, Vec<u8>)> = Vec::new();
     let mut total = 0usize;
     while let Some(field) = multipart
@@ -232,10 +226,10 @@ async fn assemble(
         .map(str::to_string);
     let dist = body.get("dist").and_then(Value::as_str).map(str::to_string);
     state.db.with(|c| -> ApiResult<Json<Value>> {
-        let org_id = org_id(c, &auth, &org)?;
+        let org_id = find_org(c, &auth, &org)?.id;
         let mut projects = Vec::new();
         for p in &project_names {
-            projects.push(project_id(c, org_id, p).map_err(|_| {
+            projects.push(project_in_org(c, org_id, p).map(|p| p.id).map_err(|_| {
                 ApiError::new(StatusCode::NOT_FOUND, format!("Project not found: {p}"))
             })?);
         }
