@@ -9,15 +9,15 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
-use crate::api::find_org;
-use crate::api::releases::{iso_ms, query_all, query_one};
+use crate::api::releases::iso_ms;
+use crate::api::{find_org, Params};
 use crate::auth::Authed;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
@@ -630,12 +630,15 @@ fn sort_rows(rows: &mut [Map<String, Value>], sort: &str) {
     });
 }
 
-fn since(raw: &Option<String>, default: &str) -> i64 {
-    let period = query_one(raw, "statsPeriod").unwrap_or_else(|| default.to_string());
-    if let Some(start) = query_one(raw, "start").and_then(|s| s.parse::<jiff::Timestamp>().ok()) {
+fn since(params: &Params, default: &str) -> i64 {
+    let period = params.get("statsPeriod").unwrap_or(default);
+    if let Some(start) = params
+        .get("start")
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+    {
         return start.as_millisecond();
     }
-    now_ms() - parse_period_ms(&period).unwrap_or(14 * 86_400_000)
+    now_ms() - parse_period_ms(period).unwrap_or(14 * 86_400_000)
 }
 
 /// Builds the dataset rows for an explore query.
@@ -676,21 +679,21 @@ async fn events(
     State(state): State<AppState>,
     auth: Authed,
     Path(org): Path<String>,
-    RawQuery(raw): RawQuery,
+    params: Params,
 ) -> ApiResult<Response> {
     crate::api::releases::require_any(&auth, READ_SCOPES)?;
-    let dataset = query_one(&raw, "dataset").unwrap_or_else(|| "errors".into());
-    let fields = query_all(&raw, "field");
+    let dataset = params.get("dataset").unwrap_or("errors").to_string();
+    let fields: Vec<String> = params
+        .get_all("field")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     if fields.is_empty() {
         return Err(ApiError::bad_request("No columns selected"));
     }
-    let projects: Vec<i64> = query_all(&raw, "project")
-        .iter()
-        .filter_map(|p| p.parse().ok())
-        .filter(|p| *p != -1)
-        .collect();
-    let tokens = tokenize(&query_one(&raw, "query").unwrap_or_default());
-    let since_ms = since(&raw, "14d");
+    let projects = params.project_ids();
+    let tokens = tokenize(params.get("query").unwrap_or_default());
+    let since_ms = since(&params, "14d");
     let mut rows = state.db.with(|c| -> ApiResult<_> {
         let org = find_org(c, &auth, &org)?.id;
         dataset_rows(c, org, &dataset, &projects, since_ms, None)
@@ -704,7 +707,7 @@ async fn events(
     } else {
         String::new()
     };
-    let sort = query_one(&raw, "sort").unwrap_or(default_sort);
+    let sort = params.get("sort").map_or(default_sort, str::to_string);
     if !sort.is_empty() {
         sort_rows(&mut rows, &sort);
     }
@@ -725,8 +728,7 @@ async fn events(
         meta_fields.insert(f.clone(), json!(t));
         units.insert(f.clone(), json!(u));
     }
-    let path = format!("/api/0/organizations/{org}/events/");
-    let page = crate::api::releases::paginate(&state, &path, &raw, 100, data);
+    let page = crate::api::releases::paginate(&state, &params, 100, data);
     let (parts, body) = page.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
@@ -749,18 +751,14 @@ async fn trace(
     State(state): State<AppState>,
     auth: Authed,
     Path((org, trace_id)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     crate::api::releases::require_any(&auth, READ_SCOPES)?;
     let trace_id = trace_id.to_ascii_lowercase();
     if !is_trace_id(&trace_id) {
         return Err(ApiError::bad_request("Invalid trace id"));
     }
-    let projects: Vec<i64> = query_all(&raw, "project")
-        .iter()
-        .filter_map(|p| p.parse().ok())
-        .filter(|p| *p != -1)
-        .collect();
+    let projects = params.project_ids();
     let (txs, errors, slugs) = state.db.with(|c| -> ApiResult<_> {
         let org = find_org(c, &auth, &org)?.id;
         let (txs, slugs) = load_items(c, org, "transaction", &projects, 0, Some(&trace_id))?;
@@ -881,18 +879,19 @@ async fn trace_logs(
     State(state): State<AppState>,
     auth: Authed,
     Path(org): Path<String>,
-    RawQuery(raw): RawQuery,
+    params: Params,
 ) -> ApiResult<Response> {
     crate::api::releases::require_any(&auth, READ_SCOPES)?;
-    let trace_ids: Vec<String> = query_all(&raw, "traceId")
+    let trace_ids: Vec<String> = params
+        .get_all("traceId")
         .into_iter()
         .map(|t| t.to_ascii_lowercase())
         .collect();
     if trace_ids.is_empty() || trace_ids.iter().any(|t| !is_trace_id(t)) {
         return Err(ApiError::bad_request("Need at least one valid traceId"));
     }
-    let tokens = tokenize(&query_one(&raw, "query").unwrap_or_default());
-    let since_ms = since(&raw, "14d");
+    let tokens = tokenize(params.get("query").unwrap_or_default());
+    let since_ms = since(&params, "14d");
     // One log item can hold records of several traces, so filter per record.
     let mut rows = state.db.with(|c| -> ApiResult<_> {
         let org = find_org(c, &auth, &org)?.id;
@@ -904,11 +903,9 @@ async fn trace_logs(
             .is_some_and(|t| trace_ids.iter().any(|w| w.eq_ignore_ascii_case(t)))
             && matches_query(r, &tokens)
     });
-    sort_rows(
-        &mut rows,
-        &query_one(&raw, "sort").unwrap_or_else(|| "-timestamp".into()),
-    );
-    let limit = query_one(&raw, "per_page")
+    sort_rows(&mut rows, params.get("sort").unwrap_or("-timestamp"));
+    let limit = params
+        .get("per_page")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(100)
         .clamp(1, 9999);

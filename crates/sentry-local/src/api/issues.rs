@@ -370,12 +370,7 @@ fn build_filter(
     if let Some(pid) = project_scope {
         f.push("g.project_id = ?", [Sql::Integer(pid)]);
     }
-    let ids: Vec<i64> = params
-        .get_all("project")
-        .iter()
-        .filter_map(|p| p.parse::<i64>().ok())
-        .filter(|p| *p != -1)
-        .collect();
+    let ids = params.project_ids();
     if !ids.is_empty() {
         f.push(
             &in_clause("g.project_id", ids.len(), false),

@@ -63,6 +63,15 @@ impl Params {
             .map(|(_, v)| v.as_str())
             .collect()
     }
+    /// The numeric `project=` filters. `-1` is Sentry's "all my projects" sentinel, so it
+    /// filters nothing; non-numeric values are ignored as Sentry ignores them.
+    pub fn project_ids(&self) -> Vec<i64> {
+        self.get_all("project")
+            .iter()
+            .filter_map(|p| p.parse::<i64>().ok())
+            .filter(|p| *p != -1)
+            .collect()
+    }
     /// True when `collapse=<what>` was sent (the CLI trims responses this way).
     pub fn collapsed(&self, what: &str) -> bool {
         self.get_all("collapse")

@@ -6,7 +6,7 @@
 //! monitor (Sentry's upsert); one for an unknown monitor without config is dropped, as
 //! Sentry drops it; a second check-in with the same `check_in_id` closes the first.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,8 +14,8 @@ use axum::{Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
-use crate::api::releases::{field_error, iso_ms, paginate, query_all, query_one};
-use crate::api::{find_org, project_in_org};
+use crate::api::releases::{field_error, iso_ms, paginate};
+use crate::api::{find_org, project_in_org, Params};
 use crate::auth::Authed;
 use crate::db::{now_iso, random_hex};
 use crate::error::{ApiError, ApiResult};
@@ -319,15 +319,11 @@ async fn list(
     State(state): State<AppState>,
     auth: Authed,
     Path(org): Path<String>,
-    RawQuery(raw): RawQuery,
+    params: Params,
 ) -> ApiResult<Response> {
     require_any(&auth, READ_SCOPES)?;
-    let query = query_one(&raw, "query").unwrap_or_default().to_lowercase();
-    let projects: Vec<i64> = query_all(&raw, "project")
-        .iter()
-        .filter_map(|p| p.parse().ok())
-        .filter(|p| *p != -1)
-        .collect();
+    let query = params.get("query").unwrap_or_default().to_lowercase();
+    let projects = params.project_ids();
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
         sync_checkins(c)?;
         let org = find_org(c, &auth, &org)?.id;
@@ -352,8 +348,7 @@ async fn list(
         }
         Ok(out)
     })?;
-    let path = format!("/api/0/organizations/{org}/monitors/");
-    Ok(paginate(&state, &path, &raw, 100, rows))
+    Ok(paginate(&state, &params, 100, rows))
 }
 
 fn slugify(name: &str) -> String {
@@ -504,10 +499,10 @@ async fn checkins(
     State(state): State<AppState>,
     auth: Authed,
     Path((org, slug)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
+    params: Params,
 ) -> ApiResult<Response> {
     require_any(&auth, READ_SCOPES)?;
-    let environments = query_all(&raw, "environment");
+    let environments = params.get_all("environment");
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
         sync_checkins(c)?;
         let org = find_org(c, &auth, &org)?.id;
@@ -535,7 +530,7 @@ async fn checkins(
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows
             .into_iter()
-            .filter(|r| environments.is_empty() || environments.contains(&r.2))
+            .filter(|r| environments.is_empty() || environments.contains(&r.2.as_str()))
             .map(|(guid, status, env, duration, created, updated)| {
                 json!({
                     "id": guid,
@@ -551,6 +546,5 @@ async fn checkins(
             })
             .collect())
     })?;
-    let path = format!("/api/0/organizations/{org}/monitors/{slug}/checkins/");
-    Ok(paginate(&state, &path, &raw, 100, rows))
+    Ok(paginate(&state, &params, 100, rows))
 }

@@ -5,16 +5,15 @@
 //! Also home of the small helpers the other feature APIs of this crate share: scope checks,
 //! field errors and date parsing.
 
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::api::{find_org, project_in_org};
+use crate::api::{find_org, project_in_org, Params};
 use crate::auth::Authed;
 use crate::db::{now_iso, now_ms};
 use crate::error::{ApiError, ApiResult};
@@ -104,49 +103,32 @@ pub(crate) fn field_error(field: &str, message: &str) -> ApiError {
     ApiError::bad_request(format!("{field}: {message}"))
 }
 
-/// All values of a repeatable query parameter.
-pub(crate) fn query_all(raw: &Option<String>, name: &str) -> Vec<String> {
-    raw.as_deref()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .filter(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub(crate) fn query_one(raw: &Option<String>, name: &str) -> Option<String> {
-    query_all(raw, name).into_iter().next()
-}
-
 /// Offset-based page of `items`, with Sentry's `Link` header (`cursor` = `0:<offset>:0`).
 pub(crate) fn paginate<T: serde::Serialize>(
     state: &AppState,
-    path: &str,
-    raw: &Option<String>,
+    params: &Params,
     default_per_page: usize,
     items: Vec<T>,
 ) -> Response {
-    let per_page = query_one(raw, "per_page")
+    let path = &params.path;
+    let per_page = params
+        .get("per_page")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(default_per_page)
         .clamp(1, 100);
-    let offset = query_one(raw, "cursor")
+    let offset = params
+        .get("cursor")
         .and_then(|c| c.split(':').nth(1).and_then(|o| o.parse::<usize>().ok()))
         .unwrap_or(0);
     let total = items.len();
     let page: Vec<T> = items.into_iter().skip(offset).take(per_page).collect();
     let link = |cursor: String, rel: &str, results: bool| {
-        let mut query: Vec<(String, String)> = raw
-            .as_deref()
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .filter(|(k, _)| k != "cursor")
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut query: Vec<(String, String)> = params
+            .pairs
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .cloned()
+            .collect();
         query.push(("cursor".into(), cursor.clone()));
         let qs = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(query)
@@ -200,6 +182,11 @@ pub(crate) fn iso_ms(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(iso)
         .unwrap_or_default()
+}
+
+/// `health=1` asks for the (empty, sessions are not kept) health data of each project.
+fn wants_health(params: &Params) -> bool {
+    matches!(params.get("health"), Some("1" | "true"))
 }
 
 fn opt_str(body: &Map<String, Value>, field: &str) -> ApiResult<Option<Option<String>>> {
@@ -677,20 +664,15 @@ fn list(
     auth: &Authed,
     org: &str,
     project: Option<&str>,
-    path: &str,
-    raw: Option<String>,
+    params: &Params,
 ) -> ApiResult<Response> {
     require_any(auth, READ_SCOPES)?;
-    let health = matches!(query_one(&raw, "health").as_deref(), Some("1" | "true"));
-    let query = query_one(&raw, "query").unwrap_or_default().to_lowercase();
-    let status = query_one(&raw, "status").unwrap_or_else(|| "open".into());
+    let health = wants_health(params);
+    let query = params.get("query").unwrap_or_default().to_lowercase();
+    let status = params.get("status").unwrap_or("open");
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
         let org_id = find_org(c, auth, org)?.id;
-        let mut project_ids: Vec<i64> = query_all(&raw, "project")
-            .iter()
-            .filter_map(|p| p.parse::<i64>().ok())
-            .filter(|p| *p != -1)
-            .collect();
+        let mut project_ids = params.project_ids();
         if let Some(p) = project {
             project_ids = vec![project_in_org(c, org_id, p)?.id];
         }
@@ -722,42 +704,35 @@ fn list(
         }
         Ok(out)
     })?;
-    Ok(paginate(state, path, &raw, 100, rows))
+    Ok(paginate(state, params, 100, rows))
 }
 
 async fn list_org(
     State(state): State<AppState>,
     auth: Authed,
     Path(org): Path<String>,
-    RawQuery(raw): RawQuery,
+    params: Params,
 ) -> ApiResult<Response> {
-    let path = format!("/api/0/organizations/{org}/releases/");
-    list(&state, &auth, &org, None, &path, raw)
+    list(&state, &auth, &org, None, &params)
 }
 
 async fn list_project(
     State(state): State<AppState>,
     auth: Authed,
     Path((org, project)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
+    params: Params,
 ) -> ApiResult<Response> {
-    let path = format!("/api/0/projects/{org}/{project}/releases/");
-    list(&state, &auth, &org, Some(&project), &path, raw)
-}
-
-#[derive(Deserialize)]
-struct DetailQuery {
-    health: Option<String>,
+    list(&state, &auth, &org, Some(&project), &params)
 }
 
 async fn detail(
     State(state): State<AppState>,
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
-    Query(q): Query<DetailQuery>,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
     require_any(&auth, READ_SCOPES)?;
-    let health = matches!(q.health.as_deref(), Some("1" | "true"));
+    let health = wants_health(&params);
     state.db.with(|c| {
         let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
