@@ -876,3 +876,67 @@ fn org_tokens_get_404_for_other_orgs_in_every_feature_api() {
         );
     }
 }
+
+#[test]
+fn feature_apis_page_like_the_core_api() {
+    let s = server();
+    for v in ["1.0", "2.0"] {
+        let r = api(
+            &s,
+            "POST",
+            "organizations/local/releases/",
+            Some(json!({"version": v, "projects": ["app"]})),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    // `limit` is the same as `per_page`, as everywhere else in this API.
+    let r = api(&s, "GET", "organizations/local/releases/?limit=1", None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    let l = links(r.link.as_deref().unwrap());
+    assert_eq!(l[1].0, "next");
+    assert_eq!(l[1].1, "true");
+    assert_eq!(
+        l[1].3,
+        format!(
+            "{}/api/0/organizations/local/releases/?limit=1&cursor=0%3A1%3A0",
+            s.url
+        )
+    );
+    for path in [
+        "organizations/local/releases/?per_page=abc",
+        "organizations/local/releases/?per_page=0",
+        "organizations/local/monitors/?per_page=x",
+        "organizations/local/events/?dataset=errors&field=title&per_page=-1",
+    ] {
+        let r = api(&s, "GET", path, None);
+        assert_eq!(r.status, 400, "{path}");
+        assert_eq!(r.json()["detail"], "Invalid per_page value.", "{path}");
+    }
+    for path in [
+        "organizations/local/releases/?cursor=nope",
+        "organizations/local/monitors/ghost/checkins/?cursor=1:2",
+        "organizations/local/events/?dataset=logs&field=message&cursor=0:x:0",
+    ] {
+        let r = api(&s, "GET", path, None);
+        assert_eq!(r.status, 400, "{path}");
+        assert_eq!(r.json()["detail"], "Invalid cursor parameter.", "{path}");
+    }
+
+    send(&s, json!({"message": "first"}));
+    send(&s, json!({"message": "second"}));
+    let path = "organizations/local/events/?dataset=errors&field=title&per_page=1";
+    let r = api(&s, "GET", path, None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let body = r.json();
+    assert_eq!(body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(body["meta"]["fields"]["title"], "string");
+    let l = links(r.link.as_deref().unwrap());
+    assert_eq!((l[0].0.as_str(), l[0].1.as_str()), ("previous", "false"));
+    assert_eq!((l[1].0.as_str(), l[1].1.as_str()), ("next", "true"));
+    assert_eq!(l[1].2, "0:1:0");
+    let r = api(&s, "GET", &format!("{path}&cursor=0:1:0"), None);
+    assert_eq!(r.json()["data"].as_array().unwrap().len(), 1);
+    let l = links(r.link.as_deref().unwrap());
+    assert_eq!((l[0].1.as_str(), l[1].1.as_str()), ("true", "false"));
+}

@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
 use crate::api::releases::iso_ms;
-use crate::api::{find_org, Params};
+use crate::api::{find_org, with_link, Page, Params, MAX_PER_PAGE};
 use crate::auth::Authed;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
@@ -682,6 +682,7 @@ async fn events(
     params: Params,
 ) -> ApiResult<Response> {
     crate::api::releases::require_any(&auth, READ_SCOPES)?;
+    let page = Page::from_params(&params, MAX_PER_PAGE)?;
     let dataset = params.get("dataset").unwrap_or("errors").to_string();
     let fields: Vec<String> = params
         .get_all("field")
@@ -728,17 +729,12 @@ async fn events(
         meta_fields.insert(f.clone(), json!(t));
         units.insert(f.clone(), json!(u));
     }
-    let page = crate::api::releases::paginate(&state, &params, 100, data);
-    let (parts, body) = page.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .map_err(ApiError::internal)?;
-    let data: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| json!([]));
+    let (data, has_more) = page.slice(data);
     let body = json!({
         "data": data,
         "meta": {"fields": meta_fields, "units": units, "dataset": dataset, "isMetricsData": false},
     });
-    Ok((parts, Json(body)).into_response())
+    Ok(with_link(&state, &params, page, has_more, body))
 }
 
 fn is_trace_id(s: &str) -> bool {

@@ -131,6 +131,17 @@ impl Page {
         };
         Ok(Page { offset, limit })
     }
+
+    /// This page of a list that was built in full, and whether rows follow it.
+    pub fn slice<T>(&self, items: Vec<T>) -> (Vec<T>, bool) {
+        let has_more = items.len() > self.offset.saturating_add(self.limit);
+        let rows = items
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .collect();
+        (rows, has_more)
+    }
 }
 
 /// The offset of a Sentry cursor `<value>:<offset>:<is_prev>`.
@@ -177,22 +188,30 @@ pub fn link_header(base_url: &str, params: &Params, page: Page, has_more: bool) 
 pub fn paginated(state: &AppState, params: &Params, page: Page, mut items: Vec<Value>) -> Response {
     let has_more = items.len() > page.limit;
     items.truncate(page.limit);
-    let link = link_header(&state.base_url, params, page, has_more);
-    let mut resp = Json(Value::Array(items)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&link) {
-        resp.headers_mut().insert(header::LINK, v);
-    }
-    resp
+    with_link(state, params, page, has_more, Value::Array(items))
 }
 
 /// Slices an already-built full list into a page (for small lists).
 pub fn paginate_vec(state: &AppState, params: &Params, page: Page, items: Vec<Value>) -> Response {
-    let rows: Vec<Value> = items
-        .into_iter()
-        .skip(page.offset)
-        .take(page.limit + 1)
-        .collect();
-    paginated(state, params, page, rows)
+    let (rows, has_more) = page.slice(items);
+    with_link(state, params, page, has_more, Value::Array(rows))
+}
+
+/// Answers `body` with the `Link` header of `page`; for paged lists wrapped in an object
+/// (explore's `{"data": [...], "meta": ...}`) as well as bare arrays.
+pub fn with_link(
+    state: &AppState,
+    params: &Params,
+    page: Page,
+    has_more: bool,
+    body: Value,
+) -> Response {
+    let link = link_header(&state.base_url, params, page, has_more);
+    let mut resp = Json(body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&link) {
+        resp.headers_mut().insert(header::LINK, v);
+    }
+    resp
 }
 
 /// Unix milliseconds as Sentry writes API timestamps.

@@ -14,8 +14,8 @@ use axum::{Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
-use crate::api::releases::{field_error, iso_ms, paginate};
-use crate::api::{find_org, project_in_org, Params};
+use crate::api::releases::{field_error, iso_ms};
+use crate::api::{find_org, paginate_vec, project_in_org, Page, Params, MAX_PER_PAGE};
 use crate::auth::Authed;
 use crate::db::{now_iso, random_hex};
 use crate::error::{ApiError, ApiResult};
@@ -322,6 +322,7 @@ async fn list(
     params: Params,
 ) -> ApiResult<Response> {
     require_any(&auth, READ_SCOPES)?;
+    let page = Page::from_params(&params, MAX_PER_PAGE)?;
     let query = params.get("query").unwrap_or_default().to_lowercase();
     let projects = params.project_ids();
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
@@ -348,7 +349,7 @@ async fn list(
         }
         Ok(out)
     })?;
-    Ok(paginate(&state, &params, 100, rows))
+    Ok(paginate_vec(&state, &params, page, rows))
 }
 
 fn slugify(name: &str) -> String {
@@ -502,6 +503,7 @@ async fn checkins(
     params: Params,
 ) -> ApiResult<Response> {
     require_any(&auth, READ_SCOPES)?;
+    let page = Page::from_params(&params, MAX_PER_PAGE)?;
     let environments = params.get_all("environment");
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
         sync_checkins(c)?;
@@ -546,5 +548,5 @@ async fn checkins(
             })
             .collect())
     })?;
-    Ok(paginate(&state, &params, 100, rows))
+    Ok(paginate_vec(&state, &params, page, rows))
 }

@@ -6,14 +6,14 @@
 //! field errors and date parsing.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
-use crate::api::{find_org, project_in_org, Params};
+use crate::api::{find_org, paginate_vec, project_in_org, Page, Params, MAX_PER_PAGE};
 use crate::auth::Authed;
 use crate::db::{now_iso, now_ms};
 use crate::error::{ApiError, ApiResult};
@@ -101,58 +101,6 @@ pub(crate) fn require_any(auth: &Authed, scopes: &[&str]) -> ApiResult<()> {
 /// this server keeps its single `{"detail"}` error shape and puts the field in the text.
 pub(crate) fn field_error(field: &str, message: &str) -> ApiError {
     ApiError::bad_request(format!("{field}: {message}"))
-}
-
-/// Offset-based page of `items`, with Sentry's `Link` header (`cursor` = `0:<offset>:0`).
-pub(crate) fn paginate<T: serde::Serialize>(
-    state: &AppState,
-    params: &Params,
-    default_per_page: usize,
-    items: Vec<T>,
-) -> Response {
-    let path = &params.path;
-    let per_page = params
-        .get("per_page")
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(default_per_page)
-        .clamp(1, 100);
-    let offset = params
-        .get("cursor")
-        .and_then(|c| c.split(':').nth(1).and_then(|o| o.parse::<usize>().ok()))
-        .unwrap_or(0);
-    let total = items.len();
-    let page: Vec<T> = items.into_iter().skip(offset).take(per_page).collect();
-    let link = |cursor: String, rel: &str, results: bool| {
-        let mut query: Vec<(String, String)> = params
-            .pairs
-            .iter()
-            .filter(|(k, _)| k != "cursor")
-            .cloned()
-            .collect();
-        query.push(("cursor".into(), cursor.clone()));
-        let qs = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(query)
-            .finish();
-        format!(
-            "<{}{path}?{qs}>; rel=\"{rel}\"; results=\"{results}\"; cursor=\"{cursor}\"",
-            state.base_url
-        )
-    };
-    let prev_offset = offset.saturating_sub(per_page);
-    let header_value = format!(
-        "{}, {}",
-        link(format!("0:{prev_offset}:1"), "previous", offset > 0),
-        link(
-            format!("0:{}:0", offset + per_page),
-            "next",
-            offset + per_page < total
-        ),
-    );
-    let mut response = Json(page).into_response();
-    if let Ok(v) = HeaderValue::from_str(&header_value) {
-        response.headers_mut().insert(header::LINK, v);
-    }
-    response
 }
 
 /// Accepts RFC 3339 strings and unix seconds (what both CLIs send) and renders Sentry's
@@ -667,6 +615,7 @@ fn list(
     params: &Params,
 ) -> ApiResult<Response> {
     require_any(auth, READ_SCOPES)?;
+    let page = Page::from_params(params, MAX_PER_PAGE)?;
     let health = wants_health(params);
     let query = params.get("query").unwrap_or_default().to_lowercase();
     let status = params.get("status").unwrap_or("open");
@@ -704,7 +653,7 @@ fn list(
         }
         Ok(out)
     })?;
-    Ok(paginate(state, params, 100, rows))
+    Ok(paginate_vec(state, params, page, rows))
 }
 
 async fn list_org(
