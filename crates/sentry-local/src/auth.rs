@@ -45,6 +45,16 @@ impl Authed {
             Err(ApiError::forbidden())
         }
     }
+
+    /// 403 unless the token has one of `scopes`: Sentry's permission classes for releases,
+    /// monitors and explore accept any scope of a set.
+    pub fn require_any(&self, scopes: &[&str]) -> Result<(), ApiError> {
+        if scopes.iter().any(|s| self.has_scope(s)) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
 }
 
 /// Looks a bearer token up; shared by the extractor and by routes that authenticate by hand.

@@ -16,8 +16,7 @@ use axum::{Json, Router};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
-use crate::api::releases::iso_ms;
-use crate::api::{find_org, with_link, Page, Params, MAX_PER_PAGE};
+use crate::api::{find_org, iso_ms, with_link, Page, Params, MAX_PER_PAGE};
 use crate::auth::Authed;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
@@ -681,7 +680,7 @@ async fn events(
     Path(org): Path<String>,
     params: Params,
 ) -> ApiResult<Response> {
-    crate::api::releases::require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     let page = Page::from_params(&params, MAX_PER_PAGE)?;
     let dataset = params.get("dataset").unwrap_or("errors").to_string();
     let fields: Vec<String> = params
@@ -749,7 +748,7 @@ async fn trace(
     Path((org, trace_id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    crate::api::releases::require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     let trace_id = trace_id.to_ascii_lowercase();
     if !is_trace_id(&trace_id) {
         return Err(ApiError::bad_request("Invalid trace id"));
@@ -877,7 +876,7 @@ async fn trace_logs(
     Path(org): Path<String>,
     params: Params,
 ) -> ApiResult<Response> {
-    crate::api::releases::require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     let trace_ids: Vec<String> = params
         .get_all("traceId")
         .into_iter()

@@ -214,10 +214,15 @@ pub fn with_link(
     resp
 }
 
+/// A timestamp as Sentry writes API timestamps (microseconds, `Z`).
+pub fn iso(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 /// Unix milliseconds as Sentry writes API timestamps.
 pub fn iso_ms(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+        .map(iso)
         .unwrap_or_default()
 }
 
@@ -355,6 +360,12 @@ pub fn user_json(c: &Connection, user_id: i64) -> ApiResult<Value> {
         "emails": [{"id": user_id.to_string(), "email": email, "is_verified": true}],
         "avatar": {"avatarType": "letter_avatar", "avatarUuid": null, "avatarUrl": null},
     }))
+}
+
+/// A 400 naming the offending body field. Sentry answers DRF's `{"field": ["message"]}`;
+/// this server keeps its single `{"detail"}` error shape and puts the field in the text.
+pub fn field_error(field: &str, message: &str) -> ApiError {
+    ApiError::bad_request(format!("{field}: {message}"))
 }
 
 /// Reads a JSON request body leniently: an empty body is `{}`; anything else must be an object.

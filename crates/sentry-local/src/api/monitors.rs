@@ -14,8 +14,10 @@ use axum::{Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
-use crate::api::releases::{field_error, iso_ms};
-use crate::api::{find_org, paginate_vec, project_in_org, Page, Params, MAX_PER_PAGE};
+use crate::api::{
+    field_error, find_org, iso_ms, paginate_vec, project_by_id, project_in_org, project_ref,
+    slugify, Page, Params, MAX_PER_PAGE,
+};
 use crate::auth::Authed;
 use crate::db::{now_iso, random_hex};
 use crate::error::{ApiError, ApiResult};
@@ -58,10 +60,6 @@ CREATE TABLE IF NOT EXISTS monitor_sync (
 
 const READ_SCOPES: &[&str] = &["org:read", "project:read", "alerts:read", "event:read"];
 const WRITE_SCOPES: &[&str] = &["project:write", "alerts:write", "org:write"];
-
-fn require_any(auth: &Authed, scopes: &[&str]) -> ApiResult<()> {
-    crate::api::releases::require_any(auth, scopes)
-}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -249,18 +247,7 @@ fn render(c: &Connection, id: i64) -> ApiResult<Value> {
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
         )?;
-    let project_json: Value = c.query_row(
-        "SELECT id, slug, name, platform FROM projects WHERE id = ?1",
-        [project],
-        |r| {
-            Ok(json!({
-                "id": r.get::<_, i64>(0)?.to_string(),
-                "slug": r.get::<_, String>(1)?,
-                "name": r.get::<_, String>(2)?,
-                "platform": r.get::<_, Option<String>>(3)?,
-            }))
-        },
-    )?;
+    let project_json = project_ref(&project_by_id(c, project)?);
     let mut stmt = c.prepare(
         "SELECT environment, MIN(date_created_ms), MAX(date_created_ms) FROM monitor_checkins
          WHERE monitor_id = ?1 GROUP BY environment ORDER BY environment",
@@ -321,7 +308,7 @@ async fn list(
     Path(org): Path<String>,
     params: Params,
 ) -> ApiResult<Response> {
-    require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     let page = Page::from_params(&params, MAX_PER_PAGE)?;
     let query = params.get("query").unwrap_or_default().to_lowercase();
     let projects = params.project_ids();
@@ -350,18 +337,6 @@ async fn list(
         Ok(out)
     })?;
     Ok(paginate_vec(&state, &params, page, rows))
-}
-
-fn slugify(name: &str) -> String {
-    let mut out = String::new();
-    for ch in name.trim().chars() {
-        if ch.is_ascii_alphanumeric() || ch == '_' {
-            out.push(ch.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').chars().take(50).collect()
 }
 
 /// Validates the API's `config` object (what the Sentry UI and API clients send).
@@ -411,7 +386,7 @@ async fn create(
     Path(org): Path<String>,
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
-    require_any(&auth, WRITE_SCOPES)?;
+    auth.require_any(WRITE_SCOPES)?;
     let name = body
         .get("name")
         .and_then(Value::as_str)
@@ -471,7 +446,7 @@ async fn detail(
     auth: Authed,
     Path((org, slug)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     state.db.with(|c| {
         sync_checkins(c)?;
         let org = find_org(c, &auth, &org)?.id;
@@ -485,7 +460,7 @@ async fn remove(
     auth: Authed,
     Path((org, slug)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    require_any(&auth, WRITE_SCOPES)?;
+    auth.require_any(WRITE_SCOPES)?;
     state.db.with(|c| {
         sync_checkins(c)?;
         let org = find_org(c, &auth, &org)?.id;
@@ -502,7 +477,7 @@ async fn checkins(
     Path((org, slug)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Response> {
-    require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     let page = Page::from_params(&params, MAX_PER_PAGE)?;
     let environments = params.get_all("environment");
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {

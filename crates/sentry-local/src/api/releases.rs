@@ -2,8 +2,7 @@
 //!
 //! CI pipelines drive these through `sentry release create/finalize/deploy/set-commits`
 //! (and legacy `sentry-cli releases ...`), so the write paths accept both CLIs' bodies.
-//! Also home of the small helpers the other feature APIs of this crate share: scope checks,
-//! field errors and date parsing.
+//! Also home of the release scope sets, which artifact uploads share.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,7 +12,9 @@ use axum::{Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
-use crate::api::{find_org, paginate_vec, project_in_org, Page, Params, MAX_PER_PAGE};
+use crate::api::{
+    field_error, find_org, iso, iso_ms, paginate_vec, project_in_org, Page, Params, MAX_PER_PAGE,
+};
 use crate::auth::Authed;
 use crate::db::{now_iso, now_ms};
 use crate::error::{ApiError, ApiResult};
@@ -80,28 +81,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Helpers shared by the feature APIs of this crate.
+// Scopes (shared with uploads) and body helpers.
 
 /// Scopes that may read release-like data (Sentry's release permission set).
 pub(crate) const READ_SCOPES: &[&str] =
     &["project:read", "project:releases", "org:ci", "event:read"];
 /// Scopes that may create or change releases and upload files.
 pub(crate) const WRITE_SCOPES: &[&str] = &["project:releases", "project:write", "org:ci"];
-
-/// 403 unless the token carries one of `scopes`.
-pub(crate) fn require_any(auth: &Authed, scopes: &[&str]) -> ApiResult<()> {
-    if scopes.iter().any(|s| auth.has_scope(s)) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
-}
-
-/// A 400 naming the offending body field. Sentry answers DRF's `{"field": ["message"]}`;
-/// this server keeps its single `{"detail"}` error shape and puts the field in the text.
-pub(crate) fn field_error(field: &str, message: &str) -> ApiError {
-    ApiError::bad_request(format!("{field}: {message}"))
-}
 
 /// Accepts RFC 3339 strings and unix seconds (what both CLIs send) and renders Sentry's
 /// timestamp format; `Ok(None)` for JSON null.
@@ -120,16 +106,6 @@ pub(crate) fn parse_date(field: &str, v: &Value) -> ApiResult<Option<String>> {
     };
     ts.map(|t| Some(iso(t)))
         .ok_or_else(|| field_error(field, "Datetime has wrong format."))
-}
-
-pub(crate) fn iso(t: jiff::Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
-
-pub(crate) fn iso_ms(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(iso)
-        .unwrap_or_default()
 }
 
 /// `health=1` asks for the (empty, sessions are not kept) health data of each project.
@@ -533,7 +509,7 @@ fn create(
     forced_project: Option<&str>,
     body: Value,
 ) -> ApiResult<Response> {
-    require_any(auth, WRITE_SCOPES)?;
+    auth.require_any(WRITE_SCOPES)?;
     let body = body_object(body)?;
     let version = match body.get("version") {
         Some(Value::String(v)) => v.clone(),
@@ -614,7 +590,7 @@ fn list(
     project: Option<&str>,
     params: &Params,
 ) -> ApiResult<Response> {
-    require_any(auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     let page = Page::from_params(params, MAX_PER_PAGE)?;
     let health = wants_health(params);
     let query = params.get("query").unwrap_or_default().to_lowercase();
@@ -680,7 +656,7 @@ async fn detail(
     Path((org, version)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     let health = wants_health(&params);
     state.db.with(|c| {
         let org_id = find_org(c, &auth, &org)?.id;
@@ -695,7 +671,7 @@ async fn update(
     Path((org, version)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
-    require_any(&auth, WRITE_SCOPES)?;
+    auth.require_any(WRITE_SCOPES)?;
     let body = body_object(body)?;
     state.db.with(|c| {
         let org_id = find_org(c, &auth, &org)?.id;
@@ -720,7 +696,7 @@ async fn remove(
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    require_any(&auth, WRITE_SCOPES)?;
+    auth.require_any(WRITE_SCOPES)?;
     state.db.with(|c| {
         let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
@@ -734,7 +710,7 @@ async fn list_deploys(
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<Value>>> {
-    require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     state.db.with(|c| {
         let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
@@ -748,7 +724,7 @@ async fn create_deploy(
     Path((org, version)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
-    require_any(&auth, WRITE_SCOPES)?;
+    auth.require_any(WRITE_SCOPES)?;
     let body = body_object(body)?;
     let environment = match body.get("environment") {
         Some(Value::String(e)) if !e.trim().is_empty() && e.len() <= 64 && !e.contains('/') => {
@@ -792,7 +768,7 @@ async fn list_commits(
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     state.db.with(|c| {
         let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;
@@ -812,7 +788,7 @@ async fn previous_with_commits(
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    require_any(&auth, READ_SCOPES)?;
+    auth.require_any(READ_SCOPES)?;
     state.db.with(|c| {
         let org_id = find_org(c, &auth, &org)?.id;
         let id = release_row(c, org_id, &version)?;

@@ -16,8 +16,8 @@ use axum::{Json, Router};
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
-use crate::api::releases::{field_error, require_any, WRITE_SCOPES};
-use crate::api::{find_org, project_in_org};
+use crate::api::releases::WRITE_SCOPES;
+use crate::api::{field_error, find_org, project_in_org};
 use crate::auth::Authed;
 use crate::db::now_iso;
 use crate::error::{ApiError, ApiResult};
@@ -76,7 +76,7 @@ async fn options(
     auth: Authed,
     Path(org): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    require_any(&auth, WRITE_SCOPES)?;
+    auth.require_any(WRITE_SCOPES)?;
     let slug = state.db.with(|c| find_org(c, &auth, &org))?.slug;
     Ok(Json(json!({
         "url": format!("{}/api/0/organizations/{slug}/chunk-upload/", state.base_url),
@@ -108,7 +108,7 @@ async fn upload(
     Path(org): Path<String>,
     mut multipart: Multipart,
 ) -> ApiResult<Json<Value>> {
-    require_any(&auth, WRITE_SCOPES)?;
+    auth.require_any(WRITE_SCOPES)?;
     let org_id = state.db.with(|c| find_org(c, &auth, &org))?.id;
     let mut chunks: Vec<(String, Vec<u8>)> = Vec::new();
     let mut total = 0usize;
@@ -201,7 +201,7 @@ async fn assemble(
     Path(org): Path<String>,
     Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
-    require_any(&auth, WRITE_SCOPES)?;
+    auth.require_any(WRITE_SCOPES)?;
     let checksum = body
         .get("checksum")
         .and_then(Value::as_str)
