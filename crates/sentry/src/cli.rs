@@ -52,6 +52,9 @@ pub struct GlobalArgs {
     /// Comma-separated fields to keep in JSON output; dot paths reach into objects
     #[arg(long, global = true, value_name = "FIELDS")]
     pub fields: Option<String>,
+    /// Filter JSON output with a jq expression (implies --json); strings print raw
+    #[arg(long, global = true, value_name = "EXPRESSION")]
+    pub jq: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +69,8 @@ pub enum Command {
     Cli(CliCommand),
     /// Sentry for local development: a local Sentry-compatible server
     Local(crate::commands::local::LocalArgs),
+    /// Make an authenticated request to the Sentry API and print the response
+    Api(crate::commands::api::ApiArgs),
 }
 
 #[derive(Debug, Subcommand)]

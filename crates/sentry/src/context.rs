@@ -75,14 +75,24 @@ impl Context {
             crate::logging::register_secret(t);
         }
 
+        let jq = match &global.jq {
+            Some(expr) => Some(std::rc::Rc::new(crate::jq::JqFilter::compile(expr)?)),
+            None => None,
+        };
         let json = global.json
+            || jq.is_some()
             || env
                 .get("SENTRY_OUTPUT_FORMAT")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("json"));
         let fields = global.fields.as_deref().map(parse_fields);
         let rich = rich_output(&|k| env.get(k).cloned());
         Ok(Context {
-            output: OutputOptions { json, fields, rich },
+            output: OutputOptions {
+                json,
+                fields,
+                rich,
+                jq,
+            },
             global,
             env,
             cwd,

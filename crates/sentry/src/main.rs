@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod context;
 mod error;
+mod jq;
 mod logging;
 mod output;
 
@@ -41,10 +42,12 @@ fn run() -> i32 {
         let _ = output::write_stdout(cmd.render_help().to_string().as_bytes());
         return 0;
     };
+    // A bad --jq fails while the context is built; it is still reported as JSON (--jq implies it).
+    let json_errors = cli.global.json || cli.global.jq.is_some();
     let ctx = match Context::from_process(cli.global) {
         Ok(ctx) => ctx,
         Err(e) => {
-            output::emit_error(&e, false);
+            output::emit_error(&e, json_errors);
             return e.exit_code;
         }
     };
@@ -64,6 +67,7 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),
         Command::Cli(CliCommand::Defaults(a)) => commands::cli::defaults::run(ctx, a),
         Command::Local(a) => commands::local::run(ctx, a),
+        Command::Api(a) => commands::api::run(ctx, a),
     }
 }
 

@@ -17,6 +17,8 @@ pub struct OutputOptions {
     pub fields: Option<Vec<String>>,
     /// Colour and styling allowed (spec/core.md §6.3 decides it).
     pub rich: bool,
+    /// `--jq`, compiled once; applied to the JSON value after `--fields`.
+    pub jq: Option<std::rc::Rc<crate::jq::JqFilter>>,
 }
 
 /// A command's result. `json` is the machine shape (field names match upstream); `human`
@@ -138,13 +140,26 @@ pub fn emit(report: &dyn Report, opts: &OutputOptions) -> Result<(), CliError> {
             Some(fields) => select_fields(&report.json(), fields),
             None => report.json(),
         };
-        json_bytes(&value)
+        match &opts.jq {
+            Some(jq) => return emit_jq(jq, &value),
+            None => json_bytes(&value),
+        }
     } else {
         let mut h = Human::new(opts.rich);
         report.human(&mut h).map_err(CliError::from)?;
         h.into_bytes()
     };
     write_stdout(&bytes)
+}
+
+/// Prints the `--jq` outputs; those produced before a runtime error are still printed.
+pub fn emit_jq(jq: &crate::jq::JqFilter, value: &Value) -> Result<(), CliError> {
+    let (bytes, err) = jq.render(value);
+    write_stdout(&bytes)?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Pretty JSON with 2-space indentation and a trailing newline, as upstream prints it.

@@ -1,5 +1,6 @@
 //! One module per command group, one file per leaf command.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod info;
