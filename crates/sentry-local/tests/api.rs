@@ -939,4 +939,13 @@ fn feature_apis_page_like_the_core_api() {
     assert_eq!(r.json()["data"].as_array().unwrap().len(), 1);
     let l = links(r.link.as_deref().unwrap());
     assert_eq!((l[0].1.as_str(), l[1].1.as_str()), ("true", "false"));
+    // A period too large for milliseconds falls back to the default instead of overflowing.
+    let r = api(
+        &s,
+        "GET",
+        "organizations/local/events/?dataset=errors&field=title&statsPeriod=9999999999999999w",
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["data"].as_array().unwrap().len(), 2);
 }

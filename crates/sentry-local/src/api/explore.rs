@@ -16,7 +16,8 @@ use axum::{Json, Router};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
-use crate::api::{find_org, iso_ms, with_link, Page, Params, MAX_PER_PAGE};
+use crate::api::issues::parse_period_ms;
+use crate::api::{find_org, iso_ms, search_tokens, with_link, Page, Params, MAX_PER_PAGE};
 use crate::auth::Authed;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
@@ -29,21 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/0/organizations/{org}/events/", get(events))
         .route("/api/0/organizations/{org}/trace/{trace_id}/", get(trace))
         .route("/api/0/organizations/{org}/trace-logs/", get(trace_logs))
-}
-
-/// `24h`, `7d`, `2w`, `30m`, `10s` → milliseconds.
-pub fn parse_period_ms(p: &str) -> Option<i64> {
-    let (num, unit) = p.split_at(p.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = num.parse().ok()?;
-    let mult = match unit {
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        "w" => 7 * 86_400_000,
-        _ => return None,
-    };
-    Some(n * mult)
 }
 
 struct Project {
@@ -428,36 +414,6 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
     regex::Regex::new(&re).is_ok_and(|r| r.is_match(text))
 }
 
-/// Splits a search query into tokens, keeping quoted strings and `[a, b]` lists together.
-fn tokenize(q: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let (mut quoted, mut bracket) = (false, false);
-    for ch in q.chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            '[' if !quoted => {
-                bracket = true;
-                cur.push(ch);
-            }
-            ']' if !quoted => {
-                bracket = false;
-                cur.push(ch);
-            }
-            c if c.is_whitespace() && !quoted && !bracket => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 /// Sentry search syntax subset: `key:value`, `!key:value`, `key:[a,b]`, `key:*wild*`,
 /// `key:>n` / `key:<n` (numbers or timestamps), and free text against message-like fields.
 fn matches_query(row: &Map<String, Value>, tokens: &[String]) -> bool {
@@ -692,7 +648,7 @@ async fn events(
         return Err(ApiError::bad_request("No columns selected"));
     }
     let projects = params.project_ids();
-    let tokens = tokenize(params.get("query").unwrap_or_default());
+    let tokens = search_tokens(params.get("query").unwrap_or_default());
     let since_ms = since(&params, "14d");
     let mut rows = state.db.with(|c| -> ApiResult<_> {
         let org = find_org(c, &auth, &org)?.id;
@@ -885,7 +841,7 @@ async fn trace_logs(
     if trace_ids.is_empty() || trace_ids.iter().any(|t| !is_trace_id(t)) {
         return Err(ApiError::bad_request("Need at least one valid traceId"));
     }
-    let tokens = tokenize(params.get("query").unwrap_or_default());
+    let tokens = search_tokens(params.get("query").unwrap_or_default());
     let since_ms = since(&params, "14d");
     // One log item can hold records of several traces, so filter per record.
     let mut rows = state.db.with(|c| -> ApiResult<_> {

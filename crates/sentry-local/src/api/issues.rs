@@ -14,8 +14,8 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
 use super::{
-    find_org, find_project, iso_ms, json_body, org_by_id, paginated, project_by_id, Org, Page,
-    Params, Project,
+    find_org, find_project, iso_ms, json_body, org_by_id, paginated, project_by_id, search_tokens,
+    Org, Page, Params, Project,
 };
 use crate::auth::Authed;
 use crate::db::now_ms;
@@ -276,28 +276,6 @@ fn groups_json(
     Ok(out)
 }
 
-/// Splits a search query into tokens, keeping quoted parts together.
-fn tokenize(q: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for ch in q.chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 /// Parses `24h`, `14d`, `2w`, `30m`, `10s` into milliseconds.
 pub fn parse_period_ms(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -405,7 +383,7 @@ fn build_filter(
             ids.into_iter().map(Sql::Integer),
         );
     }
-    for token in tokenize(params.get("query").unwrap_or("")) {
+    for token in search_tokens(params.get("query").unwrap_or("")) {
         let (negate, token) = match token.strip_prefix('!') {
             Some(t) => (true, t.to_string()),
             None => (false, token),

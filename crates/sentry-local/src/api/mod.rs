@@ -380,6 +380,37 @@ pub fn json_body(bytes: &[u8]) -> ApiResult<serde_json::Map<String, Value>> {
     }
 }
 
+/// Splits a Sentry search query into tokens, keeping quoted strings and `[a, b]` lists
+/// together (quotes are dropped); issue search and explore read the same syntax.
+pub fn search_tokens(q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut quoted, mut bracket) = (false, false);
+    for ch in q.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            '[' if !quoted => {
+                bracket = true;
+                cur.push(ch);
+            }
+            ']' if !quoted => {
+                bracket = false;
+                cur.push(ch);
+            }
+            c if c.is_whitespace() && !quoted && !bracket => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// Turns a display name into a Sentry-style slug (lower-case, `-` separated, ≤ 50 chars).
 pub fn slugify(name: &str) -> String {
     let mut out = String::new();
@@ -424,6 +455,15 @@ mod tests {
             link,
             "<http://h:1/api/0/organizations/local/issues/?query=is%3Aunresolved&cursor=0%3A0%3A1>; rel=\"previous\"; results=\"true\"; cursor=\"0:0:1\", <http://h:1/api/0/organizations/local/issues/?query=is%3Aunresolved&cursor=0%3A4%3A0>; rel=\"next\"; results=\"false\"; cursor=\"0:4:0\""
         );
+    }
+
+    #[test]
+    fn search_tokens_keep_quotes_and_lists_together() {
+        assert_eq!(
+            search_tokens(r#"is:unresolved  message:"a b" release:[1.0, 2.0] free"#),
+            vec!["is:unresolved", "message:a b", "release:[1.0, 2.0]", "free"]
+        );
+        assert_eq!(search_tokens("   "), Vec::<String>::new());
     }
 
     #[test]
