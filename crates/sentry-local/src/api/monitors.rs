@@ -292,7 +292,11 @@ fn render(c: &Connection, id: i64) -> ApiResult<Value> {
     }))
 }
 
-fn monitor_row(c: &Connection, org: i64, slug: &str) -> ApiResult<i64> {
+/// A monitor (by slug or id) of an org the token may access, after folding in new
+/// check-ins so that it reflects everything received; 404 otherwise.
+fn find_monitor(c: &mut Connection, auth: &Authed, org: &str, slug: &str) -> ApiResult<i64> {
+    sync_checkins(c)?;
+    let org = find_org(c, auth, org)?.id;
     c.query_row(
         "SELECT id FROM monitors WHERE org_id = ?1 AND (slug = ?2 OR guid = ?2)",
         params![org, slug],
@@ -448,9 +452,7 @@ async fn detail(
 ) -> ApiResult<Json<Value>> {
     auth.require_any(READ_SCOPES)?;
     state.db.with(|c| {
-        sync_checkins(c)?;
-        let org = find_org(c, &auth, &org)?.id;
-        let id = monitor_row(c, org, &slug)?;
+        let id = find_monitor(c, &auth, &org, &slug)?;
         Ok(Json(render(c, id)?))
     })
 }
@@ -462,9 +464,7 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     auth.require_any(WRITE_SCOPES)?;
     state.db.with(|c| {
-        sync_checkins(c)?;
-        let org = find_org(c, &auth, &org)?.id;
-        let id = monitor_row(c, org, &slug)?;
+        let id = find_monitor(c, &auth, &org, &slug)?;
         c.execute("DELETE FROM monitors WHERE id = ?1", [id])?;
         // Sentry schedules the deletion and answers 202.
         Ok(StatusCode::ACCEPTED)
@@ -481,9 +481,7 @@ async fn checkins(
     let page = Page::from_params(&params, MAX_PER_PAGE)?;
     let environments = params.get_all("environment");
     let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
-        sync_checkins(c)?;
-        let org = find_org(c, &auth, &org)?.id;
-        let id = monitor_row(c, org, &slug)?;
+        let id = find_monitor(c, &auth, &org, &slug)?;
         let config: String =
             c.query_row("SELECT config FROM monitors WHERE id = ?1", [id], |r| {
                 r.get(0)

@@ -149,14 +149,18 @@ pub fn short_version(v: &str) -> String {
     }
 }
 
-fn release_row(c: &Connection, org: i64, version: &str) -> ApiResult<i64> {
-    c.query_row(
-        "SELECT id FROM releases WHERE org_id = ?1 AND version = ?2",
-        params![org, version],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or_else(ApiError::not_found)
+/// `(org id, release id)` of `version` in an org the token may access; 404 otherwise.
+fn find_release(c: &Connection, auth: &Authed, org: &str, version: &str) -> ApiResult<(i64, i64)> {
+    let org_id = find_org(c, auth, org)?.id;
+    let id = c
+        .query_row(
+            "SELECT id FROM releases WHERE org_id = ?1 AND version = ?2",
+            params![org_id, version],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((org_id, id))
 }
 
 fn table_exists(c: &Connection, name: &str) -> bool {
@@ -659,8 +663,7 @@ async fn detail(
     auth.require_any(READ_SCOPES)?;
     let health = wants_health(&params);
     state.db.with(|c| {
-        let org_id = find_org(c, &auth, &org)?.id;
-        let id = release_row(c, org_id, &version)?;
+        let (_, id) = find_release(c, &auth, &org, &version)?;
         Ok(Json(render_release(c, id, health)?))
     })
 }
@@ -674,8 +677,7 @@ async fn update(
     auth.require_any(WRITE_SCOPES)?;
     let body = body_object(body)?;
     state.db.with(|c| {
-        let org_id = find_org(c, &auth, &org)?.id;
-        let id = release_row(c, org_id, &version)?;
+        let (org_id, id) = find_release(c, &auth, &org, &version)?;
         let projects = body_projects(c, org_id, &body)?;
         let tx = c.transaction()?;
         for p in projects.unwrap_or_default() {
@@ -698,8 +700,7 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     auth.require_any(WRITE_SCOPES)?;
     state.db.with(|c| {
-        let org_id = find_org(c, &auth, &org)?.id;
-        let id = release_row(c, org_id, &version)?;
+        let (_, id) = find_release(c, &auth, &org, &version)?;
         c.execute("DELETE FROM releases WHERE id = ?1", [id])?;
         Ok(StatusCode::NO_CONTENT)
     })
@@ -712,8 +713,7 @@ async fn list_deploys(
 ) -> ApiResult<Json<Vec<Value>>> {
     auth.require_any(READ_SCOPES)?;
     state.db.with(|c| {
-        let org_id = find_org(c, &auth, &org)?.id;
-        let id = release_row(c, org_id, &version)?;
+        let (_, id) = find_release(c, &auth, &org, &version)?;
         Ok(Json(deploys_of(c, id)?))
     })
 }
@@ -752,8 +752,7 @@ async fn create_deploy(
     }
     .unwrap_or_else(now_iso);
     state.db.with(|c| {
-        let org_id = find_org(c, &auth, &org)?.id;
-        let id = release_row(c, org_id, &version)?;
+        let (_, id) = find_release(c, &auth, &org, &version)?;
         c.execute(
             "INSERT INTO deploys (release_id, environment, name, url, date_started, date_finished) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id, environment, name, url, started, finished],
@@ -770,8 +769,7 @@ async fn list_commits(
 ) -> ApiResult<Json<Value>> {
     auth.require_any(READ_SCOPES)?;
     state.db.with(|c| {
-        let org_id = find_org(c, &auth, &org)?.id;
-        let id = release_row(c, org_id, &version)?;
+        let (_, id) = find_release(c, &auth, &org, &version)?;
         let commits: String =
             c.query_row("SELECT commits FROM releases WHERE id = ?1", [id], |r| {
                 r.get(0)
@@ -790,8 +788,7 @@ async fn previous_with_commits(
 ) -> ApiResult<Json<Value>> {
     auth.require_any(READ_SCOPES)?;
     state.db.with(|c| {
-        let org_id = find_org(c, &auth, &org)?.id;
-        let id = release_row(c, org_id, &version)?;
+        let (org_id, id) = find_release(c, &auth, &org, &version)?;
         let created: i64 = c.query_row(
             "SELECT date_created_ms FROM releases WHERE id = ?1",
             [id],
