@@ -61,6 +61,42 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Print configuration and verify authentication
     Info(crate::commands::info::InfoArgs),
+    /// Work with Sentry organizations
+    #[command(subcommand)]
+    Org(crate::commands::org::OrgCommand),
+    /// Work with Sentry projects
+    #[command(subcommand)]
+    Project(crate::commands::project::ProjectCommand),
+    /// Manage Sentry issues
+    #[command(subcommand)]
+    Issue(crate::commands::issue::IssueCommand),
+    /// View and list Sentry events
+    #[command(subcommand)]
+    Event(crate::commands::event::EventCommand),
+    /// Work with Sentry teams
+    #[command(subcommand)]
+    Team(crate::commands::team::TeamCommand),
+    /// Work with repositories connected to Sentry
+    #[command(subcommand)]
+    Repo(crate::commands::repo::RepoCommand),
+    /// Alias of `org list`
+    #[command(hide = true)]
+    Orgs(crate::commands::org::list::ListArgs),
+    /// Alias of `project list`
+    #[command(hide = true)]
+    Projects(crate::commands::project::list::ListArgs),
+    /// Alias of `issue list`
+    #[command(hide = true)]
+    Issues(crate::commands::issue::list::ListArgs),
+    /// Alias of `event list`
+    #[command(hide = true)]
+    Events(crate::commands::issue::events::EventsArgs),
+    /// Alias of `team list`
+    #[command(hide = true)]
+    Teams(crate::commands::team::list::ListArgs),
+    /// Alias of `repo list`
+    #[command(hide = true)]
+    Repos(crate::commands::team::list::ListArgs),
     /// Show every effective setting and where it came from
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -10,6 +10,9 @@ mod error;
 mod jq;
 mod logging;
 mod output;
+mod regions;
+mod resolve;
+mod web;
 
 use clap::Parser;
 
@@ -63,6 +66,18 @@ fn run() -> i32 {
 fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
     match command {
         Command::Info(a) => commands::info::run(ctx, a),
+        Command::Org(c) => commands::org::run(ctx, c),
+        Command::Project(c) => commands::project::run(ctx, c),
+        Command::Issue(c) => commands::issue::run(ctx, c),
+        Command::Event(c) => commands::event::run(ctx, c),
+        Command::Team(c) => commands::team::run(ctx, c),
+        Command::Repo(c) => commands::repo::run(ctx, c),
+        Command::Orgs(a) => commands::org::list::run(ctx, a),
+        Command::Projects(a) => commands::project::list::run(ctx, a),
+        Command::Issues(a) => commands::issue::list::run(ctx, a),
+        Command::Events(a) => commands::issue::events::run(ctx, a),
+        Command::Teams(a) => commands::team::list::run(ctx, a),
+        Command::Repos(a) => commands::repo::list::run(ctx, a),
         Command::Config(ConfigCommand::List(a)) => commands::config::list::run(ctx, a),
         Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),
         Command::Cli(CliCommand::Defaults(a)) => commands::cli::defaults::run(ctx, a),

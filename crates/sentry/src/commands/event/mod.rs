@@ -1,0 +1,24 @@
+//! `sentry event`: view events and list an issue's events.
+
+pub mod render;
+pub mod view;
+
+use clap::Subcommand;
+
+use crate::context::Context;
+use crate::error::CliResult;
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Show one or more events by ID
+    View(view::ViewArgs),
+    /// List the events of an issue (same as `issue events`)
+    List(crate::commands::issue::events::EventsArgs),
+}
+
+pub fn run(ctx: &Context, cmd: &EventCommand) -> CliResult<i32> {
+    match cmd {
+        EventCommand::View(a) => view::run(ctx, a),
+        EventCommand::List(a) => crate::commands::issue::events::run(ctx, a),
+    }
+}

@@ -1,0 +1,156 @@
+//! `sentry issue events <issue>` (also `sentry event list`): an issue's events, newest first,
+//! following cursors until `--limit`.
+
+use std::io;
+
+use clap::Args;
+use serde_json::Value;
+use sentry_api::encode_segment;
+
+use crate::commands::issue::render::{relative, text};
+use crate::context::{api_error, Context};
+use crate::error::CliResult;
+use crate::output::{emit, Human, Report};
+use crate::resolve::paging::{self, envelope};
+use crate::resolve::Resolver;
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Issue: numeric ID, short ID, org/CLI-G, cli-G, G, @latest, or an issue URL
+    pub issue: String,
+    /// Maximum number of events (1-1000)
+    #[arg(short = 'n', long, default_value_t = 25)]
+    pub limit: i64,
+    /// Search query for events
+    #[arg(short = 'q', long)]
+    pub query: Option<String>,
+    /// Include full event bodies (stack traces)
+    #[arg(long)]
+    pub full: bool,
+    /// Time range, e.g. 7d, 24h
+    #[arg(short = 't', long, default_value = "7d")]
+    pub period: String,
+    /// Page: next, prev, first, or a raw cursor
+    #[arg(short = 'c', long)]
+    pub cursor: Option<String>,
+    /// Accepted for compatibility; responses are never cached
+    #[arg(short = 'f', long)]
+    pub fresh: bool,
+}
+
+struct EventList {
+    short_id: String,
+    events: Vec<Value>,
+    next: Option<String>,
+    has_prev: bool,
+    command: String,
+}
+
+fn user_label(e: &Value) -> String {
+    let Some(u) = e.get("user").filter(|u| u.is_object()) else {
+        return String::new();
+    };
+    ["email", "username", "id", "ip_address"]
+        .iter()
+        .find_map(|k| crate::resolve::str_field(u, k).filter(|s| !s.is_empty()))
+        .unwrap_or_default()
+}
+
+impl Report for EventList {
+    fn json(&self) -> Value {
+        envelope(self.events.clone(), self.next.as_deref(), self.has_prev)
+    }
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        if self.events.is_empty() {
+            return out.line(format!("No events found for {}.", self.short_id));
+        }
+        out.line(format!("Events for {}:", self.short_id))?;
+        out.blank()?;
+        let rows = self
+            .events
+            .iter()
+            .map(|e| {
+                let id = text(e, "eventID");
+                vec![
+                    id.get(..12).unwrap_or(&id).to_string(),
+                    relative(e.get("dateCreated").and_then(Value::as_str)),
+                    text(e, "title"),
+                    text(e, "platform"),
+                    user_label(e),
+                ]
+            })
+            .collect();
+        out.table(Some(&["EVENT ID", "TIMESTAMP", "TITLE", "PLATFORM", "USER"]), rows)?;
+        out.blank()?;
+        out.line(format!(
+            "Showing {} event(s). Use 'sentry event view <EVENT_ID>' to view full event details.",
+            self.events.len()
+        ))?;
+        for h in paging::hints(&self.command, self.has_prev, self.next.is_some()) {
+            out.line(h)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(ctx: &Context, args: &EventsArgs) -> CliResult<i32> {
+    let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
+        .map_err(crate::resolve::target_error)? as usize;
+    crate::resolve::issue::parse(&args.issue)?;
+    let client = ctx.client()?;
+    let r = Resolver::new(ctx, &client);
+    let found = r.resolve_issue(&args.issue)?;
+    let (org, id) = (found.org.clone(), found.id());
+    let key = format!("{}|{org}|{id}|{}|{}", client.base_url(), args.query.as_deref().unwrap_or(""), args.period);
+    let plan = paging::plan(ctx, "issue events", &key, args.cursor.as_deref())?;
+    let endpoint = format!(
+        "/organizations/{}/issues/{}/events/",
+        encode_segment(&org),
+        encode_segment(&id)
+    );
+    let mut events = Vec::new();
+    let mut cursor = plan.cursor.clone();
+    let mut next: Option<String>;
+    let mut has_prev = plan.has_prev;
+    let mut pages = 0;
+    loop {
+        let mut req = r.org_get(&org, &endpoint)?;
+        if let Some(q) = args.query.as_deref().filter(|q| !q.is_empty()) {
+            req = req.query("query", q);
+        }
+        req = req.query("full", if args.full { "true" } else { "false" });
+        if let Some(c) = &cursor {
+            req = req.query("cursor", c.as_str());
+        }
+        let resp = req
+            .query("statsPeriod", args.period.as_str())
+            .query("per_page", limit.min(100).to_string())
+            .send()
+            .map_err(api_error)?;
+        pages += 1;
+        let batch: Vec<Value> = resp.json().map_err(api_error)?;
+        let links = resp.link();
+        if pages == 1 && links.prev.is_some() {
+            has_prev = true;
+        }
+        events.extend(batch);
+        next = links.next;
+        if events.len() >= limit || next.is_none() || pages >= 50 {
+            break;
+        }
+        cursor = next.clone();
+    }
+    events.truncate(limit);
+    plan.record(ctx, next.as_deref());
+    emit(
+        &EventList {
+            short_id: found.short_id(),
+            events,
+            next,
+            has_prev,
+            command: format!("sentry issue events {}", args.issue),
+        },
+        &ctx.output,
+    )?;
+    Ok(0)
+}

@@ -1,0 +1,45 @@
+//! `sentry issue`: list, inspect and triage issues.
+
+pub mod archive;
+pub mod events;
+pub mod list;
+pub mod merge;
+pub mod render;
+pub mod resolve;
+pub mod unresolve;
+pub mod view;
+
+use clap::Subcommand;
+
+use crate::context::Context;
+use crate::error::CliResult;
+
+#[derive(Debug, Subcommand)]
+pub enum IssueCommand {
+    /// List issues
+    List(list::ListArgs),
+    /// Show an issue with its latest event
+    View(view::ViewArgs),
+    /// List the events of an issue
+    Events(events::EventsArgs),
+    /// Mark an issue resolved (now, in a release, in the next release or in a commit)
+    Resolve(resolve::ResolveArgs),
+    /// Reopen a resolved or archived issue
+    Unresolve(unresolve::UnresolveArgs),
+    /// Archive (ignore) an issue, forever or until a condition
+    Archive(archive::ArchiveArgs),
+    /// Merge issues into one
+    Merge(merge::MergeArgs),
+}
+
+pub fn run(ctx: &Context, cmd: &IssueCommand) -> CliResult<i32> {
+    match cmd {
+        IssueCommand::List(a) => list::run(ctx, a),
+        IssueCommand::View(a) => view::run(ctx, a),
+        IssueCommand::Events(a) => events::run(ctx, a),
+        IssueCommand::Resolve(a) => resolve::run(ctx, a),
+        IssueCommand::Unresolve(a) => unresolve::run(ctx, a),
+        IssueCommand::Archive(a) => archive::run(ctx, a),
+        IssueCommand::Merge(a) => merge::run(ctx, a),
+    }
+}

@@ -1,0 +1,207 @@
+//! `sentry issue view <issue>`: the issue, its latest event (stack trace, tags) and trace spans.
+
+use std::io;
+
+use clap::Args;
+use serde_json::Value;
+use sentry_api::encode_segment;
+
+use crate::commands::event::render::{event_body, trace_block};
+use crate::commands::issue::render::{issue_box, text};
+use crate::context::{api_error, Context};
+use crate::error::{CliError, CliResult};
+use crate::output::{emit, Human, Report};
+use crate::resolve::Resolver;
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Issue: numeric ID, short ID (CLI-G), org/CLI-G, cli-G, G, @latest, or an issue URL
+    pub issue: String,
+    /// Open the issue in the browser instead
+    #[arg(short = 'w', long)]
+    pub web: bool,
+    /// Spans of the latest event's trace to show: a number, `all` or `no`
+    #[arg(long, default_value = "3")]
+    pub spans: String,
+    /// Accepted for compatibility; responses are never cached
+    #[arg(short = 'f', long)]
+    pub fresh: bool,
+}
+
+/// `--spans n|all|no` → how many spans to keep (0 = skip the trace request).
+pub fn parse_spans(s: &str) -> CliResult<usize> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "no" | "none" | "false" | "0" => Ok(0),
+        "all" => Ok(usize::MAX),
+        v => v.parse::<usize>().map_err(|_| {
+            CliError::validation(format!("Invalid --spans '{s}': use a number, 'all' or 'no'."))
+        }),
+    }
+}
+
+/// The trace of an event (`{traceId, spans}`), or null when there is none or it is unavailable.
+pub fn fetch_trace(r: &Resolver, org: &str, event: &Value, keep: usize) -> Value {
+    if keep == 0 {
+        return Value::Null;
+    }
+    let Some(trace_id) = event
+        .get("contexts")
+        .and_then(|c| c.get("trace"))
+        .and_then(|t| t.get("trace_id"))
+        .and_then(Value::as_str)
+    else {
+        return Value::Null;
+    };
+    let ts = event
+        .get("dateCreated")
+        .and_then(Value::as_str)
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.as_second().to_string())
+        .unwrap_or_default();
+    let endpoint = format!(
+        "/organizations/{}/trace/{}/",
+        encode_segment(org),
+        encode_segment(trace_id)
+    );
+    let Ok(req) = r.org_get(org, &endpoint) else {
+        return Value::Null;
+    };
+    let resp = req
+        .query("timestamp", ts)
+        .query("limit", "10000")
+        .query("project", "-1")
+        .send_json::<Value>();
+    match resp {
+        Ok(v) => {
+            let mut spans: Vec<Value> = match v {
+                Value::Array(a) => a,
+                Value::Object(ref m) => m
+                    .get("spans")
+                    .or_else(|| m.get("transactions"))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            spans.truncate(keep);
+            serde_json::json!({ "traceId": trace_id, "spans": spans })
+        }
+        Err(e) => {
+            log::debug!("[trace] {}", e.headline());
+            Value::Null
+        }
+    }
+}
+
+struct IssueView {
+    issue: Value,
+    event: Value,
+    org: String,
+    replay_ids: Vec<Value>,
+    trace: Value,
+}
+
+impl Report for IssueView {
+    fn json(&self) -> Value {
+        let mut v = self.issue.clone();
+        if let Some(m) = v.as_object_mut() {
+            m.insert("event".into(), self.event.clone());
+            m.insert("org".into(), Value::String(self.org.clone()));
+            m.insert("replayIds".into(), Value::Array(self.replay_ids.clone()));
+            m.insert("trace".into(), self.trace.clone());
+        }
+        v
+    }
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        let i = &self.issue;
+        let short = text(i, "shortId");
+        out.heading(&format!("{short}: {}", text(i, "title")))?;
+        out.blank()?;
+        issue_box(out, i)?;
+        if let Some(meta) = i.get("metadata") {
+            if let Some(msg) = meta.get("value").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                out.blank()?;
+                out.line("Message:")?;
+                out.blank()?;
+                out.line(format!("  {msg}"))?;
+            }
+            let file = text(meta, "filename");
+            let func = text(meta, "function");
+            if !file.is_empty() || !func.is_empty() {
+                out.blank()?;
+            }
+            if !file.is_empty() {
+                out.line(format!("File: {file}"))?;
+            }
+            if !func.is_empty() {
+                out.line(format!("Function: {func}"))?;
+            }
+        }
+        if !self.replay_ids.is_empty() {
+            out.blank()?;
+            out.line(format!("Replays: {}", self.replay_ids.len()))?;
+        }
+        if self.event.is_object() {
+            let id = text(&self.event, "eventID");
+            out.blank()?;
+            out.heading(&format!("Latest Event ({})", id.get(..8).unwrap_or(&id)))?;
+            out.blank()?;
+            event_body(out, &self.event)?;
+            trace_block(out, Some(&self.trace).filter(|t| !t.is_null()))?;
+        }
+        out.blank()?;
+        out.line(format!(
+            "Tip: Use 'sentry issue explain {short}' for AI root cause analysis"
+        ))
+    }
+}
+
+pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
+    let keep = parse_spans(&args.spans)?;
+    crate::resolve::issue::parse(&args.issue)?;
+    let client = ctx.client()?;
+    let r = Resolver::new(ctx, &client);
+    let found = r.resolve_issue(&args.issue)?;
+    let id = found.id();
+    if args.web {
+        return crate::web::open(ctx, &crate::web::issue_url(client.base_url(), &found.org, &id));
+    }
+    let org = found.org.clone();
+    let replay_ids = r
+        .org_get(&org, &format!("/organizations/{}/replay-count/", encode_segment(&org)))?
+        .query("data_source", "events")
+        .query("project", "-1")
+        .query("query", format!("issue.id:[{id}]"))
+        .query("returnIds", "true")
+        .query("statsPeriod", "90d")
+        .send_json::<Value>()
+        .ok()
+        .and_then(|v| v.get(&id).and_then(Value::as_array).cloned())
+        .unwrap_or_default();
+    let endpoint = format!(
+        "/organizations/{}/issues/{}/events/latest/",
+        encode_segment(&org),
+        encode_segment(&id)
+    );
+    let event = match r.org_get(&org, &endpoint)?.send_json::<Value>() {
+        Ok(v) => v,
+        Err(e) if e.status() == Some(404) => Value::Null,
+        Err(e) => return Err(api_error(e)),
+    };
+    let trace = if event.is_object() {
+        fetch_trace(&r, &org, &event, keep)
+    } else {
+        Value::Null
+    };
+    emit(
+        &IssueView {
+            issue: found.issue,
+            event,
+            org,
+            replay_ids,
+            trace,
+        },
+        &ctx.output,
+    )?;
+    Ok(0)
+}

@@ -1,0 +1,144 @@
+//! `sentry project list [<org>/|<org>/<project>|<project>]` (alias `projects`).
+//!
+//! Org-all is one server page with a cursor; an explicit project is a one-element flat array;
+//! with no target every project of the context org (or of every org) is fetched and sliced.
+
+use std::io;
+
+use clap::Args;
+use serde_json::Value;
+use sentry_api::encode_segment;
+
+use crate::context::Context;
+use crate::error::{exit, CliError, CliResult};
+use crate::output::{emit, Human, Report};
+use crate::resolve::paging::{self, envelope, with_org_slug};
+use crate::resolve::{str_field, Resolver, Scope};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// <org>/ (all projects), <org>/<project>, or <project>
+    pub target: Option<String>,
+    /// Maximum number of projects (1-1000)
+    #[arg(short = 'n', long, default_value_t = 25)]
+    pub limit: i64,
+    /// Only projects whose platform contains this text
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Page: next, prev, first, or a raw cursor (org-all mode)
+    #[arg(short = 'c', long)]
+    pub cursor: Option<String>,
+    /// Accepted for compatibility; responses are never cached
+    #[arg(short = 'f', long)]
+    pub fresh: bool,
+}
+
+struct ProjectList {
+    items: Vec<Value>,
+    /// `(nextCursor, hasPrev, hasMore)` for the envelope modes.
+    page: Option<(Option<String>, bool, bool)>,
+    command: String,
+}
+
+impl Report for ProjectList {
+    fn json(&self) -> Value {
+        match &self.page {
+            Some((next, has_prev, has_more)) => {
+                let mut v = envelope(self.items.clone(), next.as_deref(), *has_prev);
+                v["hasMore"] = Value::Bool(*has_more);
+                v
+            }
+            None => Value::Array(self.items.clone()),
+        }
+    }
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        if self.items.is_empty() {
+            return out.line("No projects found.");
+        }
+        let rows = self
+            .items
+            .iter()
+            .map(|p| {
+                let s = |k: &str| str_field(p, k).unwrap_or_default();
+                vec![s("orgSlug"), s("slug"), s("name"), s("platform")]
+            })
+            .collect();
+        out.table(Some(&["ORG", "PROJECT", "NAME", "PLATFORM"]), rows)?;
+        out.blank()?;
+        out.line(format!("Showing {} projects", self.items.len()))?;
+        if let Some((next, has_prev, _)) = &self.page {
+            for h in paging::hints(&self.command, *has_prev, next.is_some()) {
+                out.line(h)?;
+            }
+        }
+        out.blank()?;
+        out.line("Tip: Use 'sentry project view <org>/<project>' for details")
+    }
+}
+
+pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
+    let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
+        .map_err(crate::resolve::target_error)? as usize;
+    let client = ctx.client()?;
+    let r = Resolver::new(ctx, &client);
+    let platform = args.platform.as_deref().map(str::to_lowercase);
+    let keep = |p: &Value| match &platform {
+        Some(want) => str_field(p, "platform").is_some_and(|v| v.to_lowercase().contains(want)),
+        None => true,
+    };
+    let report = match args.target.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(t) => match r.resolve_target(Some(t))?.scope {
+            Scope::OrgAll { org } => {
+                let key = format!("{}|projects|{org}", client.base_url());
+                let plan = paging::plan(ctx, "project list", &key, args.cursor.as_deref())?;
+                let endpoint = format!("/organizations/{}/projects/", encode_segment(&org));
+                let (items, next, has_prev) =
+                    paging::single_page(&r, &org, &endpoint, limit as u32, &plan)?;
+                plan.record(ctx, next.as_deref());
+                let items: Vec<Value> = with_org_slug(items, &org).into_iter().filter(keep).collect();
+                ProjectList {
+                    items,
+                    page: Some((next.clone(), has_prev, next.is_some())),
+                    command: format!("sentry project list {org}/"),
+                }
+            }
+            Scope::Projects(ps) => {
+                let mut items = Vec::new();
+                for p in ps {
+                    let detail = r.project_detail(&p.org, &p.slug)?.ok_or_else(|| {
+                        CliError::new(
+                            exit::NOT_FOUND,
+                            format!("Project '{}/{}' not found.", p.org, p.slug),
+                        )
+                    })?;
+                    items.extend(with_org_slug(vec![detail], &p.org));
+                }
+                ProjectList {
+                    items: items.into_iter().filter(keep).collect(),
+                    page: None,
+                    command: String::new(),
+                }
+            }
+        },
+        None => {
+            let orgs = match r.context_org()? {
+                Some(o) => vec![o],
+                None => r.org_slugs()?,
+            };
+            let mut all = Vec::new();
+            for org in &orgs {
+                all.extend(with_org_slug(r.org_projects(org)?, org));
+            }
+            let mut items: Vec<Value> = all.into_iter().filter(keep).collect();
+            let has_more = items.len() > limit;
+            items.truncate(limit);
+            ProjectList {
+                items,
+                page: Some((None, false, has_more)),
+                command: String::new(),
+            }
+        }
+    };
+    emit(&report, &ctx.output)?;
+    Ok(0)
+}

@@ -1,0 +1,32 @@
+//! `sentry project`: projects.
+
+pub mod create;
+pub mod delete;
+pub mod list;
+pub mod view;
+
+use clap::Subcommand;
+
+use crate::context::Context;
+use crate::error::CliResult;
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// List projects
+    List(list::ListArgs),
+    /// Show one or more projects with their DSN
+    View(view::ViewArgs),
+    /// Create a project
+    Create(create::CreateArgs),
+    /// Delete a project
+    Delete(delete::DeleteArgs),
+}
+
+pub fn run(ctx: &Context, cmd: &ProjectCommand) -> CliResult<i32> {
+    match cmd {
+        ProjectCommand::List(a) => list::run(ctx, a),
+        ProjectCommand::View(a) => view::run(ctx, a),
+        ProjectCommand::Create(a) => create::run(ctx, a),
+        ProjectCommand::Delete(a) => delete::run(ctx, a),
+    }
+}

@@ -1,0 +1,134 @@
+//! `sentry project view [<org>/<project>|<project>]`: details and DSN of one project (several
+//! when a monorepo's DSNs were detected). JSON is always an array.
+
+use std::io;
+
+use clap::Args;
+use serde_json::Value;
+use sentry_api::encode_segment;
+
+use crate::commands::issue::render::{datetime, text};
+use crate::context::{api_error, Context};
+use crate::error::{exit, CliError, CliResult};
+use crate::output::{emit, Human, Report};
+use crate::resolve::{Resolver, Scope};
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// <org>/<project> or <project>; auto-detected when omitted
+    pub target: Option<String>,
+    /// Open the project in the browser instead
+    #[arg(short = 'w', long)]
+    pub web: bool,
+    /// Accepted for compatibility; responses are never cached
+    #[arg(short = 'f', long)]
+    pub fresh: bool,
+}
+
+struct ProjectView {
+    projects: Vec<Value>,
+    detected_from: Option<String>,
+}
+
+fn yes_no(p: &Value, key: &str) -> String {
+    if p.get(key).and_then(Value::as_bool) == Some(true) { "Yes" } else { "No" }.to_string()
+}
+
+impl Report for ProjectView {
+    fn json(&self) -> Value {
+        Value::Array(self.projects.clone())
+    }
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        for (i, p) in self.projects.iter().enumerate() {
+            if i > 0 {
+                out.blank()?;
+                out.line("─".repeat(40))?;
+                out.blank()?;
+            }
+            out.heading(&format!("{}: {}", text(p, "slug"), text(p, "name")))?;
+            out.blank()?;
+            let org = p.get("organization").cloned().unwrap_or(Value::Null);
+            let status = p.get("status").and_then(Value::as_str).unwrap_or("unknown");
+            let first_event = match p.get("firstEvent").and_then(Value::as_str) {
+                Some(t) => datetime(Some(t)),
+                None => "No events yet".into(),
+            };
+            let rows = vec![
+                vec!["Slug".to_string(), text(p, "slug")],
+                vec!["Name".to_string(), text(p, "name")],
+                vec!["ID".to_string(), text(p, "id")],
+                vec!["Platform".to_string(), text(p, "platform")],
+                vec!["DSN".to_string(), p.get("dsn").and_then(Value::as_str).unwrap_or("-").to_string()],
+                vec!["Status".to_string(), status.to_string()],
+                vec!["Created".to_string(), datetime(p.get("dateCreated").and_then(Value::as_str))],
+                vec!["Organization".to_string(), format!("{} ({})", text(&org, "name"), text(&org, "slug"))],
+                vec!["First Event".to_string(), first_event],
+                vec!["Sessions".to_string(), yes_no(p, "hasSessions")],
+                vec!["Replays".to_string(), yes_no(p, "hasReplays")],
+                vec!["Profiles".to_string(), yes_no(p, "hasProfiles")],
+                vec!["Monitors".to_string(), yes_no(p, "hasMonitors")],
+            ];
+            out.table(None, rows)?;
+            if let Some(features) = p.get("features").and_then(Value::as_array).filter(|f| !f.is_empty()) {
+                out.blank()?;
+                out.line(format!("Features ({}):", features.len()))?;
+                for f in features {
+                    out.line(format!("• {}", f.as_str().unwrap_or_default()))?;
+                }
+            }
+        }
+        if let Some(from) = &self.detected_from {
+            out.blank()?;
+            out.line(format!("Detected from {from}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The DSN shown for a project: the first active key's public DSN, else the first key's.
+pub fn project_dsn(r: &Resolver, org: &str, slug: &str) -> CliResult<Option<String>> {
+    let endpoint = format!("/projects/{}/{}/keys/", encode_segment(org), encode_segment(slug));
+    let keys: Vec<Value> = r.org_get(org, &endpoint)?.send_json().map_err(api_error)?;
+    let pick = keys
+        .iter()
+        .find(|k| k.get("isActive").and_then(Value::as_bool) == Some(true))
+        .or_else(|| keys.first());
+    Ok(pick
+        .and_then(|k| k.get("dsn"))
+        .and_then(|d| d.get("public"))
+        .and_then(Value::as_str)
+        .map(str::to_string))
+}
+
+pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
+    let client = ctx.client()?;
+    let r = Resolver::new(ctx, &client);
+    let resolved = r.resolve_target(args.target.as_deref())?;
+    let Scope::Projects(projects) = &resolved.scope else {
+        let orgs = r.org_slugs().unwrap_or_default();
+        return Err(r.context_missing("A project is required: use <org>/<project>.", &orgs));
+    };
+    if args.web {
+        let p = &projects[0];
+        return crate::web::open(ctx, &crate::web::project_url(client.base_url(), &p.org, &p.slug));
+    }
+    let mut out = Vec::new();
+    for p in projects {
+        let mut detail = r.project_detail(&p.org, &p.slug)?.ok_or_else(|| {
+            CliError::new(exit::NOT_FOUND, format!("Project '{}/{}' not found.", p.org, p.slug))
+        })?;
+        let dsn = project_dsn(&r, &p.org, &p.slug)?;
+        if let Some(m) = detail.as_object_mut() {
+            m.insert("dsn".into(), dsn.map(Value::String).unwrap_or(Value::Null));
+        }
+        out.push(detail);
+    }
+    emit(
+        &ProjectView {
+            projects: out,
+            detected_from: resolved.detected_from.clone(),
+        },
+        &ctx.output,
+    )?;
+    Ok(0)
+}

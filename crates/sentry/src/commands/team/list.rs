@@ -1,0 +1,162 @@
+//! `sentry team list [<target>]` (alias `teams`), and the org-scoped list machinery that
+//! `repo list` shares: org-all mode is one server page with a cursor (JSON envelope); explicit
+//! and auto-detected modes fetch one unparameterised page per org and slice (flat array).
+
+use std::io;
+
+use clap::Args;
+use serde_json::Value;
+use sentry_api::encode_segment;
+
+use crate::context::{api_error, Context};
+use crate::error::CliResult;
+use crate::output::{emit, Human, Report};
+use crate::resolve::paging::{self, envelope, with_org_slug};
+use crate::resolve::{Resolver, Scope};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// <org>/ (all), <org>/<project>, or <project>; auto-detected when omitted
+    pub target: Option<String>,
+    /// Maximum number of items (1-1000)
+    #[arg(short = 'n', long, default_value_t = 25)]
+    pub limit: i64,
+    /// Page: next, prev, first, or a raw cursor (org-all mode)
+    #[arg(short = 'c', long)]
+    pub cursor: Option<String>,
+    /// Accepted for compatibility; responses are never cached
+    #[arg(short = 'f', long)]
+    pub fresh: bool,
+}
+
+/// How one org-scoped resource is listed and shown.
+pub struct ListSpec {
+    /// `team list`, for hints and the cursor key.
+    pub command: &'static str,
+    /// Plural noun for messages.
+    pub noun: &'static str,
+    /// `teams` → `/organizations/{org}/teams/`.
+    pub resource: &'static str,
+    /// Endpoint for an explicit project, when the resource has one.
+    pub project_endpoint: Option<fn(&str, &str) -> String>,
+    pub header: &'static [&'static str],
+    pub row: fn(&Value) -> Vec<String>,
+    /// Right-aligned columns (0-based), e.g. counts.
+    pub note_for_project: Option<&'static str>,
+}
+
+struct Listing<'a> {
+    spec: &'a ListSpec,
+    items: Vec<Value>,
+    /// `Some` in org-all mode: the paginated envelope.
+    page: Option<(Option<String>, bool)>,
+    org_hint: Option<String>,
+}
+
+impl Report for Listing<'_> {
+    fn json(&self) -> Value {
+        match &self.page {
+            Some((next, has_prev)) => envelope(self.items.clone(), next.as_deref(), *has_prev),
+            None => Value::Array(self.items.clone()),
+        }
+    }
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        if self.items.is_empty() {
+            return match &self.org_hint {
+                Some(org) => out.line(format!("No {} found in organization '{org}'.", self.spec.noun)),
+                None => out.line(format!("No {} found.", self.spec.noun)),
+            };
+        }
+        let rows = self.items.iter().map(|v| (self.spec.row)(v)).collect();
+        out.table(Some(self.spec.header), rows)?;
+        out.blank()?;
+        out.line(format!("Showing {} {}", self.items.len(), self.spec.noun))?;
+        if let Some((next, has_prev)) = &self.page {
+            let target = self.org_hint.as_deref().map(|o| format!(" {o}/")).unwrap_or_default();
+            for h in paging::hints(&format!("sentry {}{target}", self.spec.command), *has_prev, next.is_some()) {
+                out.line(h)?;
+            }
+        } else {
+            out.line(format!(
+                "Tip: Use 'sentry {} <org>/' to filter by organization",
+                self.spec.command
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+fn team_row(t: &Value) -> Vec<String> {
+    let s = |k: &str| crate::resolve::str_field(t, k).unwrap_or_default();
+    vec![s("orgSlug"), s("slug"), s("name"), s("memberCount")]
+}
+
+pub const TEAMS: ListSpec = ListSpec {
+    command: "team list",
+    noun: "teams",
+    resource: "teams",
+    project_endpoint: Some(|org, proj| {
+        format!("/projects/{}/{}/teams/", encode_segment(org), encode_segment(proj))
+    }),
+    header: &["ORG", "SLUG", "NAME", "MEMBERS"],
+    row: team_row,
+    note_for_project: None,
+};
+
+pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
+    run_list(ctx, &TEAMS, args)
+}
+
+pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i32> {
+    let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
+        .map_err(crate::resolve::target_error)?;
+    let client = ctx.client()?;
+    let r = Resolver::new(ctx, &client);
+    let resolved = r.resolve_target(args.target.as_deref())?;
+    let org_endpoint = |org: &str| format!("/organizations/{}/{}/", encode_segment(org), spec.resource);
+    let listing = match &resolved.scope {
+        Scope::OrgAll { org } => {
+            let key = format!("{}|{}|{org}", client.base_url(), spec.resource);
+            let plan = paging::plan(ctx, spec.command, &key, args.cursor.as_deref())?;
+            let (items, next, has_prev) = paging::single_page(&r, org, &org_endpoint(org), limit, &plan)?;
+            plan.record(ctx, next.as_deref());
+            Listing {
+                spec,
+                items: with_org_slug(items, org),
+                page: Some((next, has_prev)),
+                org_hint: Some(org.clone()),
+            }
+        }
+        Scope::Projects(projects) => {
+            let mut items = Vec::new();
+            let mut seen_orgs: Vec<String> = Vec::new();
+            for p in projects {
+                let endpoint = match (spec.project_endpoint, resolved.explicit) {
+                    (Some(f), true) => f(&p.org, &p.slug),
+                    _ => {
+                        if seen_orgs.contains(&p.org) {
+                            continue;
+                        }
+                        seen_orgs.push(p.org.clone());
+                        org_endpoint(&p.org)
+                    }
+                };
+                if let (Some(note), true) = (spec.note_for_project, resolved.explicit) {
+                    eprintln!("Note: {note}");
+                }
+                let page: Vec<Value> = r.org_get(&p.org, &endpoint)?.send_json().map_err(api_error)?;
+                items.extend(with_org_slug(page, &p.org));
+            }
+            items.truncate(limit as usize);
+            let org_hint = (resolved.orgs().len() == 1).then(|| resolved.orgs()[0].clone());
+            Listing {
+                spec,
+                items,
+                page: None,
+                org_hint,
+            }
+        }
+    };
+    emit(&listing, &ctx.output)?;
+    Ok(0)
+}

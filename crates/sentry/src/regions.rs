@@ -1,0 +1,178 @@
+//! Org → region URL routing (commands.md §1.2, core.md §5.5).
+//!
+//! SaaS organizations live in a region silo (`us.sentry.io`, `de.sentry.io`) while the org list
+//! comes from the control silo. Every org-scoped request must go to the org's region, so the
+//! region is looked up once per org: in-process memo → `org_regions` in cli.db → an org token's
+//! `region_url` claim (decisions.md #14) → one `GET organizations/{org}/` probe. A probe that
+//! fails for any reason other than authentication falls back to the base URL, which is how
+//! self-hosted servers (no regions) keep working without extra configuration.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::Value;
+use sentry_api::{org_region_url, Client};
+use sentry_store::OrgRegion;
+
+use crate::context::{api_error, Context};
+use crate::error::CliResult;
+
+/// Regions and probe bodies learned by this process, so a command never probes twice.
+static MEMO: Mutex<Option<Memo>> = Mutex::new(None);
+
+#[derive(Default)]
+struct Memo {
+    regions: HashMap<String, String>,
+    /// The org detail returned by the probe; `org view` reuses it instead of a second GET.
+    probes: HashMap<String, Value>,
+}
+
+fn with_memo<T>(f: impl FnOnce(&mut Memo) -> T) -> T {
+    let mut guard = match MEMO.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    f(guard.get_or_insert_with(Memo::default))
+}
+
+fn normalize(url: &str) -> String {
+    url.trim().trim_end_matches('/').to_string()
+}
+
+/// The base URL to send requests about `org` to. Trusts the region's origin for the token.
+pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<String> {
+    if let Some(r) = with_memo(|m| m.regions.get(org).cloned()) {
+        return Ok(r);
+    }
+    let base = normalize(client.base_url());
+    let remember = |url: String| -> String {
+        let _ = client.trust_origin(&url);
+        with_memo(|m| m.regions.insert(org.to_string(), url.clone()));
+        url
+    };
+    if let Ok(store) = ctx.store() {
+        if let Ok(Some(row)) = store.org_region(org) {
+            if !row.region_url.trim().is_empty() {
+                log::debug!("[region] {org} → {} (cli.db)", row.region_url);
+                return Ok(remember(normalize(&row.region_url)));
+            }
+        }
+    }
+    if let Ok(settings) = ctx.settings() {
+        if let Some(claims) = &settings.org_token {
+            if claims.org.as_deref() == Some(org) {
+                if let Some(region) = &claims.region_url {
+                    log::debug!("[region] {org} → {region} (org token)");
+                    return Ok(remember(normalize(region)));
+                }
+            }
+        }
+    }
+    match client.get_organization(org) {
+        Ok(detail) => {
+            let region = org_region_url(&detail)
+                .map(|r| normalize(&r))
+                .unwrap_or_else(|| base.clone());
+            log::debug!("[region] {org} → {region} (probe)");
+            store_rows(ctx, &[(&detail, region.clone())]);
+            with_memo(|m| m.probes.insert(org.to_string(), detail));
+            Ok(remember(region))
+        }
+        Err(e) if e.is_auth_error() => Err(api_error(e)),
+        Err(e) => {
+            log::debug!("[region] probe for {org} failed ({}); using {base}", e.headline());
+            Ok(remember(base))
+        }
+    }
+}
+
+/// The org detail fetched by the region probe in this process, if one happened.
+pub fn probed_org(org: &str) -> Option<Value> {
+    with_memo(|m| m.probes.get(org).cloned())
+}
+
+/// Records every org of a control-silo org list: `org_regions` rows (region, id, name, role)
+/// and trusted origins, so later org-scoped commands need no probe.
+pub fn record_org_list(ctx: &Context, client: &Client, orgs: &[Value]) {
+    let base = normalize(client.base_url());
+    let rows: Vec<(&Value, String)> = orgs
+        .iter()
+        .filter(|o| o.get("slug").and_then(Value::as_str).is_some())
+        .map(|o| {
+            let region = org_region_url(o)
+                .map(|r| normalize(&r))
+                .unwrap_or_else(|| base.clone());
+            (o, region)
+        })
+        .collect();
+    for (o, region) in &rows {
+        if let Some(slug) = o.get("slug").and_then(Value::as_str) {
+            let _ = client.trust_origin(region);
+            with_memo(|m| m.regions.insert(slug.to_string(), region.clone()));
+        }
+    }
+    store_rows(ctx, &rows);
+}
+
+fn store_rows(ctx: &Context, rows: &[(&Value, String)]) {
+    let Ok(store) = ctx.store() else { return };
+    let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let rows: Vec<OrgRegion> = rows
+        .iter()
+        .filter_map(|(o, region)| {
+            Some(OrgRegion {
+                org_slug: str_of(o, "slug")?,
+                org_id: o.get("id").and_then(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                }),
+                org_name: str_of(o, "name"),
+                org_role: str_of(o, "orgRole").or_else(|| str_of(o, "role")),
+                region_url: region.clone(),
+                updated_at: 0,
+            })
+        })
+        .collect();
+    if let Err(e) = store.upsert_org_regions(&rows) {
+        log::debug!("[region] could not cache regions: {e}");
+    }
+}
+
+/// Every organization the token can see, from the control silo, with their regions recorded.
+pub fn list_orgs(ctx: &Context, client: &Client) -> CliResult<Vec<Value>> {
+    let orgs = client.list_organizations().map_err(api_error)?;
+    record_org_list(ctx, client, &orgs);
+    Ok(orgs)
+}
+
+/// Region display name for the REGION column: `US`/`EU` for SaaS silos, else the host.
+pub fn region_label(url: &str) -> String {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let first = host.split('.').next().unwrap_or("").to_ascii_lowercase();
+    match first.as_str() {
+        "us" | "sentry" => "US".to_string(),
+        "de" | "eu" => "EU".to_string(),
+        _ => host.to_ascii_uppercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_labels() {
+        assert_eq!(region_label("https://us.sentry.io"), "US");
+        assert_eq!(region_label("https://sentry.io/"), "US");
+        assert_eq!(region_label("https://de.sentry.io"), "EU");
+        assert_eq!(region_label("http://127.0.0.1:9000"), "127.0.0.1:9000");
+    }
+}
