@@ -110,7 +110,10 @@ impl Report for DefaultsReport {
             }
             ("clear-all", _) => {
                 let check = out.green("✓");
-                out.line(format!("{check} All defaults cleared"))
+                out.line(format!("{check} All defaults cleared"))?;
+                out.blank()?;
+                let hint = out.dim("All defaults have been cleared.");
+                out.line(hint)
             }
             _ => {
                 out.line(out.bold("Defaults"))?;
@@ -240,7 +243,7 @@ fn validate(key: &str, raw: &str, ctx: &Context) -> CliResult<String> {
             "on" | "yes" | "true" | "1" => Ok("on".into()),
             "off" | "no" | "false" | "0" => Ok("off".into()),
             _ => Err(CliError::validation(format!(
-                "Invalid value '{v}' for {key}. Use on or off."
+                "Invalid {key} value: '{v}'. Use on/off, yes/no, true/false, or 1/0."
             ))),
         },
         "url" => {
