@@ -61,6 +61,14 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Print configuration and verify authentication
     Info(crate::commands::info::InfoArgs),
+    /// Authenticate with Sentry: login, logout, refresh, status, token, whoami
+    Auth(crate::commands::auth::AuthArgs),
+    /// Alias of `auth whoami`
+    #[command(hide = true)]
+    Whoami(crate::commands::auth::whoami::WhoamiArgs),
+    /// sentry-cli's `login` (use `auth login`)
+    #[command(hide = true)]
+    Login(crate::commands::login_legacy::LegacyLoginArgs),
     /// Work with Sentry organizations
     #[command(subcommand)]
     Org(crate::commands::org::OrgCommand),

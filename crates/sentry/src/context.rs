@@ -3,7 +3,7 @@
 //! Nothing here runs for `--help`/`--version` (clap answers those before a context exists), and
 //! each piece is created lazily so a command pays only for what it touches.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -20,24 +20,12 @@ pub struct Context {
     pub output: OutputOptions,
     store: OnceCell<sentry_store::Store>,
     settings: OnceCell<sentry_config::Settings>,
-    token: OnceCell<Option<ActiveToken>>,
+    selection: OnceCell<crate::auth::Selection>,
+    /// The stored login after this process refreshed it.
+    refreshed: RefCell<Option<ActiveToken>>,
 }
 
-/// The token a request will carry, and where it came from (for messages and `config list`).
-#[derive(Debug, Clone)]
-pub struct ActiveToken {
-    pub value: String,
-    pub origin: String,
-    /// Stored OAuth login (as opposed to a token from a flag, env var or file).
-    pub stored: bool,
-    pub refreshable: bool,
-}
-
-impl ActiveToken {
-    pub fn is_oauth(&self) -> bool {
-        self.stored && self.refreshable
-    }
-}
+pub use crate::auth::ActiveToken;
 
 impl Context {
     pub fn from_process(global: GlobalArgs) -> CliResult<Context> {
@@ -99,7 +87,8 @@ impl Context {
             home,
             store: OnceCell::new(),
             settings: OnceCell::new(),
-            token: OnceCell::new(),
+            selection: OnceCell::new(),
+            refreshed: RefCell::new(None),
         })
     }
 
@@ -153,67 +142,159 @@ impl Context {
         Ok(self.settings.get_or_init(|| settings))
     }
 
-    /// Picks the token: `--auth-token` > stored login > SENTRY_AUTH_TOKEN > SENTRY_TOKEN >
-    /// config files, with SENTRY_FORCE_ENV_TOKEN putting env tokens before the stored login.
-    /// Whenever a token is shadowed, one stderr line names both (decisions.md #1).
-    pub fn active_token(&self) -> CliResult<Option<ActiveToken>> {
-        if let Some(t) = self.token.get() {
-            return Ok(t.clone());
+    /// Which token this process uses (decisions.md #1), decided once. The note naming a
+    /// shadowed token and the org-token claim warnings are printed here, once.
+    pub fn token_selection(&self) -> CliResult<&crate::auth::Selection> {
+        if let Some(s) = self.selection.get() {
+            return Ok(s);
         }
         let settings = self.settings()?;
-        let stored = self.store()?.auth().map_err(store_error)?.and_then(|a| {
-            let value = a.token.clone()?;
-            let expired = a.expires_at.is_some_and(|e| e <= now_ms());
-            let refreshable = a.refresh_token.is_some();
-            (!expired || refreshable).then(|| ActiveToken {
-                value,
-                origin: "stored login (cli.db)".into(),
-                stored: true,
-                refreshable,
-            })
-        });
-        let mut candidates: Vec<ActiveToken> = Vec::new();
-        let from_settings = settings.tokens.iter().map(|t| ActiveToken {
-            value: t.value.clone(),
-            origin: t.origin.to_string(),
-            stored: false,
-            refreshable: false,
-        });
-        let (flag, others): (Vec<_>, Vec<_>) =
-            from_settings.partition(|t| t.origin.starts_with("flag"));
-        candidates.extend(flag);
-        if settings.force_env_token {
-            candidates.extend(others);
-            candidates.extend(stored);
-        } else {
-            candidates.extend(stored);
-            candidates.extend(others);
-        }
-        let chosen = candidates.first().cloned();
-        if let Some(c) = &chosen {
-            crate::logging::register_secret(&c.value);
-            if let Some(shadowed) = candidates.iter().skip(1).find(|o| o.value != c.value) {
-                eprintln!(
-                    "Note: using the token from {}; ignoring the one from {}.{}",
-                    c.origin,
-                    shadowed.origin,
-                    if c.stored {
-                        " Set SENTRY_FORCE_ENV_TOKEN=1 to prefer the environment."
-                    } else {
-                        ""
-                    }
-                );
+        let store = self.store()?;
+        let mut stored = store.auth().map_err(store_error)?;
+        if let Some(rec) = stored.as_mut().filter(|r| r.token.is_some() && r.host.is_none()) {
+            // Rows from before schema v16 carry no host: bind them to the configured host
+            // once, as upstream's lazy migration does.
+            let host = if self.project_url_file()?.is_some() {
+                sentry_config::DEFAULT_URL.to_string()
+            } else {
+                settings.configured_url.value.clone()
+            };
+            rec.host = Some(host.clone());
+            if store.set_auth(rec).is_ok() {
+                log::info!("Migrated stored credentials to host-scoped model: {host}");
             }
         }
-        Ok(self.token.get_or_init(|| chosen).clone())
+        let sel = crate::auth::select::select(settings, stored.as_ref(), now_ms());
+        if let Some(c) = &sel.chosen {
+            crate::logging::register_secret(&c.value);
+            if c.settings_index == Some(0) {
+                for w in &settings.token_warnings {
+                    eprintln!("Warning: {w}");
+                }
+            }
+        }
+        if let Some(note) = sel.shadow_note(self.user_label().as_deref()) {
+            eprintln!("{note}");
+        }
+        Ok(self.selection.get_or_init(|| sel))
     }
 
-    /// The HTTP client for the configured server with the active token.
-    pub fn client(&self) -> CliResult<sentry_api::Client> {
+    /// How notes name the stored login's user (`jane`).
+    fn user_label(&self) -> Option<String> {
+        let u = self.store().ok()?.user_info().ok()??;
+        u.username
+            .filter(|s| !s.is_empty())
+            .or(u.name.filter(|s| !s.is_empty()))
+            .or(u.email.filter(|s| !s.is_empty()))
+    }
+
+    /// The token requests will carry, as selected (not refreshed; see [`Context::fresh_token`]).
+    pub fn active_token(&self) -> CliResult<Option<ActiveToken>> {
+        if let Some(t) = self.refreshed.borrow().as_ref() {
+            return Ok(Some(t.clone()));
+        }
+        Ok(self.token_selection()?.chosen.clone())
+    }
+
+    /// The active token, refreshed first when it is a stored OAuth session that expired or
+    /// has ≤ 10 % of its lifetime left (decisions.md #9). A stored session that expired
+    /// without a refresh token is cleared (exit 11 unless another token is available).
+    pub fn fresh_token(&self) -> CliResult<Option<ActiveToken>> {
+        let sel = self.token_selection()?;
+        let Some(tok) = self.active_token()? else {
+            if sel.dead_stored {
+                self.store()?.clear_auth().map_err(store_error)?;
+                return Err(CliError::new(
+                    exit::TOKEN_EXPIRED,
+                    "Session expired and no refresh token available. Run 'sentry auth login'.",
+                ));
+            }
+            return Ok(None);
+        };
+        if !tok.is_oauth()
+            || !crate::auth::refresh::needs_refresh(tok.expires_at, tok.issued_at, now_ms())
+        {
+            return Ok(Some(tok));
+        }
+        let fresh = self.refresh_stored(crate::auth::refresh::Want::IfNeeded)?;
+        Ok(Some(fresh.0))
+    }
+
+    /// Refreshes the stored session under the cross-process lock; `true` when this process
+    /// obtained a new token (as opposed to finding a fresh one).
+    pub fn refresh_stored(
+        &self,
+        want: crate::auth::refresh::Want<'_>,
+    ) -> CliResult<(ActiveToken, bool, sentry_store::AuthRecord)> {
+        let store = self.store()?;
+        let rec = store.auth().map_err(store_error)?;
+        let host = rec
+            .as_ref()
+            .and_then(|r| r.host.clone())
+            .unwrap_or_else(|| self.settings().map(|s| s.configured_url.value.clone()).unwrap_or_default());
+        let oauth = self.oauth_client(&host)?;
+        let outcome = crate::auth::refresh::refresh_locked(store, &oauth, want)?;
+        let rec = outcome.record().clone();
+        let tok = ActiveToken::from_stored(&rec)
+            .ok_or_else(crate::auth::refresh::not_authenticated)?;
+        crate::logging::register_secret(&tok.value);
+        *self.refreshed.borrow_mut() = Some(tok.clone());
+        let did = matches!(outcome, crate::auth::refresh::Outcome::Refreshed(_));
+        Ok((tok, did, rec))
+    }
+
+    /// The token or "Not authenticated" (exit 10), for commands that need credentials.
+    pub fn require_token(&self) -> CliResult<ActiveToken> {
+        self.fresh_token()?
+            .ok_or_else(crate::auth::refresh::not_authenticated)
+    }
+
+    /// `SENTRY_CLIENT_ID`, else the sentry.io public client.
+    pub fn client_id(&self) -> CliResult<String> {
+        Ok(self
+            .settings()?
+            .client_id
+            .as_ref()
+            .map(|c| c.value.clone())
+            .unwrap_or_else(|| crate::auth::DEFAULT_CLIENT_ID.to_string()))
+    }
+
+    /// A client for the OAuth endpoints of `host` (no bearer token).
+    pub fn oauth_client(&self, host: &str) -> CliResult<crate::auth::oauth::OAuthClient> {
+        crate::auth::oauth::OAuthClient::new(self.client_config(host)?, host, &self.client_id()?)
+    }
+
+    /// The project config file that supplied the configured URL, if one did (§4.6).
+    pub fn project_url_file(&self) -> CliResult<Option<PathBuf>> {
         let settings = self.settings()?;
-        let token = self.active_token()?;
+        let globals = crate::auth::host::global_files(
+            &self.config_dir(),
+            self.home.as_deref(),
+            self.env.get("XDG_CONFIG_HOME").map(String::as_str),
+        );
+        Ok(crate::auth::host::project_url_file(settings, &globals))
+    }
+
+    /// Where requests go for `token`: an org token's URL claim, else the configured URL; a
+    /// stored login with nothing configured goes to the host it was issued for.
+    pub fn base_url_for(&self, token: Option<&ActiveToken>) -> CliResult<String> {
+        let settings = self.settings()?;
+        Ok(match token {
+            Some(t) if t.stored => match (&settings.configured_url.origin, &t.host) {
+                (sentry_config::Origin::BuiltIn, Some(h)) => h.clone(),
+                _ => settings.configured_url.value.clone(),
+            },
+            Some(t) if t.settings_index == Some(0) => settings.url.value.clone(),
+            Some(_) => settings.configured_url.value.clone(),
+            None => settings.url.value.clone(),
+        })
+    }
+
+    /// HTTP settings (proxy, CA, headers, retries) for requests to `base_url`, no token.
+    pub fn client_config(&self, base_url: &str) -> CliResult<sentry_api::ClientConfig> {
+        let settings = self.settings()?;
         let mut config =
-            sentry_api::ClientConfig::new(settings.url.value.clone(), env!("CARGO_PKG_VERSION"));
+            sentry_api::ClientConfig::new(base_url.to_string(), env!("CARGO_PKG_VERSION"));
         config.pipeline = settings.pipeline.as_ref().map(|p| p.value.clone());
         config.custom_headers = settings.headers.iter().map(|h| h.value.clone()).collect();
         config.proxy = settings
@@ -232,34 +313,67 @@ impl Context {
         config.ca_cert_files = settings.ca_certs.iter().map(|c| c.value.clone()).collect();
         config.verify_ssl = settings.verify_ssl.value;
         config.max_retries = settings.max_retries.value;
+        Ok(config)
+    }
+
+    /// The HTTP client for the configured server with the active token (refreshed when due),
+    /// scoped to the token's hosts, with the 401 refresh hook for OAuth sessions. Refuses a
+    /// project-file URL that does not match the credentials (core.md §4.6, exit 13).
+    pub fn client(&self) -> CliResult<sentry_api::Client> {
+        self.client_scoped(true)
+    }
+
+    /// [`Context::client`]; `check_project_url = false` only for login/logout/bare `auth`.
+    pub fn client_scoped(&self, check_project_url: bool) -> CliResult<sentry_api::Client> {
+        let settings = self.settings()?;
+        let token = self.fresh_token()?;
+        let base = self.base_url_for(token.as_ref())?;
+        let mut config = self.client_config(&base)?;
+        let project_file = self.project_url_file()?;
+        let origins = match &token {
+            Some(t) => self.token_origins(t, project_file.is_some())?,
+            None => Vec::new(),
+        };
+        if check_project_url {
+            crate::auth::host::check_project_url(
+                settings,
+                project_file.as_deref(),
+                token.as_ref(),
+                &origins,
+            )?;
+        }
         if let Some(t) = token {
-            config.trusted_origins = self.token_origins(&t)?;
+            if t.is_oauth() {
+                let host = t.host.clone().unwrap_or_else(|| base.clone());
+                config.refresher = Some(std::sync::Arc::new(
+                    crate::auth::refresh::StoreRefresher {
+                        config_dir: self.config_dir(),
+                        template: self.client_config(&host)?,
+                        host,
+                        client_id: self.client_id()?,
+                    },
+                ));
+            }
+            config.trusted_origins = origins;
             config.token = Some(t.value);
         }
         sentry_api::Client::new(config).map_err(api_error)
     }
 
-    /// Origins the active token may be sent to (decisions.md #13): the host a stored login was
-    /// issued for, an org token's embedded URLs, else the configured server; plus the region
-    /// URLs learned from the org list.
-    fn token_origins(&self, token: &ActiveToken) -> CliResult<Vec<String>> {
+    /// Origins `token` may be sent to: its own host(s) (see [`crate::auth::host::token_hosts`])
+    /// plus the region URLs learned from the organization list.
+    pub fn token_origins(&self, token: &ActiveToken, project_url: bool) -> CliResult<Vec<String>> {
         let settings = self.settings()?;
-        let mut origins = Vec::new();
-        if token.stored {
-            let host = self
-                .store()?
-                .auth()
-                .map_err(store_error)?
-                .and_then(|a| a.host);
-            origins.push(host.unwrap_or_else(|| settings.url.value.clone()));
-        } else if let Some(claims) = sentry_config::parse_org_token(&token.value).ok().flatten() {
-            origins.extend(claims.url.clone());
-            origins.extend(claims.region_url.clone());
-        } else {
-            origins.push(settings.url.value.clone());
+        let mut origins = crate::auth::host::token_hosts(settings, token, project_url);
+        if origins.is_empty() {
+            origins.push(settings.configured_url.value.clone());
         }
-        if let Ok(regions) = self.store()?.org_regions() {
-            origins.extend(regions.into_iter().map(|r| r.region_url));
+        if let Ok(regions) = self.store()?.known_region_urls() {
+            for r in regions {
+                if !origins.contains(&r) {
+                    origins.push(r);
+                }
+            }
         }
         Ok(origins)
     }

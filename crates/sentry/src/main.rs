@@ -3,6 +3,7 @@
 //! Start-up does only what the command needs: `--help` and `--version` are answered by clap
 //! before any file, database or network is touched.
 
+mod auth;
 mod cli;
 mod commands;
 mod context;
@@ -66,6 +67,9 @@ fn run() -> i32 {
 fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
     match command {
         Command::Info(a) => commands::info::run(ctx, a),
+        Command::Auth(a) => commands::auth::run(ctx, a),
+        Command::Whoami(a) => commands::auth::whoami::run(ctx, a),
+        Command::Login(a) => commands::login_legacy::run(ctx, a),
         Command::Org(c) => commands::org::run(ctx, c),
         Command::Project(c) => commands::project::run(ctx, c),
         Command::Issue(c) => commands::issue::run(ctx, c),

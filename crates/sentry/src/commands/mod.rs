@@ -1,6 +1,8 @@
 //! One module per command group, one file per leaf command.
 
 pub mod api;
+pub mod auth;
+pub mod login_legacy;
 pub mod cli;
 pub mod config;
 pub mod info;

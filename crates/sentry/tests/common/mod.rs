@@ -30,6 +30,19 @@ impl TestEnv {
         env
     }
 
+    /// Same as [`TestEnv::with_server`] with a custom server configuration (short device-code
+    /// intervals and token lifetimes for auth tests). Test control routes stay on.
+    pub fn with_server_config(config: ServerConfig) -> Self {
+        let mut env = Self::new();
+        let config = ServerConfig {
+            port: 0,
+            test_control: true,
+            ..config
+        };
+        env.server = Some(sentry_local::start(config).expect("start local server"));
+        env
+    }
+
     pub fn home(&self) -> PathBuf {
         self.root.path().join("home")
     }

@@ -1,0 +1,79 @@
+//! `sentry auth`: log in (OAuth device flow or an API token), log out, refresh, and inspect
+//! the credentials the CLI uses.
+
+pub mod login;
+pub mod logout;
+pub mod refresh;
+pub mod status;
+pub mod token;
+pub mod whoami;
+
+use clap::{Args, Subcommand};
+
+use crate::context::Context;
+use crate::error::CliResult;
+
+/// Bare `sentry auth` accepts the union of the login and status flags (core.md §1.1).
+#[derive(Debug, Args)]
+#[command(
+    about = "Manage authentication with Sentry",
+    long_about = "Manage authentication with Sentry. Use 'sentry auth' to log in when logged out or show status when logged in. Explicit subcommands: 'sentry auth login', 'sentry auth logout', 'sentry auth refresh', 'sentry auth status', 'sentry auth whoami', and 'sentry auth token'."
+)]
+pub struct AuthArgs {
+    #[command(subcommand)]
+    pub command: Option<AuthCommand>,
+    #[command(flatten)]
+    pub login: login::LoginArgs,
+    /// Show the token unmasked (status)
+    #[arg(long)]
+    pub show_token: bool,
+    /// Accepted for compatibility; responses are never cached
+    #[arg(short = 'f', long)]
+    pub fresh: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Authenticate with Sentry
+    Login(login::LoginArgs),
+    /// Log out of Sentry
+    Logout(logout::LogoutArgs),
+    /// Refresh your OAuth access token
+    Refresh(refresh::RefreshArgs),
+    /// View authentication status
+    Status(status::StatusArgs),
+    /// Print the stored authentication token
+    Token(token::TokenArgs),
+    /// Show the currently authenticated identity
+    Whoami(whoami::WhoamiArgs),
+}
+
+pub fn run(ctx: &Context, args: &AuthArgs) -> CliResult<i32> {
+    match &args.command {
+        Some(AuthCommand::Login(a)) => login::run(ctx, a),
+        Some(AuthCommand::Logout(a)) => logout::run(ctx, a),
+        Some(AuthCommand::Refresh(a)) => refresh::run(ctx, a),
+        Some(AuthCommand::Status(a)) => status::run(ctx, a),
+        Some(AuthCommand::Token(a)) => token::run(ctx, a),
+        Some(AuthCommand::Whoami(a)) => whoami::run(ctx, a),
+        None => bare(ctx, args),
+    }
+}
+
+/// Login-only flags force a login; otherwise status when authenticated, login when not.
+fn bare(ctx: &Context, args: &AuthArgs) -> CliResult<i32> {
+    let l = &args.login;
+    let login_only = l.token.is_some()
+        || l.force
+        || ctx.global.url.is_some()
+        || l.read_only
+        || !l.scope.is_empty();
+    if !login_only && ctx.active_token()?.is_some() {
+        let status = status::StatusArgs {
+            show_token: args.show_token,
+            fresh: args.fresh,
+        };
+        return status::run_with(ctx, &status, false);
+    }
+    login::run(ctx, l)
+}

@@ -1,0 +1,91 @@
+//! `sentry auth whoami` (and hidden `sentry whoami`): who the token belongs to. Org auth
+//! tokens are decoded offline; everything else asks `GET /api/0/auth/`.
+
+use std::io;
+
+use clap::Args;
+use serde_json::{json, Map, Value};
+
+use crate::commands::auth::login::LoginUser;
+use crate::context::{api_error, Context};
+use crate::error::{exit, CliError, CliResult};
+use crate::output::{emit, Human, Report};
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Accepted for compatibility; responses are never cached
+    #[arg(short = 'f', long)]
+    pub fresh: bool,
+}
+
+struct OrgToken(sentry_config::OrgTokenClaims);
+
+impl Report for OrgToken {
+    fn json(&self) -> Value {
+        let mut v = Map::new();
+        v.insert("type".into(), json!("org-auth-token"));
+        if let Some(o) = &self.0.org {
+            v.insert("organization".into(), json!(o));
+        }
+        v.insert("url".into(), json!(self.0.url));
+        if let Some(r) = &self.0.region_url {
+            v.insert("regionUrl".into(), json!(r));
+        }
+        Value::Object(v)
+    }
+
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        let mut rows = vec![vec!["Token type".to_string(), "Organization auth token".to_string()]];
+        if let Some(o) = &self.0.org {
+            rows.push(vec!["Organization".into(), o.clone()]);
+        }
+        rows.push(vec![
+            "Instance".into(),
+            self.0.url.clone().unwrap_or_else(|| "-".into()),
+        ]);
+        if let Some(r) = &self.0.region_url {
+            rows.push(vec!["Region".into(), r.clone()]);
+        }
+        out.table(None, rows)?;
+        out.blank()?;
+        out.line(out.dim("Run `sentry auth login` for user-scoped authentication"))
+    }
+}
+
+struct User(Value);
+
+impl Report for User {
+    fn json(&self) -> Value {
+        self.0.clone()
+    }
+
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        match LoginUser::from_api(&self.0) {
+            Some(u) => out.line(u.display()),
+            None => out.line("unknown user"),
+        }
+    }
+}
+
+pub fn run(ctx: &Context, _args: &WhoamiArgs) -> CliResult<i32> {
+    let token = ctx.require_token()?;
+    if token.value.starts_with("sntrys_") {
+        let claims = sentry_config::parse_org_token(&token.value)
+            .map_err(|e| CliError::new(exit::NOT_FOUND, e.to_string()))?
+            .ok_or_else(|| CliError::new(exit::NOT_FOUND, "Malformed organization auth token"))?;
+        eprintln!("Warning: This is an organization auth token — not tied to a specific user.");
+        emit(&OrgToken(claims), &ctx.output)?;
+        return Ok(0);
+    }
+    let client = ctx.client()?;
+    let user = client.get_auth().map_err(api_error)?;
+    let parsed = LoginUser::from_api(&user).ok_or_else(|| {
+        CliError::new(exit::API, "Invalid response from /auth/: the user has no id")
+    })?;
+    if token.stored {
+        // Keep the cached identity current (errors ignored, as upstream).
+        parsed.store(ctx);
+    }
+    emit(&User(user), &ctx.output)?;
+    Ok(0)
+}
