@@ -39,6 +39,9 @@ pub enum LocalCommand {
     Serve(ServeArgs),
     /// Run a command with SENTRY_DSN and SENTRY_SPOTLIGHT pointing at the local server
     Run(RunArgs),
+    /// Send demo error events to a DSN (README demo, tests)
+    #[command(hide = true)]
+    DemoEvents(crate::commands::local_demo::DemoEventsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +78,7 @@ pub fn run(ctx: &Context, args: &LocalArgs) -> CliResult<i32> {
         None => tail(ctx, &args.tail),
         Some(LocalCommand::Serve(a)) => serve(ctx, a),
         Some(LocalCommand::Run(a)) => run_child(ctx, a),
+        Some(LocalCommand::DemoEvents(a)) => crate::commands::local_demo::run(ctx, a),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod info;
 pub mod local;
+pub mod local_demo;
 pub mod event;
 pub mod issue;
 pub mod org;

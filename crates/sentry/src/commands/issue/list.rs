@@ -74,8 +74,8 @@ impl Report for IssueList {
                         short = format!("{short}\n({alias}-{})", suffix.to_lowercase());
                     }
                 }
-                let title = text(i, "title");
-                let sub = subtitle(i);
+                let title = ellipsize(&text(i, "title"), 48);
+                let sub = ellipsize(&subtitle(i), 48);
                 let issue = if sub.is_empty() || sub == title {
                     title
                 } else {
@@ -107,6 +107,16 @@ impl Report for IssueList {
         out.blank()?;
         out.line("Tip: Use 'sentry issue view <SHORT ID>' for details")
     }
+}
+
+/// Cuts `s` to `max` characters with a trailing `…`, so each issue stays two lines tall.
+fn ellipsize(s: &str, max: usize) -> String {
+    let line = s.lines().next().unwrap_or("");
+    if line.chars().count() <= max && !s.contains('\n') {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// Reads the `issue list` page cap from `SENTRY_MAX_PAGINATION_PAGES` (default 50).
