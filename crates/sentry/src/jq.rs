@@ -97,7 +97,12 @@ impl JqFilter {
                     out.push(b'\n');
                 }
                 Err(e) => {
-                    return (out, Some(CliError::validation(format!("jq error: {e}"))));
+                    // `error("boom")` should read `jq error: boom`, not a quoted JSON string.
+                    let msg = match e.into_val() {
+                        Val::TStr(s) => String::from_utf8_lossy(&s).into_owned(),
+                        other => other.to_string(),
+                    };
+                    return (out, Some(CliError::validation(format!("jq error: {msg}"))));
                 }
             }
         }
