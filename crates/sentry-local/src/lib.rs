@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod control;
+pub mod control_regions;
 pub mod db;
 pub mod envelope;
 pub mod error;

@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::stream::routes());
     if state.config.test_control {
         app = app.merge(crate::control::routes());
+        app = crate::control_regions::install(app, &state);
     }
     // The fault layer wraps everything so that tests can break any route.
     app.layer(axum::middleware::from_fn_with_state(
