@@ -181,7 +181,11 @@ fn bad_token_shows_the_text_and_fails_with_an_error() {
         })
     );
     let err: Value = serde_json::from_slice(&out.stderr).expect("JSON error with --json");
-    assert_eq!(err["error"]["exitCode"], 30);
+    assert_eq!(
+        err["error"]["exitCode"], 1,
+        "the code the process exits with"
+    );
+    assert!(err["error"]["message"].as_str().unwrap().contains("401"));
 
     // --config-status-json never fails.
     let out = info_cmd(&env)

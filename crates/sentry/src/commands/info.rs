@@ -164,9 +164,12 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> CliResult<i32> {
         return Ok(0);
     }
     match failure {
-        Some(e) => {
+        Some(mut e) => {
+            // `info` exits 1 on any failure (sentry-cli compatible); the JSON error object
+            // must report the code the process really exits with.
+            e.exit_code = exit::GENERAL;
             emit_error(&e, ctx.output.json);
-            Ok(1)
+            Ok(exit::GENERAL)
         }
         None => Ok(0),
     }
