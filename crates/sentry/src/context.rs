@@ -151,7 +151,10 @@ impl Context {
         let settings = self.settings()?;
         let store = self.store()?;
         let mut stored = store.auth().map_err(store_error)?;
-        if let Some(rec) = stored.as_mut().filter(|r| r.token.is_some() && r.host.is_none()) {
+        if let Some(rec) = stored
+            .as_mut()
+            .filter(|r| r.token.is_some() && r.host.is_none())
+        {
             // Rows from before schema v16 carry no host: bind them to the configured host
             // once, as upstream's lazy migration does.
             let host = if self.project_url_file()?.is_some() {
@@ -231,12 +234,16 @@ impl Context {
         let host = rec
             .as_ref()
             .and_then(|r| r.host.clone())
-            .unwrap_or_else(|| self.settings().map(|s| s.configured_url.value.clone()).unwrap_or_default());
+            .unwrap_or_else(|| {
+                self.settings()
+                    .map(|s| s.configured_url.value.clone())
+                    .unwrap_or_default()
+            });
         let oauth = self.oauth_client(&host)?;
         let outcome = crate::auth::refresh::refresh_locked(store, &oauth, want)?;
         let rec = outcome.record().clone();
-        let tok = ActiveToken::from_stored(&rec)
-            .ok_or_else(crate::auth::refresh::not_authenticated)?;
+        let tok =
+            ActiveToken::from_stored(&rec).ok_or_else(crate::auth::refresh::not_authenticated)?;
         crate::logging::register_secret(&tok.value);
         *self.refreshed.borrow_mut() = Some(tok.clone());
         let did = matches!(outcome, crate::auth::refresh::Outcome::Refreshed(_));
@@ -345,14 +352,13 @@ impl Context {
         if let Some(t) = token {
             if t.is_oauth() {
                 let host = t.host.clone().unwrap_or_else(|| base.clone());
-                config.refresher = Some(std::sync::Arc::new(
-                    crate::auth::refresh::StoreRefresher {
+                config.refresher =
+                    Some(std::sync::Arc::new(crate::auth::refresh::StoreRefresher {
                         config_dir: self.config_dir(),
                         template: self.client_config(&host)?,
                         host,
                         client_id: self.client_id()?,
-                    },
-                ));
+                    }));
             }
             config.trusted_origins = origins;
             config.token = Some(t.value);

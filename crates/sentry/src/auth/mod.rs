@@ -44,7 +44,11 @@ pub fn format_duration(secs: i64) -> String {
         if small == 0 {
             plural(big, big_unit)
         } else {
-            format!("{} and {}", plural(big, big_unit), plural(small, small_unit))
+            format!(
+                "{} and {}",
+                plural(big, big_unit),
+                plural(small, small_unit)
+            )
         }
     };
     let minutes = secs / 60;

@@ -209,8 +209,10 @@ impl OAuthClient {
         };
         let v: Value = serde_json::from_slice(resp.body())
             .map_err(|_| invalid("The server returned a non-JSON response body."))?;
-        let need_str = |k: &str| str_field(&v, k).ok_or_else(|| invalid(&format!("{k}: expected a string")));
-        let need_num = |k: &str| num_field(&v, k).ok_or_else(|| invalid(&format!("{k}: expected a number")));
+        let need_str =
+            |k: &str| str_field(&v, k).ok_or_else(|| invalid(&format!("{k}: expected a string")));
+        let need_num =
+            |k: &str| num_field(&v, k).ok_or_else(|| invalid(&format!("{k}: expected a number")));
         Ok(DeviceCode {
             device_code: need_str("device_code")?,
             user_code: need_str("user_code")?,
@@ -330,7 +332,10 @@ mod tests {
             expires_in: 1,
             interval: 1,
         };
-        assert_eq!(d.complete_url(), "https://h/oauth/device/?user_code=ABCD-EFGH");
+        assert_eq!(
+            d.complete_url(),
+            "https://h/oauth/device/?user_code=ABCD-EFGH"
+        );
         d.verification_uri_complete = Some("https://h/x?user_code=Q".into());
         assert_eq!(d.complete_url(), "https://h/x?user_code=Q");
     }

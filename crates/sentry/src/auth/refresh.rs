@@ -87,48 +87,59 @@ pub fn session_expired(why: &str) -> CliError {
 }
 
 /// Refreshes the stored session under the cross-process auth lock.
-pub fn refresh_locked(store: &Store, oauth: &OAuthClient, want: Want<'_>) -> Result<Outcome, CliError> {
-    let result = store.with_auth_lock(|current| -> Result<(AuthChange, Result<Outcome, CliError>), LockError> {
-        let Some(rec) = current.filter(|r| r.token.as_deref().is_some_and(|t| !t.is_empty())) else {
-            return Ok((AuthChange::Keep, Err(not_authenticated())));
-        };
-        let token = rec.token.clone().unwrap_or_default();
-        let now = sentry_store::now_ms();
-        let needed = match want {
-            Want::IfNeeded => needs_refresh(rec.expires_at, rec.issued_at, now),
-            Want::Force => true,
-            Want::Rejected(rejected) => token == rejected,
-        };
-        if !needed {
-            return Ok((AuthChange::Keep, Ok(Outcome::Current(rec))));
-        }
-        let Some(refresh_token) = rec.refresh_token.clone().filter(|r| !r.is_empty()) else {
-            return Ok((
-                AuthChange::Keep,
-                Err(CliError::new(
-                    exit::TOKEN_EXPIRED,
-                    "Session expired and no refresh token available. Run 'sentry auth login'.",
-                )),
-            ));
-        };
-        log::debug!("refreshing the OAuth access token at {}", oauth.host);
-        match oauth.refresh(&refresh_token) {
-            Ok(Ok(grant)) => {
-                crate::logging::register_secret(&grant.access_token);
-                let host = rec.host.clone().or_else(|| Some(oauth.host.clone()));
-                let new = AuthRecord::issued_now(
-                    grant.access_token,
-                    grant.refresh_token.or(Some(refresh_token)),
-                    Some(grant.expires_in),
-                    host,
-                );
-                Ok((AuthChange::Set(new.clone()), Ok(Outcome::Refreshed(new))))
+pub fn refresh_locked(
+    store: &Store,
+    oauth: &OAuthClient,
+    want: Want<'_>,
+) -> Result<Outcome, CliError> {
+    let result = store.with_auth_lock(
+        |current| -> Result<(AuthChange, Result<Outcome, CliError>), LockError> {
+            let Some(rec) = current.filter(|r| r.token.as_deref().is_some_and(|t| !t.is_empty()))
+            else {
+                return Ok((AuthChange::Keep, Err(not_authenticated())));
+            };
+            let token = rec.token.clone().unwrap_or_default();
+            let now = sentry_store::now_ms();
+            let needed = match want {
+                Want::IfNeeded => needs_refresh(rec.expires_at, rec.issued_at, now),
+                Want::Force => true,
+                Want::Rejected(rejected) => token == rejected,
+            };
+            if !needed {
+                return Ok((AuthChange::Keep, Ok(Outcome::Current(rec))));
             }
-            Ok(Err(why)) => Ok((AuthChange::Clear, Err(session_expired(&why)))),
-            Err(CallError::Unreachable(e)) => Err(LockError::Cli(unreachable_error(&oauth.host, &e, exit::API))),
-            Err(CallError::Other(e)) => Err(LockError::Cli(e)),
-        }
-    });
+            let Some(refresh_token) = rec.refresh_token.clone().filter(|r| !r.is_empty()) else {
+                return Ok((
+                    AuthChange::Keep,
+                    Err(CliError::new(
+                        exit::TOKEN_EXPIRED,
+                        "Session expired and no refresh token available. Run 'sentry auth login'.",
+                    )),
+                ));
+            };
+            log::debug!("refreshing the OAuth access token at {}", oauth.host);
+            match oauth.refresh(&refresh_token) {
+                Ok(Ok(grant)) => {
+                    crate::logging::register_secret(&grant.access_token);
+                    let host = rec.host.clone().or_else(|| Some(oauth.host.clone()));
+                    let new = AuthRecord::issued_now(
+                        grant.access_token,
+                        grant.refresh_token.or(Some(refresh_token)),
+                        Some(grant.expires_in),
+                        host,
+                    );
+                    Ok((AuthChange::Set(new.clone()), Ok(Outcome::Refreshed(new))))
+                }
+                Ok(Err(why)) => Ok((AuthChange::Clear, Err(session_expired(&why)))),
+                Err(CallError::Unreachable(e)) => Err(LockError::Cli(unreachable_error(
+                    &oauth.host,
+                    &e,
+                    exit::API,
+                ))),
+                Err(CallError::Other(e)) => Err(LockError::Cli(e)),
+            }
+        },
+    );
     match result {
         Ok(inner) => inner,
         Err(LockError::Store(e)) => Err(store_error(e)),
@@ -152,8 +163,10 @@ impl sentry_api::TokenRefresher for StoreRefresher {
             exit_code: e.exit_code,
         };
         let store = Store::open(&self.config_dir).map_err(|e| to_api(store_error(e)))?;
-        let oauth = OAuthClient::new(self.template.clone(), &self.host, &self.client_id).map_err(to_api)?;
-        let outcome = refresh_locked(&store, &oauth, Want::Rejected(rejected_token)).map_err(to_api)?;
+        let oauth =
+            OAuthClient::new(self.template.clone(), &self.host, &self.client_id).map_err(to_api)?;
+        let outcome =
+            refresh_locked(&store, &oauth, Want::Rejected(rejected_token)).map_err(to_api)?;
         let token = outcome.record().token.clone();
         if let Some(t) = &token {
             crate::logging::register_secret(t);
@@ -171,9 +184,17 @@ mod tests {
     fn thresholds() {
         let now = 1_000_000_000;
         // 300 s left of 3600 s: refresh (observed upstream).
-        assert!(needs_refresh(Some(now + 300_000), Some(now - 3_300_000), now));
+        assert!(needs_refresh(
+            Some(now + 300_000),
+            Some(now - 3_300_000),
+            now
+        ));
         // 400 s left of 3600 s: keep.
-        assert!(!needs_refresh(Some(now + 400_000), Some(now - 3_200_000), now));
+        assert!(!needs_refresh(
+            Some(now + 400_000),
+            Some(now - 3_200_000),
+            now
+        ));
         assert!(needs_refresh(Some(now - 1), Some(now - 10_000), now));
         assert!(!needs_refresh(None, None, now));
         // Missing issue time: assume one hour.

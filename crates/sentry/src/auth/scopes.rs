@@ -112,14 +112,27 @@ mod tests {
         assert_eq!(requested(false, &[]).unwrap().len(), 12);
         assert_eq!(
             requested(true, &[]).unwrap(),
-            s(&["project:read", "org:read", "event:read", "member:read", "team:read", "alerts:read"])
+            s(&[
+                "project:read",
+                "org:read",
+                "event:read",
+                "member:read",
+                "team:read",
+                "alerts:read"
+            ])
         );
         assert_eq!(
-            requested(false, &s(&["project:read,ORG:read", "event:read", "org:read"])).unwrap(),
+            requested(
+                false,
+                &s(&["project:read,ORG:read", "event:read", "org:read"])
+            )
+            .unwrap(),
             s(&["project:read", "org:read", "event:read"])
         );
         let e = requested(false, &s(&["foo:bar"])).unwrap_err();
-        assert!(e.message.starts_with("Invalid scope \"foo:bar\". Must be one of: org:read, org:write,"));
+        assert!(e
+            .message
+            .starts_with("Invalid scope \"foo:bar\". Must be one of: org:read, org:write,"));
         assert_eq!(e.exit_code, 21);
         assert_eq!(
             requested(false, &s(&[" , "])).unwrap_err().message,

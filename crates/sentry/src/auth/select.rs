@@ -141,7 +141,9 @@ impl Selection {
             (TokenSource::Stored, _) => {
                 note.push_str(".\n  Set SENTRY_FORCE_ENV_TOKEN=1 to prefer it.");
             }
-            (_, TokenSource::Stored) => note.push_str(" (SENTRY_FORCE_ENV_TOKEN is set)."),
+            (TokenSource::Env(_) | TokenSource::File(_), TokenSource::Stored) => {
+                note.push_str(" (SENTRY_FORCE_ENV_TOKEN is set).")
+            }
             _ => note.push('.'),
         }
         Some(note)

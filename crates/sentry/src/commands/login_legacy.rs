@@ -18,7 +18,12 @@ pub struct LegacyLoginArgs {
 }
 
 pub fn run(ctx: &Context, _args: &LegacyLoginArgs) -> CliResult<i32> {
-    let token = match ctx.global.auth_token.clone().filter(|t| !t.trim().is_empty()) {
+    let token = match ctx
+        .global
+        .auth_token
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+    {
         Some(t) => t,
         None => prompt_for_token(ctx)?,
     };
@@ -38,13 +43,18 @@ fn prompt_for_token(ctx: &Context) -> CliResult<String> {
             exit::USAGE,
             "No auth token given and no terminal to ask for one.",
         )
-        .with_hint("Pass the token with: sentry login --auth-token <TOKEN> (or use `sentry auth login`)"));
+        .with_hint(
+            "Pass the token with: sentry login --auth-token <TOKEN> (or use `sentry auth login`)",
+        ));
     }
     let base = ctx.settings()?.configured_url.value.clone();
     let url = format!("{base}/settings/account/api/auth-tokens/");
     let mut err = io::stderr();
     writeln!(err, "Sign in with an auth token.")?;
-    writeln!(err, "If you do not have one yet, create one in your browser now.")?;
+    writeln!(
+        err,
+        "If you do not have one yet, create one in your browser now."
+    )?;
     writeln!(err)?;
     if crate::auth::device::browser_allowed(false) && open::that_detached(&url).is_ok() {
         writeln!(err, "Opened {url}")?;

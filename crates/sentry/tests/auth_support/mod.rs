@@ -13,6 +13,9 @@ use serde_json::{json, Value};
 
 use crate::common::TestEnv;
 
+/// The CLI's default OAuth client: refresh grants must come from the client that got the token.
+pub const CLIENT_ID: &str = "1d673b81d60ef84c951359c36296972ca6fd41bd8f45acd2d3a783a3b3c28e41";
+
 /// Server with a 1 s device poll interval and the given lifetimes.
 pub fn server(code_lifetime: u64, token_lifetime: u64) -> TestEnv {
     TestEnv::with_server_config(ServerConfig {
@@ -55,7 +58,9 @@ pub fn fault(env: &TestEnv, rule: Value) {
 }
 
 pub fn refresh_grants(env: &TestEnv) -> u64 {
-    get_json(env, "/_test/stats")["refresh_grants"].as_u64().unwrap()
+    get_json(env, "/_test/stats")["refresh_grants"]
+        .as_u64()
+        .unwrap()
 }
 
 pub fn requests(env: &TestEnv) -> Vec<Value> {
@@ -82,14 +87,22 @@ fn post_form(env: &TestEnv, path: &str, pairs: &[(&str, &str)]) -> Value {
 
 /// Runs the device flow over HTTP (no CLI) and returns the token response.
 pub fn oauth_grant(env: &TestEnv, scope: &str) -> Value {
-    let code = post_form(env, "/oauth/device/code/", &[("client_id", "test"), ("scope", scope)]);
+    let code = post_form(
+        env,
+        "/oauth/device/code/",
+        &[("client_id", CLIENT_ID), ("scope", scope)],
+    );
     let user_code = code["user_code"].as_str().unwrap();
-    post_json(env, "/_test/device/approve", json!({ "user_code": user_code }));
+    post_json(
+        env,
+        "/_test/device/approve",
+        json!({ "user_code": user_code }),
+    );
     post_form(
         env,
         "/oauth/token/",
         &[
-            ("client_id", "test"),
+            ("client_id", CLIENT_ID),
             ("device_code", code["device_code"].as_str().unwrap()),
             ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
         ],
@@ -172,15 +185,24 @@ impl Login {
 }
 
 /// Starts `sentry auth login <args>` and waits until it prints the code.
+/// The caller finishes it with [`Login::wait`].
+#[allow(clippy::zombie_processes)]
 pub fn start_login(env: &TestEnv, args: &[&str]) -> Login {
-    let mut child = std_cmd(env).args(["auth", "login"]).args(args).spawn().unwrap();
+    let mut child = std_cmd(env)
+        .args(["auth", "login"])
+        .args(args)
+        .spawn()
+        .unwrap();
     let mut reader = BufReader::new(child.stderr.take().unwrap());
     let mut head = String::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let mut line = String::new();
         let n = reader.read_line(&mut line).unwrap();
-        assert!(n > 0 && Instant::now() < deadline, "no code printed: {head}");
+        assert!(
+            n > 0 && Instant::now() < deadline,
+            "no code printed: {head}"
+        );
         head.push_str(&line);
         if let Some(code) = line.trim().strip_prefix("Code: ") {
             let user_code = code.trim().to_string();
@@ -195,7 +217,11 @@ pub fn start_login(env: &TestEnv, args: &[&str]) -> Login {
 }
 
 pub fn approve(env: &TestEnv, user_code: &str) {
-    let r = post_json(env, "/_test/device/approve", json!({ "user_code": user_code }));
+    let r = post_json(
+        env,
+        "/_test/device/approve",
+        json!({ "user_code": user_code }),
+    );
     assert_eq!(r["status"], "approved");
 }
 

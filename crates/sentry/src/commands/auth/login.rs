@@ -4,8 +4,8 @@ use std::io::{self, IsTerminal};
 use std::time::Duration;
 
 use clap::Args;
-use serde_json::{json, Map, Value};
 use sentry_store::{AuthRecord, UserInfo};
+use serde_json::{json, Map, Value};
 
 use crate::auth::device::{self, FlowOptions};
 use crate::auth::scopes;
@@ -221,12 +221,14 @@ fn may_replace_login(ctx: &Context, force: bool) -> CliResult<bool> {
     let usable = stored
         .as_ref()
         .and_then(crate::auth::ActiveToken::from_stored)
-        .filter(|t| !(t.is_expired(crate::context::now_ms()) && !t.refreshable));
+        .filter(|t| !t.is_expired(crate::context::now_ms()) || t.refreshable);
     let settings = ctx.settings()?;
     if usable.is_none() {
-        let env_var = ["SENTRY_AUTH_TOKEN", "SENTRY_TOKEN"]
-            .into_iter()
-            .find(|v| settings.env_var(v).is_some_and(|s| !s.value.trim().is_empty()));
+        let env_var = ["SENTRY_AUTH_TOKEN", "SENTRY_TOKEN"].into_iter().find(|v| {
+            settings
+                .env_var(v)
+                .is_some_and(|s| !s.value.trim().is_empty())
+        });
         if let Some(var) = env_var {
             eprintln!("{var} is set in your environment (likely from build tooling).\n  OAuth credentials will be stored separately and used for CLI commands.");
         }
@@ -247,7 +249,9 @@ fn may_replace_login(ctx: &Context, force: bool) -> CliResult<bool> {
                     .display()
                 })
                 .unwrap_or_else(|| "the stored login".to_string());
-            if !crate::context::confirm(&format!("Already authenticated as {who}. Re-authenticate?"))? {
+            if !crate::context::confirm(&format!(
+                "Already authenticated as {who}. Re-authenticate?"
+            ))? {
                 return Ok(false);
             }
         } else {
@@ -287,7 +291,12 @@ pub fn token_login(ctx: &Context, token: &str, host: &str) -> CliResult<i32> {
     crate::logging::register_secret(token);
     let store = ctx.store()?;
     store
-        .set_auth(&AuthRecord::issued_now(token, None, None, Some(host.to_string())))
+        .set_auth(&AuthRecord::issued_now(
+            token,
+            None,
+            None,
+            Some(host.to_string()),
+        ))
         .map_err(store_error)?;
     let mut config = ctx.client_config(host)?;
     config.token = Some(token.to_string());
@@ -305,10 +314,7 @@ pub fn token_login(ctx: &Context, token: &str, host: &str) -> CliResult<i32> {
         Err(e) => return Err(api_error(e)),
     }
     persist_url(ctx, host);
-    let user = client
-        .get_auth()
-        .ok()
-        .and_then(|v| LoginUser::from_api(&v));
+    let user = client.get_auth().ok().and_then(|v| LoginUser::from_api(&v));
     if let Some(u) = &user {
         u.store(ctx);
     }

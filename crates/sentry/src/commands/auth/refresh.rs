@@ -33,7 +33,11 @@ struct Refreshed {
 
 impl Refreshed {
     fn expires_in(&self) -> Option<i64> {
-        self.expires_at.map(|e| ((e - now_ms()) / 1000).max(0))
+        // A token just issued reads as its full lifetime (3600 s, "1 hour"); an older one
+        // counts whole seconds left ("59 minutes"), as upstream prints them.
+        let slack = if self.refreshed { 500 } else { 0 };
+        self.expires_at
+            .map(|e| ((e - now_ms() + slack) / 1000).max(0))
     }
 }
 
@@ -103,7 +107,11 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> CliResult<i32> {
     if !tok.refreshable {
         return Err(no_refresh_token());
     }
-    let want = if args.force { Want::Force } else { Want::IfNeeded };
+    let want = if args.force {
+        Want::Force
+    } else {
+        Want::IfNeeded
+    };
     let (_, did, rec) = ctx.refresh_stored(want)?;
     let report = Refreshed {
         refreshed: did,

@@ -79,7 +79,10 @@ impl Report for Status {
             },
         );
         if let Some((var, active)) = &self.env_token {
-            v.insert("envToken".into(), json!({ "envVar": var, "active": active }));
+            v.insert(
+                "envToken".into(),
+                json!({ "envVar": var, "active": active }),
+            );
         }
         Value::Object(v)
     }
@@ -109,7 +112,8 @@ impl Report for Status {
                 rows.push(vec!["User".into(), cell]);
             }
         }
-        let stored_oauth = self.token.stored && (self.token.expires_at.is_some() || self.token.refreshable);
+        let stored_oauth =
+            self.token.stored && (self.token.expires_at.is_some() || self.token.refreshable);
         let label = if !self.token.stored {
             "Token"
         } else if stored_oauth {
@@ -272,7 +276,11 @@ pub fn run_with(ctx: &Context, args: &StatusArgs, check_project_url: bool) -> Cl
         })
         .map_err(|e| crate::context::api_error(e).full_message());
     let env_token = sel.env_token().map(|e| {
-        let var = e.source.env_var().unwrap_or("SENTRY_AUTH_TOKEN").to_string();
+        let var = e
+            .source
+            .env_var()
+            .unwrap_or("SENTRY_AUTH_TOKEN")
+            .to_string();
         (var, e.source == token.source)
     });
     let env_source = sel.env_token().map(|e| e.source.clone());

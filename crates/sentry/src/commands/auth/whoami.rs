@@ -35,7 +35,10 @@ impl Report for OrgToken {
     }
 
     fn human(&self, out: &mut Human) -> io::Result<()> {
-        let mut rows = vec![vec!["Token type".to_string(), "Organization auth token".to_string()]];
+        let mut rows = vec![vec![
+            "Token type".to_string(),
+            "Organization auth token".to_string(),
+        ]];
         if let Some(o) = &self.0.org {
             rows.push(vec!["Organization".into(), o.clone()]);
         }
@@ -80,7 +83,10 @@ pub fn run(ctx: &Context, _args: &WhoamiArgs) -> CliResult<i32> {
     let client = ctx.client()?;
     let user = client.get_auth().map_err(api_error)?;
     let parsed = LoginUser::from_api(&user).ok_or_else(|| {
-        CliError::new(exit::API, "Invalid response from /auth/: the user has no id")
+        CliError::new(
+            exit::API,
+            "Invalid response from /auth/: the user has no id",
+        )
     })?;
     if token.stored {
         // Keep the cached identity current (errors ignored, as upstream).
