@@ -116,19 +116,51 @@ fn trace_id_of(payload: Option<&Map<String, Value>>, envelope: &Envelope) -> Opt
     })
 }
 
-/// Stores one envelope for `project_id`: kept items into `items`, error events into `events`
-/// and `groups`. Returns the event id the SDK should be answered with.
-pub fn store_envelope(
-    c: &Connection,
-    project_id: i64,
-    envelope: &Envelope,
-    received_ms: i64,
-) -> rusqlite::Result<Option<String>> {
+/// Everything storing an envelope needs that no database lookup decides: parsed payloads,
+/// ids, grouping keys, tags and serialized rows. Ingest builds it on the request task, in
+/// parallel, so the one writer thread (the throughput bottleneck) only runs SQL.
+#[derive(Debug)]
+pub struct PreparedEnvelope {
+    answer: Option<String>,
+    items: Vec<PreparedItem>,
+}
+
+#[derive(Debug)]
+struct PreparedItem {
+    item_type: String,
+    event_id: Option<String>,
+    trace_id: Option<String>,
+    headers: String,
+    text: Option<String>,
+    data: Option<Vec<u8>>,
+    event: Option<PreparedEvent>,
+}
+
+/// An error event ready for [`store_prepared`]: grouped, tagged and serialized.
+#[derive(Debug)]
+pub struct PreparedEvent {
+    event_id: String,
+    timestamp_ms: i64,
+    info: grouping::GroupInfo,
+    metadata: String,
+    logger: Option<String>,
+    user: Option<String>,
+    tags: Vec<(String, String)>,
+    payload: String,
+}
+
+impl PreparedEnvelope {
+    /// The event id the SDK is answered with.
+    pub fn answer(&self) -> Option<&str> {
+        self.answer.as_deref()
+    }
+}
+
+/// Works out the rows of `envelope` (see [`PreparedEnvelope`]); `received_ms` stands in for
+/// missing event timestamps.
+pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelope {
     let mut answer = envelope.event_id();
-    let mut insert_item = c.prepare_cached(
-        "INSERT INTO items (project_id, item_type, event_id, trace_id, received_ms, headers, payload, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
+    let mut items = Vec::new();
     for item in &envelope.items {
         let ty = item.item_type();
         if !KEPT_ITEM_TYPES.contains(&ty) {
@@ -152,29 +184,74 @@ pub fn store_envelope(
             answer = event_id.clone();
         }
         let headers = serde_json::to_string(&item.header).unwrap_or_else(|_| "{}".into());
-        let (text, data): (Option<String>, Option<&[u8]>) = match std::str::from_utf8(&item.payload)
-        {
+        let (text, data) = match std::str::from_utf8(&item.payload) {
             Ok(s) if ty != "attachment" => (Some(s.to_string()), None),
-            _ => (None, Some(&item.payload)),
+            _ => (None, Some(item.payload.clone())),
         };
-        insert_item.execute(params![
-            project_id,
-            ty,
+        let trace_id = trace_id_of(json.as_ref(), envelope);
+        let event = match (ty, json, &event_id) {
+            ("event", Some(mut ev), Some(id)) => {
+                ev.insert("event_id".into(), Value::from(id.clone()));
+                Some(prepare_event(ev, received_ms))
+            }
+            _ => None,
+        };
+        items.push(PreparedItem {
+            item_type: ty.to_string(),
             event_id,
-            trace_id_of(json.as_ref(), envelope),
-            received_ms,
+            trace_id,
             headers,
             text,
-            data
+            data,
+            event,
+        });
+    }
+    PreparedEnvelope { answer, items }
+}
+
+/// Stores one envelope for `project_id`: kept items into `items`, error events into `events`
+/// and `groups`. Returns the event id the SDK should be answered with.
+pub fn store_envelope(
+    c: &Connection,
+    project_id: i64,
+    envelope: &Envelope,
+    received_ms: i64,
+) -> rusqlite::Result<Option<String>> {
+    store_prepared(
+        c,
+        project_id,
+        &prepare_envelope(envelope, received_ms),
+        received_ms,
+    )
+}
+
+/// The SQL half of [`store_envelope`].
+pub fn store_prepared(
+    c: &Connection,
+    project_id: i64,
+    envelope: &PreparedEnvelope,
+    received_ms: i64,
+) -> rusqlite::Result<Option<String>> {
+    let mut insert_item = c.prepare_cached(
+        "INSERT INTO items (project_id, item_type, event_id, trace_id, received_ms, headers, payload, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for item in &envelope.items {
+        insert_item.execute(params![
+            project_id,
+            item.item_type,
+            item.event_id,
+            item.trace_id,
+            received_ms,
+            item.headers,
+            item.text,
+            item.data
         ])?;
-        if ty == "event" {
-            if let (Some(mut ev), Some(id)) = (json, event_id) {
-                ev.insert("event_id".into(), Value::from(id));
-                store_event(c, project_id, ev, received_ms)?;
-            }
+        if let Some(ev) = &item.event {
+            store_prepared_event(c, project_id, ev, received_ms)?;
         }
     }
-    Ok(answer)
+    Ok(envelope.answer.clone())
 }
 
 /// Collects the tags Sentry shows for an event: the SDK's own plus the built-in ones
@@ -256,21 +333,45 @@ pub fn event_tags(ev: &Map<String, Value>) -> Vec<(String, String)> {
     tags
 }
 
-/// Stores one error event and folds it into its issue (creating the issue on first sight).
-pub fn store_event(
-    c: &Connection,
-    project_id: i64,
-    mut ev: Map<String, Value>,
-    received_ms: i64,
-) -> rusqlite::Result<i64> {
+/// Groups, tags and serializes one error event (see [`PreparedEvent`]).
+pub fn prepare_event(mut ev: Map<String, Value>, received_ms: i64) -> PreparedEvent {
     let info = grouping::analyze(&ev);
-    let ts = parse_timestamp_ms(ev.get("timestamp")).unwrap_or(received_ms);
+    let timestamp_ms = parse_timestamp_ms(ev.get("timestamp")).unwrap_or(received_ms);
     let event_id = ev
         .get("event_id")
         .and_then(Value::as_str)
         .and_then(normalize_event_id)
         .unwrap_or_else(|| crate::db::random_hex(16));
     ev.insert("event_id".into(), Value::from(event_id.clone()));
+    PreparedEvent {
+        metadata: info.metadata.to_string(),
+        logger: ev.get("logger").and_then(Value::as_str).map(str::to_string),
+        user: grouping::user_key(&ev),
+        tags: event_tags(&ev),
+        event_id,
+        timestamp_ms,
+        info,
+        payload: Value::Object(ev).to_string(),
+    }
+}
+
+/// Stores one error event and folds it into its issue (creating the issue on first sight).
+pub fn store_event(
+    c: &Connection,
+    project_id: i64,
+    ev: Map<String, Value>,
+    received_ms: i64,
+) -> rusqlite::Result<i64> {
+    store_prepared_event(c, project_id, &prepare_event(ev, received_ms), received_ms)
+}
+
+fn store_prepared_event(
+    c: &Connection,
+    project_id: i64,
+    ev: &PreparedEvent,
+    received_ms: i64,
+) -> rusqlite::Result<i64> {
+    let (info, event_id, ts) = (&ev.info, &ev.event_id, ev.timestamp_ms);
     // A re-sent event (same id) is not counted twice, as Sentry deduplicates by event id.
     let dup: Option<i64> = c
         .prepare_cached("SELECT group_id FROM events WHERE project_id = ?1 AND event_id = ?2")?
@@ -288,8 +389,6 @@ pub fn store_event(
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
-    let metadata = info.metadata.to_string();
-    let logger = ev.get("logger").and_then(Value::as_str).map(str::to_string);
     let group_id = match existing {
         Some((id, status)) => {
             // A new event on a resolved issue reopens it as a regression, as Sentry does.
@@ -323,10 +422,10 @@ pub fn store_event(
                 info.title,
                 info.culprit,
                 info.event_type,
-                metadata,
+                ev.metadata,
                 info.level,
                 info.platform,
-                logger,
+                ev.logger,
                 info.is_unhandled,
                 ts
             ])?;
@@ -338,7 +437,7 @@ pub fn store_event(
             id
         }
     };
-    if let Some(user) = grouping::user_key(&ev) {
+    if let Some(user) = &ev.user {
         let added = c
             .prepare_cached(
                 "INSERT OR IGNORE INTO group_users (group_id, user_key) VALUES (?1, ?2)",
@@ -353,7 +452,7 @@ pub fn store_event(
         let mut tag_stmt = c.prepare_cached(
             "INSERT OR IGNORE INTO group_tags (group_id, key, value) VALUES (?1, ?2, ?3)",
         )?;
-        for (k, v) in event_tags(&ev) {
+        for (k, v) in &ev.tags {
             tag_stmt.execute(params![group_id, k, v])?;
         }
     }
@@ -367,7 +466,7 @@ pub fn store_event(
         group_id,
         ts,
         received_ms,
-        Value::Object(ev).to_string()
+        ev.payload
     ])?;
     Ok(group_id)
 }

@@ -35,7 +35,7 @@ const MAX_BATCH: usize = 512;
 
 struct Job {
     project_id: i64,
-    envelope: Envelope,
+    envelope: events::PreparedEnvelope,
     received_ms: i64,
     reply: oneshot::Sender<Result<Option<String>, String>>,
 }
@@ -61,17 +61,21 @@ impl IngestQueue {
     }
 
     /// Stores an envelope and waits for the commit. Returns the event id to answer with.
+    /// Parsing, grouping and serializing happen here, on the caller's task, so that only SQL
+    /// is left for the single writer thread.
     pub async fn submit(
         &self,
         project_id: i64,
-        envelope: Envelope,
+        envelope: &Envelope,
     ) -> Result<Option<String>, ApiError> {
+        let received_ms = now_ms();
+        let envelope = events::prepare_envelope(envelope, received_ms);
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Job {
                 project_id,
                 envelope,
-                received_ms: now_ms(),
+                received_ms,
                 reply,
             })
             .map_err(|_| ApiError::internal("ingest writer is not running"))?;
@@ -99,7 +103,7 @@ fn writer_loop(db: Db, rx: mpsc::Receiver<Job>) {
                 // A savepoint per envelope: one bad envelope must not undo its neighbours.
                 let r = (|| {
                     let sp = tx.savepoint()?;
-                    let id = events::store_envelope(
+                    let id = events::store_prepared(
                         &sp,
                         job.project_id,
                         &job.envelope,
@@ -342,7 +346,7 @@ async fn envelope_endpoint(
             .and_then(dsn_public_key)
     });
     let pid = authorize_key(&state, &project_id, key)?;
-    let id = state.ingest.submit(pid, env.clone()).await?;
+    let id = state.ingest.submit(pid, &env).await?;
     broadcast(&state, &env);
     Ok(Json(id_body(id)).into_response())
 }
@@ -396,7 +400,7 @@ async fn store_endpoint(
             payload,
         }],
     };
-    let id = state.ingest.submit(pid, env.clone()).await?;
+    let id = state.ingest.submit(pid, &env).await?;
     broadcast(&state, &env);
     Ok(Json(id_body(id)).into_response())
 }
@@ -436,7 +440,7 @@ async fn stream_post(
         Ok::<_, rusqlite::Error>(found)
     })?;
     if let Some(pid) = pid {
-        state.ingest.submit(pid, env.clone()).await?;
+        state.ingest.submit(pid, &env).await?;
     }
     broadcast(&state, &env);
     Ok(StatusCode::NO_CONTENT.into_response())
