@@ -155,7 +155,7 @@ fn every_issue_id_form_resolves() {
         (vec![], format!("app-{suffix}")),
         (vec![("SENTRY_ORG", "local".into()), ("SENTRY_PROJECT", "app".into())], suffix.clone()),
         (vec![], "@most_frequent".into()),
-        (vec![], format!("local/@most_frequent")),
+        (vec![], "local/@most_frequent".to_string()),
         (vec![], format!("{url}/organizations/local/issues/{id}/")),
     ];
     for (envs, form) in forms {

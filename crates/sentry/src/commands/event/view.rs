@@ -168,7 +168,6 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     };
     let mut events = Vec::new();
     let mut found_in = None;
-    let mut first_location: Option<(String, String)> = None;
     for id in &ids {
         let mut hit = None;
         if let Some(p) = &project {
@@ -186,16 +185,12 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
         let (org, proj, event) = hit.ok_or_else(|| {
             CliError::new(exit::NOT_FOUND, format!("Event {id} not found."))
         })?;
-        if first_location.is_none() {
-            first_location = Some((org.clone(), proj.clone()));
-        }
         if args.web {
             return crate::web::open(ctx, &crate::web::event_url(client.base_url(), &org, &proj, id));
         }
         let trace = fetch_trace(&r, &org, &event, keep);
         events.push((event, trace));
     }
-    let _ = first_location;
     emit(&EventView { events, found_in }, &ctx.output)?;
     Ok(0)
 }
@@ -207,7 +202,7 @@ mod tests {
     #[test]
     fn splitting() {
         let id = "d8c02d9c6b2e4a0a92433960a4bf84c4".to_string();
-        assert_eq!(split_args(&[id.clone()]).unwrap(), (None, vec![id.clone()]));
+        assert_eq!(split_args(std::slice::from_ref(&id)).unwrap(), (None, vec![id.clone()]));
         assert_eq!(
             split_args(&["o/p".into(), id.clone()]).unwrap(),
             (Some("o/p".into()), vec![id.clone()])

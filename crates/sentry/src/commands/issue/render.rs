@@ -120,7 +120,13 @@ pub fn subtitle(issue: &Value) -> String {
 pub fn issue_box(out: &mut Human, issue: &Value) -> io::Result<()> {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut push = |k: &str, v: String| rows.push(vec![k.to_string(), v]);
-    push("Status", status_label(issue));
+    let status = status_label(issue);
+    let painted = match issue.get("status").and_then(Value::as_str) {
+        Some("resolved") => out.green(&status),
+        Some("ignored") => out.dim(&status),
+        _ => out.yellow(&status),
+    };
+    push("Status", painted);
     if let Some(p) = issue.get("priority").and_then(Value::as_str) {
         push("Priority", capitalize(p));
     }

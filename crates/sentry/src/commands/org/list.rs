@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::context::{api_error, Context};
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 use crate::output::{emit, Human, Report};
 use crate::resolve::str_field;
 
@@ -82,6 +82,6 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     crate::regions::record_org_list(ctx, &client, &orgs);
     let total = orgs.len();
     orgs.truncate(limit as usize);
-    emit(&OrgList { orgs, total }, &ctx.output).map_err(CliError::from)?;
+    emit(&OrgList { orgs, total }, &ctx.output)?;
     Ok(0)
 }
