@@ -15,7 +15,6 @@ pub mod exit {
     pub const CONTEXT: i32 = 22;
     pub const NOT_FOUND: i32 = 23;
     pub const API: i32 = 30;
-    pub const TIMEOUT: i32 = 31;
     pub const DEVICE_FLOW: i32 = 51;
     pub const OUTPUT: i32 = 60;
 }
