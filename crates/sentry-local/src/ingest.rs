@@ -35,9 +35,12 @@ const MAX_BATCH: usize = 512;
 
 struct Job {
     project_id: i64,
+    /// DSN public key the writer checks against `project_id` before storing. Checking there,
+    /// inside the batch transaction, spares each request a DB lock of its own.
+    key: Option<String>,
     envelope: events::PreparedEnvelope,
     received_ms: i64,
-    reply: oneshot::Sender<Result<Option<String>, String>>,
+    reply: oneshot::Sender<Result<Option<String>, ApiError>>,
 }
 
 /// Handle to the ingest writer thread. Cloned into the app state; the thread ends when the
@@ -68,22 +71,40 @@ impl IngestQueue {
         project_id: i64,
         envelope: &Envelope,
     ) -> Result<Option<String>, ApiError> {
+        self.enqueue(project_id, None, envelope).await
+    }
+
+    /// Like [`IngestQueue::submit`], but stores only if `key` is an active DSN key of
+    /// `project_id`, answering 403 as Relay does otherwise.
+    pub async fn submit_with_key(
+        &self,
+        project_id: i64,
+        key: String,
+        envelope: &Envelope,
+    ) -> Result<Option<String>, ApiError> {
+        self.enqueue(project_id, Some(key), envelope).await
+    }
+
+    async fn enqueue(
+        &self,
+        project_id: i64,
+        key: Option<String>,
+        envelope: &Envelope,
+    ) -> Result<Option<String>, ApiError> {
         let received_ms = now_ms();
         let envelope = events::prepare_envelope(envelope, received_ms);
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Job {
                 project_id,
+                key,
                 envelope,
                 received_ms,
                 reply,
             })
             .map_err(|_| ApiError::internal("ingest writer is not running"))?;
-        match rx.await {
-            Ok(Ok(id)) => Ok(id),
-            Ok(Err(e)) => Err(ApiError::internal(e)),
-            Err(_) => Err(ApiError::internal("ingest writer stopped")),
-        }
+        rx.await
+            .unwrap_or_else(|_| Err(ApiError::internal("ingest writer stopped")))
     }
 }
 
@@ -96,10 +117,16 @@ fn writer_loop(db: Db, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let results: Result<Vec<Result<Option<String>, String>>, String> = db.with(|c| {
+        let results: Result<Vec<Result<Option<String>, ApiError>>, String> = db.with(|c| {
             let mut tx = c.transaction().map_err(|e| e.to_string())?;
             let mut out = Vec::with_capacity(batch.len());
             for job in &batch {
+                if let Some(key) = &job.key {
+                    if let Err(e) = check_key(&tx, job.project_id, key) {
+                        out.push(Err(e));
+                        continue;
+                    }
+                }
                 // A savepoint per envelope: one bad envelope must not undo its neighbours.
                 let r = (|| {
                     let sp = tx.savepoint()?;
@@ -112,7 +139,7 @@ fn writer_loop(db: Db, rx: mpsc::Receiver<Job>) {
                     sp.commit()?;
                     Ok::<_, rusqlite::Error>(id)
                 })();
-                out.push(r.map_err(|e| e.to_string()));
+                out.push(r.map_err(ApiError::internal));
             }
             tx.commit().map_err(|e| e.to_string())?;
             Ok(out)
@@ -125,7 +152,7 @@ fn writer_loop(db: Db, rx: mpsc::Receiver<Job>) {
             }
             Err(e) => {
                 for job in batch {
-                    let _ = job.reply.send(Err(e.clone()));
+                    let _ = job.reply.send(Err(ApiError::internal(&e)));
                 }
             }
         }
@@ -287,8 +314,9 @@ fn dsn_public_key(dsn: &str) -> Option<String> {
     Some(url.username().to_string()).filter(|u| !u.is_empty())
 }
 
-/// Checks that `key` is an active key of `project_id`, answering as Relay does otherwise.
-fn authorize_key(state: &AppState, project_id: &str, key: Option<String>) -> Result<i64, ApiError> {
+/// The checks of a DSN key that need no database: one was sent, and the project id of the
+/// URL is a number.
+fn key_credentials(project_id: &str, key: Option<String>) -> Result<(i64, String), ApiError> {
     let Some(key) = key else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -298,13 +326,21 @@ fn authorize_key(state: &AppState, project_id: &str, key: Option<String>) -> Res
     let project_id: i64 = project_id
         .parse()
         .map_err(|_| ApiError::bad_request("invalid project id"))?;
-    let row: Option<(i64, bool)> = state.db.with(|c| {
-        c.prepare_cached("SELECT project_id, is_active FROM project_keys WHERE public_key = ?1")
-            .and_then(|mut s| {
-                s.query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
-    })?;
+    Ok((project_id, key))
+}
+
+/// Checks that `key` is an active key of `project_id`, answering as Relay does otherwise.
+fn authorize_key(state: &AppState, project_id: &str, key: Option<String>) -> Result<i64, ApiError> {
+    let (project_id, key) = key_credentials(project_id, key)?;
+    state.db.with(|c| check_key(c, project_id, &key))
+}
+
+/// The database half of [`authorize_key`]; the ingest writer runs it inside its batch.
+fn check_key(c: &rusqlite::Connection, project_id: i64, key: &str) -> Result<i64, ApiError> {
+    let row: Option<(i64, bool)> = c
+        .prepare_cached("SELECT project_id, is_active FROM project_keys WHERE public_key = ?1")?
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
     match row {
         Some((pid, true)) if pid == project_id => Ok(pid),
         Some((_, false)) => Err(ApiError::new(
@@ -345,8 +381,8 @@ async fn envelope_endpoint(
             .and_then(Value::as_str)
             .and_then(dsn_public_key)
     });
-    let pid = authorize_key(&state, &project_id, key)?;
-    let id = state.ingest.submit(pid, &env).await?;
+    let (pid, key) = key_credentials(&project_id, key)?;
+    let id = state.ingest.submit_with_key(pid, key, &env).await?;
     broadcast(&state, &env);
     Ok(Json(id_body(id)).into_response())
 }
