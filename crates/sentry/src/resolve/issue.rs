@@ -218,7 +218,11 @@ impl Resolver<'_> {
             encode_segment(org),
             encode_segment(&short_id.to_uppercase())
         );
-        match self.org_get(org, &endpoint)?.send_json::<Value>() {
+        let mut req = self.org_get(org, &endpoint)?;
+        for c in DETAIL_COLLAPSE {
+            req = req.query("collapse", c);
+        }
+        match req.send_json::<Value>() {
             Ok(v) => {
                 let issue = v.get("group").cloned().unwrap_or(v);
                 Ok(Some(ResolvedIssue {
