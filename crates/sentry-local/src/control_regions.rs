@@ -37,7 +37,10 @@ pub fn install(app: Router<AppState>, state: &AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state.clone(), rewrite))
 }
 
-async fn set(State(state): State<AppState>, Json(map): Json<HashMap<String, String>>) -> StatusCode {
+async fn set(
+    State(state): State<AppState>,
+    Json(map): Json<HashMap<String, String>>,
+) -> StatusCode {
     with_map(|m| m.insert(state.base_url.to_string(), map));
     StatusCode::NO_CONTENT
 }
@@ -51,7 +54,10 @@ fn patch(org: &mut Value, map: &HashMap<String, String>) {
     let Some(slug) = org.get("slug").and_then(Value::as_str).map(str::to_string) else {
         return;
     };
-    if let (Some(url), Some(links)) = (map.get(&slug), org.get_mut("links").and_then(Value::as_object_mut)) {
+    if let (Some(url), Some(links)) = (
+        map.get(&slug),
+        org.get_mut("links").and_then(Value::as_object_mut),
+    ) {
         links.insert("regionUrl".into(), Value::String(url.clone()));
     }
 }

@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use serde_json::Value;
 use sentry_api::{org_region_url, Client};
 use sentry_store::OrgRegion;
+use serde_json::Value;
 
 use crate::context::{api_error, Context};
 use crate::error::CliResult;
@@ -80,7 +80,10 @@ pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<St
         }
         Err(e) if e.is_auth_error() => Err(api_error(e)),
         Err(e) => {
-            log::debug!("[region] probe for {org} failed ({}); using {base}", e.headline());
+            log::debug!(
+                "[region] probe for {org} failed ({}); using {base}",
+                e.headline()
+            );
             Ok(remember(base))
         }
     }

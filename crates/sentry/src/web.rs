@@ -66,7 +66,10 @@ mod tests {
 
     #[test]
     fn saas_and_self_hosted_urls() {
-        assert_eq!(org_url("https://sentry.io", "acme"), "https://acme.sentry.io/");
+        assert_eq!(
+            org_url("https://sentry.io", "acme"),
+            "https://acme.sentry.io/"
+        );
         assert_eq!(
             issue_url("https://us.sentry.io/", "acme", "12"),
             "https://acme.sentry.io/issues/12/"

@@ -39,7 +39,10 @@ fn demo_steps_show_the_grouped_issue() {
     let mut json = String::new();
     while !json.trim_end().ends_with('}') {
         let mut line = String::new();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "server exited: {json}");
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "server exited: {json}"
+        );
         json.push_str(&line);
     }
     let info: Value = serde_json::from_str(&json).unwrap();
@@ -51,15 +54,26 @@ fn demo_steps_show_the_grouped_issue() {
     assert_eq!(info["org"], "local");
     assert_eq!(info["project"], "app");
     let run = |args: &[&str]| {
-        let out = env.cmd().env("SENTRY_URL", &url).env("SENTRY_AUTH_TOKEN", &token).args(args).output().unwrap();
+        let out = env
+            .cmd()
+            .env("SENTRY_URL", &url)
+            .env("SENTRY_AUTH_TOKEN", &token)
+            .args(args)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
         out
     };
-    assert_eq!(text(&run(&["local", "demo-events", "--dsn", &dsn]).stdout), format!("Sent 4 events to {url}\n"));
+    assert_eq!(
+        text(&run(&["local", "demo-events", "--dsn", &dsn]).stdout),
+        format!("Sent 4 events to {url}\n")
+    );
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let list = loop {
-        let v = stdout_json(&run(&["issue", "list", "local/", "--sort", "freq", "--json"]));
+        let v = stdout_json(&run(&[
+            "issue", "list", "local/", "--sort", "freq", "--json",
+        ]));
         if v["data"].as_array().map(Vec::len) == Some(3) || Instant::now() > deadline {
             break v;
         }
@@ -72,10 +86,19 @@ fn demo_steps_show_the_grouped_issue() {
 
     assert!(text(&run(&["org", "list"]).stdout).contains("│ local │ Local │"));
     let human = text(&run(&["issue", "list", "local/"]).stdout);
-    assert!(human.contains(&short) && human.contains("Showing 3 issues"), "{human}");
+    assert!(
+        human.contains(&short) && human.contains("Showing 3 issues"),
+        "{human}"
+    );
     let view = text(&run(&["issue", "view", &short]).stdout);
-    assert!(view.contains("ZeroDivisionError: division by zero"), "{view}");
-    assert!(view.contains("at compute_average (shop/stats.py:12:?) [in-app]"), "{view}");
+    assert!(
+        view.contains("ZeroDivisionError: division by zero"),
+        "{view}"
+    );
+    assert!(
+        view.contains("at compute_average (shop/stats.py:12:?) [in-app]"),
+        "{view}"
+    );
 
     let events = stdout_json(&run(&["issue", "events", &short, "--json"]));
     let event_id = events["data"][0]["eventID"].as_str().unwrap().to_string();
@@ -87,11 +110,26 @@ fn demo_steps_show_the_grouped_issue() {
 
 #[test]
 fn demo_script_is_the_first_command_in_the_readme() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
     let first_block = readme.split("```sh\n").nth(1).unwrap();
-    assert!(first_block.starts_with("./scripts/demo.sh\n"), "{first_block}");
-    let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/demo.sh")).unwrap();
-    for step in ["local serve --port 0 --memory --json", "local demo-events --dsn", "run org list", "run issue list local/", "run issue view", "run event view"] {
+    assert!(
+        first_block.starts_with("./scripts/demo.sh\n"),
+        "{first_block}"
+    );
+    let script = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/demo.sh"
+    ))
+    .unwrap();
+    for step in [
+        "local serve --port 0 --memory --json",
+        "local demo-events --dsn",
+        "run org list",
+        "run issue list local/",
+        "run issue view",
+        "run event view",
+    ] {
         assert!(script.contains(step), "demo.sh lacks {step}");
     }
 }

@@ -21,7 +21,10 @@ fn seed(env: &TestEnv, extra: &[&str], issues: usize) {
         if v["data"].as_array().map(Vec::len) == Some(issues) {
             return;
         }
-        assert!(Instant::now() < deadline, "ingest did not produce {issues} issues: {v}");
+        assert!(
+            Instant::now() < deadline,
+            "ingest did not produce {issues} issues: {v}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -52,7 +55,10 @@ fn grouped_issue(env: &TestEnv) -> (String, String) {
         .iter()
         .find(|i| i["count"] == "2")
         .expect("grouped issue");
-    (i["shortId"].as_str().unwrap().into(), i["id"].as_str().unwrap().into())
+    (
+        i["shortId"].as_str().unwrap().into(),
+        i["id"].as_str().unwrap().into(),
+    )
 }
 
 #[test]
@@ -65,7 +71,11 @@ fn issue_list_human_and_json() {
     assert!(v.get("nextCursor").is_none());
     assert_eq!(short_ids(&v), vec!["APP-3", "APP-2", "APP-1"]);
 
-    let out = env.api_cmd().args(["issues", "local/app"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["issues", "local/app"])
+        .output()
+        .unwrap();
     let human = text(&out.stdout);
     assert!(human.starts_with("Issues in local/app:\n"), "{human}");
     assert!(human.contains("SHORT ID") && human.contains("TRIAGE"));
@@ -80,15 +90,40 @@ fn issue_list_human_and_json() {
 
     // Validation before any request.
     for (args, code, msg) in [
-        (vec!["issue", "list", "local/", "-n", "0"], 21, "--limit must be at least 1"),
-        (vec!["issue", "list", "local/", "-n", "1001"], 21, "--limit cannot exceed 1000"),
-        (vec!["issue", "list", "local/", "-c", "5"], 21, "bare number"),
-        (vec!["issue", "list", "local/", "-t", "yesterday"], 21, "period"),
+        (
+            vec!["issue", "list", "local/", "-n", "0"],
+            21,
+            "--limit must be at least 1",
+        ),
+        (
+            vec!["issue", "list", "local/", "-n", "1001"],
+            21,
+            "--limit cannot exceed 1000",
+        ),
+        (
+            vec!["issue", "list", "local/", "-c", "5"],
+            21,
+            "bare number",
+        ),
+        (
+            vec!["issue", "list", "local/", "-t", "yesterday"],
+            21,
+            "period",
+        ),
         (vec!["issue", "list", "@bad/"], 21, ""),
     ] {
         let out = env.api_cmd().args(&args).output().unwrap();
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", text(&out.stderr));
-        assert!(text(&out.stderr).contains(msg), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(msg),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
 }
 
@@ -117,7 +152,11 @@ fn pagination_forward_back_and_past_100() {
     let p3 = list(&env, &["local/", "-n", "100", "-c", "next"]);
     assert_eq!(short_ids(&p3), all[200..].to_vec());
     assert_eq!(p3["hasMore"], false);
-    let out = env.api_cmd().args(["issue", "list", "local/", "-n", "100", "-c", "next"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["issue", "list", "local/", "-n", "100", "-c", "next"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(21), "no page after the last");
     let back = list(&env, &["local/", "-n", "100", "-c", "prev"]);
     assert_eq!(short_ids(&back), all[100..200].to_vec());
@@ -153,7 +192,13 @@ fn every_issue_id_form_resolves() {
         (vec![], format!("APP:{suffix}")),
         (vec![], format!("APP:{short}")),
         (vec![], format!("app-{suffix}")),
-        (vec![("SENTRY_ORG", "local".into()), ("SENTRY_PROJECT", "app".into())], suffix.clone()),
+        (
+            vec![
+                ("SENTRY_ORG", "local".into()),
+                ("SENTRY_PROJECT", "app".into()),
+            ],
+            suffix.clone(),
+        ),
         (vec![], "@most_frequent".into()),
         (vec![], "local/@most_frequent".to_string()),
         (vec![], format!("{url}/organizations/local/issues/{id}/")),
@@ -163,7 +208,17 @@ fn every_issue_id_form_resolves() {
         for (k, v) in &envs {
             cmd.env(k, v);
         }
-        let out = cmd.args(["issue", "view", &form, "--json", "--fields", "id,shortId,org"]).output().unwrap();
+        let out = cmd
+            .args([
+                "issue",
+                "view",
+                &form,
+                "--json",
+                "--fields",
+                "id,shortId,org",
+            ])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{form}: {}", text(&out.stderr));
         assert_eq!(
             stdout_json(&out),
@@ -172,7 +227,11 @@ fn every_issue_id_form_resolves() {
         );
     }
     // @latest is the most recently seen issue.
-    let out = env.api_cmd().args(["issue", "view", "@latest", "--json", "--fields", "shortId"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["issue", "view", "@latest", "--json", "--fields", "shortId"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
 
     // Malformed: exit 21 before any request; unknown: 23; suffix without project: 22.
@@ -184,8 +243,17 @@ fn every_issue_id_form_resolves() {
         ("999999", 23),
         ("G", 22),
     ] {
-        let out = env.api_cmd().args(["issue", "view", form]).output().unwrap();
-        assert_eq!(out.status.code(), Some(code), "{form}: {}", text(&out.stderr));
+        let out = env
+            .api_cmd()
+            .args(["issue", "view", form])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{form}: {}",
+            text(&out.stderr)
+        );
     }
 }
 
@@ -193,59 +261,138 @@ fn every_issue_id_form_resolves() {
 fn issue_view_shows_latest_event_and_json_extras() {
     let env = TestEnv::with_server();
     seed(&env, &[], 3);
-    let out = env.api_cmd().args(["issue", "view", "APP-1"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["issue", "view", "APP-1"])
+        .output()
+        .unwrap();
     let human = text(&out.stdout);
-    assert!(human.starts_with("APP-1: ZeroDivisionError: division by zero\n"), "{human}");
-    for needle in ["● Unresolved", "Latest Event (", "Stack Trace", "at compute_average (shop/stats.py:12:?) [in-app]", "Tags", "route", "No trace data available"] {
+    assert!(
+        human.starts_with("APP-1: ZeroDivisionError: division by zero\n"),
+        "{human}"
+    );
+    for needle in [
+        "● Unresolved",
+        "Latest Event (",
+        "Stack Trace",
+        "at compute_average (shop/stats.py:12:?) [in-app]",
+        "Tags",
+        "route",
+        "No trace data available",
+    ] {
         assert!(human.contains(needle), "missing {needle}: {human}");
     }
-    let v = stdout_json(&env.api_cmd().args(["issue", "view", "APP-1", "--json"]).output().unwrap());
+    let v = stdout_json(
+        &env.api_cmd()
+            .args(["issue", "view", "APP-1", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["org"], "local");
     assert_eq!(v["replayIds"], serde_json::json!([]));
     assert_eq!(v["trace"], Value::Null);
     assert_eq!(v["event"]["groupID"], v["id"]);
 
-    let out = env.api_cmd().args(["issue", "view", "APP-1", "-w"]).output().unwrap();
-    assert_eq!(text(&out.stdout), format!("{}/organizations/local/issues/{}/\n", env.url(), v["id"].as_str().unwrap()));
+    let out = env
+        .api_cmd()
+        .args(["issue", "view", "APP-1", "-w"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}/organizations/local/issues/{}/\n",
+            env.url(),
+            v["id"].as_str().unwrap()
+        )
+    );
 }
 
 #[test]
 fn issue_events_and_event_view() {
     let env = TestEnv::with_server();
     seed(&env, &[], 3);
-    let v = stdout_json(&env.api_cmd().args(["issue", "events", "APP-1", "--json"]).output().unwrap());
+    let v = stdout_json(
+        &env.api_cmd()
+            .args(["issue", "events", "APP-1", "--json"])
+            .output()
+            .unwrap(),
+    );
     let events = v["data"].as_array().unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(v["hasMore"], false);
-    let v1 = stdout_json(&env.api_cmd().args(["event", "list", "APP-1", "-n", "1", "--json"]).output().unwrap());
+    let v1 = stdout_json(
+        &env.api_cmd()
+            .args(["event", "list", "APP-1", "-n", "1", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v1["data"].as_array().unwrap().len(), 1);
     assert_eq!(v1["hasMore"], true);
     let event_id = events[0]["eventID"].as_str().unwrap().to_string();
 
-    let out = env.api_cmd().args(["event", "view", "local/app", &event_id]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["event", "view", "local/app", &event_id])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let human = text(&out.stdout);
-    assert!(human.starts_with(&format!("Event {event_id} ({})", &event_id[..8])), "{human}");
-    assert!(human.contains("Stack Trace") && human.contains("CPython"), "{human}");
+    assert!(
+        human.starts_with(&format!("Event {event_id} ({})", &event_id[..8])),
+        "{human}"
+    );
+    assert!(
+        human.contains("Stack Trace") && human.contains("CPython"),
+        "{human}"
+    );
 
-    let v = stdout_json(&env.api_cmd().args(["event", "view", &format!("local/app/{event_id}"), "--json"]).output().unwrap());
+    let v = stdout_json(
+        &env.api_cmd()
+            .args(["event", "view", &format!("local/app/{event_id}"), "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["eventID"], event_id.as_str());
     assert_eq!(v["trace"], Value::Null);
     // Bare ID: found through the only org/project (or the eventids lookup).
-    let v = stdout_json(&env.api_cmd().args(["event", "view", &event_id, "--json", "--fields", "eventID"]).output().unwrap());
+    let v = stdout_json(
+        &env.api_cmd()
+            .args(["event", "view", &event_id, "--json", "--fields", "eventID"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["eventID"], event_id.as_str());
     // Two IDs: an array.
     let other = events[1]["eventID"].as_str().unwrap();
-    let v = stdout_json(&env.api_cmd().args(["event", "view", "local/app", &event_id, other, "--json"]).output().unwrap());
+    let v = stdout_json(
+        &env.api_cmd()
+            .args(["event", "view", "local/app", &event_id, other, "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v.as_array().map(Vec::len), Some(2));
 
     for (args, code) in [
         (vec!["event", "view", "local/app"], 22),
         (vec!["event", "view", "not-an-id"], 21),
-        (vec!["event", "view", "local/app", "0123456789abcdef0123456789abcdef"], 23),
+        (
+            vec![
+                "event",
+                "view",
+                "local/app",
+                "0123456789abcdef0123456789abcdef",
+            ],
+            23,
+        ),
     ] {
         let out = env.api_cmd().args(&args).output().unwrap();
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
 }
 
@@ -253,28 +400,85 @@ fn issue_events_and_event_view() {
 fn resolve_archive_unresolve_and_merge() {
     let env = TestEnv::with_server();
     seed(&env, &[], 3);
-    let v = stdout_json(&env.api_cmd().args(["issue", "resolve", "APP-2", "--json"]).output().unwrap());
+    let v = stdout_json(
+        &env.api_cmd()
+            .args(["issue", "resolve", "APP-2", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["status"], "resolved");
-    let out = env.api_cmd().args(["issue", "resolve", "APP-2", "--in", "@bogus"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["issue", "resolve", "APP-2", "--in", "@bogus"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(21));
-    let v = stdout_json(&env.api_cmd().args(["issue", "resolve", "APP-2", "--in", "1.2.3", "--json"]).output().unwrap());
+    let v = stdout_json(
+        &env.api_cmd()
+            .args(["issue", "resolve", "APP-2", "--in", "1.2.3", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["status"], "resolved");
-    let out = env.api_cmd().args(["issue", "resolve", "APP-2", "--in-next-release"]).output().unwrap();
-    assert!(text(&out.stdout).starts_with("Resolved in the next release\n"), "{}", text(&out.stdout));
-    let out = env.api_cmd().args(["issue", "resolve", "APP-2", "--in", "@commit:acme/shop@abc1234"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(23), "unknown repo: {}", text(&out.stderr));
+    let out = env
+        .api_cmd()
+        .args(["issue", "resolve", "APP-2", "--in-next-release"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).starts_with("Resolved in the next release\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = env
+        .api_cmd()
+        .args([
+            "issue",
+            "resolve",
+            "APP-2",
+            "--in",
+            "@commit:acme/shop@abc1234",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(23),
+        "unknown repo: {}",
+        text(&out.stderr)
+    );
 
-    let out = env.api_cmd().args(["issue", "unresolve", "APP-2"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["issue", "unresolve", "APP-2"])
+        .output()
+        .unwrap();
     assert!(text(&out.stdout).starts_with("Reopened\n"));
-    let v = stdout_json(&env.api_cmd().args(["issue", "archive", "APP-2", "-u", "escalating", "--json"]).output().unwrap());
+    let v = stdout_json(
+        &env.api_cmd()
+            .args(["issue", "archive", "APP-2", "-u", "escalating", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["status"], "ignored");
     assert_eq!(v["substatus"], "archived_until_escalating");
 
-    let v = stdout_json(&env.api_cmd().args(["issue", "merge", "APP-2", "APP-3", "--into", "APP-3", "--json"]).output().unwrap());
+    let v = stdout_json(
+        &env.api_cmd()
+            .args([
+                "issue", "merge", "APP-2", "APP-3", "--into", "APP-3", "--json",
+            ])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["org"], "local");
     let parent = v["parent"]["shortId"].as_str().unwrap();
     assert!(parent == "APP-3" || parent == "APP-2", "{v}");
     assert_eq!(v["children"].as_array().unwrap().len(), 1);
-    let out = env.api_cmd().args(["issue", "merge", "APP-1", "APP-1"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["issue", "merge", "APP-1", "APP-1"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(21));
 }

@@ -42,8 +42,16 @@ fn request_paths(server: &RunningServer) -> Vec<String> {
 
 fn rename_org(server: &RunningServer, slug: &str, token: &str) {
     server.state.db.with(|c| {
-        c.execute("UPDATE organizations SET slug = ?1, name = ?1 WHERE slug = 'local'", [slug]).unwrap();
-        c.execute("UPDATE api_tokens SET token = ?1 WHERE kind = 'user'", [token]).unwrap();
+        c.execute(
+            "UPDATE organizations SET slug = ?1, name = ?1 WHERE slug = 'local'",
+            [slug],
+        )
+        .unwrap();
+        c.execute(
+            "UPDATE api_tokens SET token = ?1 WHERE kind = 'user'",
+            [token],
+        )
+        .unwrap();
     });
 }
 
@@ -73,7 +81,18 @@ fn setup() -> Regions {
     let resp = http(&control.url, "PUT", "/_test/org-regions", &map);
     assert!(resp.starts_with("HTTP/1.1 204"), "{resp}");
     for (server, n) in [(&us, "1"), (&de, "2")] {
-        let out = env.cmd().args(["local", "demo-events", "--dsn", &server.dsn(), "--distinct", n]).output().unwrap();
+        let out = env
+            .cmd()
+            .args([
+                "local",
+                "demo-events",
+                "--dsn",
+                &server.dsn(),
+                "--distinct",
+                n,
+            ])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -83,7 +102,12 @@ fn setup() -> Regions {
 fn issues(r: &Regions, org: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let out = r.env.api_cmd().args(["issue", "list", &format!("{org}/"), "--json"]).output().unwrap();
+        let out = r
+            .env
+            .api_cmd()
+            .args(["issue", "list", &format!("{org}/"), "--json"])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
         let v = stdout_json(&out);
         if !v["data"].as_array().unwrap().is_empty() || Instant::now() > deadline {
@@ -96,34 +120,64 @@ fn issues(r: &Regions, org: &str) -> Value {
 #[test]
 fn org_list_fills_regions_and_requests_go_to_each_orgs_region() {
     let r = setup();
-    let out = r.env.api_cmd().args(["org", "list", "--json"]).output().unwrap();
+    let out = r
+        .env
+        .api_cmd()
+        .args(["org", "list", "--json"])
+        .output()
+        .unwrap();
     let v = stdout_json(&out);
     let regions: Vec<(String, String)> = v
         .as_array()
         .unwrap()
         .iter()
-        .map(|o| (o["slug"].as_str().unwrap().into(), o["links"]["regionUrl"].as_str().unwrap().into()))
+        .map(|o| {
+            (
+                o["slug"].as_str().unwrap().into(),
+                o["links"]["regionUrl"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         regions,
-        vec![("de-org".to_string(), r.de.url.clone()), ("us-org".to_string(), r.us.url.clone())]
+        vec![
+            ("de-org".to_string(), r.de.url.clone()),
+            ("us-org".to_string(), r.us.url.clone())
+        ]
     );
-    let human = text(&r.env.api_cmd().args(["org", "list"]).output().unwrap().stdout);
+    let human = text(
+        &r.env
+            .api_cmd()
+            .args(["org", "list"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
     assert!(human.contains("REGION"), "{human}");
 
     let store = sentry_store::Store::open(&r.env.config_dir()).unwrap();
-    assert_eq!(store.org_region("de-org").unwrap().unwrap().region_url, r.de.url);
+    assert_eq!(
+        store.org_region("de-org").unwrap().unwrap().region_url,
+        r.de.url
+    );
     drop(store);
 
     // Region data comes from the region servers; the control silo never sees issue requests.
     assert_eq!(issues(&r, "de-org")["data"].as_array().unwrap().len(), 2);
     assert_eq!(issues(&r, "us-org")["data"].as_array().unwrap().len(), 1);
     let control_paths = request_paths(r.env.server());
-    assert!(control_paths.iter().all(|p| !p.contains("/issues/")), "{control_paths:?}");
-    assert!(request_paths(&r.de).iter().any(|p| p == "/api/0/organizations/de-org/issues/"));
+    assert!(
+        control_paths.iter().all(|p| !p.contains("/issues/")),
+        "{control_paths:?}"
+    );
+    assert!(request_paths(&r.de)
+        .iter()
+        .any(|p| p == "/api/0/organizations/de-org/issues/"));
     // Cached regions: no probe of the control silo after `org list`.
     assert!(
-        !control_paths.iter().any(|p| p == "/api/0/organizations/de-org/"),
+        !control_paths
+            .iter()
+            .any(|p| p == "/api/0/organizations/de-org/"),
         "{control_paths:?}"
     );
 }
@@ -144,7 +198,9 @@ fn unknown_region_is_probed_once_then_cached() {
         .filter(|p| *p == "/api/0/organizations/us-org/")
         .count();
     assert_eq!(probes_after, 1, "the region is cached in cli.db");
-    assert!(request_paths(&r.us).iter().any(|p| p == "/api/0/organizations/us-org/issues/"));
+    assert!(request_paths(&r.us)
+        .iter()
+        .any(|p| p == "/api/0/organizations/us-org/issues/"));
 }
 
 #[test]
@@ -152,11 +208,18 @@ fn self_hosted_probe_failure_falls_back_to_the_base_url() {
     let env = TestEnv::with_server();
     // An org the server does not know: the probe 404s, the request still goes to the base URL
     // and its own 404 is reported as an API error (exit 30), not a crash or a fan-out.
-    let out = env.api_cmd().args(["issue", "list", "nope/"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["issue", "list", "nope/"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(30), "{}", text(&out.stderr));
     let paths = request_paths(env.server());
     assert_eq!(
         paths,
-        vec!["/api/0/organizations/nope/".to_string(), "/api/0/organizations/nope/issues/".to_string()]
+        vec![
+            "/api/0/organizations/nope/".to_string(),
+            "/api/0/organizations/nope/issues/".to_string()
+        ]
     );
 }

@@ -11,7 +11,12 @@ use serde_json::Value;
 fn create_project(env: &TestEnv, name: &str) -> String {
     let out = env
         .api_cmd()
-        .args(["project", "create", &format!("local/{name}:python"), "--json"])
+        .args([
+            "project",
+            "create",
+            &format!("local/{name}:python"),
+            "--json",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -19,7 +24,11 @@ fn create_project(env: &TestEnv, name: &str) -> String {
 }
 
 /// `project view` with no target: which projects auto-detection picked, and the stderr.
-fn detected(env: &TestEnv, cwd: &std::path::Path, envs: &[(&str, &str)]) -> (Option<i32>, Vec<String>, String) {
+fn detected(
+    env: &TestEnv,
+    cwd: &std::path::Path,
+    envs: &[(&str, &str)],
+) -> (Option<i32>, Vec<String>, String) {
     let mut cmd = env.api_cmd();
     cmd.current_dir(cwd);
     for (k, v) in envs {
@@ -31,7 +40,13 @@ fn detected(env: &TestEnv, cwd: &std::path::Path, envs: &[(&str, &str)]) -> (Opt
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| format!("{}/{}", p["organization"]["slug"].as_str().unwrap_or("?"), p["slug"].as_str().unwrap()))
+            .map(|p| {
+                format!(
+                    "{}/{}",
+                    p["organization"]["slug"].as_str().unwrap_or("?"),
+                    p["slug"].as_str().unwrap()
+                )
+            })
             .collect()
     } else {
         Vec::new()
@@ -43,14 +58,32 @@ fn detected(env: &TestEnv, cwd: &std::path::Path, envs: &[(&str, &str)]) -> (Opt
 fn env_settings_and_only_project_fallback() {
     let env = TestEnv::with_server();
     let work = env.work();
-    assert_eq!(detected(&env, &work, &[]).1, vec!["local/app"], "only org, only project");
     assert_eq!(
-        detected(&env, &work, &[("SENTRY_ORG", "local"), ("SENTRY_PROJECT", "app")]).1,
+        detected(&env, &work, &[]).1,
+        vec!["local/app"],
+        "only org, only project"
+    );
+    assert_eq!(
+        detected(
+            &env,
+            &work,
+            &[("SENTRY_ORG", "local"), ("SENTRY_PROJECT", "app")]
+        )
+        .1,
         vec!["local/app"]
     );
-    assert_eq!(detected(&env, &work, &[("SENTRY_PROJECT", "local/app")]).1, vec!["local/app"]);
+    assert_eq!(
+        detected(&env, &work, &[("SENTRY_PROJECT", "local/app")]).1,
+        vec!["local/app"]
+    );
     // The hidden global flags feed the same settings.
-    let out = env.api_cmd().args(["-o", "local", "-p", "app", "project", "view", "--json", "--fields", "slug"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args([
+            "-o", "local", "-p", "app", "project", "view", "--json", "--fields", "slug",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(stdout_json(&out), serde_json::json!([{"slug": "app"}]));
 }
 
@@ -61,7 +94,10 @@ fn dsn_detection_is_cached_and_dir_name_inference_and_exit_22() {
     // Two projects now: no only-project fallback, cwd "work" matches nothing → exit 22.
     let (code, _, err) = detected(&env, &env.work(), &[]);
     assert_eq!(code, Some(22), "{err}");
-    assert!(err.contains("Organization and project are required"), "{err}");
+    assert!(
+        err.contains("Organization and project are required"),
+        "{err}"
+    );
     assert!(err.contains("local"), "lists the orgs: {err}");
 
     // Directory named like a project.
@@ -85,7 +121,10 @@ fn dsn_detection_is_cached_and_dir_name_inference_and_exit_22() {
     // SENTRY_DSN in the environment (no file) works too.
     let plain = env.work().join("plain");
     std::fs::create_dir_all(&plain).unwrap();
-    assert_eq!(detected(&env, &plain, &[("SENTRY_DSN", web_dsn.as_str())]).1, vec!["local/web"]);
+    assert_eq!(
+        detected(&env, &plain, &[("SENTRY_DSN", web_dsn.as_str())]).1,
+        vec!["local/web"]
+    );
 }
 
 #[test]
@@ -96,9 +135,18 @@ fn monorepo_with_three_dsns_ignores_gitignored_decoys_and_gets_aliases() {
     let api_dsn = create_project(&env, "billing");
     let root = env.work().join("mono");
     let files = [
-        ("packages/app/src/sentry.py", format!("sentry_sdk.init(dsn=\"{app_dsn}\")\n")),
-        ("packages/web/src/sentry.js", format!("Sentry.init({{ dsn: \"{web_dsn}\" }});\n")),
-        ("packages/billing/src/sentry.ts", format!("Sentry.init({{ dsn: '{api_dsn}' }});\n")),
+        (
+            "packages/app/src/sentry.py",
+            format!("sentry_sdk.init(dsn=\"{app_dsn}\")\n"),
+        ),
+        (
+            "packages/web/src/sentry.js",
+            format!("Sentry.init({{ dsn: \"{web_dsn}\" }});\n"),
+        ),
+        (
+            "packages/billing/src/sentry.ts",
+            format!("Sentry.init({{ dsn: '{api_dsn}' }});\n"),
+        ),
         (".gitignore", "node_modules/\nvendored/\n".to_string()),
     ];
     for (rel, body) in &files {
@@ -108,7 +156,11 @@ fn monorepo_with_three_dsns_ignores_gitignored_decoys_and_gets_aliases() {
     }
     let host = env.url().trim_start_matches("http://").to_string();
     for i in 0..20 {
-        let decoy = format!("Sentry.init({{ dsn: \"http://{:032x}@{host}/{}\" }});\n", 0xdead_0000_u64 + i, 900 + i);
+        let decoy = format!(
+            "Sentry.init({{ dsn: \"http://{:032x}@{host}/{}\" }});\n",
+            0xdead_0000_u64 + i,
+            900 + i
+        );
         for dir in ["node_modules", "vendored"] {
             let p = root.join(format!("{dir}/pkg{i}/index.js"));
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -119,23 +171,40 @@ fn monorepo_with_three_dsns_ignores_gitignored_decoys_and_gets_aliases() {
     assert_eq!(code, Some(0), "{err}");
     slugs.sort();
     assert_eq!(slugs, vec!["local/app", "local/billing", "local/web"]);
-    assert!(!err.contains("no accessible project"), "a decoy was scanned: {err}");
+    assert!(
+        !err.contains("no accessible project"),
+        "a decoy was scanned: {err}"
+    );
 
     // Aliases were stored, and an alias-suffix issue ID resolves through them.
     let store = sentry_store::Store::open(&env.config_dir()).unwrap();
     let aliases = store.project_aliases().unwrap();
     assert_eq!(aliases.len(), 3, "{aliases:?}");
-    let (web_alias, _) = aliases.iter().find(|(_, p)| p.project_slug == "web").unwrap();
+    let (web_alias, _) = aliases
+        .iter()
+        .find(|(_, p)| p.project_slug == "web")
+        .unwrap();
     let web_alias = web_alias.clone();
     drop(store);
-    let out = env.cmd().args(["local", "demo-events", "--dsn", &web_dsn, "--distinct", "1"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["local", "demo-events", "--dsn", &web_dsn, "--distinct", "1"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let out = env
             .api_cmd()
             .current_dir(&root)
-            .args(["issue", "view", &format!("{web_alias}-1"), "--json", "--fields", "shortId"])
+            .args([
+                "issue",
+                "view",
+                &format!("{web_alias}-1"),
+                "--json",
+                "--fields",
+                "shortId",
+            ])
             .output()
             .unwrap();
         if out.status.success() {
@@ -146,7 +215,12 @@ fn monorepo_with_three_dsns_ignores_gitignored_decoys_and_gets_aliases() {
         std::thread::sleep(Duration::from_millis(50));
     }
     // The multi-project issue list covers all three projects.
-    let out = env.api_cmd().current_dir(&root).args(["issue", "list", "--json"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .current_dir(&root)
+        .args(["issue", "list", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: Value = stdout_json(&out);
     assert_eq!(v["data"][0]["shortId"], "WEB-1");

@@ -35,7 +35,9 @@ fn fastrand_u64() -> u64 {
     static STATE: AtomicU64 = AtomicU64::new(0);
     let mut x = STATE.load(Ordering::Relaxed);
     if x == 0 {
-        x = (crate::context::now_ms() as u64) ^ ((std::process::id() as u64) << 32) ^ 0x9E37_79B9_7F4A_7C15;
+        x = (crate::context::now_ms() as u64)
+            ^ ((std::process::id() as u64) << 32)
+            ^ 0x9E37_79B9_7F4A_7C15;
     }
     x ^= x << 13;
     x ^= x >> 7;
@@ -44,7 +46,15 @@ fn fastrand_u64() -> u64 {
     x
 }
 
-fn python_error(kind: &str, value: &str, file: &str, func: &str, line: u32, user: Value, extra_tags: Value) -> Value {
+fn python_error(
+    kind: &str,
+    value: &str,
+    file: &str,
+    func: &str,
+    line: u32,
+    user: Value,
+    extra_tags: Value,
+) -> Value {
     json!({
         "platform": "python",
         "level": "error",
@@ -70,12 +80,33 @@ fn python_error(kind: &str, value: &str, file: &str, func: &str, line: u32, user
 
 fn demo_set() -> Vec<Value> {
     vec![
-        python_error("ZeroDivisionError", "division by zero", "shop/stats.py", "compute_average", 12,
-            json!({"id": "42", "email": "ada@example.com"}), json!({"route": "/cart"})),
-        python_error("ZeroDivisionError", "division by zero", "shop/stats.py", "compute_average", 12,
-            json!({"id": "7", "email": "grace@example.com"}), json!({"route": "/checkout"})),
-        python_error("KeyError", "'sku'", "shop/cart.py", "add_item", 31,
-            json!({"id": "42", "email": "ada@example.com"}), json!({"route": "/cart/add"})),
+        python_error(
+            "ZeroDivisionError",
+            "division by zero",
+            "shop/stats.py",
+            "compute_average",
+            12,
+            json!({"id": "42", "email": "ada@example.com"}),
+            json!({"route": "/cart"}),
+        ),
+        python_error(
+            "ZeroDivisionError",
+            "division by zero",
+            "shop/stats.py",
+            "compute_average",
+            12,
+            json!({"id": "7", "email": "grace@example.com"}),
+            json!({"route": "/checkout"}),
+        ),
+        python_error(
+            "KeyError",
+            "'sku'",
+            "shop/cart.py",
+            "add_item",
+            31,
+            json!({"id": "42", "email": "ada@example.com"}),
+            json!({"route": "/cart/add"}),
+        ),
         json!({
             "platform": "javascript",
             "level": "error",
@@ -129,7 +160,9 @@ pub fn run(ctx: &Context, args: &DemoEventsArgs) -> CliResult<i32> {
         let payload = serde_json::to_vec(&ev).map_err(|e| CliError::general(e.to_string()))?;
         let mut body = serde_json::to_vec(&header).map_err(|e| CliError::general(e.to_string()))?;
         body.push(b'\n');
-        body.extend_from_slice(format!("{{\"type\":\"event\",\"length\":{}}}\n", payload.len()).as_bytes());
+        body.extend_from_slice(
+            format!("{{\"type\":\"event\",\"length\":{}}}\n", payload.len()).as_bytes(),
+        );
         body.extend_from_slice(&payload);
         body.push(b'\n');
         client
@@ -144,7 +177,9 @@ pub fn run(ctx: &Context, args: &DemoEventsArgs) -> CliResult<i32> {
     if ctx.output.json {
         crate::output::write_stdout(&crate::output::json_bytes(&json!({ "eventIds": ids })))?;
     } else {
-        crate::output::write_stdout(format!("Sent {} events to {}\n", ids.len(), dsn.origin()).as_bytes())?;
+        crate::output::write_stdout(
+            format!("Sent {} events to {}\n", ids.len(), dsn.origin()).as_bytes(),
+        )?;
     }
     Ok(0)
 }

@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
 use sentry_api::encode_segment;
 use sentry_store::{CachedProject, DsnCacheEntry, ProjectAlias};
 use sentry_target::dsn::{self, CacheStamp, DetectedDsn, DsnSource};
+use serde_json::Value;
 
 use super::{project_ref, str_field, ProjectRef, Resolver};
 use crate::error::CliResult;
@@ -117,10 +117,7 @@ pub fn dsn_projects(r: &Resolver) -> CliResult<Option<(Vec<ProjectRef>, String)>
     for d in &dsns {
         match project_for_dsn(r, d)? {
             Some(p) => {
-                if !projects
-                    .iter()
-                    .any(|q| q.org == p.org && q.slug == p.slug)
-                {
+                if !projects.iter().any(|q| q.org == p.org && q.slug == p.slug) {
                     projects.push(p);
                 }
             }

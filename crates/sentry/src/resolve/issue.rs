@@ -4,9 +4,9 @@
 //! request); this module performs the lookup each form needs: numeric detail, short-ID lookup,
 //! alias table, DSN project, fan-out over orgs, magic selectors, issue and share URLs.
 
-use serde_json::Value;
 use sentry_api::encode_segment;
 use sentry_target::{expand_short_id, parse_issue_ref, IssueRef, Selector, UrlIssue};
+use serde_json::Value;
 
 use super::{str_field, target_error, Resolver};
 use crate::context::api_error;
@@ -39,7 +39,9 @@ pub fn parse(raw: &str) -> CliResult<IssueRef> {
     let r = parse_issue_ref(raw).map_err(target_error)?;
     // `issue-1`: a command word, not a project called "issue".
     if let IssueRef::ProjectSuffix { project, suffix } = &r {
-        if matches!(project.as_str(), "issue" | "issues") && suffix.bytes().all(|b| b.is_ascii_digit()) {
+        if matches!(project.as_str(), "issue" | "issues")
+            && suffix.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(CliError::validation(format!(
                 "'{raw}' looks like a command, not an issue ID. Use the numeric ID ({suffix}) or a short ID such as PROJECT-{suffix}."
             )));
@@ -171,8 +173,9 @@ impl Resolver<'_> {
                 org: org.to_string(),
                 issue,
             }),
-            Err(e) if e.status() == Some(404) => Err(not_found(&id.to_string())
-                .with_detail(format!("Organization: {org}"))),
+            Err(e) if e.status() == Some(404) => {
+                Err(not_found(&id.to_string()).with_detail(format!("Organization: {org}")))
+            }
             Err(e) => Err(api_error(e)),
         }
     }
@@ -305,7 +308,10 @@ pub fn org_from_permalink(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
     let segs: Vec<&str> = parsed.path_segments()?.collect();
     if let Some(i) = segs.iter().position(|s| *s == "organizations") {
-        return segs.get(i + 1).filter(|s| !s.is_empty()).map(|s| s.to_string());
+        return segs
+            .get(i + 1)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_string());
     }
     let host = parsed.host_str()?;
     let sub = host.strip_suffix(".sentry.io")?;

@@ -12,9 +12,9 @@ pub mod paging;
 
 use std::cell::OnceCell;
 
-use serde_json::Value;
 use sentry_api::{encode_segment, Client, RequestBuilder};
 use sentry_target::{parse_target, Target, TargetError};
+use serde_json::Value;
 
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};

@@ -85,12 +85,9 @@ impl CursorPlan {
     /// Stores the stack after a page was shown; `next` is the cursor of the page after it.
     pub fn record(&self, ctx: &Context, next: Option<&str>) {
         if let Ok(store) = ctx.store() {
-            if let Err(e) = store.pagination_advance(
-                &self.command_key,
-                &self.context_key,
-                self.direction,
-                next,
-            ) {
+            if let Err(e) =
+                store.pagination_advance(&self.command_key, &self.context_key, self.direction, next)
+            {
                 log::debug!("[paging] could not store cursor state: {e}");
             }
         }
@@ -141,7 +138,10 @@ pub fn envelope(
     m.insert("data".into(), serde_json::Value::Array(data));
     m.insert("hasMore".into(), serde_json::Value::Bool(next.is_some()));
     if let Some(n) = next {
-        m.insert("nextCursor".into(), serde_json::Value::String(n.to_string()));
+        m.insert(
+            "nextCursor".into(),
+            serde_json::Value::String(n.to_string()),
+        );
     }
     m.insert("hasPrev".into(), serde_json::Value::Bool(has_prev));
     serde_json::Value::Object(m)

@@ -62,7 +62,12 @@ pub fn event_body(out: &mut Human, event: &Value) -> io::Result<()> {
 
     if let Some(ctx) = event.get("contexts").filter(|c| c.is_object()) {
         let mut rows = Vec::new();
-        for (label, key) in [("Browser", "browser"), ("OS", "os"), ("Device", "device"), ("Runtime", "runtime")] {
+        for (label, key) in [
+            ("Browser", "browser"),
+            ("OS", "os"),
+            ("Device", "device"),
+            ("Runtime", "runtime"),
+        ] {
             if let Some(c) = ctx.get(key) {
                 let name = s(c, "name").or_else(|| s(c, "model"));
                 if let Some(name) = name {
@@ -84,7 +89,11 @@ pub fn event_body(out: &mut Human, event: &Value) -> io::Result<()> {
 
     stack_trace(out, event)?;
 
-    if let Some(tags) = event.get("tags").and_then(Value::as_array).filter(|t| !t.is_empty()) {
+    if let Some(tags) = event
+        .get("tags")
+        .and_then(Value::as_array)
+        .filter(|t| !t.is_empty())
+    {
         let rows: Vec<Vec<String>> = tags
             .iter()
             .map(|t| vec![text(t, "key"), text(t, "value")])
@@ -135,9 +144,17 @@ fn stack_trace(out: &mut Human, event: &Value) -> io::Result<()> {
                 .or_else(|| s(f, "absPath"))
                 .or_else(|| s(f, "module"))
                 .unwrap_or_else(|| "?".into());
-            let line = s(f, "lineNo").or_else(|| s(f, "lineno")).unwrap_or_else(|| "?".into());
-            let col = s(f, "colNo").or_else(|| s(f, "colno")).unwrap_or_else(|| "?".into());
-            let in_app = f.get("inApp").or_else(|| f.get("in_app")).and_then(Value::as_bool) == Some(true);
+            let line = s(f, "lineNo")
+                .or_else(|| s(f, "lineno"))
+                .unwrap_or_else(|| "?".into());
+            let col = s(f, "colNo")
+                .or_else(|| s(f, "colno"))
+                .unwrap_or_else(|| "?".into());
+            let in_app = f
+                .get("inApp")
+                .or_else(|| f.get("in_app"))
+                .and_then(Value::as_bool)
+                == Some(true);
             out.line(format!(
                 "at {func} ({file}:{line}:{col}){}",
                 if in_app { " [in-app]" } else { "" }
@@ -145,7 +162,10 @@ fn stack_trace(out: &mut Human, event: &Value) -> io::Result<()> {
             if let Some(ctx) = f.get("context").and_then(Value::as_array) {
                 let this_line = f.get("lineNo").and_then(Value::as_i64);
                 for c in ctx {
-                    let (Some(n), Some(code)) = (c.get(0).and_then(Value::as_i64), c.get(1).and_then(Value::as_str)) else {
+                    let (Some(n), Some(code)) = (
+                        c.get(0).and_then(Value::as_i64),
+                        c.get(1).and_then(Value::as_str),
+                    ) else {
                         continue;
                     };
                     if Some(n) == this_line {
@@ -174,8 +194,12 @@ pub fn trace_block(out: &mut Human, trace: Option<&Value>) -> io::Result<()> {
     out.line(out.bold(&format!("Trace {trace_id}")))?;
     out.blank()?;
     for sp in spans {
-        let op = s(sp, "op").or_else(|| s(sp, "transaction")).unwrap_or_else(|| "span".into());
-        let desc = s(sp, "description").or_else(|| s(sp, "transaction")).unwrap_or_default();
+        let op = s(sp, "op")
+            .or_else(|| s(sp, "transaction"))
+            .unwrap_or_else(|| "span".into());
+        let desc = s(sp, "description")
+            .or_else(|| s(sp, "transaction"))
+            .unwrap_or_default();
         let dur = sp
             .get("duration")
             .and_then(Value::as_f64)

@@ -4,8 +4,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::Value;
 use sentry_api::encode_segment;
+use serde_json::Value;
 
 use crate::commands::event::render::{event_body, trace_block};
 use crate::commands::issue::render::text;
@@ -33,7 +33,12 @@ pub struct ViewArgs {
 
 /// A 32-hex event ID (dashes allowed), normalised to lower-case without dashes.
 pub fn event_id(s: &str) -> Option<String> {
-    let id: String = s.trim().chars().filter(|c| *c != '-').collect::<String>().to_lowercase();
+    let id: String = s
+        .trim()
+        .chars()
+        .filter(|c| *c != '-')
+        .collect::<String>()
+        .to_lowercase();
     (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
 }
 
@@ -82,7 +87,11 @@ impl Report for EventView {
 
 /// Splits the positionals into an optional target and the event IDs (validated, exit 21).
 fn split_args(args: &[String]) -> CliResult<(Option<String>, Vec<String>)> {
-    let bad = |s: &str| CliError::validation(format!("Invalid event ID '{s}': expected 32 hexadecimal characters."));
+    let bad = |s: &str| {
+        CliError::validation(format!(
+            "Invalid event ID '{s}': expected 32 hexadecimal characters."
+        ))
+    };
     let mut target = None;
     let mut ids = Vec::new();
     for (i, a) in args.iter().enumerate() {
@@ -97,7 +106,9 @@ fn split_args(args: &[String]) -> CliResult<(Option<String>, Vec<String>)> {
             ids.push(id);
         } else if a.contains('/') && target.is_none() {
             if i > 0 {
-                eprintln!("Warning: the target '{a}' came after the event ID; using it as the target.");
+                eprintln!(
+                    "Warning: the target '{a}' came after the event ID; using it as the target."
+                );
             }
             target = Some(a.clone());
         } else {
@@ -153,7 +164,10 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
         Some(t) => match r.resolve_target(Some(t))?.scope {
             Scope::Projects(ps) => ps.into_iter().next(),
             Scope::OrgAll { .. } => {
-                return Err(CliError::new(exit::CONTEXT, "A project is required: use <org>/<project> <event-id>."))
+                return Err(CliError::new(
+                    exit::CONTEXT,
+                    "A project is required: use <org>/<project> <event-id>.",
+                ))
             }
         },
         // Context (flags/env/DSN/inference) when it resolves; otherwise the org-wide lookup.
@@ -182,11 +196,13 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
                 found_in = Some(format!("{o}/{p}"));
             }
         }
-        let (org, proj, event) = hit.ok_or_else(|| {
-            CliError::new(exit::NOT_FOUND, format!("Event {id} not found."))
-        })?;
+        let (org, proj, event) =
+            hit.ok_or_else(|| CliError::new(exit::NOT_FOUND, format!("Event {id} not found.")))?;
         if args.web {
-            return crate::web::open(ctx, &crate::web::event_url(client.base_url(), &org, &proj, id));
+            return crate::web::open(
+                ctx,
+                &crate::web::event_url(client.base_url(), &org, &proj, id),
+            );
         }
         let trace = fetch_trace(&r, &org, &event, keep);
         events.push((event, trace));
@@ -202,7 +218,10 @@ mod tests {
     #[test]
     fn splitting() {
         let id = "d8c02d9c6b2e4a0a92433960a4bf84c4".to_string();
-        assert_eq!(split_args(std::slice::from_ref(&id)).unwrap(), (None, vec![id.clone()]));
+        assert_eq!(
+            split_args(std::slice::from_ref(&id)).unwrap(),
+            (None, vec![id.clone()])
+        );
         assert_eq!(
             split_args(&["o/p".into(), id.clone()]).unwrap(),
             (Some("o/p".into()), vec![id.clone()])

@@ -37,7 +37,10 @@ fn minutes(s: &str) -> Option<u64> {
 
 /// The PUT body and the summary line for `--until`.
 pub fn archive_body(until: Option<&str>) -> CliResult<(Value, String)> {
-    let raw = until.map(str::trim).unwrap_or("forever").to_ascii_lowercase();
+    let raw = until
+        .map(str::trim)
+        .unwrap_or("forever")
+        .to_ascii_lowercase();
     let bad = || {
         CliError::validation(format!(
             "Invalid --until '{raw}': use forever, escalating, a duration (30m, 2h), 10x[/5m] or 10u[/5m]."
@@ -59,13 +62,19 @@ pub fn archive_body(until: Option<&str>) -> CliResult<(Value, String)> {
             };
             let mut details = Map::new();
             let summary;
-            if let Some(n) = count_part.strip_suffix('x').and_then(|n| n.parse::<u64>().ok()) {
+            if let Some(n) = count_part
+                .strip_suffix('x')
+                .and_then(|n| n.parse::<u64>().ok())
+            {
                 details.insert("ignoreCount".into(), json!(n));
                 if let Some(w) = window {
                     details.insert("ignoreWindow".into(), json!(w));
                 }
                 summary = format!("Archived until {n} more events");
-            } else if let Some(n) = count_part.strip_suffix('u').and_then(|n| n.parse::<u64>().ok()) {
+            } else if let Some(n) = count_part
+                .strip_suffix('u')
+                .and_then(|n| n.parse::<u64>().ok())
+            {
                 details.insert("ignoreUserCount".into(), json!(n));
                 if let Some(w) = window {
                     details.insert("ignoreUserWindow".into(), json!(w));
@@ -103,7 +112,10 @@ mod tests {
 
     #[test]
     fn bodies() {
-        assert_eq!(archive_body(None).unwrap().0, json!({"status":"ignored","substatus":"archived_forever"}));
+        assert_eq!(
+            archive_body(None).unwrap().0,
+            json!({"status":"ignored","substatus":"archived_forever"})
+        );
         assert_eq!(
             archive_body(Some("auto")).unwrap().0["substatus"],
             "archived_until_escalating"

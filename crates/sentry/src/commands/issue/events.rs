@@ -4,8 +4,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::Value;
 use sentry_api::encode_segment;
+use serde_json::Value;
 
 use crate::commands::issue::render::{relative, text};
 use crate::context::{api_error, Context};
@@ -80,7 +80,10 @@ impl Report for EventList {
                 ]
             })
             .collect();
-        out.table(Some(&["EVENT ID", "TIMESTAMP", "TITLE", "PLATFORM", "USER"]), rows)?;
+        out.table(
+            Some(&["EVENT ID", "TIMESTAMP", "TITLE", "PLATFORM", "USER"]),
+            rows,
+        )?;
         out.blank()?;
         out.line(format!(
             "Showing {} event(s). Use 'sentry event view <EVENT_ID>' to view full event details.",
@@ -101,7 +104,12 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> CliResult<i32> {
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;
     let (org, id) = (found.org.clone(), found.id());
-    let key = format!("{}|{org}|{id}|{}|{}", client.base_url(), args.query.as_deref().unwrap_or(""), args.period);
+    let key = format!(
+        "{}|{org}|{id}|{}|{}",
+        client.base_url(),
+        args.query.as_deref().unwrap_or(""),
+        args.period
+    );
     let plan = paging::plan(ctx, "issue events", &key, args.cursor.as_deref())?;
     let endpoint = format!(
         "/organizations/{}/issues/{}/events/",

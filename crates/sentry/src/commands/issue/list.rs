@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::io;
 
 use clap::Args;
-use serde_json::Value;
 use sentry_api::encode_segment;
+use serde_json::Value;
 
 use crate::commands::issue::render::{abbreviate, relative, subtitle, text, triage};
 use crate::context::{api_error, Context};
@@ -68,7 +68,10 @@ impl Report for IssueList {
             .iter()
             .map(|i| {
                 let mut short = text(i, "shortId");
-                let slug = i.get("project").map(|p| text(p, "slug")).unwrap_or_default();
+                let slug = i
+                    .get("project")
+                    .map(|p| text(p, "slug"))
+                    .unwrap_or_default();
                 if let Some(alias) = self.aliases.get(&slug) {
                     if let Some((_, suffix)) = short.rsplit_once('-') {
                         short = format!("{short}\n({alias}-{})", suffix.to_lowercase());
@@ -93,7 +96,9 @@ impl Report for IssueList {
             })
             .collect();
         out.table(
-            Some(&["SHORT ID", "ISSUE", "SEEN", "AGE", "EVENTS", "USERS", "TRIAGE"]),
+            Some(&[
+                "SHORT ID", "ISSUE", "SEEN", "AGE", "EVENTS", "USERS", "TRIAGE",
+            ]),
             rows,
         )?;
         out.blank()?;

@@ -3,8 +3,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::{json, Value};
 use sentry_api::encode_segment;
+use serde_json::{json, Value};
 
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
@@ -79,7 +79,9 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> CliResult<i32> {
         }
     }
     if found.len() < 2 {
-        return Err(CliError::validation("Merging needs at least two distinct issues."));
+        return Err(CliError::validation(
+            "Merging needs at least two distinct issues.",
+        ));
     }
     let org = found[0].org.clone();
     if let Some(other) = found.iter().find(|f| f.org != org) {
@@ -99,7 +101,10 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> CliResult<i32> {
         .send()
         .map_err(api_error)?;
     if resp.status() == 204 || resp.body().is_empty() {
-        return Err(CliError::new(exit::NOT_FOUND, "No matching issues to merge."));
+        return Err(CliError::new(
+            exit::NOT_FOUND,
+            "No matching issues to merge.",
+        ));
     }
     let body: Value = resp.json().map_err(api_error)?;
     let merge = body.get("merge").cloned().unwrap_or(Value::Null);
@@ -140,6 +145,14 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> CliResult<i32> {
             found[0].short_id()
         )
     });
-    emit(&Merged { org, parent, children, warning }, &ctx.output)?;
+    emit(
+        &Merged {
+            org,
+            parent,
+            children,
+            warning,
+        },
+        &ctx.output,
+    )?;
     Ok(0)
 }

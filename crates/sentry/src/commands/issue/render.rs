@@ -165,8 +165,14 @@ pub fn issue_box(out: &mut Human, issue: &Value) -> io::Result<()> {
     }
     push("Events", text(issue, "count"));
     push("Users", text(issue, "userCount"));
-    push("First seen", datetime(issue.get("firstSeen").and_then(Value::as_str)));
-    push("Last seen", datetime(issue.get("lastSeen").and_then(Value::as_str)));
+    push(
+        "First seen",
+        datetime(issue.get("firstSeen").and_then(Value::as_str)),
+    );
+    push(
+        "Last seen",
+        datetime(issue.get("lastSeen").and_then(Value::as_str)),
+    );
     let culprit = text(issue, "culprit");
     if !culprit.is_empty() {
         push("Culprit", culprit);

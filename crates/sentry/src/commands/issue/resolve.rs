@@ -3,8 +3,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::{json, Value};
 use sentry_api::encode_segment;
+use serde_json::{json, Value};
 
 use crate::commands::issue::render::{issue_box, text};
 use crate::context::{api_error, Context};
@@ -41,7 +41,11 @@ impl Report for StatusChange {
     fn human(&self, out: &mut Human) -> io::Result<()> {
         out.line(out.green(&self.summary))?;
         out.blank()?;
-        out.heading(&format!("{}: {}", text(&self.issue, "shortId"), text(&self.issue, "title")))?;
+        out.heading(&format!(
+            "{}: {}",
+            text(&self.issue, "shortId"),
+            text(&self.issue, "title")
+        ))?;
         out.blank()?;
         issue_box(out, &self.issue)
     }
@@ -74,7 +78,10 @@ enum Spec {
     Now,
     Release(String),
     Next,
-    Commit { repo: Option<String>, sha: Option<String> },
+    Commit {
+        repo: Option<String>,
+        sha: Option<String>,
+    },
 }
 
 fn parse_spec(args: &ResolveArgs) -> CliResult<Spec> {
@@ -86,14 +93,19 @@ fn parse_spec(args: &ResolveArgs) -> CliResult<Spec> {
         (None, None) => return Ok(Spec::Now),
     };
     if raw.is_empty() {
-        return Err(CliError::validation("--in needs a value: a version, @next or @commit."));
+        return Err(CliError::validation(
+            "--in needs a value: a version, @next or @commit.",
+        ));
     }
     if args.in_release.is_some() {
         return Ok(Spec::Release(raw));
     }
     match raw.as_str() {
         "@next" => Ok(Spec::Next),
-        "@commit" => Ok(Spec::Commit { repo: None, sha: None }),
+        "@commit" => Ok(Spec::Commit {
+            repo: None,
+            sha: None,
+        }),
         s if s.starts_with("@commit:") => {
             let rest = &s["@commit:".len()..];
             match rest.rsplit_once('@') {
@@ -138,7 +150,10 @@ pub fn repo_from_remote(url: &str) -> Option<String> {
 
 fn org_repos(r: &Resolver, org: &str) -> CliResult<Vec<Value>> {
     let base = crate::regions::region_for_org(r.ctx, r.client, org)?;
-    let url = sentry_api::api_url(&base, &format!("/organizations/{}/repos/", encode_segment(org)));
+    let url = sentry_api::api_url(
+        &base,
+        &format!("/organizations/{}/repos/", encode_segment(org)),
+    );
     Ok(r.client
         .paginate::<Value>(&url, &[("per_page", "100")], 10_000, 50)
         .map_err(api_error)?
@@ -152,7 +167,10 @@ pub fn run(ctx: &Context, args: &ResolveArgs) -> CliResult<i32> {
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;
     let (body, summary) = match spec {
-        Spec::Now => (json!({"status": "resolved"}), "Resolved immediately".to_string()),
+        Spec::Now => (
+            json!({"status": "resolved"}),
+            "Resolved immediately".to_string(),
+        ),
         Spec::Release(v) => (
             json!({"status": "resolved", "statusDetails": {"inRelease": v}}),
             format!("Resolved in release {v}"),
@@ -169,20 +187,25 @@ pub fn run(ctx: &Context, args: &ResolveArgs) -> CliResult<i32> {
                         CliError::validation("@commit needs a git repository with an 'origin' remote here; or use @commit:<repo>@<sha>.")
                     })?;
                     let sha = git(ctx, &["rev-parse", "HEAD"]).ok_or_else(|| {
-                        CliError::validation("Could not read the HEAD commit; use @commit:<repo>@<sha>.")
+                        CliError::validation(
+                            "Could not read the HEAD commit; use @commit:<repo>@<sha>.",
+                        )
                     })?;
                     let repo = repo_from_remote(&remote).ok_or_else(|| {
-                        CliError::validation(format!("Cannot tell the repository name from the remote '{remote}'."))
+                        CliError::validation(format!(
+                            "Cannot tell the repository name from the remote '{remote}'."
+                        ))
                     })?;
                     (repo, sha)
                 }
             };
             let repos = org_repos(&r, &found.org)?;
-            let known = repos.iter().any(|x| {
-                str_field(x, "name").is_some_and(|n| n.eq_ignore_ascii_case(&repo))
-            });
+            let known = repos
+                .iter()
+                .any(|x| str_field(x, "name").is_some_and(|n| n.eq_ignore_ascii_case(&repo)));
             if !known {
-                let names: Vec<String> = repos.iter().filter_map(|x| str_field(x, "name")).collect();
+                let names: Vec<String> =
+                    repos.iter().filter_map(|x| str_field(x, "name")).collect();
                 return Err(CliError::new(
                     exit::NOT_FOUND,
                     format!("Repository '{repo}' is not connected to '{}'.", found.org),
@@ -211,8 +234,14 @@ mod tests {
 
     #[test]
     fn remotes() {
-        assert_eq!(repo_from_remote("git@github.com:acme/web.git").as_deref(), Some("acme/web"));
-        assert_eq!(repo_from_remote("https://github.com/acme/web").as_deref(), Some("acme/web"));
+        assert_eq!(
+            repo_from_remote("git@github.com:acme/web.git").as_deref(),
+            Some("acme/web")
+        );
+        assert_eq!(
+            repo_from_remote("https://github.com/acme/web").as_deref(),
+            Some("acme/web")
+        );
         assert_eq!(repo_from_remote("nonsense"), None);
     }
 }

@@ -21,6 +21,12 @@ pub fn run(ctx: &Context, args: &UnresolveArgs) -> CliResult<i32> {
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;
     let issue = put_status(&r, &found, &json!({"status": "unresolved"}))?;
-    emit(&StatusChange { summary: "Reopened".into(), issue }, &ctx.output)?;
+    emit(
+        &StatusChange {
+            summary: "Reopened".into(),
+            issue,
+        },
+        &ctx.output,
+    )?;
     Ok(0)
 }

@@ -3,8 +3,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::Value;
 use sentry_api::encode_segment;
+use serde_json::Value;
 
 use crate::commands::event::render::{event_body, trace_block};
 use crate::commands::issue::render::{issue_box, text};
@@ -34,7 +34,9 @@ pub fn parse_spans(s: &str) -> CliResult<usize> {
         "no" | "none" | "false" | "0" => Ok(0),
         "all" => Ok(usize::MAX),
         v => v.parse::<usize>().map_err(|_| {
-            CliError::validation(format!("Invalid --spans '{s}': use a number, 'all' or 'no'."))
+            CliError::validation(format!(
+                "Invalid --spans '{s}': use a number, 'all' or 'no'."
+            ))
         }),
     }
 }
@@ -119,7 +121,11 @@ impl Report for IssueView {
         out.blank()?;
         issue_box(out, i)?;
         if let Some(meta) = i.get("metadata") {
-            if let Some(msg) = meta.get("value").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            if let Some(msg) = meta
+                .get("value")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+            {
                 out.blank()?;
                 out.line("Message:")?;
                 out.blank()?;
@@ -164,11 +170,17 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let found = r.resolve_issue(&args.issue)?;
     let id = found.id();
     if args.web {
-        return crate::web::open(ctx, &crate::web::issue_url(client.base_url(), &found.org, &id));
+        return crate::web::open(
+            ctx,
+            &crate::web::issue_url(client.base_url(), &found.org, &id),
+        );
     }
     let org = found.org.clone();
     let replay_ids = r
-        .org_get(&org, &format!("/organizations/{}/replay-count/", encode_segment(&org)))?
+        .org_get(
+            &org,
+            &format!("/organizations/{}/replay-count/", encode_segment(&org)),
+        )?
         .query("data_source", "events")
         .query("project", "-1")
         .query("query", format!("issue.id:[{id}]"))

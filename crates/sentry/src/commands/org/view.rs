@@ -3,8 +3,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::Value;
 use sentry_api::encode_segment;
+use serde_json::Value;
 
 use crate::commands::issue::render::{datetime, text};
 use crate::context::{api_error, Context};
@@ -98,7 +98,11 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let detail = match crate::regions::probed_org(&org) {
         Some(v) if base == client.base_url().trim_end_matches('/') => v,
         _ => client
-            .request_at("GET", &base, &format!("/organizations/{}/", encode_segment(&org)))
+            .request_at(
+                "GET",
+                &base,
+                &format!("/organizations/{}/", encode_segment(&org)),
+            )
             .send_json::<Value>()
             .map_err(api_error)?,
     };

@@ -4,8 +4,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::{json, Value};
 use sentry_api::encode_segment;
+use serde_json::{json, Value};
 
 use crate::commands::issue::render::text;
 use crate::context::{api_error, Context};
@@ -49,7 +49,11 @@ impl Report for Created {
             return Ok(());
         }
         let p = v.get("project").cloned().unwrap_or(Value::Null);
-        out.heading(&format!("Created project '{}' in {}", text(&p, "name"), text(v, "orgSlug")))?;
+        out.heading(&format!(
+            "Created project '{}' in {}",
+            text(&p, "name"),
+            text(v, "orgSlug")
+        ))?;
         out.blank()?;
         for n in &self.notes {
             out.line(n)?;
@@ -63,7 +67,13 @@ impl Report for Created {
             vec!["Org".to_string(), text(v, "orgSlug")],
             vec!["Team".to_string(), text(v, "teamSlug")],
             vec!["Platform".to_string(), text(&p, "platform")],
-            vec!["DSN".to_string(), v.get("dsn").and_then(Value::as_str).unwrap_or("-").to_string()],
+            vec![
+                "DSN".to_string(),
+                v.get("dsn")
+                    .and_then(Value::as_str)
+                    .unwrap_or("-")
+                    .to_string(),
+            ],
             vec!["URL".to_string(), text(v, "url")],
         ];
         out.table(None, rows)
@@ -100,7 +110,10 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
             Some(o) => o,
             None => {
                 let orgs = r.org_slugs().unwrap_or_default();
-                return Err(r.context_missing("An organization is required: use <org>/<name>:<platform>.", &orgs));
+                return Err(r.context_missing(
+                    "An organization is required: use <org>/<name>:<platform>.",
+                    &orgs,
+                ));
             }
         },
     };
@@ -119,7 +132,8 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
                 (1, _) => teams.first(),
                 (_, 1) => member.first().copied(),
                 _ => {
-                    let slugs: Vec<String> = teams.iter().filter_map(|t| str_field(t, "slug")).collect();
+                    let slugs: Vec<String> =
+                        teams.iter().filter_map(|t| str_field(t, "slug")).collect();
                     return Err(CliError::validation(format!(
                         "Several teams in '{org}' could own the project: {}.",
                         slugs.join(", ")
@@ -156,10 +170,21 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
     };
     if args.dry_run {
         let value = json!({"dryRun": true, "orgSlug": org, "teamSlug": team, "name": name, "platform": platform});
-        emit(&Created { value, notes, dry_run: true }, &ctx.output)?;
+        emit(
+            &Created {
+                value,
+                notes,
+                dry_run: true,
+            },
+            &ctx.output,
+        )?;
         return Ok(0);
     }
-    let endpoint = format!("/teams/{}/{}/projects/", encode_segment(&org), encode_segment(&team));
+    let endpoint = format!(
+        "/teams/{}/{}/projects/",
+        encode_segment(&org),
+        encode_segment(&team)
+    );
     let body = json!({ "name": name, "platform": platform });
     let project: Value = match r
         .org_request("POST", &org, &endpoint)?
@@ -168,8 +193,10 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
         .send_json()
     {
         Ok(p) => p,
-        Err(e) if e.status() == Some(403)
-            && e.api_detail().is_some_and(|d| d.contains("disabled this feature")) =>
+        Err(e)
+            if e.status() == Some(403)
+                && e.api_detail()
+                    .is_some_and(|d| d.contains("disabled this feature")) =>
         {
             let fallback = format!("/organizations/{}/projects/", encode_segment(&org));
             r.org_request("POST", &org, &fallback)?
@@ -179,22 +206,35 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
                 .map_err(api_error)?
         }
         Err(e) if e.status() == Some(404) => {
-            return Err(CliError::new(exit::NOT_FOUND, format!("Team '{team}' not found in '{org}'.")))
+            return Err(CliError::new(
+                exit::NOT_FOUND,
+                format!("Team '{team}' not found in '{org}'."),
+            ))
         }
         Err(e) => return Err(api_error(e)),
     };
     let slug = str_field(&project, "slug").unwrap_or_default();
     let wanted = slug_of(&name);
     if !slug.is_empty() && slug != wanted {
-        notes.push(format!("Slug '{slug}' was assigned because '{wanted}' is already taken"));
+        notes.push(format!(
+            "Slug '{slug}' was assigned because '{wanted}' is already taken"
+        ));
     }
     let dsn = crate::commands::project::view::project_dsn(&r, &org, &slug).unwrap_or(None);
     let url = format!(
         "{}/settings/{org}/projects/{slug}/",
         client.base_url().trim_end_matches('/')
     );
-    let value = json!({"project": project, "orgSlug": org, "teamSlug": team, "dsn": dsn, "url": url});
-    emit(&Created { value, notes, dry_run: false }, &ctx.output)?;
+    let value =
+        json!({"project": project, "orgSlug": org, "teamSlug": team, "dsn": dsn, "url": url});
+    emit(
+        &Created {
+            value,
+            notes,
+            dry_run: false,
+        },
+        &ctx.output,
+    )?;
     Ok(0)
 }
 

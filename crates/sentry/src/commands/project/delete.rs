@@ -4,8 +4,8 @@
 use std::io::{self, IsTerminal};
 
 use clap::Args;
-use serde_json::{json, Value};
 use sentry_api::encode_segment;
+use serde_json::{json, Value};
 
 use crate::commands::issue::render::text;
 use crate::context::{api_error, confirm, Context};
@@ -36,7 +36,12 @@ impl Report for Deleted {
     }
     fn human(&self, out: &mut Human) -> io::Result<()> {
         let v = &self.0;
-        let what = format!("'{}' ({}/{})", text(v, "name"), text(v, "org"), text(v, "project"));
+        let what = format!(
+            "'{}' ({}/{})",
+            text(v, "name"),
+            text(v, "org"),
+            text(v, "project")
+        );
         if v.get("dryRun").and_then(Value::as_bool) == Some(true) {
             out.line(format!("Dry run: would delete project {what}."))
         } else {
@@ -59,7 +64,10 @@ pub fn run(ctx: &Context, args: &DeleteArgs) -> CliResult<i32> {
         }
     };
     let detail = r.project_detail(&p.org, &p.slug)?.ok_or_else(|| {
-        CliError::new(exit::NOT_FOUND, format!("Project '{}/{}' not found.", p.org, p.slug))
+        CliError::new(
+            exit::NOT_FOUND,
+            format!("Project '{}/{}' not found.", p.org, p.slug),
+        )
     })?;
     let name = text(&detail, "name");
     let url = crate::web::project_url(client.base_url(), &p.org, &p.slug);
@@ -76,12 +84,19 @@ pub fn run(ctx: &Context, args: &DeleteArgs) -> CliResult<i32> {
             ))
             .with_hint("Pass --yes to delete without a prompt."));
         }
-        if !confirm(&format!("Delete project '{name}' ({}/{})? This cannot be undone.", p.org, p.slug))? {
+        if !confirm(&format!(
+            "Delete project '{name}' ({}/{})? This cannot be undone.",
+            p.org, p.slug
+        ))? {
             crate::output::write_stdout(b"Cancelled.\n")?;
             return Ok(1);
         }
     }
-    let endpoint = format!("/projects/{}/{}/", encode_segment(&p.org), encode_segment(&p.slug));
+    let endpoint = format!(
+        "/projects/{}/{}/",
+        encode_segment(&p.org),
+        encode_segment(&p.slug)
+    );
     r.org_request("DELETE", &p.org, &endpoint)?
         .send()
         .map_err(api_error)?;

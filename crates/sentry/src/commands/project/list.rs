@@ -6,8 +6,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::Value;
 use sentry_api::encode_segment;
+use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::{exit, CliError, CliResult};
@@ -95,7 +95,10 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 let (items, next, has_prev) =
                     paging::single_page(&r, &org, &endpoint, limit as u32, &plan)?;
                 plan.record(ctx, next.as_deref());
-                let items: Vec<Value> = with_org_slug(items, &org).into_iter().filter(keep).collect();
+                let items: Vec<Value> = with_org_slug(items, &org)
+                    .into_iter()
+                    .filter(keep)
+                    .collect();
                 ProjectList {
                     items,
                     page: Some((next.clone(), has_prev, next.is_some())),

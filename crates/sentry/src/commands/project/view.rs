@@ -4,8 +4,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::Value;
 use sentry_api::encode_segment;
+use serde_json::Value;
 
 use crate::commands::issue::render::{datetime, text};
 use crate::context::{api_error, Context};
@@ -31,7 +31,12 @@ struct ProjectView {
 }
 
 fn yes_no(p: &Value, key: &str) -> String {
-    if p.get(key).and_then(Value::as_bool) == Some(true) { "Yes" } else { "No" }.to_string()
+    if p.get(key).and_then(Value::as_bool) == Some(true) {
+        "Yes"
+    } else {
+        "No"
+    }
+    .to_string()
 }
 
 impl Report for ProjectView {
@@ -58,10 +63,22 @@ impl Report for ProjectView {
                 vec!["Name".to_string(), text(p, "name")],
                 vec!["ID".to_string(), text(p, "id")],
                 vec!["Platform".to_string(), text(p, "platform")],
-                vec!["DSN".to_string(), p.get("dsn").and_then(Value::as_str).unwrap_or("-").to_string()],
+                vec![
+                    "DSN".to_string(),
+                    p.get("dsn")
+                        .and_then(Value::as_str)
+                        .unwrap_or("-")
+                        .to_string(),
+                ],
                 vec!["Status".to_string(), status.to_string()],
-                vec!["Created".to_string(), datetime(p.get("dateCreated").and_then(Value::as_str))],
-                vec!["Organization".to_string(), format!("{} ({})", text(&org, "name"), text(&org, "slug"))],
+                vec![
+                    "Created".to_string(),
+                    datetime(p.get("dateCreated").and_then(Value::as_str)),
+                ],
+                vec![
+                    "Organization".to_string(),
+                    format!("{} ({})", text(&org, "name"), text(&org, "slug")),
+                ],
                 vec!["First Event".to_string(), first_event],
                 vec!["Sessions".to_string(), yes_no(p, "hasSessions")],
                 vec!["Replays".to_string(), yes_no(p, "hasReplays")],
@@ -69,7 +86,11 @@ impl Report for ProjectView {
                 vec!["Monitors".to_string(), yes_no(p, "hasMonitors")],
             ];
             out.table(None, rows)?;
-            if let Some(features) = p.get("features").and_then(Value::as_array).filter(|f| !f.is_empty()) {
+            if let Some(features) = p
+                .get("features")
+                .and_then(Value::as_array)
+                .filter(|f| !f.is_empty())
+            {
                 out.blank()?;
                 out.line(format!("Features ({}):", features.len()))?;
                 for f in features {
@@ -87,7 +108,11 @@ impl Report for ProjectView {
 
 /// The DSN shown for a project: the first active key's public DSN, else the first key's.
 pub fn project_dsn(r: &Resolver, org: &str, slug: &str) -> CliResult<Option<String>> {
-    let endpoint = format!("/projects/{}/{}/keys/", encode_segment(org), encode_segment(slug));
+    let endpoint = format!(
+        "/projects/{}/{}/keys/",
+        encode_segment(org),
+        encode_segment(slug)
+    );
     let keys: Vec<Value> = r.org_get(org, &endpoint)?.send_json().map_err(api_error)?;
     let pick = keys
         .iter()
@@ -110,12 +135,18 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     };
     if args.web {
         let p = &projects[0];
-        return crate::web::open(ctx, &crate::web::project_url(client.base_url(), &p.org, &p.slug));
+        return crate::web::open(
+            ctx,
+            &crate::web::project_url(client.base_url(), &p.org, &p.slug),
+        );
     }
     let mut out = Vec::new();
     for p in projects {
         let mut detail = r.project_detail(&p.org, &p.slug)?.ok_or_else(|| {
-            CliError::new(exit::NOT_FOUND, format!("Project '{}/{}' not found.", p.org, p.slug))
+            CliError::new(
+                exit::NOT_FOUND,
+                format!("Project '{}/{}' not found.", p.org, p.slug),
+            )
         })?;
         let dsn = project_dsn(&r, &p.org, &p.slug)?;
         if let Some(m) = detail.as_object_mut() {

@@ -17,7 +17,9 @@ fn repo_row(r: &Value) -> Vec<String> {
     let status = r
         .get("status")
         .map(|st| match st {
-            Value::Object(_) => str_field(st, "name").or_else(|| str_field(st, "id")).unwrap_or_default(),
+            Value::Object(_) => str_field(st, "name")
+                .or_else(|| str_field(st, "id"))
+                .unwrap_or_default(),
             _ => s("status"),
         })
         .unwrap_or_default();

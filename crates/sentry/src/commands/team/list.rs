@@ -5,8 +5,8 @@
 use std::io;
 
 use clap::Args;
-use serde_json::Value;
 use sentry_api::encode_segment;
+use serde_json::Value;
 
 use crate::context::{api_error, Context};
 use crate::error::CliResult;
@@ -63,7 +63,10 @@ impl Report for Listing<'_> {
     fn human(&self, out: &mut Human) -> io::Result<()> {
         if self.items.is_empty() {
             return match &self.org_hint {
-                Some(org) => out.line(format!("No {} found in organization '{org}'.", self.spec.noun)),
+                Some(org) => out.line(format!(
+                    "No {} found in organization '{org}'.",
+                    self.spec.noun
+                )),
                 None => out.line(format!("No {} found.", self.spec.noun)),
             };
         }
@@ -72,8 +75,16 @@ impl Report for Listing<'_> {
         out.blank()?;
         out.line(format!("Showing {} {}", self.items.len(), self.spec.noun))?;
         if let Some((next, has_prev)) = &self.page {
-            let target = self.org_hint.as_deref().map(|o| format!(" {o}/")).unwrap_or_default();
-            for h in paging::hints(&format!("sentry {}{target}", self.spec.command), *has_prev, next.is_some()) {
+            let target = self
+                .org_hint
+                .as_deref()
+                .map(|o| format!(" {o}/"))
+                .unwrap_or_default();
+            for h in paging::hints(
+                &format!("sentry {}{target}", self.spec.command),
+                *has_prev,
+                next.is_some(),
+            ) {
                 out.line(h)?;
             }
         } else {
@@ -96,7 +107,11 @@ pub const TEAMS: ListSpec = ListSpec {
     noun: "teams",
     resource: "teams",
     project_endpoint: Some(|org, proj| {
-        format!("/projects/{}/{}/teams/", encode_segment(org), encode_segment(proj))
+        format!(
+            "/projects/{}/{}/teams/",
+            encode_segment(org),
+            encode_segment(proj)
+        )
     }),
     header: &["ORG", "SLUG", "NAME", "MEMBERS"],
     row: team_row,
@@ -113,12 +128,14 @@ pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i3
     let client = ctx.client()?;
     let r = Resolver::new(ctx, &client);
     let resolved = r.resolve_target(args.target.as_deref())?;
-    let org_endpoint = |org: &str| format!("/organizations/{}/{}/", encode_segment(org), spec.resource);
+    let org_endpoint =
+        |org: &str| format!("/organizations/{}/{}/", encode_segment(org), spec.resource);
     let listing = match &resolved.scope {
         Scope::OrgAll { org } => {
             let key = format!("{}|{}|{org}", client.base_url(), spec.resource);
             let plan = paging::plan(ctx, spec.command, &key, args.cursor.as_deref())?;
-            let (items, next, has_prev) = paging::single_page(&r, org, &org_endpoint(org), limit, &plan)?;
+            let (items, next, has_prev) =
+                paging::single_page(&r, org, &org_endpoint(org), limit, &plan)?;
             plan.record(ctx, next.as_deref());
             Listing {
                 spec,
@@ -144,7 +161,10 @@ pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i3
                 if let (Some(note), true) = (spec.note_for_project, resolved.explicit) {
                     eprintln!("Note: {note}");
                 }
-                let page: Vec<Value> = r.org_get(&p.org, &endpoint)?.send_json().map_err(api_error)?;
+                let page: Vec<Value> = r
+                    .org_get(&p.org, &endpoint)?
+                    .send_json()
+                    .map_err(api_error)?;
                 items.extend(with_org_slug(page, &p.org));
             }
             items.truncate(limit as usize);
