@@ -2,14 +2,14 @@
 
 pub mod api;
 pub mod auth;
-pub mod login_legacy;
 pub mod cli;
 pub mod config;
+pub mod event;
 pub mod info;
+pub mod issue;
 pub mod local;
 pub mod local_demo;
-pub mod event;
-pub mod issue;
+pub mod login_legacy;
 pub mod org;
 pub mod project;
 pub mod repo;

@@ -26,7 +26,8 @@ impl TestEnv {
     /// Same, plus an in-memory local server on an ephemeral loopback port.
     pub fn with_server() -> Self {
         let mut env = Self::new();
-        env.server = Some(sentry_local::start(ServerConfig::for_tests()).expect("start local server"));
+        env.server =
+            Some(sentry_local::start(ServerConfig::for_tests()).expect("start local server"));
         env
     }
 
@@ -76,7 +77,8 @@ impl TestEnv {
     /// The binary configured to talk to the local server with its admin token.
     pub fn api_cmd(&self) -> assert_cmd::Command {
         let mut cmd = self.cmd();
-        cmd.env("SENTRY_URL", self.url()).env("SENTRY_AUTH_TOKEN", self.token());
+        cmd.env("SENTRY_URL", self.url())
+            .env("SENTRY_AUTH_TOKEN", self.token());
         cmd
     }
 
@@ -92,7 +94,10 @@ impl TestEnv {
 
 pub fn stdout_json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
     })
 }
 
