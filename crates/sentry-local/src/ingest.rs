@@ -355,10 +355,10 @@ fn check_key(c: &rusqlite::Connection, project_id: i64, key: &str) -> Result<i64
 }
 
 fn broadcast(state: &AppState, env: &Envelope) {
-    if state.stream.receiver_count() == 0 {
+    if !state.stream.wanted() {
         return;
     }
-    let _ = state.stream.send(StreamMessage {
+    state.stream.publish(StreamMessage {
         content_type: ENVELOPE_CONTENT_TYPE.into(),
         id: env.event_id().unwrap_or_default(),
         body: Arc::new(env.to_bytes()),

@@ -16,8 +16,9 @@ pub struct AppState {
     pub hooks: Arc<crate::faults::TestHooks>,
     /// Writer thread that commits ingested envelopes in batches.
     pub ingest: crate::ingest::IngestQueue,
-    /// Every ingested envelope is published here for `GET /stream` subscribers.
-    pub stream: tokio::sync::broadcast::Sender<crate::ingest::StreamMessage>,
+    /// Every ingested envelope is published here for `GET /stream` subscribers (live, and
+    /// kept a while for those resuming with `Last-Event-ID`).
+    pub stream: Arc<crate::stream::StreamHub>,
     /// Set to `true` on shutdown so long-lived `/stream` responses end and graceful shutdown
     /// does not wait for them forever.
     pub closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -33,7 +34,7 @@ impl AppState {
             config: Arc::new(config),
             base_url: base_url.into(),
             hooks: Default::default(),
-            stream: crate::stream::new_channel(),
+            stream: Default::default(),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }

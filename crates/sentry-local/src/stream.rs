@@ -1,11 +1,14 @@
 //! Live view of ingest: `GET /stream` (Spotlight-compatible server-sent events), the blocking
 //! client behind `sentry local tail`, and the environment `sentry local run` gives its child.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::io::{self, BufRead, BufReader, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use axum::Router;
@@ -20,10 +23,104 @@ use crate::state::AppState;
 
 /// Envelopes buffered per slow subscriber before it starts missing some.
 const CHANNEL_CAPACITY: usize = 1024;
+/// Recent envelopes kept for `Last-Event-ID` resume: at most this many...
+const REPLAY_MAX_MESSAGES: usize = 1000;
+/// ...holding at most this many body bytes, so a few large envelopes cannot pin much memory.
+const REPLAY_MAX_BYTES: usize = 16 * 1024 * 1024;
 
-/// The broadcast channel ingest publishes to; stored in [`AppState::stream`].
-pub fn new_channel() -> broadcast::Sender<StreamMessage> {
-    broadcast::channel(CHANNEL_CAPACITY).0
+/// Fan-out of ingested envelopes to `GET /stream` subscribers, plus a bounded ring of recent
+/// ones so that a subscriber reconnecting with `Last-Event-ID` (what `EventSource` sends after
+/// a dropped connection) gets what it missed instead of a silent gap.
+pub struct StreamHub {
+    tx: broadcast::Sender<StreamMessage>,
+    recent: Mutex<Recent>,
+    max_messages: usize,
+    max_bytes: usize,
+    /// Set by the first subscriber. Before that no client can hold an id to resume from, so
+    /// ingest does not serialize envelopes for nobody.
+    armed: AtomicBool,
+}
+
+#[derive(Default)]
+struct Recent {
+    messages: VecDeque<StreamMessage>,
+    bytes: usize,
+}
+
+impl Default for StreamHub {
+    fn default() -> Self {
+        Self::with_limits(REPLAY_MAX_MESSAGES, REPLAY_MAX_BYTES)
+    }
+}
+
+impl StreamHub {
+    pub(crate) fn with_limits(max_messages: usize, max_bytes: usize) -> Self {
+        StreamHub {
+            tx: broadcast::channel(CHANNEL_CAPACITY).0,
+            recent: Mutex::new(Recent::default()),
+            max_messages,
+            max_bytes,
+            armed: AtomicBool::new(false),
+        }
+    }
+
+    /// Connected `/stream` subscribers.
+    pub fn receiver_count(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
+    /// Whether anything could still receive a published message (live or by resuming), i.e.
+    /// whether ingest should build one.
+    pub fn wanted(&self) -> bool {
+        self.armed.load(Ordering::Relaxed)
+    }
+
+    /// Relays `m` to live subscribers and keeps it for resuming ones.
+    pub fn publish(&self, m: StreamMessage) {
+        let mut recent = self.lock();
+        recent.bytes += m.body.len();
+        recent.messages.push_back(m.clone());
+        while recent.messages.len() > self.max_messages
+            || (recent.bytes > self.max_bytes && recent.messages.len() > 1)
+        {
+            if let Some(old) = recent.messages.pop_front() {
+                recent.bytes -= old.body.len();
+            }
+        }
+        // Sent under the lock: `subscribe` then sees each message either in the ring or on
+        // its receiver, never both and never neither.
+        let _ = self.tx.send(m);
+    }
+
+    /// Subscribes to live messages and returns, first, the kept ones published after the
+    /// message `last_event_id` names. An id no longer (or never) kept means everything kept
+    /// is newer than what the client saw, so all of it is replayed; no id replays nothing.
+    pub fn subscribe(
+        &self,
+        last_event_id: Option<&str>,
+    ) -> (Vec<StreamMessage>, broadcast::Receiver<StreamMessage>) {
+        self.armed.store(true, Ordering::Relaxed);
+        let recent = self.lock();
+        let rx = self.tx.subscribe();
+        let missed = match last_event_id.map(str::trim).filter(|id| !id.is_empty()) {
+            None => Vec::new(),
+            Some(id) => {
+                let start = recent
+                    .messages
+                    .iter()
+                    .rposition(|m| m.id == id)
+                    .map_or(0, |pos| pos + 1);
+                recent.messages.iter().skip(start).cloned().collect()
+            }
+        };
+        (missed, rx)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Recent> {
+        self.recent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 pub fn routes() -> Router<AppState> {
@@ -51,11 +148,18 @@ fn to_event(m: &StreamMessage, force_base64: bool) -> Event {
 async fn sse(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
     let force_base64 = query.contains_key("base64");
-    let rx = state.stream.subscribe();
+    let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
+    let (missed, rx) = state.stream.subscribe(last_event_id);
     let closing = state.closing.subscribe();
-    let stream =
+    let replay = futures_util::stream::iter(
+        missed
+            .into_iter()
+            .map(move |m| Ok(to_event(&m, force_base64))),
+    );
+    let live =
         futures_util::stream::unfold((rx, closing), move |(mut rx, mut closing)| async move {
             loop {
                 if *closing.borrow() {
@@ -75,7 +179,7 @@ async fn sse(
                 }
             }
         });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Sse::new(futures_util::StreamExt::chain(replay, live)).keep_alive(KeepAlive::default())
 }
 
 /// Environment for the child of `sentry local run`: SDKs read `SENTRY_SPOTLIGHT` (and the
@@ -321,6 +425,64 @@ pub fn describe_envelope(env: &envelope::Envelope, filters: &[String]) -> Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn msg(id: &str, len: usize) -> StreamMessage {
+        StreamMessage {
+            content_type: "application/x-sentry-envelope".into(),
+            id: id.into(),
+            body: std::sync::Arc::new(vec![b'x'; len]),
+        }
+    }
+
+    fn ids(list: &[StreamMessage]) -> Vec<&str> {
+        list.iter().map(|m| m.id.as_str()).collect()
+    }
+
+    #[test]
+    fn resume_replays_what_followed_the_last_id_within_bounds() {
+        let hub = StreamHub::with_limits(3, 1000);
+        assert!(!hub.wanted());
+        let (missed, _rx) = hub.subscribe(None);
+        assert!(missed.is_empty());
+        assert!(hub.wanted());
+        for id in ["a", "b", "c", "d"] {
+            hub.publish(msg(id, 10));
+        }
+        // "a" fell out of the 3-message ring: all that is kept is newer than it.
+        assert_eq!(ids(&hub.subscribe(Some("a")).0), ["b", "c", "d"]);
+        assert_eq!(ids(&hub.subscribe(Some("c")).0), ["d"]);
+        assert!(hub.subscribe(Some("d")).0.is_empty());
+        assert!(hub.subscribe(Some("")).0.is_empty());
+        // Messages without an id are replayed too; a repeated id resumes after its latest copy.
+        hub.publish(msg("", 10));
+        hub.publish(msg("c", 10));
+        assert_eq!(ids(&hub.subscribe(Some("d")).0), ["", "c"]);
+        assert!(hub.subscribe(Some("c")).0.is_empty());
+    }
+
+    #[test]
+    fn ring_is_bounded_by_bytes_but_keeps_the_newest() {
+        let hub = StreamHub::with_limits(100, 25);
+        hub.subscribe(None);
+        hub.publish(msg("a", 10));
+        hub.publish(msg("b", 10));
+        hub.publish(msg("c", 10));
+        assert_eq!(ids(&hub.subscribe(Some("zzz")).0), ["b", "c"]);
+        hub.publish(msg("huge", 500));
+        assert_eq!(ids(&hub.subscribe(Some("zzz")).0), ["huge"]);
+    }
+
+    #[test]
+    fn live_receiver_gets_only_what_the_replay_did_not() {
+        let hub = StreamHub::with_limits(10, 1000);
+        hub.subscribe(None);
+        hub.publish(msg("a", 1));
+        let (missed, mut rx) = hub.subscribe(Some("zzz"));
+        assert_eq!(ids(&missed), ["a"]);
+        hub.publish(msg("b", 1));
+        assert_eq!(rx.try_recv().map(|m| m.id).as_deref(), Ok("b"));
+        assert!(rx.try_recv().is_err());
+    }
 
     #[test]
     fn child_env_has_spotlight_dsn_and_sampling() {

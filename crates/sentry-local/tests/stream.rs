@@ -205,3 +205,84 @@ fn serve_blocking_announces_a_working_server() {
     );
     assert_eq!(r.status, 200);
 }
+
+/// Subscribes to `/stream` (sent with `headers`) and returns once the server answered, i.e.
+/// once the subscription exists. A thread hands each frame's `id:` to the returned channel,
+/// so a test can wait with a timeout instead of hanging.
+fn sse_ids(
+    s: &sentry_local::RunningServer,
+    headers: &[(&str, &str)],
+) -> std::sync::mpsc::Receiver<String> {
+    let mut req = ureq::http::Request::builder()
+        .method("GET")
+        .uri(format!("{}/stream", s.url));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+        let resp = agent.run(req).unwrap();
+        if tx.send(String::new()).is_err() {
+            return;
+        }
+        let mut reader = std::io::BufReader::new(resp.into_body().into_reader());
+        loop {
+            let mut line = String::new();
+            match std::io::BufRead::read_line(&mut reader, &mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if let Some(id) = line.strip_prefix("id: ") {
+                if tx.send(id.trim_end().to_string()).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let connected = rx.recv_timeout(Duration::from_secs(10));
+    assert_eq!(connected.as_deref(), Ok(""), "no answer from /stream");
+    rx
+}
+
+fn next_ids(rx: &std::sync::mpsc::Receiver<String>, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            rx.recv_timeout(Duration::from_secs(10))
+                .expect("an SSE frame")
+        })
+        .collect()
+}
+
+fn send_with_id(s: &sentry_local::RunningServer, id: &str) {
+    let body =
+        format!("{{\"event_id\":\"{id}\"}}\n{{\"type\":\"event\"}}\n{{\"message\":\"m {id}\"}}");
+    assert_eq!(send_envelope(s, body.as_bytes()).status, 200);
+}
+
+#[test]
+fn last_event_id_resumes_after_the_last_seen_envelope() {
+    let s = server();
+    let ids: Vec<String> = (1..=5).map(|i| format!("{i:032x}")).collect();
+    // A first subscriber sees envelope 1, then goes away.
+    let first = sse_ids(&s, &[]);
+    send_with_id(&s, &ids[0]);
+    assert_eq!(next_ids(&first, 1), [ids[0].clone()]);
+    drop(first);
+    // Envelopes 2 and 3 arrive while it is away.
+    send_with_id(&s, &ids[1]);
+    send_with_id(&s, &ids[2]);
+    // Reconnecting with the last id it saw replays 2 and 3, in order, then continues live.
+    let resumed = sse_ids(&s, &[("Last-Event-ID", ids[0].as_str())]);
+    assert_eq!(next_ids(&resumed, 2), [ids[1].clone(), ids[2].clone()]);
+    send_with_id(&s, &ids[3]);
+    assert_eq!(next_ids(&resumed, 1), [ids[3].clone()]);
+    // Without the header nothing is replayed: the first frame is the next live envelope.
+    let fresh = sse_ids(&s, &[]);
+    send_with_id(&s, &ids[4]);
+    assert_eq!(next_ids(&fresh, 1), [ids[4].clone()]);
+    // An id the server never kept replays everything it has.
+    let all = sse_ids(&s, &[("Last-Event-ID", "ffffffffffffffffffffffffffffffff")]);
+    assert_eq!(next_ids(&all, 5), ids);
+}
