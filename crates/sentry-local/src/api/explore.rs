@@ -100,6 +100,11 @@ fn load_items(
     Ok((items, all))
 }
 
+/// `v[key]`, or null when absent (rows list every field they know, present or not).
+fn field(v: &Value, key: &str) -> Value {
+    v.get(key).cloned().unwrap_or(Value::Null)
+}
+
 fn ts_secs(v: Option<&Value>) -> Option<f64> {
     match v? {
         Value::Number(n) => n.as_f64(),
@@ -134,7 +139,7 @@ fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<Str
         };
         for (idx, rec) in records.into_iter().enumerate() {
             let ts = ts_secs(rec.get("timestamp")).unwrap_or(item.received_ms as f64 / 1000.0);
-            let attrs = rec.get("attributes").cloned().unwrap_or(Value::Null);
+            let attrs = field(rec, "attributes");
             let level = rec.get("level").and_then(Value::as_str).unwrap_or("info");
             let mut row = Map::new();
             if let Value::Object(a) = &attrs {
@@ -148,10 +153,7 @@ fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<Str
                 json!(format!("{:016x}{:016x}", item.id, idx)),
             );
             row.insert("id".into(), row["sentry.item_id"].clone());
-            row.insert(
-                "trace".into(),
-                rec.get("trace_id").cloned().unwrap_or(Value::Null),
-            );
+            row.insert("trace".into(), field(rec, "trace_id"));
             row.insert(
                 "span_id".into(),
                 rec.get("span_id")
@@ -175,10 +177,7 @@ fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<Str
             );
             row.insert("timestamp".into(), json!(iso_secs(ts)));
             row.insert("timestamp_precise".into(), json!((ts * 1e9) as i64));
-            row.insert(
-                "message".into(),
-                rec.get("body").cloned().unwrap_or(Value::Null),
-            );
+            row.insert("message".into(), field(rec, "body"));
             row.insert("project".into(), json!(slug));
             row.insert("project.id".into(), json!(item.project));
             row.insert("environment".into(), attr(&attrs, "sentry.environment"));
@@ -197,22 +196,10 @@ fn transaction_row(item: &RawItem, projects: &BTreeMap<i64, Project>) -> Map<Str
     let end = ts_secs(p.get("timestamp")).unwrap_or(item.received_ms as f64 / 1000.0);
     let start = ts_secs(p.get("start_timestamp")).unwrap_or(end);
     let mut row = Map::new();
-    row.insert(
-        "id".into(),
-        p.get("event_id").cloned().unwrap_or(Value::Null),
-    );
-    row.insert(
-        "trace".into(),
-        trace_ctx.get("trace_id").cloned().unwrap_or(Value::Null),
-    );
-    row.insert(
-        "transaction".into(),
-        p.get("transaction").cloned().unwrap_or(Value::Null),
-    );
-    row.insert(
-        "transaction.op".into(),
-        trace_ctx.get("op").cloned().unwrap_or(Value::Null),
-    );
+    row.insert("id".into(), field(p, "event_id"));
+    row.insert("trace".into(), field(&trace_ctx, "trace_id"));
+    row.insert("transaction".into(), field(p, "transaction"));
+    row.insert("transaction.op".into(), field(&trace_ctx, "op"));
     row.insert("timestamp".into(), json!(iso_secs(end)));
     row.insert(
         "transaction.duration".into(),
@@ -223,14 +210,8 @@ fn transaction_row(item: &RawItem, projects: &BTreeMap<i64, Project>) -> Map<Str
         json!(projects.get(&item.project).map(|p| p.slug.clone())),
     );
     row.insert("project.id".into(), json!(item.project));
-    row.insert(
-        "release".into(),
-        p.get("release").cloned().unwrap_or(Value::Null),
-    );
-    row.insert(
-        "environment".into(),
-        p.get("environment").cloned().unwrap_or(Value::Null),
-    );
+    row.insert("release".into(), field(p, "release"));
+    row.insert("environment".into(), field(p, "environment"));
     row
 }
 
@@ -259,11 +240,11 @@ fn spans_of(p: &Value) -> Vec<Span> {
             .get("parent_span_id")
             .and_then(Value::as_str)
             .map(str::to_string),
-        op: trace_ctx.get("op").cloned().unwrap_or(Value::Null),
-        description: p.get("transaction").cloned().unwrap_or(Value::Null),
+        op: field(&trace_ctx, "op"),
+        description: field(p, "transaction"),
         start,
         end,
-        status: trace_ctx.get("status").cloned().unwrap_or(Value::Null),
+        status: field(&trace_ctx, "status"),
     }];
     for s in p
         .get("spans")
@@ -281,11 +262,11 @@ fn spans_of(p: &Value) -> Vec<Span> {
                 .get("parent_span_id")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            op: s.get("op").cloned().unwrap_or(Value::Null),
-            description: s.get("description").cloned().unwrap_or(Value::Null),
+            op: field(s, "op"),
+            description: field(s, "description"),
             start: ts_secs(s.get("start_timestamp")).unwrap_or(s_end),
             end: s_end,
-            status: s.get("status").cloned().unwrap_or(Value::Null),
+            status: field(s, "status"),
         });
     }
     out
@@ -352,10 +333,7 @@ fn error_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<S
             };
             let ts = ts_secs(p.get("timestamp")).unwrap_or(item.received_ms as f64 / 1000.0);
             let mut row = Map::new();
-            row.insert(
-                "id".into(),
-                p.get("event_id").cloned().unwrap_or(Value::Null),
-            );
+            row.insert("id".into(), field(p, "event_id"));
             row.insert("title".into(), json!(title));
             row.insert("message".into(), json!(message));
             row.insert(
@@ -369,18 +347,9 @@ fn error_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<S
                     .cloned()
                     .unwrap_or(Value::Null),
             );
-            row.insert(
-                "transaction".into(),
-                p.get("transaction").cloned().unwrap_or(Value::Null),
-            );
-            row.insert(
-                "release".into(),
-                p.get("release").cloned().unwrap_or(Value::Null),
-            );
-            row.insert(
-                "environment".into(),
-                p.get("environment").cloned().unwrap_or(Value::Null),
-            );
+            row.insert("transaction".into(), field(p, "transaction"));
+            row.insert("release".into(), field(p, "release"));
+            row.insert("environment".into(), field(p, "environment"));
             row.insert(
                 "project".into(),
                 json!(projects.get(&item.project).map(|p| p.slug.clone())),
@@ -720,7 +689,7 @@ async fn trace(
     let mut nodes: Vec<(Option<String>, Value)> = Vec::new();
     for tx in &txs {
         let slug = slugs.get(&tx.project).map(|p| p.slug.clone());
-        let event_id = tx.payload.get("event_id").cloned().unwrap_or(Value::Null);
+        let event_id = field(&tx.payload, "event_id");
         let transaction = tx
             .payload
             .get("transaction")
@@ -764,7 +733,7 @@ async fn trace(
             .and_then(Value::as_str)
             .map(str::to_string);
         let err = json!({
-            "event_id": e.payload.get("event_id").cloned().unwrap_or(Value::Null),
+            "event_id": field(&e.payload, "event_id"),
             "event_type": "error",
             "level": e.payload.get("level").cloned().unwrap_or(json!("error")),
             "title": error_rows(std::slice::from_ref(e), &slugs).first().and_then(|r| r.get("title").cloned()),

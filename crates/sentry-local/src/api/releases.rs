@@ -505,6 +505,24 @@ fn apply_fields(c: &Connection, id: i64, body: &Map<String, Value>) -> ApiResult
     Ok(())
 }
 
+/// The write shared by create and update: adds `projects` to release `id`, applies the body's
+/// fields and renders the result.
+fn save_release(
+    tx: &Connection,
+    id: i64,
+    projects: &[i64],
+    body: &Map<String, Value>,
+) -> ApiResult<Value> {
+    for p in projects {
+        tx.execute(
+            "INSERT OR IGNORE INTO release_projects (release_id, project_id) VALUES (?1, ?2)",
+            params![id, p],
+        )?;
+    }
+    apply_fields(tx, id, body)?;
+    render_release(tx, id, false)
+}
+
 /// Creates (201) or updates an existing (208, as Sentry answers) release.
 fn create(
     state: &AppState,
@@ -556,14 +574,7 @@ fn create(
                 (tx.last_insert_rowid(), StatusCode::CREATED)
             }
         };
-        for p in &projects {
-            tx.execute(
-                "INSERT OR IGNORE INTO release_projects (release_id, project_id) VALUES (?1, ?2)",
-                params![id, p],
-            )?;
-        }
-        apply_fields(&tx, id, &body)?;
-        let rendered = render_release(&tx, id, false)?;
+        let rendered = save_release(&tx, id, &projects, &body)?;
         tx.commit()?;
         Ok((status, Json(rendered)).into_response())
     })
@@ -680,14 +691,7 @@ async fn update(
         let (org_id, id) = find_release(c, &auth, &org, &version)?;
         let projects = body_projects(c, org_id, &body)?;
         let tx = c.transaction()?;
-        for p in projects.unwrap_or_default() {
-            tx.execute(
-                "INSERT OR IGNORE INTO release_projects (release_id, project_id) VALUES (?1, ?2)",
-                params![id, p],
-            )?;
-        }
-        apply_fields(&tx, id, &body)?;
-        let rendered = render_release(&tx, id, false)?;
+        let rendered = save_release(&tx, id, &projects.unwrap_or_default(), &body)?;
         tx.commit()?;
         Ok(Json(rendered))
     })
