@@ -1,29 +1,12 @@
 //! Explore datasets, trace trees and trace logs built from real envelopes.
+mod common;
 
-use std::time::Duration;
+use common::{agent, get};
 
 use sentry_local::{start, RunningServer, ServerConfig};
 use serde_json::{json, Value};
 
 const TRACE: &str = "aaaa1111bbbb2222cccc3333dddd4444";
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
-
-fn get(s: &RunningServer, path: &str) -> (u16, Value) {
-    let mut r = agent()
-        .get(format!("{}/api/0/{path}", s.url))
-        .header("Authorization", format!("Bearer {}", s.token()))
-        .call()
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.body_mut().read_json().unwrap_or(Value::Null))
-}
 
 fn envelope(s: &RunningServer, item_header: Value, payload: Value) {
     let body = format!("{{}}\n{item_header}\n{payload}");

@@ -1,27 +1,10 @@
 //! Monitors: API CRUD and check-ins sent as real envelopes.
+mod common;
 
-use std::time::Duration;
+use common::{agent, get};
 
 use sentry_local::{start, RunningServer, ServerConfig};
 use serde_json::{json, Value};
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
-
-fn get(s: &RunningServer, path: &str) -> (u16, Value) {
-    let mut r = agent()
-        .get(format!("{}/api/0/{path}", s.url))
-        .header("Authorization", format!("Bearer {}", s.token()))
-        .call()
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.body_mut().read_json().unwrap_or(Value::Null))
-}
 
 fn send_check_in(s: &RunningServer, payload: Value) {
     let body = format!("{{}}\n{{\"type\":\"check_in\"}}\n{payload}");

@@ -1,4 +1,7 @@
 //! Device flow and refresh rotation against a real local server over HTTP.
+mod common;
+
+use common::agent;
 
 use std::time::Duration;
 
@@ -7,14 +10,6 @@ use serde_json::{json, Value};
 
 const CLIENT: &str = "test-client";
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
 
 fn server(poll_interval: u64, code_lifetime: u64, token_lifetime: u64) -> RunningServer {
     start(ServerConfig {

@@ -1,17 +1,10 @@
 //! Releases, deploys and commits over HTTP.
+mod common;
 
-use std::time::Duration;
+use common::agent;
 
 use sentry_local::{start, RunningServer, ServerConfig};
 use serde_json::{json, Value};
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
 
 struct Api {
     s: RunningServer,

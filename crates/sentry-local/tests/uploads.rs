@@ -1,18 +1,12 @@
 //! Chunk upload and artifact-bundle assembly over HTTP.
+mod common;
+
+use common::agent;
 
 use std::io::Write;
-use std::time::Duration;
 
 use sentry_local::{start, RunningServer, ServerConfig};
 use serde_json::{json, Value};
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
 
 fn sha1(data: &[u8]) -> String {
     sha1_smol::Sha1::from(data).digest().to_string()

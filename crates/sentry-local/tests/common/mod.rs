@@ -22,11 +22,25 @@ pub fn server() -> RunningServer {
     start(ServerConfig::for_tests()).expect("server starts")
 }
 
-fn agent() -> ureq::Agent {
+/// A client that returns error statuses as responses and fails a hung request after 10 s
+/// instead of hanging the test run.
+pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(10)))
         .build()
         .into()
+}
+
+/// `GET /api/0/<path>` with the bootstrap token: status and JSON body (null if not JSON).
+pub fn get(s: &RunningServer, path: &str) -> (u16, Value) {
+    let mut r = agent()
+        .get(format!("{}/api/0/{path}", s.url))
+        .header("Authorization", format!("Bearer {}", s.token()))
+        .call()
+        .expect("request sent");
+    let status = r.status().as_u16();
+    (status, r.body_mut().read_json().unwrap_or(Value::Null))
 }
 
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Resp {
