@@ -306,6 +306,15 @@ fn unknown_name_warnings(
 pub fn parse_properties(path: &Path, bytes: &[u8]) -> Result<ConfigFile, ConfigError> {
     let mut entries: Vec<FileEntry> = Vec::new();
     let mut warnings = Vec::new();
+    // The parser's decoder sniffs for a BOM and panics when the whole input is a BOM prefix
+    // (e.g. a lone 0xEF). Such a file holds no key anyway; a config file must never crash us.
+    if matches!(bytes, [0xEF] | [0xEF, 0xBB] | [0xFE] | [0xFF]) {
+        return Ok(ConfigFile {
+            path: path.to_path_buf(),
+            entries,
+            warnings,
+        });
+    }
     for line in java_properties::PropertiesIter::new(bytes) {
         let line = line.map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),

@@ -667,31 +667,39 @@ fn resolve_log_level(
     Ok(Setting::new(LogLevel::Warn, Origin::BuiltIn))
 }
 
-/// core.md §6.3: SENTRY_PLAIN_OUTPUT > NO_COLOR > FORCE_COLOR (TTY only) > TTY detection.
 fn resolve_color(src: &Sources) -> Setting<ColorMode> {
-    if let Some(s) = src.env.get("SENTRY_PLAIN_OUTPUT") {
+    color_mode(|name| src.env.get(name).cloned(), src.inputs.stdout_is_tty)
+}
+
+/// core.md §6.3: SENTRY_PLAIN_OUTPUT > NO_COLOR > FORCE_COLOR (TTY only) > TTY detection.
+///
+/// Public because the renderer must decide before any config file is read (it runs even when
+/// settings resolution fails); both then follow the one rule.
+pub fn color_mode(
+    lookup: impl Fn(&str) -> Option<Setting<String>>,
+    stdout_is_tty: bool,
+) -> Setting<ColorMode> {
+    if let Some(s) = lookup("SENTRY_PLAIN_OUTPUT") {
         let v = s.value.trim().to_ascii_lowercase();
         let plain = !(v.is_empty() || v == "0" || v == "false");
-        return Setting::new(
-            if plain {
-                ColorMode::Plain
-            } else {
-                ColorMode::Rich
-            },
-            s.origin.clone(),
-        );
+        let mode = if plain {
+            ColorMode::Plain
+        } else {
+            ColorMode::Rich
+        };
+        return Setting::new(mode, s.origin);
     }
-    if let Some(s) = src.env.get("NO_COLOR").filter(|s| !s.value.is_empty()) {
-        return Setting::new(ColorMode::Plain, s.origin.clone());
+    if let Some(s) = lookup("NO_COLOR").filter(|s| !s.value.is_empty()) {
+        return Setting::new(ColorMode::Plain, s.origin);
     }
-    if src.inputs.stdout_is_tty {
-        if let Some(s) = src.env.get("FORCE_COLOR").filter(|s| !s.value.is_empty()) {
+    if stdout_is_tty {
+        if let Some(s) = lookup("FORCE_COLOR").filter(|s| !s.value.is_empty()) {
             let mode = if s.value.trim() == "0" {
                 ColorMode::Plain
             } else {
                 ColorMode::Rich
             };
-            return Setting::new(mode, s.origin.clone());
+            return Setting::new(mode, s.origin);
         }
         return Setting::new(ColorMode::Rich, Origin::BuiltIn);
     }

@@ -124,3 +124,15 @@ proptest! {
         let _ = resolve(&inputs);
     }
 }
+
+/// Found by `properties_never_panic`: a lone UTF-8 lead byte made the parser's decoder panic.
+#[test]
+fn properties_with_a_truncated_utf8_sequence_do_not_panic() {
+    for bom_prefix in [&[0xEF][..], &[0xEF, 0xBB], &[0xFE], &[0xFF]] {
+        let file = parse_properties(Path::new("/x/p"), bom_prefix).unwrap();
+        assert!(file.entries.is_empty());
+    }
+    // Java's encoding (Windows-1252 here) is kept for ordinary files.
+    let latin1 = parse_properties(Path::new("/x/p"), b"defaults.org=caf\xe9\n").unwrap();
+    assert_eq!(latin1.get("defaults", "org").unwrap().value, "caf\u{e9}");
+}

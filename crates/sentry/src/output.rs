@@ -280,22 +280,11 @@ pub fn emit_error(err: &CliError, json: bool) {
     }
 }
 
-/// Decides plain vs rich per spec/core.md §6.3 from the environment and the terminal.
+/// Decides plain vs rich per spec/core.md §6.3, with the same rule settings resolution uses.
 pub fn rich_output(env: &dyn Fn(&str) -> Option<String>) -> bool {
-    if let Some(v) = env("SENTRY_PLAIN_OUTPUT") {
-        let v = v.trim().to_ascii_lowercase();
-        return v.is_empty() || v == "0" || v == "false";
-    }
-    if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        return false;
-    }
-    let tty = io::stdout().is_terminal();
-    if let Some(v) = env("FORCE_COLOR").filter(|v| !v.is_empty()) {
-        if tty {
-            return v != "0";
-        }
-    }
-    tty
+    use sentry_config::{color_mode, ColorMode, Origin, Setting};
+    let lookup = |name: &str| env(name).map(|v| Setting::new(v, Origin::Env(name.to_string())));
+    color_mode(lookup, io::stdout().is_terminal()).value == ColorMode::Rich
 }
 
 #[cfg(test)]
