@@ -23,17 +23,6 @@ pub fn register_secret(secret: &str) {
     }
 }
 
-/// Masks a secret for display: first 8 and last 4 characters (`auth status` style).
-pub fn mask(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    if chars.len() <= 12 {
-        return "*".repeat(chars.len().min(8));
-    }
-    let head: String = chars[..8].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}...{tail}")
-}
-
 /// Replaces registered secrets and anything that looks like a bearer token or Sentry token.
 pub fn redact(line: &str) -> String {
     let mut out = line.to_string();
@@ -131,11 +120,5 @@ mod tests {
         );
         register_secret("s3cr3t-value");
         assert_eq!(redact("x=s3cr3t-value;"), "x=[REDACTED];");
-    }
-
-    #[test]
-    fn mask_keeps_first_eight_and_last_four() {
-        assert_eq!(mask("sntryu_abcdefghijklmnop"), "sntryu_a...mnop");
-        assert_eq!(mask("short"), "*****");
     }
 }

@@ -158,7 +158,7 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
     }
 
     let verbose = ctx.global.verbose;
-    let masked_token = token.as_ref().map(|t| crate::logging::mask(&t.value));
+    let masked_token = token.as_ref().map(|t| crate::auth::mask_token(&t.value));
     let mut query = plan.query.clone();
     let mut pages: Vec<Value> = Vec::new();
     let mut seen_cursors: Vec<String> = Vec::new();
@@ -575,7 +575,7 @@ fn status_and_headers(resp: &sentry_api::ApiResponse) -> Vec<u8> {
 }
 
 fn dry_run_value(plan: &Plan, client: &sentry_api::Client, token: Option<&str>) -> Value {
-    let masked = token.map(crate::logging::mask);
+    let masked = token.map(crate::auth::mask_token);
     let url = {
         let base = sentry_api::api_url(client.base_url(), &plan.path);
         if plan.query.is_empty() {
