@@ -3,49 +3,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{stdout_json, text, TestEnv};
-use serde_json::Value;
-
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn demo_steps_show_the_grouped_issue() {
     let env = TestEnv::new();
-    let bin = assert_cmd::cargo::cargo_bin("sentry");
-    let mut child = Child(
-        Command::new(&bin)
-            .args(["local", "serve", "--port", "0", "--memory", "--json"])
-            .env_clear()
-            .env("HOME", env.home())
-            .env("SENTRY_CONFIG_DIR", env.config_dir())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    // The server prints one pretty JSON object; read until it closes.
-    let mut reader = BufReader::new(child.0.stdout.take().unwrap());
-    let mut json = String::new();
-    while !json.trim_end().ends_with('}') {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "server exited: {json}"
-        );
-        json.push_str(&line);
-    }
-    let info: Value = serde_json::from_str(&json).unwrap();
+    let (_server, info, reader) = env.serve_child(&["--port", "0", "--memory"]);
     let (url, token, dsn) = (
         info["url"].as_str().unwrap().to_string(),
         info["token"].as_str().unwrap().to_string(),

@@ -4,59 +4,16 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{text, TestEnv};
+use common::{text, ChildGuard, TestEnv};
 use serde_json::Value;
 
-/// Kills the child when the test ends, pass or fail.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn bin() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("sentry")
-}
-
-fn base_cmd(env: &TestEnv) -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.home())
-        .env("SENTRY_CONFIG_DIR", env.config_dir())
-        .current_dir(env.work());
-    cmd
-}
-
-/// Starts `sentry local serve --json <extra>` and returns the child and its printed details.
-fn serve(env: &TestEnv, extra: &[&str]) -> (Child, Value) {
-    let mut child = Child(
-        base_cmd(env)
-            .args(["local", "serve", "--json"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut reader = BufReader::new(child.0.stdout.take().unwrap());
-    let mut json = String::new();
-    while !json.trim_end().ends_with('}') {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "server exited: {json}"
-        );
-        json.push_str(&line);
-    }
-    (child, serde_json::from_str(&json).unwrap())
+fn serve(env: &TestEnv, extra: &[&str]) -> (ChildGuard, Value) {
+    let (child, info, _reader) = env.serve_child(extra);
+    (child, info)
 }
 
 fn free_port() -> u16 {
@@ -115,7 +72,8 @@ fn run_attaches_to_a_running_server_and_passes_the_exit_code_through() {
     let env = TestEnv::new();
     let port = free_port();
     let (_server, info) = serve(&env, &["--port", &port.to_string(), "--memory"]);
-    let out = base_cmd(&env)
+    let out = env
+        .std_cmd()
         .args(["local", "run", "--port", &port.to_string(), "--"])
         .args([
             "sh",
@@ -137,7 +95,8 @@ fn run_starts_a_server_for_the_child_when_none_is_running() {
     // The child checks that the server it was given answers while it runs.
     let script = "case \"$SENTRY_DSN\" in http://*@127.0.0.1:*/1) ;; *) exit 3;; esac; \
                   exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3";
-    let out = base_cmd(&env)
+    let out = env
+        .std_cmd()
         .env("PORT", port.to_string())
         .args([
             "local",
@@ -165,7 +124,7 @@ fn run_starts_a_server_for_the_child_when_none_is_running() {
 #[test]
 fn run_without_a_command_is_a_usage_error() {
     let env = TestEnv::new();
-    let out = base_cmd(&env).args(["local", "run"]).output().unwrap();
+    let out = env.std_cmd().args(["local", "run"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -174,8 +133,8 @@ fn tail_prints_one_line_per_item_as_events_arrive() {
     let env = TestEnv::new();
     let port = free_port();
     let (_server, info) = serve(&env, &["--port", &port.to_string(), "--memory"]);
-    let mut tail = Child(
-        base_cmd(&env)
+    let mut tail = ChildGuard(
+        env.std_cmd()
             .args(["local", "--port", &port.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -198,7 +157,8 @@ fn tail_prints_one_line_per_item_as_events_arrive() {
         .expect("tail printed nothing");
     assert!(first.starts_with("Listening on"), "{first}");
 
-    let sent = base_cmd(&env)
+    let sent = env
+        .std_cmd()
         .args([
             "local",
             "demo-events",
@@ -224,7 +184,8 @@ fn tail_prints_one_line_per_item_as_events_arrive() {
 fn tail_without_a_server_fails_with_a_hint() {
     let env = TestEnv::new();
     let port = free_port();
-    let out = base_cmd(&env)
+    let out = env
+        .std_cmd()
         .args(["local", "--port", &port.to_string()])
         .output()
         .unwrap();

@@ -108,3 +108,61 @@ pub fn text(bytes: &[u8]) -> String {
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// A child process that is killed when the test ends, pass or fail.
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl TestEnv {
+    /// The binary as a plain `std::process::Command` (for children that outlive one call),
+    /// with the same clean environment as [`TestEnv::cmd`].
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("sentry"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("SENTRY_CONFIG_DIR", self.config_dir())
+            .current_dir(self.work());
+        cmd
+    }
+
+    /// Starts `sentry local serve --json <extra>` as a child and returns it with the details it
+    /// printed (`url`, `token`, `dsn`, `org`, `project`). The child's stdout stays open (the
+    /// reader is returned) so the server never sees a closed pipe.
+    pub fn serve_child(
+        &self,
+        extra: &[&str],
+    ) -> (
+        ChildGuard,
+        serde_json::Value,
+        std::io::BufReader<std::process::ChildStdout>,
+    ) {
+        use std::io::BufRead;
+        let mut child = ChildGuard(
+            self.std_cmd()
+                .args(["local", "serve", "--json"])
+                .args(extra)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn sentry local serve"),
+        );
+        let mut reader = std::io::BufReader::new(child.0.stdout.take().unwrap());
+        let mut json = String::new();
+        while !json.trim_end().ends_with('}') {
+            let mut line = String::new();
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "server exited: {json}"
+            );
+            json.push_str(&line);
+        }
+        (child, serde_json::from_str(&json).unwrap(), reader)
+    }
+}
