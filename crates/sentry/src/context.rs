@@ -250,6 +250,27 @@ impl Context {
         Ok((tok, did, rec))
     }
 
+    /// Adds the 401/403 explanations of spec/core.md §5.7 to an API error, worded for the
+    /// token that was used. Applied once by `main` to every command's error.
+    pub fn explain_api_error(&self, mut err: CliError) -> CliError {
+        let Some(api) = err.api.clone() else {
+            return err;
+        };
+        let token = self.active_token().ok().flatten();
+        let base = self.base_url_for(token.as_ref()).unwrap_or_default();
+        let lines = crate::api_hints::explain(
+            api.status,
+            &api.detail,
+            token.as_ref().map(|t| &t.source),
+            &base,
+        );
+        if !lines.is_empty() {
+            err.details.push(String::new());
+            err.details.extend(lines);
+        }
+        err
+    }
+
     /// The token or "Not authenticated" (exit 10), for commands that need credentials.
     pub fn require_token(&self) -> CliResult<ActiveToken> {
         self.fresh_token()?
@@ -415,6 +436,13 @@ pub fn config_error(e: sentry_config::ConfigError) -> CliError {
 
 pub fn api_error(e: sentry_api::ApiError) -> CliError {
     let mut err = CliError::new(e.exit_code(), e.headline());
+    if let Some(status) = e.status() {
+        let detail = e
+            .api_detail()
+            .or_else(|| e.body().map(|b| String::from_utf8_lossy(b).into_owned()))
+            .unwrap_or_default();
+        err.api = Some(crate::error::ApiFailure { status, detail });
+    }
     for d in e.details() {
         err = err.with_detail(d);
     }

@@ -26,6 +26,19 @@ pub struct CliError {
     pub details: Vec<String>,
     pub hint: Option<String>,
     pub exit_code: i32,
+    /// Set when the error is an HTTP error status from the API, so `main` can add the
+    /// 401/403 explanations that depend on which token was used (spec/core.md §5.7) in one
+    /// place instead of in every command.
+    pub api: Option<ApiFailure>,
+}
+
+/// What the 401/403 explanations need from a failed API response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    pub status: u16,
+    /// The body's `detail` string, else the raw body text (scope names and policy markers
+    /// are searched in it); empty when the body was empty.
+    pub detail: String,
 }
 
 impl CliError {
@@ -35,6 +48,7 @@ impl CliError {
             details: Vec::new(),
             hint: None,
             exit_code,
+            api: None,
         }
     }
     pub fn general(message: impl Into<String>) -> Self {
@@ -59,8 +73,12 @@ impl CliError {
     pub fn full_message(&self) -> String {
         let mut s = self.message.clone();
         for d in &self.details {
-            s.push_str("\n  ");
-            s.push_str(d);
+            // An empty detail separates groups of lines; no trailing spaces on it.
+            s.push('\n');
+            if !d.is_empty() {
+                s.push_str("  ");
+                s.push_str(d);
+            }
         }
         s
     }

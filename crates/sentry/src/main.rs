@@ -3,6 +3,7 @@
 //! Start-up does only what the command needs: `--help` and `--version` are answered by clap
 //! before any file, database or network is touched.
 
+mod api_hints;
 mod auth;
 mod cli;
 mod commands;
@@ -58,6 +59,7 @@ fn run() -> i32 {
     match dispatch(&ctx, &command) {
         Ok(code) => code,
         Err(e) => {
+            let e = ctx.explain_api_error(e);
             output::emit_error(&e, ctx.output.json);
             e.exit_code
         }
