@@ -156,8 +156,9 @@ impl Report for IssueView {
             trace_block(out, Some(&self.trace).filter(|t| !t.is_null()))?;
         }
         out.blank()?;
+        // Only point at commands this CLI has (upstream suggests `issue explain`, which we lack).
         out.line(format!(
-            "Tip: Use 'sentry issue explain {short}' for AI root cause analysis"
+            "Tip: Use 'sentry issue events {short}' to list its events"
         ))
     }
 }
