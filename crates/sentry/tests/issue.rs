@@ -70,6 +70,7 @@ fn issue_list_human_and_json() {
     assert_eq!(v["hasPrev"], false);
     assert!(v.get("nextCursor").is_none());
     assert_eq!(short_ids(&v), vec!["APP-3", "APP-2", "APP-1"]);
+    assert!(v.get("_searchSyntax").is_none(), "only on empty results");
 
     let out = env
         .api_cmd()
@@ -481,4 +482,26 @@ fn resolve_archive_unresolve_and_merge() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(21));
+}
+
+#[test]
+fn empty_issue_list_json_explains_the_search_syntax() {
+    let env = TestEnv::with_server();
+    let v = list(&env, &["local/app", "--fields", "shortId"]);
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, vec!["data", "hasMore", "hasPrev", "_searchSyntax"]);
+    assert_eq!(v["data"], serde_json::json!([]));
+    let syntax = &v["_searchSyntax"];
+    assert_eq!(syntax["_type"], "sentry_search_syntax");
+    assert_eq!(syntax["docs"], "https://docs.sentry.io/concepts/search/");
+    assert_eq!(
+        syntax["operators"]["or"],
+        "NOT supported \u{2014} use key:[val1,val2] in-list syntax instead"
+    );
+    assert_eq!(
+        syntax["operators"]["comparison"],
+        serde_json::json!([">=", "<=", ">", "<", "=", "!="])
+    );
+    assert_eq!(syntax["filterTypes"].as_array().map(Vec::len), Some(9));
+    assert_eq!(syntax["commonFilters"][12], "times_seen:>100");
 }

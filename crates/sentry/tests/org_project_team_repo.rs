@@ -164,6 +164,52 @@ fn project_list_modes() {
 }
 
 #[test]
+fn project_list_auto_mode_json_hint_when_truncated() {
+    let env = TestEnv::with_server();
+    let out = env
+        .api_cmd()
+        .args(["project", "create", "local/second:python", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = |extra: &[&str], org: Option<&str>| {
+        let mut cmd = env.api_cmd();
+        cmd.args(["project", "list", "--json", "--fields", "slug"])
+            .args(extra);
+        if let Some(o) = org {
+            cmd.env("SENTRY_ORG", o);
+        }
+        stdout_json(&cmd.output().unwrap())
+    };
+    assert_eq!(
+        list(&["-n", "1"], None),
+        serde_json::json!({
+            "data": [{"slug": "app"}],
+            "hasMore": true,
+            "hasPrev": false,
+            "hint": "sentry project list <org>/ --json",
+        })
+    );
+    assert_eq!(
+        list(&["-n", "1"], Some("local")),
+        serde_json::json!({
+            "data": [{"slug": "app"}],
+            "hasMore": true,
+            "hasPrev": false,
+            "hint": "sentry project list local/ --json",
+        })
+    );
+    assert_eq!(
+        list(&[], None),
+        serde_json::json!({
+            "data": [{"slug": "app"}, {"slug": "second"}],
+            "hasMore": false,
+            "hasPrev": false,
+        })
+    );
+}
+
+#[test]
 fn project_view_has_dsn_and_is_always_an_array() {
     let env = TestEnv::with_server();
     let out = env

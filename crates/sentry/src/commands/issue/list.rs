@@ -51,7 +51,11 @@ struct IssueList {
 
 impl Report for IssueList {
     fn json(&self) -> Value {
-        envelope(self.issues.clone(), self.next.as_deref(), self.has_prev)
+        let mut v = envelope(self.issues.clone(), self.next.as_deref(), self.has_prev);
+        if self.issues.is_empty() {
+            v["_searchSyntax"] = search_syntax();
+        }
+        v
     }
     fn human(&self, out: &mut Human) -> io::Result<()> {
         if self.issues.is_empty() {
@@ -304,4 +308,49 @@ fn search_error(e: sentry_api::ApiError, query: &str) -> CliError {
         }
     }
     err
+}
+
+/// Added to an empty `--json` result, as upstream does, so an agent whose query matched
+/// nothing can see the search grammar it has to use instead of guessing (no OR, no AND).
+fn search_syntax() -> Value {
+    serde_json::json!({
+        "_type": "sentry_search_syntax",
+        "docs": "https://docs.sentry.io/concepts/search/",
+        "grammar": "https://github.com/getsentry/sentry/blob/master/static/app/components/searchSyntax/grammar.pegjs",
+        "behavior": "Terms are space-separated and implicitly ANDed.",
+        "operators": {
+            "and": "NOT supported \u{2014} implicit (space-separated terms are all required)",
+            "or": "NOT supported \u{2014} use key:[val1,val2] in-list syntax instead",
+            "not": "!key:value (prefix with !)",
+            "comparison": [">=", "<=", ">", "<", "=", "!="],
+            "wildcard": "* in values (e.g., message:*timeout*)",
+            "inList": "key:[val1,val2] \u{2014} matches any value in the list"
+        },
+        "filterTypes": [
+            "text (key:value)",
+            "text_in (key:[val1,val2])",
+            "numeric (key:>100, key:<=50)",
+            "boolean (key:true, key:false)",
+            "date (key:>2024-01-01)",
+            "relative_date (key:-24h, key:+7d)",
+            "duration (key:>1s, key:<500ms)",
+            "has (has:key \u{2014} not null check)",
+            "is (is:unresolved, is:resolved, is:ignored)"
+        ],
+        "commonFilters": [
+            "is:unresolved",
+            "is:resolved",
+            "is:ignored",
+            "assigned:me",
+            "assigned:[me,none]",
+            "has:user",
+            "level:error",
+            "level:warning",
+            "!browser:Chrome",
+            "firstSeen:-24h",
+            "lastSeen:-1h",
+            "age:-7d",
+            "times_seen:>100"
+        ]
+    })
 }

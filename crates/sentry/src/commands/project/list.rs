@@ -38,6 +38,9 @@ struct ProjectList {
     /// `(nextCursor, hasPrev, hasMore)` for the envelope modes.
     page: Option<(Option<String>, bool, bool)>,
     command: String,
+    /// Auto mode with more projects than shown: the command that pages through them
+    /// (upstream's JSON `hint`).
+    json_hint: Option<String>,
 }
 
 impl Report for ProjectList {
@@ -46,6 +49,9 @@ impl Report for ProjectList {
             Some((next, has_prev, has_more)) => {
                 let mut v = envelope(self.items.clone(), next.as_deref(), *has_prev);
                 v["hasMore"] = Value::Bool(*has_more);
+                if let Some(h) = &self.json_hint {
+                    v["hint"] = Value::String(h.clone());
+                }
                 v
             }
             None => Value::Array(self.items.clone()),
@@ -103,6 +109,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                     items,
                     page: Some((next.clone(), has_prev, next.is_some())),
                     command: format!("sentry project list {org}/"),
+                    json_hint: None,
                 }
             }
             Scope::Projects(ps) => {
@@ -120,12 +127,14 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                     items: items.into_iter().filter(keep).collect(),
                     page: None,
                     command: String::new(),
+                    json_hint: None,
                 }
             }
         },
         None => {
-            let orgs = match r.context_org()? {
-                Some(o) => vec![o],
+            let context_org = r.context_org()?;
+            let orgs = match &context_org {
+                Some(o) => vec![o.clone()],
                 None => r.org_slugs()?,
             };
             let mut all = Vec::new();
@@ -135,10 +144,12 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             let mut items: Vec<Value> = all.into_iter().filter(keep).collect();
             let has_more = items.len() > limit;
             items.truncate(limit);
+            let org_arg = context_org.as_deref().unwrap_or("<org>");
             ProjectList {
                 items,
                 page: Some((None, false, has_more)),
                 command: String::new(),
+                json_hint: has_more.then(|| format!("sentry project list {org_arg}/ --json")),
             }
         }
     };
