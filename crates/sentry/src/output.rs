@@ -91,6 +91,17 @@ impl Human {
     }
     /// A box-drawn table (kept in plain mode too, like upstream), wrapped to the terminal.
     pub fn table(&mut self, header: Option<&[&str]>, rows: Vec<Vec<String>>) -> io::Result<()> {
+        self.table_aligned(header, rows, &[])
+    }
+    /// [`Human::table`] with per-column alignment of the body cells (columns past the end of
+    /// `align` are left-aligned). Count columns are right-aligned so magnitudes line up, as
+    /// upstream prints them; headers stay left-aligned like upstream's.
+    pub fn table_aligned(
+        &mut self,
+        header: Option<&[&str]>,
+        rows: Vec<Vec<String>>,
+        align: &[Align],
+    ) -> io::Result<()> {
         let mut table = Table::new();
         table
             .load_style(TABLE_STYLE)
@@ -101,7 +112,14 @@ impl Human {
             table.set_header(cells);
         }
         for r in rows {
-            table.add_row(r);
+            let cells = r.into_iter().enumerate().map(|(i, text)| {
+                let cell = comfy_table::Cell::new(text);
+                match align.get(i) {
+                    Some(Align::Right) => cell.set_alignment(comfy_table::CellAlignment::Right),
+                    _ => cell,
+                }
+            });
+            table.add_row(cells.collect::<Vec<_>>());
         }
         self.line(table.to_string())
     }
@@ -131,6 +149,13 @@ fn terminal_width() -> u16 {
         }
     }
     80
+}
+
+/// Horizontal alignment of a table column's body cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
 }
 
 /// Prints a report according to the options. Writing to a closed pipe (`| head`) is success.
@@ -294,6 +319,32 @@ mod tests {
 
     fn f(s: &str) -> Vec<String> {
         parse_fields(s)
+    }
+
+    #[test]
+    fn aligned_table_right_aligns_body_cells_only() {
+        let mut h = Human::new(false);
+        h.width = 80;
+        let rows = vec![
+            vec!["a".to_string(), "7".to_string(), "x".to_string()],
+            vec!["bb".to_string(), "1.2k".to_string(), "y".to_string()],
+        ];
+        h.table_aligned(
+            Some(&["NAME", "EVENTS", "Z"]),
+            rows,
+            &[Align::Left, Align::Right],
+        )
+        .unwrap();
+        let got = String::from_utf8(h.into_bytes()).unwrap();
+        assert_eq!(
+            got,
+            "╭──────┬────────┬───╮\n\
+             │ NAME │ EVENTS │ Z │\n\
+             ├──────┼────────┼───┤\n\
+             │ a    │      7 │ x │\n\
+             │ bb   │   1.2k │ y │\n\
+             ╰──────┴────────┴───╯\n"
+        );
     }
 
     #[test]

@@ -82,6 +82,29 @@ fn issue_list_human_and_json() {
     assert!(human.contains("SHORT ID") && human.contains("TRIAGE"));
     assert!(human.contains("APP-1") && human.contains("ZeroDivisionError"));
     assert!(human.contains("Showing 3 issues"));
+    // Count columns are right-aligned under left-aligned headers, like upstream.
+    let app1 = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["shortId"] == "APP-1")
+        .unwrap();
+    let row = human
+        .lines()
+        .find(|l| l.starts_with("│ APP-1 "))
+        .unwrap_or_else(|| panic!("{human}"));
+    let cells: Vec<&str> = row.split('│').collect();
+    assert_eq!(
+        cells[5],
+        format!(" {:>6} ", app1["count"].as_str().unwrap()),
+        "{row}"
+    );
+    assert_eq!(
+        cells[6],
+        format!(" {:>5} ", app1["userCount"].to_string()),
+        "{row}"
+    );
+    assert!(human.contains("│ EVENTS │ USERS │"), "{human}");
 
     // Query and sort reach the server.
     let v = list(&env, &["local/", "-q", "ZeroDivisionError", "-s", "freq"]);

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::commands::issue::render::{abbreviate, relative, subtitle, text, triage};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
-use crate::output::{emit, Human, Report};
+use crate::output::{emit, Align, Human, Report};
 use crate::resolve::paging::{self, envelope};
 use crate::resolve::{Resolver, Scope};
 
@@ -99,11 +99,13 @@ impl Report for IssueList {
                 ]
             })
             .collect();
-        out.table(
+        use Align::{Left, Right};
+        out.table_aligned(
             Some(&[
                 "SHORT ID", "ISSUE", "SEEN", "AGE", "EVENTS", "USERS", "TRIAGE",
             ]),
             rows,
+            &[Left, Left, Left, Left, Right, Right, Left],
         )?;
         out.blank()?;
         out.line(format!("Showing {} issues", self.issues.len()))?;

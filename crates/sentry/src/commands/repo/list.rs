@@ -33,6 +33,7 @@ pub const REPOS: ListSpec = ListSpec {
     project_endpoint: None,
     header: &["ORG", "NAME", "PROVIDER", "STATUS", "URL"],
     row: repo_row,
+    align: &[],
     note_for_project: Some("repositories are org-scoped; listing the organization's repositories."),
 };
 

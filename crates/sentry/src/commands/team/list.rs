@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::context::{api_error, Context};
 use crate::error::CliResult;
-use crate::output::{emit, Human, Report};
+use crate::output::{emit, Align, Human, Report};
 use crate::resolve::paging::{self, envelope, with_org_slug};
 use crate::resolve::{Resolver, Scope};
 
@@ -41,7 +41,9 @@ pub struct ListSpec {
     pub project_endpoint: Option<fn(&str, &str) -> String>,
     pub header: &'static [&'static str],
     pub row: fn(&Value) -> Vec<String>,
-    /// Right-aligned columns (0-based), e.g. counts.
+    /// Body alignment per column; count columns are right-aligned like upstream's tables.
+    pub align: &'static [Align],
+    /// Printed on stderr when a project was named for a resource that only exists per org.
     pub note_for_project: Option<&'static str>,
 }
 
@@ -71,7 +73,7 @@ impl Report for Listing<'_> {
             };
         }
         let rows = self.items.iter().map(|v| (self.spec.row)(v)).collect();
-        out.table(Some(self.spec.header), rows)?;
+        out.table_aligned(Some(self.spec.header), rows, self.spec.align)?;
         out.blank()?;
         out.line(format!("Showing {} {}", self.items.len(), self.spec.noun))?;
         if let Some((next, has_prev)) = &self.page {
@@ -115,6 +117,7 @@ pub const TEAMS: ListSpec = ListSpec {
     }),
     header: &["ORG", "SLUG", "NAME", "MEMBERS"],
     row: team_row,
+    align: &[Align::Left, Align::Left, Align::Left, Align::Right],
     note_for_project: None,
 };
 
