@@ -55,6 +55,16 @@ fn demo_steps_show_the_grouped_issue() {
         human.contains(&short) && human.contains("Showing 3 issues"),
         "{human}"
     );
+    // Titles are cut to the 80 columns of a non-terminal, not wrapped: two lines per issue.
+    assert!(human.lines().all(|l| l.chars().count() <= 80), "{human}");
+    assert_eq!(human.lines().filter(|l| l.starts_with("│ APP-")).count(), 3);
+    assert_eq!(
+        human
+            .lines()
+            .filter(|l| l.starts_with("│          │"))
+            .count(),
+        3
+    );
     let view = text(&run(&["issue", "view", &short]).stdout);
     assert!(
         view.contains("ZeroDivisionError: division by zero"),

@@ -67,43 +67,47 @@ impl Report for IssueList {
         }
         out.line(format!("Issues in {}:", self.title))?;
         out.blank()?;
-        let rows = self
-            .issues
-            .iter()
-            .map(|i| {
-                let mut short = text(i, "shortId");
-                let slug = i
-                    .get("project")
-                    .map(|p| text(p, "slug"))
-                    .unwrap_or_default();
-                if let Some(alias) = self.aliases.get(&slug) {
-                    if let Some((_, suffix)) = short.rsplit_once('-') {
-                        short = format!("{short}\n({alias}-{})", suffix.to_lowercase());
-                    }
+        const HEADER: [&str; 7] = [
+            "SHORT ID", "ISSUE", "SEEN", "AGE", "EVENTS", "USERS", "TRIAGE",
+        ];
+        // Build every cell but the issue text first: its width is what the others leave.
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut texts: Vec<(String, String)> = Vec::new();
+        for i in &self.issues {
+            let mut short = text(i, "shortId");
+            let slug = i
+                .get("project")
+                .map(|p| text(p, "slug"))
+                .unwrap_or_default();
+            if let Some(alias) = self.aliases.get(&slug) {
+                if let Some((_, suffix)) = short.rsplit_once('-') {
+                    short = format!("{short}\n({alias}-{})", suffix.to_lowercase());
                 }
-                let title = ellipsize(&text(i, "title"), 48);
-                let sub = ellipsize(&subtitle(i), 48);
-                let issue = if sub.is_empty() || sub == title {
-                    title
-                } else {
-                    format!("{title}\n{}", out.dim(&sub))
-                };
-                vec![
-                    short,
-                    issue,
-                    relative(i.get("lastSeen").and_then(Value::as_str)),
-                    relative(i.get("firstSeen").and_then(Value::as_str)),
-                    abbreviate(i.get("count")),
-                    abbreviate(i.get("userCount")),
-                    triage(i),
-                ]
-            })
-            .collect();
+            }
+            texts.push((text(i, "title"), subtitle(i)));
+            rows.push(vec![
+                short,
+                String::new(),
+                relative(i.get("lastSeen").and_then(Value::as_str)),
+                relative(i.get("firstSeen").and_then(Value::as_str)),
+                abbreviate(i.get("count")),
+                abbreviate(i.get("userCount")),
+                triage(i),
+            ]);
+        }
+        let width = issue_column_width(out.width, &HEADER, &rows);
+        for (row, (title, sub)) in rows.iter_mut().zip(texts) {
+            let title = ellipsize(&title, width);
+            let sub = ellipsize(&sub, width);
+            row[1] = if sub.is_empty() || sub == title {
+                title
+            } else {
+                format!("{title}\n{}", out.dim(&sub))
+            };
+        }
         use Align::{Left, Right};
         out.table_aligned(
-            Some(&[
-                "SHORT ID", "ISSUE", "SEEN", "AGE", "EVENTS", "USERS", "TRIAGE",
-            ]),
+            Some(&HEADER),
             rows,
             &[Left, Left, Left, Left, Right, Right, Left],
         )?;
@@ -118,6 +122,28 @@ impl Report for IssueList {
         out.blank()?;
         out.line("Tip: Use 'sentry issue view <SHORT ID>' for details")
     }
+}
+
+/// Characters left for the ISSUE column on a `terminal`-wide line once the other columns,
+/// borders and padding are placed, so titles are cut instead of wrapped (each issue stays two
+/// lines tall, as upstream prints it).
+fn issue_column_width(terminal: u16, header: &[&str], rows: &[Vec<String>]) -> usize {
+    let others: usize = (0..header.len())
+        .filter(|&c| c != 1)
+        .map(|c| {
+            rows.iter()
+                .flat_map(|r| r[c].lines())
+                .chain(std::iter::once(header[c]))
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .sum();
+    // One border per column plus one, and one space of padding on each side of every cell.
+    let chrome = header.len() + 1 + 2 * header.len();
+    (terminal as usize)
+        .saturating_sub(others + chrome)
+        .clamp(16, 100)
 }
 
 /// Cuts `s` to `max` characters with a trailing `…`, so each issue stays two lines tall.
