@@ -168,7 +168,8 @@ pub fn run(ctx: &Context, args: &DefaultsArgs) -> CliResult<i32> {
                 "Pass either a value or --clear, not both.",
             ));
         }
-        (None, Some(_), _) => unreachable!("clap fills key before value"),
+        // clap fills the key before the value; kept as an error rather than a panic.
+        (None, Some(_), _) => return Err(CliError::validation("A value needs a key before it.")),
         (None, None, true) => {
             if !(args.yes || args.force) {
                 if !io::stdin().is_terminal() || ctx.output.json {
