@@ -19,7 +19,7 @@ pub struct LocalArgs {
 /// Without a subcommand `sentry local` tails a running server: one line per envelope item.
 #[derive(Debug, Args, Clone)]
 pub struct TailArgs {
-    /// Only show items of these types (error, transaction, log, check_in, attachment); repeatable
+    /// Only show items of these kinds (error, transaction, log, ai); repeatable
     #[arg(short = 'f', long = "filter", value_name = "TYPE")]
     pub filters: Vec<String>,
     /// Print nothing but errors
