@@ -306,16 +306,14 @@ fn unknown_name_warnings(
 pub fn parse_properties(path: &Path, bytes: &[u8]) -> Result<ConfigFile, ConfigError> {
     let mut entries: Vec<FileEntry> = Vec::new();
     let mut warnings = Vec::new();
-    // The parser's decoder sniffs for a BOM and panics when the whole input is a BOM prefix
-    // (e.g. a lone 0xEF). Such a file holds no key anyway; a config file must never crash us.
-    if matches!(bytes, [0xEF] | [0xEF, 0xBB] | [0xFE] | [0xFF]) {
-        return Ok(ConfigFile {
-            path: path.to_path_buf(),
-            entries,
-            warnings,
-        });
-    }
-    for line in java_properties::PropertiesIter::new(bytes) {
+    // Decode up front (Java's default Windows-1252, or the encoding a BOM names) and hand the
+    // parser clean UTF-8: its own streaming decoder panics when the input ends inside a BOM or
+    // an incomplete UTF-16 unit (e.g. `EF`, `FF FE 00`), and a config file must never crash us.
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    for line in
+        java_properties::PropertiesIter::new_with_encoding(text.as_bytes(), encoding_rs::UTF_8)
+    {
         let line = line.map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             line: e.line_number().unwrap_or(0),

@@ -125,14 +125,35 @@ proptest! {
     }
 }
 
-/// Found by `properties_never_panic`: a lone UTF-8 lead byte made the parser's decoder panic.
+/// Found by `properties_never_panic`: input ending inside a BOM or a UTF-16 unit made the
+/// parser's decoder panic.
 #[test]
 fn properties_with_a_truncated_utf8_sequence_do_not_panic() {
-    for bom_prefix in [&[0xEF][..], &[0xEF, 0xBB], &[0xFE], &[0xFF]] {
+    for bom_prefix in [
+        &[0xEF][..],
+        &[0xEF, 0xBB],
+        &[0xFE],
+        &[0xFF],
+        &[0xFF, 0xFE, 0x00],
+        &[0xFE, 0xFF, 0x00],
+    ] {
         let file = parse_properties(Path::new("/x/p"), bom_prefix).unwrap();
         assert!(file.entries.is_empty());
     }
     // Java's encoding (Windows-1252 here) is kept for ordinary files.
     let latin1 = parse_properties(Path::new("/x/p"), b"defaults.org=caf\xe9\n").unwrap();
     assert_eq!(latin1.get("defaults", "org").unwrap().value, "caf\u{e9}");
+}
+
+#[test]
+fn properties_honour_a_utf8_or_utf16_bom() {
+    let utf8 =
+        parse_properties(Path::new("/x/p"), b"\xef\xbb\xbfdefaults.org=caf\xc3\xa9\n").unwrap();
+    assert_eq!(utf8.get("defaults", "org").unwrap().value, "caf\u{e9}");
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("defaults.org=x\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let utf16 = parse_properties(Path::new("/x/p"), &utf16).unwrap();
+    assert_eq!(utf16.get("defaults", "org").unwrap().value, "x");
 }
