@@ -351,6 +351,13 @@ impl Context {
         self.client_scoped(true)
     }
 
+    /// [`Context::client`] for commands that need credentials: with no token at all they fail
+    /// with "Not authenticated" (exit 10) before any request, as upstream's auth guard does.
+    pub fn authed_client(&self) -> CliResult<sentry_api::Client> {
+        self.require_token()?;
+        self.client()
+    }
+
     /// [`Context::client`]; `check_project_url = false` only for login/logout/bare `auth`.
     pub fn client_scoped(&self, check_project_url: bool) -> CliResult<sentry_api::Client> {
         let settings = self.settings()?;

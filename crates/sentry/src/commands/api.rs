@@ -157,6 +157,9 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
         return Ok(0);
     }
 
+    if token.is_none() {
+        return Err(crate::auth::refresh::not_authenticated());
+    }
     let verbose = ctx.global.verbose;
     let masked_token = token.as_ref().map(|t| crate::auth::mask_token(&t.value));
     let mut query = plan.query.clone();

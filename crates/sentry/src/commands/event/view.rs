@@ -158,7 +158,7 @@ fn lookup_everywhere(r: &Resolver, id: &str) -> CliResult<Option<(String, String
 pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let keep = parse_spans(&args.spans)?;
     let (target, ids) = split_args(&args.args)?;
-    let client = ctx.client()?;
+    let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let project = match &target {
         Some(t) => match r.resolve_target(Some(t))?.scope {

@@ -64,7 +64,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> CliResult<i32> {
     for raw in args.issues.iter().chain(args.into.iter()) {
         crate::resolve::issue::parse(raw)?;
     }
-    let client = ctx.client()?;
+    let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let mut found: Vec<ResolvedIssue> = Vec::new();
     let mut ordered: Vec<String> = args.issues.clone();

@@ -163,7 +163,7 @@ fn org_repos(r: &Resolver, org: &str) -> CliResult<Vec<Value>> {
 pub fn run(ctx: &Context, args: &ResolveArgs) -> CliResult<i32> {
     let spec = parse_spec(args)?;
     crate::resolve::issue::parse(&args.issue)?;
-    let client = ctx.client()?;
+    let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;
     let (body, summary) = match spec {

@@ -17,7 +17,7 @@ pub struct UnresolveArgs {
 
 pub fn run(ctx: &Context, args: &UnresolveArgs) -> CliResult<i32> {
     crate::resolve::issue::parse(&args.issue)?;
-    let client = ctx.client()?;
+    let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;
     let issue = put_status(&r, &found, &json!({"status": "unresolved"}))?;

@@ -77,7 +77,7 @@ impl Report for OrgList {
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::resolve::target_error)?;
-    let client = ctx.client()?;
+    let client = ctx.authed_client()?;
     let mut orgs = client.list_organizations().map_err(api_error)?;
     crate::regions::record_org_list(ctx, &client, &orgs);
     let total = orgs.len();

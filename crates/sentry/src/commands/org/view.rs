@@ -86,7 +86,7 @@ impl Report for OrgView {
 }
 
 pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
-    let client = ctx.client()?;
+    let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let (org, detected_from) = r.resolve_org(args.org.as_deref())?;
     if args.web {

@@ -102,7 +102,7 @@ fn parse_spec(spec: &str) -> CliResult<(Option<String>, String, String)> {
 
 pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
     let (org_arg, name, platform) = parse_spec(&args.spec)?;
-    let client = ctx.client()?;
+    let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let org = match org_arg {
         Some(o) => o,

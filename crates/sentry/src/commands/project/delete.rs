@@ -51,7 +51,7 @@ impl Report for Deleted {
 }
 
 pub fn run(ctx: &Context, args: &DeleteArgs) -> CliResult<i32> {
-    let client = ctx.client()?;
+    let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let resolved = r.resolve_target(Some(&args.target))?;
     let p = match &resolved.scope {

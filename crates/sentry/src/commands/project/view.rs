@@ -126,7 +126,7 @@ pub fn project_dsn(r: &Resolver, org: &str, slug: &str) -> CliResult<Option<Stri
 }
 
 pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
-    let client = ctx.client()?;
+    let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let resolved = r.resolve_target(args.target.as_deref())?;
     let Scope::Projects(projects) = &resolved.scope else {
