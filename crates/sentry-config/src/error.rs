@@ -6,6 +6,8 @@ use crate::Origin;
 
 /// Exit code for configuration errors (bad files, bad headers, bad tokens).
 pub const EXIT_CONFIG: i32 = 20;
+/// Exit code for a malformed command line (clap's convention, decisions.md #10).
+pub const EXIT_USAGE: i32 = 2;
 /// Exit code for an invalid value given on the command line.
 pub const EXIT_VALIDATION: i32 = 21;
 
@@ -45,6 +47,11 @@ pub enum ConfigError {
     #[error("{message}")]
     InvalidHeader { message: String },
 
+    /// `--url ''` and friends: an empty value typed on the command line would otherwise fall
+    /// back silently to another source (for `--url`, sentry.io — with the user's token).
+    #[error("Failed to parse \"\" for {flag}: --{flag} cannot be empty")]
+    EmptyFlag { flag: &'static str },
+
     /// An unknown log level.
     #[error("Invalid log level '{value}' from {origin}. Valid levels: error, warn, log, info, debug, trace, off.")]
     InvalidLogLevel { value: String, origin: Origin },
@@ -70,6 +77,7 @@ impl ConfigError {
                 origin: Origin::Flag(_),
                 ..
             } => EXIT_VALIDATION,
+            ConfigError::EmptyFlag { .. } => EXIT_USAGE,
             _ => EXIT_CONFIG,
         }
     }

@@ -28,6 +28,7 @@ pub(crate) const KNOWN: &[(&str, &[&str])] = &[
             "check_ssl_revoke",
             "max_retries",
             "ca_cert",
+            "timeout",
         ],
     ),
     ("log", &["level"]),

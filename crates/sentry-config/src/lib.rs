@@ -28,14 +28,14 @@ mod token;
 mod url;
 
 pub use dotenv::{parse_dotenv, DotEnvVar};
-pub use error::{ConfigError, EXIT_CONFIG, EXIT_VALIDATION};
+pub use error::{ConfigError, EXIT_CONFIG, EXIT_USAGE, EXIT_VALIDATION};
 pub use files::{parse_properties, parse_sentryclirc, ConfigFile, FileEntry};
 pub use headers::{parse_custom_headers, RESERVED_HEADERS};
 pub use origin::{mask_secret, Origin, Setting};
 pub use resolve::{color_mode, resolve};
 pub use settings::{ColorMode, Entry, LogLevel, Settings, DEFAULT_URL};
 pub use token::{parse_org_token, OrgTokenClaims, MAX_ORG_TOKEN_LEN};
-pub use url::{is_saas_url, normalize_url};
+pub use url::{is_saas_url, normalize_url, redact_userinfo};
 
 /// Everything resolution depends on. The binary fills it from the process once.
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,7 @@ use crate::dotenv::{effective_env, EnvMap};
 use crate::files::{parse_properties, parse_sentryclirc, ConfigFile};
 use crate::headers::{parse_header_list, parse_one_header};
 use crate::settings::{ColorMode, LogLevel, Settings, DEFAULT_URL};
-use crate::url::{is_saas_url, normalize_url};
+use crate::url::{is_saas_url, normalize_url, redact_userinfo};
 use crate::{config_dir, parse_org_token, ConfigError, Inputs, OrgTokenClaims, Origin, Setting};
 
 /// Where a config file was found; decides precedence and whether its URL is trusted.
@@ -73,11 +73,63 @@ impl Sources<'_> {
     /// Whether `origin` points into the project tree rather than at the user's own setup.
     fn is_project_origin(&self, origin: &Origin) -> bool {
         match origin {
-            Origin::File { path, .. } => self.files.iter().any(|(k, f)| {
-                &f.path == path && matches!(k, FileKind::Project | FileKind::Properties)
-            }),
-            Origin::DotEnv { path, .. } => self.walked_dotenv.as_ref() == Some(path),
+            Origin::File { path, .. } | Origin::DotEnv { path, .. } => {
+                self.project_files().any(|p| p == path)
+            }
             _ => false,
+        }
+    }
+
+    /// The files a cloned repository controls: project `.sentryclirc`/`sentrycli.ini` files
+    /// of the upward walk, the `SENTRY_PROPERTIES` file, and a `.env` the walk found below
+    /// `$HOME` (`~/.env` and files above it are the user's own; a file named by
+    /// `SENTRY_DOTENV_PATH` was chosen by the user).
+    fn project_files(&self) -> impl Iterator<Item = &Path> {
+        let dotenv = self.walked_dotenv.as_deref().filter(|p| {
+            let dir = p.parent().unwrap_or(Path::new("/"));
+            !self
+                .inputs
+                .home
+                .as_deref()
+                .is_some_and(|h| h.starts_with(dir))
+        });
+        self.files
+            .iter()
+            .filter(|(k, _)| matches!(k, FileKind::Project | FileKind::Properties))
+            .map(|(_, f)| f.path.as_path())
+            .chain(dotenv)
+    }
+
+    /// `[section] key` from the user's own files (`$SENTRY_CONFIG_DIR/.sentryclirc`,
+    /// `~/.sentryclirc` or the XDG file) when it equals `value` (as `same` compares them).
+    fn user_file_with(
+        &self,
+        section: &str,
+        key: &str,
+        same: impl Fn(&str, &Path) -> bool,
+    ) -> Option<Origin> {
+        self.files
+            .iter()
+            .filter(|(k, _)| matches!(k, FileKind::ConfigDir | FileKind::Global))
+            .find_map(|(_, f)| {
+                let e = f.get(section, key)?;
+                same(e.value.trim(), &f.path).then(|| Origin::File {
+                    path: f.path.clone(),
+                    line: e.line,
+                })
+            })
+    }
+
+    /// A connection setting a project file supplies counts as the user's own when the user's
+    /// files set the same value: the origin then names the user's file, so the token rule
+    /// (sentry-api `scope`) lets credentials travel through it.
+    fn confirm_by_user(&self, s: Setting<String>, section: &str, key: &str) -> Setting<String> {
+        if !self.is_project_origin(&s.origin) {
+            return s;
+        }
+        match self.user_file_with(section, key, |v, _| v == s.value) {
+            Some(origin) => Setting::new(s.value, origin),
+            None => s,
         }
     }
 }
@@ -113,6 +165,14 @@ pub fn resolve(inputs: &Inputs) -> Result<Settings, ConfigError> {
         ));
     }
 
+    for (value, flag) in [
+        (&inputs.flags.url, "url"),
+        (&inputs.flags.auth_token, "auth-token"),
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(ConfigError::EmptyFlag { flag });
+        }
+    }
     src.files = load_files(&src, &mut warnings)?;
     for (_, f) in &src.files {
         warnings.extend(f.warnings.iter().cloned());
@@ -165,7 +225,7 @@ pub fn resolve(inputs: &Inputs) -> Result<Settings, ConfigError> {
     }
 
     // URL.
-    let configured_url = resolve_url(&src)?;
+    let (configured_url, url_scheme_implied) = resolve_url(&src)?;
     let mut token_warnings = Vec::new();
     let mut url = configured_url.clone();
     let mut url_from_project_file = src.is_project_origin(&configured_url.origin);
@@ -221,10 +281,10 @@ pub fn resolve(inputs: &Inputs) -> Result<Settings, ConfigError> {
     } else {
         &["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
     };
-    let proxy_url = proxy_vars
-        .iter()
-        .find_map(|v| src.env(v))
-        .or_else(|| src.file_value("http", "proxy_url"));
+    let proxy_url = proxy_vars.iter().find_map(|v| src.env(v)).or_else(|| {
+        src.file_value("http", "proxy_url")
+            .map(|s| src.confirm_by_user(s, "http", "proxy_url"))
+    });
     let no_proxy = src
         .env("no_proxy")
         .or_else(|| src.env("NO_PROXY"))
@@ -237,7 +297,10 @@ pub fn resolve(inputs: &Inputs) -> Result<Settings, ConfigError> {
                     .collect()
             })
         });
-    let verify_ssl = match src.file_value("http", "verify_ssl") {
+    let verify_ssl = match src
+        .file_value("http", "verify_ssl")
+        .map(|s| src.confirm_by_user(s, "http", "verify_ssl"))
+    {
         Some(s) if s.value.eq_ignore_ascii_case("false") => {
             warnings.push(format!(
                 "TLS certificate verification is disabled ([http] verify_ssl = false at {}). Connections can be intercepted; prefer [http] ca_cert for a private CA.",
@@ -264,6 +327,30 @@ pub fn resolve(inputs: &Inputs) -> Result<Settings, ConfigError> {
         None => Setting::new(url.value.starts_with("https:"), Origin::BuiltIn),
     };
     let max_retries = resolve_max_retries(&src, &mut warnings);
+    let http_timeout = number_setting(
+        &src,
+        &["SENTRY_HTTP_TIMEOUT"],
+        Some(("http", "timeout")),
+        1,
+        40,
+        &mut warnings,
+    );
+    let retry_delay_ms = number_setting(
+        &src,
+        &["SENTRY_HTTP_RETRY_DELAY_MS"],
+        None,
+        0,
+        1000,
+        &mut warnings,
+    );
+    let max_pagination_pages = number_setting(
+        &src,
+        &["SENTRY_MAX_PAGINATION_PAGES"],
+        None,
+        1,
+        50,
+        &mut warnings,
+    );
     let ca_certs = resolve_ca_certs(&src);
 
     let log_level = resolve_log_level(&src, &mut warnings)?;
@@ -294,7 +381,9 @@ pub fn resolve(inputs: &Inputs) -> Result<Settings, ConfigError> {
     Ok(Settings {
         url,
         configured_url,
+        url_scheme_implied,
         url_from_project_file,
+        project_files: src.project_files().map(Path::to_path_buf).collect(),
         org,
         configured_org,
         project,
@@ -322,6 +411,9 @@ pub fn resolve(inputs: &Inputs) -> Result<Settings, ConfigError> {
         check_ssl_revoke,
         ca_certs,
         max_retries,
+        http_timeout,
+        retry_delay_ms,
+        max_pagination_pages,
         keepalive,
         log_level,
         color,
@@ -452,19 +544,24 @@ fn read_rc(path: &Path, warnings: &mut Vec<String>) -> Result<Option<ConfigFile>
 }
 
 /// `--url` > `SENTRY_HOST` > `SENTRY_URL` > files `[defaults] url` > `cli defaults url` >
-/// built-in. Only the winning value is validated.
-fn resolve_url(src: &Sources) -> Result<Setting<String>, ConfigError> {
+/// built-in. Only the winning value is validated. The flag says whether `https://` was
+/// assumed for a bare `host[:port]` (a plain-HTTP server then fails the TLS handshake, and
+/// the error should suggest `http://`).
+fn resolve_url(src: &Sources) -> Result<(Setting<String>, bool), ConfigError> {
     let found = Sources::flag(&src.inputs.flags.url, "--url")
         .or_else(|| src.env("SENTRY_HOST"))
         .or_else(|| src.env("SENTRY_URL"))
         .or_else(|| src.file_value("defaults", "url"))
         .or_else(|| src.cli_default("url"));
     match found {
-        None => Ok(Setting::new(DEFAULT_URL.to_string(), Origin::BuiltIn)),
+        None => Ok((
+            Setting::new(DEFAULT_URL.to_string(), Origin::BuiltIn),
+            false,
+        )),
         Some(s) => match normalize_url(&s.value) {
-            Ok(v) => Ok(Setting::new(v, s.origin)),
+            Ok(v) => Ok((Setting::new(v, s.origin), !s.value.contains("://"))),
             Err(reason) => Err(ConfigError::InvalidUrl {
-                value: s.value,
+                value: redact_userinfo(&s.value),
                 origin: s.origin,
                 reason,
             }),
@@ -620,7 +717,17 @@ fn resolve_ca_certs(src: &Sources) -> Vec<Setting<PathBuf>> {
     let mut out: Vec<Setting<PathBuf>> = Vec::new();
     if let Some((s, file)) = src.file("http", "ca_cert") {
         let base = file.parent().unwrap_or(Path::new("/"));
-        out.push(Setting::new(absolute(&s.value, base), s.origin));
+        let path = absolute(&s.value, base);
+        // A project file's CA counts as the user's when their own file names the same file.
+        let origin = if src.is_project_origin(&s.origin) {
+            src.user_file_with("http", "ca_cert", |v, f| {
+                absolute(v, f.parent().unwrap_or(Path::new("/"))) == path
+            })
+            .unwrap_or(s.origin)
+        } else {
+            s.origin
+        };
+        out.push(Setting::new(path, origin));
     }
     if let Some(s) = src.env("SSL_CERT_FILE") {
         out.push(Setting::new(absolute(&s.value, &src.inputs.cwd), s.origin));
@@ -721,4 +828,33 @@ fn size_setting(src: &Sources, key: &str, warnings: &mut Vec<String>) -> Option<
             None
         }
     }
+}
+
+/// A whole number from the first variable of `vars` that is set, else `[section] key` of the
+/// files, else `default`; values below `min` or not numbers warn and fall back.
+fn number_setting(
+    src: &Sources,
+    vars: &[&str],
+    file_key: Option<(&str, &str)>,
+    min: u64,
+    default: u64,
+    warnings: &mut Vec<String>,
+) -> Setting<u64> {
+    let candidates = vars
+        .iter()
+        .filter_map(|v| src.env(v).map(|s| (s, v.to_string())))
+        .chain(file_key.and_then(|(section, key)| {
+            src.file_value(section, key)
+                .map(|s| (s, format!("[{section}] {key}")))
+        }));
+    for (s, name) in candidates {
+        match s.value.parse::<u64>() {
+            Ok(n) if n >= min => return Setting::new(n, s.origin),
+            _ => warnings.push(format!(
+                "Ignoring invalid {name} '{}' ({}): expected a whole number of at least {min}",
+                s.value, s.origin
+            )),
+        }
+    }
+    Setting::new(default, Origin::BuiltIn)
 }

@@ -65,10 +65,16 @@ pub struct Settings {
     /// The URL configuration asked for, before the org token claim. The binary uses it when it
     /// sends the stored login instead of `tokens[0]`.
     pub configured_url: Setting<String>,
+    /// `https://` was assumed because the configured URL had no scheme.
+    pub url_scheme_implied: bool,
     /// `url` came only from a file in the project tree (a `.sentryclirc` found by the upward
     /// walk, `SENTRY_PROPERTIES`, or a `.env` found by the walk). Such a host is not trusted
     /// for login without `--url` (decisions.md #3).
     pub url_from_project_file: bool,
+    /// Files inside the working tree (project `.sentryclirc`/`sentrycli.ini`, the
+    /// `SENTRY_PROPERTIES` file, a walked `.env` below `$HOME`). A cloned repository controls
+    /// them, so values they supply are not trusted with credentials from elsewhere.
+    pub project_files: Vec<PathBuf>,
     /// Organization, after the org token's `org` claim.
     pub org: Option<Setting<String>>,
     /// The org configuration asked for, before the org token claim.
@@ -105,6 +111,14 @@ pub struct Settings {
     pub ca_certs: Vec<Setting<PathBuf>>,
     /// Retries after the first attempt.
     pub max_retries: Setting<u32>,
+    /// Seconds one command may spend waiting on the server, retries included
+    /// (`SENTRY_HTTP_TIMEOUT`, `[http] timeout`).
+    pub http_timeout: Setting<u64>,
+    /// First backoff step between retries in milliseconds (`SENTRY_HTTP_RETRY_DELAY_MS`);
+    /// doubled per retry.
+    pub retry_delay_ms: Setting<u64>,
+    /// Most pages one auto-paginated listing fetches (`SENTRY_MAX_PAGINATION_PAGES`).
+    pub max_pagination_pages: Setting<u64>,
     pub keepalive: Setting<bool>,
     pub log_level: Setting<LogLevel>,
     pub color: Setting<ColorMode>,
@@ -135,6 +149,18 @@ pub struct Entry {
 }
 
 impl Settings {
+    /// The project file `origin` points into, if it does (see [`Settings::project_files`]).
+    pub fn project_file(&self, origin: &Origin) -> Option<&std::path::Path> {
+        match origin {
+            Origin::File { path, .. } | Origin::DotEnv { path, .. } => self
+                .project_files
+                .iter()
+                .find(|p| *p == path)
+                .map(PathBuf::as_path),
+            _ => None,
+        }
+    }
+
     /// A variable of the effective environment (real environment plus `.env` files), for the
     /// few commands that read variables this crate does not model (`SENTRY_RELEASE`, ...).
     pub fn env_var(&self, name: &str) -> Option<&Setting<String>> {
@@ -208,6 +234,21 @@ impl Settings {
             "http.max_retries",
             self.max_retries.value.to_string(),
             &self.max_retries.origin,
+        );
+        push(
+            "http.timeout",
+            self.http_timeout.value.to_string(),
+            &self.http_timeout.origin,
+        );
+        push(
+            "http.retry_delay_ms",
+            self.retry_delay_ms.value.to_string(),
+            &self.retry_delay_ms.origin,
+        );
+        push(
+            "pagination.max_pages",
+            self.max_pagination_pages.value.to_string(),
+            &self.max_pagination_pages.origin,
         );
         push(
             "http.keepalive",
