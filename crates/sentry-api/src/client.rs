@@ -7,17 +7,19 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use ureq::http;
 
-use crate::config::{ClientConfig, ProxyConfig, TokenRefresher};
-use crate::error::format_duration;
+use crate::config::{ClientConfig, ProxyConfig, RetryNotice, RetryObserver, TokenRefresher};
+use crate::error::{format_duration, spaced_duration};
 use crate::response::{status_text, ApiResponse};
 use crate::retry::{backoff, is_retryable_status, parse_retry_after};
-use crate::urls::{api_url, append_query, Origin};
+use crate::urls::{api_url, append_query, is_local_host, redact_userinfo, Origin};
 use crate::ApiError;
 
 /// Redirect hops followed per attempt before the 3xx response is returned as is.
 const MAX_REDIRECTS: u32 = 10;
-/// Response bodies above this size are refused (protects against a misrouted download).
-const MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
+/// Largest response body read, counted after decompression: API answers are JSON documents
+/// of kilobytes, so more is a misrouted download or a compression bomb, reported as an invalid
+/// response rather than read into memory.
+pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 /// Seer autofix endpoints legitimately take minutes; upstream gives them 120 s.
 const AUTOFIX_TIMEOUT: Duration = Duration::from_secs(120);
 /// Header that marks the one retry after a token refresh, so it is never refreshed again.
@@ -28,14 +30,28 @@ pub const RETRY_MARKER_HEADER: &str = "x-sentry-cli-retry";
 pub struct Client {
     agent: ureq::Agent,
     base_url: String,
+    /// Where the base URL was configured, for messages (`SENTRY_URL`, `--url`, …).
+    base_label: String,
+    /// Where the proxy was configured, if one is used.
+    proxy_label: Option<String>,
+    scheme_implied: bool,
     token: RwLock<Option<String>>,
+    /// Origins the token may go to ([`crate::scope`]), plus region origins learned from
+    /// responses of trusted origins.
     trusted: RwLock<Vec<Origin>>,
+    /// Set when the settings break the token rule: every request that would carry
+    /// credentials returns it instead of being sent.
+    refusal: Option<ApiError>,
     user_agent: String,
     custom_headers: Vec<(String, String)>,
     timeout: Duration,
+    /// The end of this client's time budget (see [`ClientConfig::budget`]).
+    deadline: Option<Instant>,
+    budget: Option<Duration>,
     max_retries: u32,
     retry_base_delay: Duration,
     refresher: Option<Arc<dyn TokenRefresher>>,
+    on_retry: Option<RetryObserver>,
     /// Serialises refreshes so parallel requests hit by the same 401 refresh only once.
     refresh_lock: Mutex<()>,
 }
@@ -144,8 +160,17 @@ impl<'a> RequestBuilder<'a> {
 /// How one attempt failed, before it is turned into an [`ApiError`].
 enum AttemptError {
     Timeout,
+    /// Nothing listens on the port: retrying within seconds does not change that, and a CI
+    /// log must not look hung (decisions.md #17).
+    Refused,
+    /// The host name does not resolve.
+    HostNotFound,
+    /// The proxy refused the tunnel (407, 403, 404…): a setting to fix, not a blip.
+    Proxy(String),
     Network(String),
     Tls(String),
+    /// The body exceeded [`MAX_BODY_BYTES`] (status of the response).
+    TooLarge(u16),
     Fatal(ApiError),
 }
 
@@ -157,6 +182,10 @@ impl AttemptError {
     fn describe(&self) -> String {
         match self {
             AttemptError::Timeout => "timed out".to_string(),
+            AttemptError::Refused => "connection refused".to_string(),
+            AttemptError::HostNotFound => "host not found".to_string(),
+            AttemptError::Proxy(c) => c.clone(),
+            AttemptError::TooLarge(_) => "response too large".to_string(),
             AttemptError::Network(c) | AttemptError::Tls(c) => c.clone(),
             AttemptError::Fatal(e) => e.headline(),
         }
@@ -164,52 +193,69 @@ impl AttemptError {
 }
 
 impl Client {
-    /// Builds the client: TLS roots (with extra CA files), proxy, timeouts.
+    /// Builds the client: the token rule's decision ([`crate::scope::decide`]), TLS roots
+    /// (with extra CA files), proxy, timeouts. The time budget starts now.
     pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
         let user_agent = config.user_agent();
+        let route = &config.route;
+        // A credential without a bearer token (an OAuth client: its requests carry device
+        // codes and refresh tokens in their bodies) is still subject to the rule.
+        let credential = config.credential.as_ref();
+        let decision = crate::scope::decide(credential, route)?;
         let mut builder = ureq::Agent::config_builder()
             .http_status_as_error(false)
             // Redirects are followed by the pipeline itself: ureq's "same host" rule ignores
             // the port, and custom headers must be dropped too.
             .max_redirects(0)
             .user_agent(user_agent.as_str())
-            .timeout_connect(Some(config.connect_timeout))
-            .tls_config(build_tls(&config)?);
-        if let Some(proxy) = &config.proxy {
-            builder = builder.proxy(Some(build_proxy(proxy)?));
+            .timeout_connect(Some(config.connect_timeout));
+        // A refused client sends nothing, so the settings it was refused for are not even
+        // read (a project's CA file, its proxy).
+        if decision.refusal.is_none() {
+            builder = builder.tls_config(build_tls(route)?);
+            if let Some(proxy) = &route.proxy {
+                builder = builder.proxy(Some(build_proxy(&proxy.value)?));
+            }
         }
         let agent = builder.build().new_agent();
 
-        let mut trusted = Vec::new();
-        for o in &config.trusted_origins {
-            match Origin::parse(o) {
-                Some(origin) => trusted.push(origin),
-                None => {
-                    return Err(ApiError::Config {
-                        message: format!("Invalid trusted origin: {o}"),
-                    })
-                }
-            }
-        }
-        let base_url = config.base_url.trim().trim_end_matches('/').to_string();
-        if Origin::parse(&base_url).is_none() {
-            return Err(ApiError::Config {
-                message: format!("Invalid Sentry URL: {}", config.base_url),
-            });
-        }
+        let base_url = route
+            .base_url
+            .value
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
         Ok(Client {
             agent,
             base_url,
-            token: RwLock::new(config.token.filter(|t| !t.is_empty())),
-            trusted: RwLock::new(trusted),
+            base_label: route.base_url.label.clone(),
+            proxy_label: route.proxy.as_ref().map(|p| p.label.clone()),
+            scheme_implied: config.scheme_implied,
+            token: RwLock::new(
+                credential
+                    .map(|c| c.token.clone())
+                    .filter(|t| !t.is_empty()),
+            ),
+            trusted: RwLock::new(decision.origins),
+            refusal: decision.refusal,
             user_agent,
             custom_headers: config.custom_headers,
             timeout: config.timeout,
+            deadline: config.budget.map(|b| Instant::now() + b),
+            budget: config.budget,
             max_retries: config.max_retries,
             retry_base_delay: config.retry_base_delay,
             refresher: config.refresher,
+            on_retry: config.on_retry,
             refresh_lock: Mutex::new(()),
         })
+    }
+
+    /// Why requests with credentials are refused under these settings, if they are (the token
+    /// rule, [`crate::scope`]). Commands call this to fail before doing any work; requests
+    /// return it anyway.
+    pub fn refusal(&self) -> Option<&ApiError> {
+        self.refusal.as_ref()
     }
 
     /// The control-silo base URL, without trailing slash.
@@ -227,18 +273,19 @@ impl Client {
         self.token.read().map(|t| t.is_some()).unwrap_or(false)
     }
 
-    /// Trusts one more origin for the token, e.g. an organization's region URL learned from
-    /// the control silo (upstream registers region origins in-process the same way).
-    pub fn trust_origin(&self, url: &str) -> Result<(), ApiError> {
-        let origin = Origin::parse(url).ok_or_else(|| ApiError::Config {
-            message: format!("Invalid region URL: {url}"),
-        })?;
+    /// Trusts a region origin that a response from `answered_by` (a trusted URL) named (rule 5
+    /// of [`crate::scope`]). Only the typed endpoints that read region URLs out of
+    /// authenticated responses call this; an unparseable URL is simply not trusted.
+    pub(crate) fn learn_region(&self, answered_by: &str, region_url: &str) {
+        let from_trusted = Origin::parse(answered_by).is_some_and(|o| self.origin_trusted(&o));
+        let Some(origin) = Origin::parse(region_url).filter(|_| from_trusted) else {
+            return;
+        };
         if let Ok(mut t) = self.trusted.write() {
             if !t.contains(&origin) {
                 t.push(origin);
             }
         }
-        Ok(())
     }
 
     /// Whether credentials may be sent to the origin of `url`.
@@ -308,15 +355,23 @@ impl Client {
         let origin = Origin::parse(&url).ok_or_else(|| ApiError::Config {
             message: format!("Invalid request URL: {url}"),
         })?;
+        // A refused client sends nothing at all: unauthenticated requests of a credential's
+        // client (OAuth) carry secrets in their bodies.
+        if let Some(refusal) = &self.refusal {
+            return Err(refusal.clone());
+        }
         let token = if req.authenticated {
             self.current_token()
         } else {
             None
         };
         if token.is_some() && !self.origin_trusted(&origin) {
+            let from_base = Origin::parse(&self.base_url).as_ref() == Some(&origin);
             return Err(ApiError::HostScope {
                 target: origin.to_string(),
                 allowed: self.trusted_list(),
+                source: from_base.then(|| self.base_label.clone()),
+                project_file: None,
             });
         }
         let timeout = req.timeout.unwrap_or_else(|| {
@@ -364,22 +419,34 @@ impl Client {
         Ok(response)
     }
 
+    /// Time left in this client's budget (`None`: no budget).
+    fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// Runs attempts until one succeeds, a failure is not retryable, the retries are used up
+    /// or the budget would run out during the wait. Each retry is announced first.
     fn with_retries(
         &self,
         req: &Prepared,
         token: Option<&str>,
         retry_marker: bool,
     ) -> Result<ApiResponse, ApiError> {
-        let attempts = self.max_retries.saturating_add(1);
-        let mut attempt = 0u32;
+        let mut retry = 0u32;
+        let host = req.origin.authority();
         loop {
-            attempt += 1;
-            let last = attempt >= attempts;
+            let remaining = self.remaining();
+            if remaining.is_some_and(|r| r.is_zero()) {
+                return Err(self.budget_error(req));
+            }
+            let timeout = remaining.map_or(req.timeout, |r| r.min(req.timeout));
             let started = Instant::now();
-            let result = self.attempt(req, token, retry_marker);
+            let result = self.attempt(req, token, retry_marker, timeout);
             let ms = started.elapsed().as_millis();
             let path = path_of(&req.url);
-            match result {
+            let last = retry >= self.max_retries;
+            let (what, delay) = match result {
                 Ok(resp) => {
                     log::debug!(
                         "[http] {} {} → {} ({}ms)",
@@ -394,18 +461,19 @@ impl Client {
                     let delay = resp
                         .header("retry-after")
                         .and_then(|v| parse_retry_after(v, jiff::Timestamp::now()))
-                        .unwrap_or_else(|| backoff(self.retry_base_delay, attempt - 1));
-                    log::debug!(
-                        "[http] retrying {} {} in {} (attempt {}/{}): {} {}",
-                        req.method,
-                        path,
-                        format_duration(delay),
-                        attempt + 1,
-                        attempts,
-                        resp.status,
-                        status_text(resp.status)
-                    );
-                    std::thread::sleep(delay);
+                        .unwrap_or_else(|| backoff(self.retry_base_delay, retry));
+                    if !self.fits(delay) {
+                        // Waiting would outlast the budget: the response is the answer.
+                        log::debug!(
+                            "[http] not retrying {} {}: a {} wait does not fit the time budget",
+                            req.method,
+                            path,
+                            format_duration(delay)
+                        );
+                        return Ok(resp);
+                    }
+                    let what = format!("{} {}", resp.status, status_text(resp.status));
+                    (what.trim().to_string(), delay)
                 }
                 Err(err) => {
                     log::debug!(
@@ -415,39 +483,147 @@ impl Client {
                         err.describe(),
                         ms
                     );
+                    let cut_by_budget = matches!(err, AttemptError::Timeout)
+                        && timeout < req.timeout
+                        && self.remaining().is_some_and(|r| r.is_zero());
+                    if cut_by_budget {
+                        return Err(self.budget_error(req));
+                    }
                     if last || !err.retryable() {
                         return Err(self.finish_error(req, err));
                     }
-                    let delay = backoff(self.retry_base_delay, attempt - 1);
-                    log::debug!(
-                        "[http] retrying {} {} in {} (attempt {}/{})",
-                        req.method,
-                        path,
-                        format_duration(delay),
-                        attempt + 1,
-                        attempts
-                    );
-                    std::thread::sleep(delay);
+                    let delay = backoff(self.retry_base_delay, retry);
+                    if !self.fits(delay) {
+                        return Err(self.finish_error(req, err));
+                    }
+                    let what = match &err {
+                        AttemptError::Timeout => {
+                            format!("no response within {}", spaced_duration(timeout))
+                        }
+                        other => other.describe(),
+                    };
+                    (what, delay)
                 }
+            };
+            retry += 1;
+            let notice = RetryNotice {
+                what,
+                host: host.clone(),
+                delay,
+                retry,
+                max_retries: self.max_retries,
+            };
+            log::debug!("[http] {} {}: {notice}", req.method, path);
+            if let Some(observer) = &self.on_retry {
+                observer(&notice);
             }
+            std::thread::sleep(delay);
+        }
+    }
+
+    /// Whether a wait of `delay` leaves time for another attempt within the budget.
+    fn fits(&self, delay: Duration) -> bool {
+        self.remaining().is_none_or(|r| delay < r)
+    }
+
+    fn budget_error(&self, req: &Prepared) -> ApiError {
+        ApiError::Timeout {
+            endpoint: req.endpoint.clone(),
+            after: self.budget.unwrap_or(req.timeout),
+            budget: self.budget,
         }
     }
 
     fn finish_error(&self, req: &Prepared, err: AttemptError) -> ApiError {
+        let from_base = Origin::parse(&self.base_url).as_ref() == Some(&req.origin);
+        // Names the setting to fix, when the failing host is the configured one.
+        let setting = if from_base {
+            self.base_label.as_str()
+        } else {
+            "the organization's region URL"
+        };
+        let local = is_local_host(req.origin.host());
+        let network = |cause: &str, hint: Option<String>| ApiError::Network {
+            endpoint: req.endpoint.clone(),
+            origin: req.origin.to_string(),
+            cause: cause.to_string(),
+            hint,
+        };
         match err {
             AttemptError::Timeout => ApiError::Timeout {
                 endpoint: req.endpoint.clone(),
                 after: req.timeout,
+                budget: None,
             },
-            AttemptError::Network(cause) => ApiError::Network {
+            AttemptError::Refused if local => network(
+                "connection refused",
+                Some(format!(
+                    "Nothing is listening at {}. Start the server (e.g. `sentry local serve`) or fix the URL ({setting}).",
+                    req.origin
+                )),
+            ),
+            AttemptError::Refused => network(
+                "connection refused",
+                Some(format!(
+                    "The server at {} refused the connection. Check the URL and port ({setting}) and that the server is running.",
+                    req.origin
+                )),
+            ),
+            AttemptError::HostNotFound => network(
+                "host not found",
+                Some(format!(
+                    "The host name '{}' does not resolve. Check the URL ({setting}) for a typo.",
+                    req.origin.host()
+                )),
+            ),
+            AttemptError::Proxy(cause) => network(
+                &cause,
+                Some(format!(
+                    "Check the proxy setting ({}) and its credentials.",
+                    self.proxy_label.as_deref().unwrap_or("proxy")
+                )),
+            ),
+            AttemptError::Network(cause) => {
+                let hint = local.then(|| {
+                    format!(
+                        "Check that the server at {} is running and the URL ({setting}) is right.",
+                        req.origin
+                    )
+                });
+                network(&cause, hint)
+            }
+            AttemptError::Tls(cause) => {
+                let plain_http = cause.contains("InvalidContentType")
+                    || cause.contains("corrupt message")
+                    || cause.contains("InvalidMessage");
+                let http_url = format!("http://{}", req.origin.authority());
+                let hint = if from_base && self.scheme_implied {
+                    Some(format!(
+                        "{setting} has no scheme, so https:// was assumed. If the server speaks plain HTTP, use {http_url}"
+                    ))
+                } else if plain_http {
+                    Some(format!(
+                        "The server at {} did not answer with TLS. If it speaks plain HTTP, use {http_url} ({setting}).",
+                        req.origin
+                    ))
+                } else {
+                    None
+                };
+                ApiError::Tls {
+                    endpoint: req.endpoint.clone(),
+                    origin: req.origin.to_string(),
+                    cause,
+                    hint,
+                }
+            }
+            AttemptError::TooLarge(status) => ApiError::InvalidResponse {
                 endpoint: req.endpoint.clone(),
-                origin: req.origin.to_string(),
-                cause,
-            },
-            AttemptError::Tls(cause) => ApiError::Tls {
-                endpoint: req.endpoint.clone(),
-                origin: req.origin.to_string(),
-                cause,
+                status,
+                reason: format!(
+                    "The response body is larger than {} MiB after decompression; it was not read.",
+                    MAX_BODY_BYTES / (1024 * 1024)
+                ),
+                html: false,
             },
             AttemptError::Fatal(e) => e,
         }
@@ -460,11 +636,12 @@ impl Client {
         req: &Prepared,
         token: Option<&str>,
         retry_marker: bool,
+        timeout: Duration,
     ) -> Result<ApiResponse, AttemptError> {
         let mut url = req.url.clone();
         let mut method = req.method.clone();
         let mut body = req.body.clone();
-        let deadline = Instant::now() + req.timeout;
+        let deadline = Instant::now() + timeout;
         let mut hops = 0;
         loop {
             let origin = Origin::parse(&url).ok_or_else(|| {
@@ -538,7 +715,10 @@ impl Client {
                 .with_config()
                 .limit(MAX_BODY_BYTES)
                 .read_to_vec()
-                .map_err(classify)?;
+                .map_err(|e| match e {
+                    ureq::Error::BodyExceedsLimit(_) => AttemptError::TooLarge(status),
+                    other => classify(other),
+                })?;
 
             let is_redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
             if is_redirect && hops < MAX_REDIRECTS {
@@ -613,15 +793,13 @@ fn classify(e: ureq::Error) -> AttemptError {
         ureq::Error::Rustls(r) => AttemptError::Tls(r.to_string()),
         ureq::Error::Tls(m) => AttemptError::Tls(m.to_string()),
         ureq::Error::Pem(p) => AttemptError::Tls(p.to_string()),
-        ureq::Error::HostNotFound => AttemptError::Network("host not found".to_string()),
+        ureq::Error::HostNotFound => AttemptError::HostNotFound,
         ureq::Error::ConnectionFailed => AttemptError::Network("connection failed".to_string()),
         ureq::Error::Protocol(p) => AttemptError::Network(format!("protocol error: {p}")),
         ureq::Error::ConnectProxyFailed(m) => {
-            AttemptError::Network(format!("proxy connection failed: {m}"))
+            AttemptError::Proxy(format!("proxy connection failed: {m}"))
         }
-        ureq::Error::BodyExceedsLimit(n) => AttemptError::Fatal(ApiError::Config {
-            message: format!("Response body larger than {n} bytes"),
-        }),
+        ureq::Error::BodyExceedsLimit(_) => AttemptError::TooLarge(0),
         ureq::Error::BadUri(m) => AttemptError::Fatal(ApiError::Config {
             message: format!("Invalid request URL: {m}"),
         }),
@@ -643,7 +821,7 @@ fn classify_io(e: io::Error) -> AttemptError {
     }
     match e.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => AttemptError::Timeout,
-        io::ErrorKind::ConnectionRefused => AttemptError::Network("connection refused".into()),
+        io::ErrorKind::ConnectionRefused => AttemptError::Refused,
         io::ErrorKind::ConnectionReset => AttemptError::Network("connection reset".into()),
         io::ErrorKind::ConnectionAborted => AttemptError::Network("connection aborted".into()),
         io::ErrorKind::UnexpectedEof => {
@@ -653,18 +831,18 @@ fn classify_io(e: io::Error) -> AttemptError {
     }
 }
 
-fn build_tls(config: &ClientConfig) -> Result<ureq::tls::TlsConfig, ApiError> {
+fn build_tls(route: &crate::Route) -> Result<ureq::tls::TlsConfig, ApiError> {
     let mut tls = ureq::tls::TlsConfig::builder();
-    if !config.verify_ssl {
+    if route.insecure_tls.is_some() {
         tls = tls.disable_verification(true);
     }
-    if !config.ca_cert_files.is_empty() {
+    if !route.ca_certs.is_empty() {
         let mut roots: Vec<ureq::tls::Certificate<'static>> =
             webpki_root_certs::TLS_SERVER_ROOT_CERTS
                 .iter()
                 .map(|c| ureq::tls::Certificate::from_der(c.as_ref()))
                 .collect();
-        for path in &config.ca_cert_files {
+        for path in route.ca_certs.iter().map(|c| &c.value) {
             let pem = std::fs::read(path).map_err(|e| ApiError::Config {
                 message: format!("Could not read CA certificate file {}: {e}", path.display()),
             })?;
@@ -764,16 +942,6 @@ fn strip_port(entry: &str) -> String {
     }
 }
 
-fn redact_userinfo(url: &str) -> String {
-    match url.split_once('@') {
-        Some((head, tail)) => match head.split_once("://") {
-            Some((scheme, _)) => format!("{scheme}://***@{tail}"),
-            None => format!("***@{tail}"),
-        },
-        None => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -796,10 +964,6 @@ mod tests {
         assert_eq!(strip_port("localhost:8080"), "localhost");
         assert_eq!(strip_port(".example.com"), ".example.com");
         assert_eq!(strip_port("[::1]:80"), "::1");
-        assert_eq!(
-            redact_userinfo("http://u:p@proxy:3128"),
-            "http://***@proxy:3128"
-        );
         assert_eq!(path_of("http://h/api/0/x/?a=1"), "/api/0/x/?a=1");
     }
 

@@ -2,10 +2,10 @@
 //! resolved (with their origins) by `sentry-config`, then passed in.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::scope::{Credential, Provenance, Route, Sourced};
 use crate::ApiError;
 
 /// Obtains a new access token after the server rejected the current one with 401.
@@ -42,59 +42,103 @@ impl fmt::Debug for ProxyConfig {
     }
 }
 
+/// A retry about to happen, for the one stderr line the binary prints per retry
+/// (`503 Service Unavailable from sentry.example.com, retrying in 2 s (1/5)`): a CI log must
+/// never look hung.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryNotice {
+    /// What went wrong: `503 Service Unavailable`, `connection reset`, `no response within 30 s`.
+    pub what: String,
+    /// `host[:port]` of the server.
+    pub host: String,
+    pub delay: Duration,
+    /// 1-based number of this retry, and how many are allowed.
+    pub retry: u32,
+    pub max_retries: u32,
+}
+
+impl fmt::Display for RetryNotice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} from {}, retrying in {} ({}/{})",
+            self.what,
+            self.host,
+            crate::error::spaced_duration(self.delay),
+            self.retry,
+            self.max_retries
+        )
+    }
+}
+
+/// Called before each retry's wait.
+pub type RetryObserver = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
+
 /// Everything the pipeline needs, resolved by the binary.
 #[derive(Clone)]
 pub struct ClientConfig {
-    /// Control-silo base URL, e.g. `https://sentry.io` or `http://127.0.0.1:8000`.
-    pub base_url: String,
-    /// Bearer token, if any. When set, requests to origins outside `trusted_origins`
-    /// fail with [`ApiError::HostScope`] before anything is sent.
-    pub token: Option<String>,
-    /// Origins (`scheme://host[:port]`) the token belongs to: the token's host plus known
-    /// region URLs. SaaS origins trust each other. Also where custom headers may go (with no
-    /// token: the login anchor).
-    pub trusted_origins: Vec<String>,
+    /// Where requests go and through what: the control-silo base URL and the connection
+    /// settings (proxy, TLS), each with its source. The token rule ([`crate::scope`]) reads
+    /// the sources; nothing can be set here without saying where it came from.
+    pub route: Route,
+    /// `https://` was assumed for a URL given without a scheme (TLS errors then suggest
+    /// `http://`).
+    pub scheme_implied: bool,
+    /// The token and what ties it to a host. Requests go only where [`crate::scope::decide`]
+    /// allows; anything else fails with [`ApiError::HostScope`] before it is sent.
+    pub credential: Option<Credential>,
     /// CLI version for the User-Agent.
     pub version: String,
     /// `SENTRY_PIPELINE` value, appended to the User-Agent.
     pub pipeline: Option<String>,
     /// Already validated `(name, value)` pairs sent to trusted origins.
     pub custom_headers: Vec<(String, String)>,
-    pub proxy: Option<ProxyConfig>,
-    /// Extra PEM CA files added to the built-in Mozilla roots.
-    pub ca_cert_files: Vec<PathBuf>,
-    /// `false` disables certificate verification entirely (the binary warns).
-    pub verify_ssl: bool,
     pub connect_timeout: Duration,
     /// Per-attempt timeout (the whole attempt: connect, send, receive).
     pub timeout: Duration,
+    /// Total time this client may spend on requests, retries and their waits included,
+    /// counted from [`crate::Client::new`]; `None` = per-attempt timeouts only. One deadline
+    /// per command, so a stalled server cannot multiply the wait by requests × retries.
+    pub budget: Option<Duration>,
     /// Extra attempts after the first for retryable failures.
     pub max_retries: u32,
-    /// First backoff step; doubled per retry, capped at 10 s. Tests shrink it.
+    /// First backoff step; doubled per retry, capped at 10 s.
     pub retry_base_delay: Duration,
     pub refresher: Option<Arc<dyn TokenRefresher>>,
+    /// Told about every retry before its wait.
+    pub on_retry: Option<RetryObserver>,
 }
 
 impl ClientConfig {
     /// Defaults matching upstream: 30 s per attempt, 10 s connect, 2 retries, 1 s base delay,
-    /// verification on, no token.
+    /// a 40 s budget, verification on, no token. The base URL counts as the caller's own
+    /// choice ([`Provenance::User`]).
     pub fn new(base_url: impl Into<String>, version: impl Into<String>) -> ClientConfig {
         ClientConfig {
-            base_url: base_url.into(),
-            token: None,
-            trusted_origins: Vec::new(),
+            route: Route::new(Sourced::new(base_url.into(), Provenance::User, "base URL")),
+            scheme_implied: false,
+            credential: None,
             version: version.into(),
             pipeline: None,
             custom_headers: Vec::new(),
-            proxy: None,
-            ca_cert_files: Vec::new(),
-            verify_ssl: true,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
+            budget: Some(Duration::from_secs(40)),
             max_retries: 2,
             retry_base_delay: Duration::from_secs(1),
             refresher: None,
+            on_retry: None,
         }
+    }
+
+    /// Sets a token bound to `host` (a login being validated, a stored session).
+    pub fn with_host_token(mut self, token: impl Into<String>, host: &str) -> ClientConfig {
+        self.credential = Some(Credential {
+            token: token.into(),
+            binding: crate::scope::Binding::Hosts(vec![host.to_string()]),
+            label: "login".into(),
+        });
+        self
     }
 
     /// The exact `User-Agent` this configuration sends.
@@ -106,9 +150,8 @@ impl ClientConfig {
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
-            .field("base_url", &self.base_url)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("trusted_origins", &self.trusted_origins)
+            .field("route", &self.route)
+            .field("credential", &self.credential)
             .field("version", &self.version)
             .field("pipeline", &self.pipeline)
             .field(
@@ -119,11 +162,9 @@ impl fmt::Debug for ClientConfig {
                     .map(|(n, _)| n.as_str())
                     .collect::<Vec<_>>(),
             )
-            .field("proxy", &self.proxy)
-            .field("ca_cert_files", &self.ca_cert_files)
-            .field("verify_ssl", &self.verify_ssl)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("budget", &self.budget)
             .field("max_retries", &self.max_retries)
             .field("retry_base_delay", &self.retry_base_delay)
             .field("refresher", &self.refresher.is_some())
@@ -174,13 +215,17 @@ mod tests {
 
     #[test]
     fn debug_redacts_secrets() {
-        let mut c = ClientConfig::new("https://sentry.io", "1");
-        c.token = Some("sntryu_secret".into());
-        c.proxy = Some(ProxyConfig {
-            url: "http://p:3128".into(),
-            password: Some("hunter2".into()),
-            ..Default::default()
-        });
+        let mut c = ClientConfig::new("https://sentry.io", "1")
+            .with_host_token("sntryu_secret", "https://sentry.io");
+        c.route.proxy = Some(Sourced::new(
+            ProxyConfig {
+                url: "http://p:3128".into(),
+                password: Some("hunter2".into()),
+                ..Default::default()
+            },
+            Provenance::User,
+            "HTTPS_PROXY",
+        ));
         let s = format!("{c:?}");
         assert!(
             !s.contains("sntryu_secret") && !s.contains("hunter2"),

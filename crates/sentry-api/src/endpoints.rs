@@ -35,9 +35,13 @@ impl Client {
         self.get("/auth/").send_json()
     }
 
-    /// `GET /api/0/users/me/regions/`.
+    /// `GET /api/0/users/me/regions/`. The regions it names are trusted for the token.
     pub fn user_regions(&self) -> Result<Vec<Region>, ApiError> {
-        let body: RegionsBody = self.get("/users/me/regions/").send_json()?;
+        let resp = self.get("/users/me/regions/").send()?;
+        let body: RegionsBody = resp.json()?;
+        for r in &body.regions {
+            self.learn_region(resp.url(), &r.url);
+        }
         Ok(body.regions)
     }
 
@@ -50,19 +54,27 @@ impl Client {
             MAX_ORGANIZATIONS,
             MAX_ORGANIZATIONS / 100,
         )?;
+        // The pages came from the base URL (a request elsewhere would have been refused).
+        let base = self.base_url().to_string();
         for org in &page.items {
             if let Some(url) = org_region_url(org) {
-                // An unparseable region URL is simply not trusted.
-                let _ = self.trust_origin(&url);
+                self.learn_region(&base, &url);
             }
         }
         Ok(page.items)
     }
 
-    /// `GET /api/0/organizations/{slug}/` on the control silo (region discovery probe).
+    /// `GET /api/0/organizations/{slug}/` on the control silo (region discovery probe). The
+    /// region it names is trusted for the token.
     pub fn get_organization(&self, slug: &str) -> Result<Value, ApiError> {
-        self.get(&format!("/organizations/{}/", encode_segment(slug)))
-            .send_json()
+        let resp = self
+            .get(&format!("/organizations/{}/", encode_segment(slug)))
+            .send()?;
+        let org: Value = resp.json()?;
+        if let Some(url) = org_region_url(&org) {
+            self.learn_region(resp.url(), &url);
+        }
+        Ok(org)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The one error type of the HTTP pipeline and how it renders.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Everything that can go wrong between "build a request" and "hand back a 2xx response".
@@ -13,25 +14,47 @@ pub enum ApiError {
     /// The server answered with a non-2xx status (after retries and redirects). Boxed so
     /// every `Result<_, ApiError>` stays small.
     Http(Box<HttpError>),
-    /// The last attempt did not complete within the per-attempt timeout.
-    Timeout { endpoint: String, after: Duration },
-    /// DNS, connect, reset or protocol failure on the last attempt.
+    /// The last attempt did not complete within the per-attempt timeout, or the client's
+    /// time budget ran out (`budget` is then set).
+    Timeout {
+        endpoint: String,
+        after: Duration,
+        budget: Option<Duration>,
+    },
+    /// DNS, connect, reset or protocol failure on the last attempt. `hint` is specific to the
+    /// failure (nothing listening on a loopback port, a host name that does not resolve).
     Network {
         endpoint: String,
         origin: String,
         cause: String,
+        hint: Option<String>,
     },
     /// Certificate or handshake failure; never retried because it cannot heal by itself.
     Tls {
         endpoint: String,
         origin: String,
         cause: String,
+        hint: Option<String>,
     },
-    /// A token is configured but the request's origin is not one it was issued for.
-    /// Nothing was sent.
+    /// The token may not go to the request's origin (see [`crate::scope`]). Nothing was sent.
     HostScope {
         target: String,
+        /// The origins the token belongs to (empty: there is no token).
         allowed: Vec<String>,
+        /// Where the target URL was configured (`SENTRY_URL`, `--url`, …), when known.
+        source: Option<String>,
+        /// Set when only this project file supplies the target URL.
+        project_file: Option<PathBuf>,
+    },
+    /// A project file sets a proxy or TLS setting and the token comes from elsewhere
+    /// (see [`crate::scope`]). Nothing was sent.
+    ProjectConnection {
+        /// The setting, described (`proxy http://p:3128`).
+        setting: String,
+        /// Where it was set (`/repo/.sentryclirc:4`).
+        source: String,
+        /// The token's source.
+        token: String,
     },
     /// A 2xx response whose body is not what the caller needed (not JSON, HTML, wrong shape).
     InvalidResponse {
@@ -82,7 +105,7 @@ impl ApiError {
             | ApiError::Tls { .. }
             | ApiError::InvalidResponse { .. } => 30,
             ApiError::Timeout { .. } => 31,
-            ApiError::HostScope { .. } => 13,
+            ApiError::HostScope { .. } | ApiError::ProjectConnection { .. } => 13,
             ApiError::Config { .. } => 20,
             ApiError::Auth { exit_code, .. } => *exit_code,
         }
@@ -101,10 +124,23 @@ impl ApiError {
             ApiError::Timeout { after, .. } => {
                 format!("Request timed out after {}.", format_duration(*after))
             }
+            ApiError::ProjectConnection {
+                setting, source, ..
+            } => format!("Config at {source}: {setting}"),
             ApiError::Network { origin, .. } => {
                 format!("Network error: unable to reach the Sentry API at {origin}")
             }
             ApiError::Tls { origin, .. } => format!("TLS certificate error for {origin}"),
+            ApiError::HostScope {
+                target,
+                project_file: Some(path),
+                ..
+            } => format!("Config at {}: {target}", path.display()),
+            ApiError::HostScope {
+                target,
+                source: Some(source),
+                ..
+            } => format!("Credentials: {target} (from {source})"),
             ApiError::HostScope { target, .. } => format!("Credentials: {target}"),
             ApiError::InvalidResponse {
                 endpoint,
@@ -140,16 +176,16 @@ impl ApiError {
             | ApiError::Tls {
                 endpoint, cause, ..
             } => vec![format!("Endpoint: {endpoint}"), format!("Cause: {cause}")],
-            ApiError::HostScope { allowed, .. } => {
-                let allowed = if allowed.is_empty() {
-                    "none".to_string()
-                } else {
-                    allowed.join(", ")
-                };
-                vec![format!(
-                    "Refusing to route requests here because it doesn't match the host your Sentry credentials are for ({allowed})."
-                )]
-            }
+            ApiError::HostScope { allowed, .. } if allowed.is_empty() => vec![
+                "Refusing to route requests to this host because no Sentry credentials are configured for it.".to_string(),
+            ],
+            ApiError::HostScope { allowed, .. } => vec![format!(
+                "Refusing to route requests here because it doesn't match the host your Sentry credentials are for ({}).",
+                allowed.join(", ")
+            )],
+            ApiError::ProjectConnection { token, .. } => vec![format!(
+                "Refusing to send your Sentry credentials ({token}) through a connection setting that only a project config file sets."
+            )],
             ApiError::InvalidResponse { reason, html, .. } => {
                 if *html {
                     vec![HTML_DETAIL.to_string()]
@@ -166,7 +202,10 @@ impl ApiError {
     /// refusal keeps upstream's unindented two-line shape.
     pub fn message(&self) -> String {
         let mut out = self.headline();
-        let indent = if matches!(self, ApiError::HostScope { .. }) {
+        let indent = if matches!(
+            self,
+            ApiError::HostScope { .. } | ApiError::ProjectConnection { .. }
+        ) {
             "\n"
         } else {
             "\n  "
@@ -195,10 +234,19 @@ impl ApiError {
                     None
                 }
             }
+            ApiError::Timeout {
+                budget: Some(b), ..
+            } => Some(format!(
+                "The Sentry API did not answer within this command's {} budget. Try again; if the server is just slow, raise SENTRY_HTTP_TIMEOUT (seconds).",
+                spaced_duration(*b)
+            )),
             ApiError::Timeout { .. } => Some(
                 "The Sentry API did not respond in time. Try again; if the problem persists, check https://status.sentry.io."
                     .to_string(),
             ),
+            ApiError::Network { hint: Some(h), .. } | ApiError::Tls { hint: Some(h), .. } => {
+                Some(h.clone())
+            }
             ApiError::Network { .. } => Some(
                 "Check your internet connection and proxy settings, then try again.".to_string(),
             ),
@@ -206,9 +254,29 @@ impl ApiError {
                 "If a proxy or your Sentry server uses its own certificate authority, add its PEM file with SSL_CERT_FILE or `sentry cli defaults ca-cert <file>`."
                     .to_string(),
             ),
+            ApiError::HostScope {
+                target,
+                allowed,
+                project_file: Some(_),
+                ..
+            } if !allowed.is_empty() => Some(format!(
+                "To use this host, run: sentry auth login --url {target}\nTo keep using your current credentials, remove this URL override."
+            )),
+            ApiError::HostScope {
+                target,
+                allowed,
+                source: Some(source),
+                project_file: None,
+            } if !allowed.is_empty() => Some(format!(
+                "To use this host, run: sentry auth login --url {target}\nTo keep using your current credentials, remove the URL override ({source})."
+            )),
             ApiError::HostScope { target, .. } => Some(format!(
                 "To use this host, run: sentry auth login --url {target}"
             )),
+            ApiError::ProjectConnection { .. } => Some(
+                "To use it, set the same value in your own configuration (~/.sentryclirc, the environment or a flag).\nTo keep using your current credentials, remove this setting from the project file."
+                    .to_string(),
+            ),
             ApiError::InvalidResponse { html: true, .. } => Some(
                 "Check the Sentry URL and your proxy settings.".to_string(),
             ),
@@ -301,6 +369,20 @@ fn truncate(s: &str) -> String {
     let mut out: String = s.chars().take(MAX_DETAIL_CHARS).collect();
     out.push('…');
     out
+}
+
+/// `2 s`, `1.5 s`, `250 ms`, `10 min`: durations in sentences people read in a CI log.
+pub(crate) fn spaced_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if d.as_secs() >= 120 && d.as_secs().is_multiple_of(60) {
+        format!("{} min", d.as_secs() / 60)
+    } else if d.subsec_millis() == 0 || d.as_secs() >= 10 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 pub(crate) fn format_duration(d: Duration) -> String {
@@ -399,12 +481,15 @@ mod tests {
         let t = ApiError::Timeout {
             endpoint: "/x/".into(),
             after: Duration::from_secs(30),
+            budget: None,
         };
         assert_eq!(t.headline(), "Request timed out after 30s.");
         assert_eq!(t.exit_code(), 31);
         let h = ApiError::HostScope {
             target: "https://evil.example.com".into(),
             allowed: vec!["https://sentry.io".into()],
+            source: None,
+            project_file: None,
         };
         assert_eq!(h.exit_code(), 13);
         assert_eq!(
@@ -413,5 +498,9 @@ mod tests {
         );
         assert_eq!(format_duration(Duration::from_millis(200)), "200ms");
         assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(spaced_duration(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(spaced_duration(Duration::from_secs(2)), "2 s");
+        assert_eq!(spaced_duration(Duration::from_millis(80)), "80 ms");
+        assert_eq!(spaced_duration(Duration::from_secs(40)), "40 s");
     }
 }

@@ -15,13 +15,20 @@ mod link;
 mod paginate;
 mod response;
 pub mod retry;
+pub mod scope;
 mod urls;
 
 pub use client::{Client, RequestBuilder, RETRY_MARKER_HEADER};
-pub use config::{user_agent, ClientConfig, ProxyConfig, TokenRefresher};
+pub use config::{
+    user_agent, ClientConfig, ProxyConfig, RetryNotice, RetryObserver, TokenRefresher,
+};
 pub use endpoints::{org_region_url, Region, MAX_ORGANIZATIONS};
 pub use error::{ApiError, HttpError};
 pub use link::{parse_link_header, Links};
 pub use paginate::{Page, MAX_PER_PAGE};
 pub use response::ApiResponse;
-pub use urls::{api_url, encode_segment, Origin};
+pub use scope::{Binding, Credential, Provenance, Route, Sourced};
+pub use urls::{api_url, encode_segment, redact_userinfo, Origin};
+
+/// Sentry SaaS: where a token that names no host belongs.
+pub const DEFAULT_URL: &str = "https://sentry.io";

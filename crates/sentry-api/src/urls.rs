@@ -54,6 +54,34 @@ pub(crate) fn append_query(url: &str, pairs: &[(String, String)]) -> String {
     }
 }
 
+/// `url` with any `user:password@` replaced by `***@`, for messages and logs: a password in
+/// a proxy or server URL must never be echoed.
+pub fn redact_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => (&url[..i + 3], &url[i + 3..]),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+/// Whether `host` is this machine or a private network address: a connection problem there is
+/// a server that is not running or a wrong port, never "your internet connection".
+pub(crate) fn is_local_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") || h.ends_with(".localhost") {
+        return true;
+    }
+    match h.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        Ok(std::net::IpAddr::V6(v6)) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+        Err(_) => false,
+    }
+}
+
 /// Percent-encodes one path segment (org/project slugs, IDs) so user input can never add
 /// path segments or a query.
 pub fn encode_segment(segment: &str) -> String {
@@ -105,6 +133,12 @@ impl Origin {
     /// The host part, lower-cased (IPv6 in brackets).
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// `host[:port]`, the port shown only when it is not the scheme's default.
+    pub fn authority(&self) -> String {
+        let s = self.to_string();
+        s.split_once("://").map(|(_, a)| a.to_string()).unwrap_or(s)
     }
 
     /// Sentry SaaS hosts are one trust domain: a token for `sentry.io` is valid for its
@@ -173,6 +207,24 @@ mod tests {
             "http://h/a/?x=1&cursor=0%3A100%3A0"
         );
         assert_eq!(append_query("http://h/a/", &[]), "http://h/a/");
+    }
+
+    #[test]
+    fn userinfo_and_local_hosts() {
+        assert_eq!(
+            redact_userinfo("http://u:p@proxy:3128"),
+            "http://***@proxy:3128"
+        );
+        assert_eq!(
+            redact_userinfo("http://proxy:3128/a@b"),
+            "http://proxy:3128/a@b"
+        );
+        assert!(is_local_host("127.0.0.2"));
+        assert!(is_local_host("localhost"));
+        assert!(is_local_host("[::1]"));
+        assert!(is_local_host("10.1.2.3"));
+        assert!(!is_local_host("sentry.io"));
+        assert!(!is_local_host("8.8.8.8"));
     }
 
     #[test]

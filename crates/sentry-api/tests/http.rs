@@ -6,7 +6,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use sentry_api::{ApiError, Client, ClientConfig, ProxyConfig, TokenRefresher};
+use sentry_api::{
+    ApiError, Client, ClientConfig, Provenance, ProxyConfig, Sourced, TokenRefresher,
+};
+
+/// A setting the user configured themselves.
+fn user<T>(value: T) -> Sourced<T> {
+    Sourced::new(value, Provenance::User, "test")
+}
 use serde_json::Value;
 use support::{Reply, TestProxy, TestServer};
 
@@ -14,9 +21,7 @@ const TOKEN: &str = "sntryu_test_secret_token_123";
 
 fn config(server: &TestServer) -> ClientConfig {
     init_logger();
-    let mut c = ClientConfig::new(server.url(), "9.9.9");
-    c.token = Some(TOKEN.to_string());
-    c.trusted_origins = vec![server.url()];
+    let mut c = ClientConfig::new(server.url(), "9.9.9").with_host_token(TOKEN, &server.url());
     c.retry_base_delay = Duration::from_millis(10);
     c.timeout = Duration::from_secs(5);
     c
@@ -340,18 +345,29 @@ fn get_has_no_content_type_and_query_is_encoded() {
 }
 
 #[test]
-fn without_token_nothing_secret_is_sent() {
+fn without_token_custom_headers_go_only_to_the_base_url() {
     let s = TestServer::start();
+    let other = TestServer::start();
     s.push(Reply::json(200, "{}"));
+    other.push(Reply::json(200, "{}"));
     let mut cfg = config(&s);
-    cfg.token = None;
-    cfg.trusted_origins = Vec::new();
+    cfg.credential = None;
     cfg.custom_headers = vec![("X-IAP-Token".into(), "abc".into())];
-    Client::new(cfg).unwrap().get("/").send().unwrap();
+    let client = Client::new(cfg).unwrap();
+    client.get("/").send().unwrap();
     let r = &s.requests()[0];
     assert_eq!(r.header("authorization"), None);
     assert_eq!(
         r.header("x-iap-token"),
+        Some("abc"),
+        "with no token the configured URL is the anchor of the custom headers"
+    );
+    client
+        .get(&format!("{}/api/0/x/", other.url()))
+        .send()
+        .unwrap();
+    assert_eq!(
+        other.requests()[0].header("x-iap-token"),
         None,
         "custom headers only go to trusted origins"
     );
@@ -592,12 +608,12 @@ fn requests_go_through_the_proxy_with_credentials() {
     let p = TestProxy::start();
     s.push(Reply::json(200, r#"{"via":"proxy"}"#));
     let mut cfg = config(&s);
-    cfg.proxy = Some(ProxyConfig {
+    cfg.route.proxy = Some(user(ProxyConfig {
         url: p.url(),
         username: Some("alice".into()),
         password: Some("s3cret:x".into()),
         no_proxy: Vec::new(),
-    });
+    }));
     let v: Value = Client::new(cfg).unwrap().get("/x/").send_json().unwrap();
     assert_eq!(v["via"], "proxy");
     let seen = p.requests();
@@ -626,10 +642,10 @@ fn credentials_embedded_in_proxy_url_are_used() {
     let p = TestProxy::start();
     s.push(Reply::json(200, "{}"));
     let mut cfg = config(&s);
-    cfg.proxy = Some(ProxyConfig {
+    cfg.route.proxy = Some(user(ProxyConfig {
         url: p.url().replace("http://", "http://bob:pw@"),
         ..Default::default()
-    });
+    }));
     Client::new(cfg).unwrap().get("/x/").send().unwrap();
     assert_eq!(
         p.requests()[0].header("proxy-authorization"),
@@ -643,11 +659,11 @@ fn no_proxy_bypasses_the_proxy() {
     let p = TestProxy::start();
     s.push(Reply::json(200, "{}"));
     let mut cfg = config(&s);
-    cfg.proxy = Some(ProxyConfig {
+    cfg.route.proxy = Some(user(ProxyConfig {
         url: p.url(),
         no_proxy: vec!["example.com".into(), "127.0.0.1".into()],
         ..Default::default()
-    });
+    }));
     Client::new(cfg).unwrap().get("/x/").send().unwrap();
     assert_eq!(p.requests().len(), 0);
     assert_eq!(s.request_count(), 1);

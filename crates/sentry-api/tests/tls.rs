@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use sentry_api::{ApiError, Client, ClientConfig};
+use sentry_api::{Provenance, Sourced};
 use support::{read_request, write_reply, Reply};
 
 struct TlsServer {
@@ -70,10 +71,14 @@ fn start_tls_server() -> TlsServer {
     }
 }
 
+/// A setting the user configured themselves.
+fn user<T>(value: T) -> Sourced<T> {
+    Sourced::new(value, Provenance::User, "test")
+}
+
 fn cfg(server: &TlsServer) -> ClientConfig {
-    let mut c = ClientConfig::new(server.url.clone(), "1.0.0");
-    c.token = Some("sntryu_tls".into());
-    c.trusted_origins = vec![server.url.clone()];
+    let mut c =
+        ClientConfig::new(server.url.clone(), "1.0.0").with_host_token("sntryu_tls", &server.url);
     c.retry_base_delay = Duration::from_millis(5);
     c.timeout = Duration::from_secs(5);
     c
@@ -86,7 +91,7 @@ fn extra_ca_file_is_trusted() {
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &server.cert_pem).unwrap();
     let mut c = cfg(&server);
-    c.ca_cert_files = vec![ca];
+    c.route.ca_certs = vec![user(ca)];
     let v: serde_json::Value = Client::new(c).unwrap().get("/x/").send_json().unwrap();
     assert_eq!(v["secure"], true);
     assert_eq!(server.handshakes_ok.load(Ordering::SeqCst), 1);
@@ -124,7 +129,7 @@ fn unknown_ca_is_a_tls_error_and_not_retried() {
 fn verify_ssl_false_accepts_any_certificate() {
     let server = start_tls_server();
     let mut c = cfg(&server);
-    c.verify_ssl = false;
+    c.route.insecure_tls = Some(user(()));
     let v: serde_json::Value = Client::new(c).unwrap().get("/x/").send_json().unwrap();
     assert_eq!(v["secure"], true);
 }
@@ -133,7 +138,7 @@ fn verify_ssl_false_accepts_any_certificate() {
 fn unreadable_or_empty_ca_file_is_a_config_error() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = ClientConfig::new("https://sentry.io", "1");
-    c.ca_cert_files = vec![dir.path().join("missing.pem")];
+    c.route.ca_certs = vec![user(dir.path().join("missing.pem"))];
     let err = Client::new(c.clone()).unwrap_err();
     assert_eq!(err.exit_code(), 20);
     assert!(
@@ -144,7 +149,7 @@ fn unreadable_or_empty_ca_file_is_a_config_error() {
     );
     let empty = dir.path().join("empty.pem");
     std::fs::write(&empty, "not a pem\n").unwrap();
-    c.ca_cert_files = vec![empty.clone()];
+    c.route.ca_certs = vec![user(empty.clone())];
     let err = Client::new(c).unwrap_err();
     assert_eq!(
         err.message(),

@@ -7,6 +7,8 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cli::GlobalArgs;
 use crate::error::{exit, CliError, CliResult};
@@ -289,64 +291,61 @@ impl Context {
 
     /// A client for the OAuth endpoints of `host` (no bearer token).
     pub fn oauth_client(&self, host: &str) -> CliResult<crate::auth::oauth::OAuthClient> {
-        crate::auth::oauth::OAuthClient::new(self.client_config(host)?, host, &self.client_id()?)
+        let settings = self.settings()?;
+        let base = crate::auth::host::sourced_url(settings, host, "login URL");
+        crate::auth::oauth::OAuthClient::new(self.client_config(base)?, host, &self.client_id()?)
     }
 
     /// The project config file that supplied the configured URL, if one did (§4.6).
     pub fn project_url_file(&self) -> CliResult<Option<PathBuf>> {
-        let settings = self.settings()?;
-        let globals = crate::auth::host::global_files(
-            &self.config_dir(),
-            self.home.as_deref(),
-            self.env.get("XDG_CONFIG_HOME").map(String::as_str),
-        );
-        Ok(crate::auth::host::project_url_file(settings, &globals))
+        Ok(crate::auth::host::project_url_file(self.settings()?))
     }
 
-    /// Where requests go for `token`: an org token's URL claim, else the configured URL; a
-    /// stored login with nothing configured goes to the host it was issued for.
+    /// Where requests go for `token` (see [`crate::auth::host::base_url`]).
     pub fn base_url_for(&self, token: Option<&ActiveToken>) -> CliResult<String> {
-        let settings = self.settings()?;
-        Ok(match token {
-            Some(t) if t.stored => match (&settings.configured_url.origin, &t.host) {
-                (sentry_config::Origin::BuiltIn, Some(h)) => h.clone(),
-                _ => settings.configured_url.value.clone(),
-            },
-            Some(t) if t.settings_index == Some(0) => settings.url.value.clone(),
-            Some(_) => settings.configured_url.value.clone(),
-            None => settings.url.value.clone(),
-        })
+        Ok(crate::auth::host::base_url(self.settings()?, token).value)
     }
 
-    /// HTTP settings (proxy, CA, headers, retries) for requests to `base_url`, no token.
-    pub fn client_config(&self, base_url: &str) -> CliResult<sentry_api::ClientConfig> {
+    /// HTTP settings for requests to `base`: the route (proxy, TLS, CA with their sources),
+    /// headers, retries and the command's time budget; no credential yet.
+    pub fn client_config(
+        &self,
+        base: sentry_api::Sourced<String>,
+    ) -> CliResult<sentry_api::ClientConfig> {
         let settings = self.settings()?;
-        let mut config =
-            sentry_api::ClientConfig::new(base_url.to_string(), env!("CARGO_PKG_VERSION"));
+        let mut config = sentry_api::ClientConfig::new(String::new(), env!("CARGO_PKG_VERSION"));
+        config.scheme_implied =
+            settings.url_scheme_implied && base.value == settings.configured_url.value;
+        config.route = crate::auth::host::route(settings, base);
         config.pipeline = settings.pipeline.as_ref().map(|p| p.value.clone());
         config.custom_headers = settings.headers.iter().map(|h| h.value.clone()).collect();
-        config.proxy = settings
-            .proxy_url
-            .as_ref()
-            .map(|p| sentry_api::ProxyConfig {
-                url: p.value.clone(),
-                username: settings.proxy_username.as_ref().map(|u| u.value.clone()),
-                password: settings.proxy_password.as_ref().map(|u| u.value.clone()),
-                no_proxy: settings
-                    .no_proxy
-                    .as_ref()
-                    .map(|n| n.value.clone())
-                    .unwrap_or_default(),
-            });
-        config.ca_cert_files = settings.ca_certs.iter().map(|c| c.value.clone()).collect();
-        config.verify_ssl = settings.verify_ssl.value;
         config.max_retries = settings.max_retries.value;
+        config.retry_base_delay = Duration::from_millis(settings.retry_delay_ms.value);
+        config.budget = Some(Duration::from_secs(settings.http_timeout.value));
+        config.on_retry = Some(Arc::new(|notice: &sentry_api::RetryNotice| {
+            eprintln!("{notice}");
+        }));
         Ok(config)
     }
 
+    /// A client for validating `token` against `host` during `auth login --token`: the token
+    /// is bound to the host being logged in to. Fails (exit 13) when the settings would route
+    /// it through a project file's proxy or TLS override.
+    pub fn login_client(&self, host: &str, token: &str) -> CliResult<sentry_api::Client> {
+        let settings = self.settings()?;
+        let base = crate::auth::host::sourced_url(settings, host, "login URL");
+        let config = self.client_config(base)?.with_host_token(token, host);
+        let client = sentry_api::Client::new(config).map_err(api_error)?;
+        match client.refusal() {
+            Some(r) => Err(api_error(r.clone())),
+            None => Ok(client),
+        }
+    }
+
     /// The HTTP client for the configured server with the active token (refreshed when due),
-    /// scoped to the token's hosts, with the 401 refresh hook for OAuth sessions. Refuses a
-    /// project-file URL that does not match the credentials (core.md §4.6, exit 13).
+    /// under the token rule (`sentry_api::scope`): a token goes only to its own host, never
+    /// to a URL or through a proxy/TLS setting that only a project file supplies. Such a
+    /// refusal fails here (exit 13) before the command does any work.
     pub fn client(&self) -> CliResult<sentry_api::Client> {
         self.client_scoped(true)
     }
@@ -358,58 +357,40 @@ impl Context {
         self.client()
     }
 
-    /// [`Context::client`]; `check_project_url = false` only for login/logout/bare `auth`.
-    pub fn client_scoped(&self, check_project_url: bool) -> CliResult<sentry_api::Client> {
+    /// [`Context::client`]; `strict = false` (bare `auth`, whose status should still show)
+    /// returns the client even when the rule refuses it: every request then fails with the
+    /// refusal instead of being sent.
+    pub fn client_scoped(&self, strict: bool) -> CliResult<sentry_api::Client> {
         let settings = self.settings()?;
         let token = self.fresh_token()?;
-        let base = self.base_url_for(token.as_ref())?;
-        let mut config = self.client_config(&base)?;
-        let project_file = self.project_url_file()?;
-        let origins = match &token {
-            Some(t) => self.token_origins(t, project_file.is_some())?,
-            None => Vec::new(),
-        };
-        if check_project_url {
-            crate::auth::host::check_project_url(
-                settings,
-                project_file.as_deref(),
-                token.as_ref(),
-                &origins,
-            )?;
-        }
-        if let Some(t) = token {
+        let base = crate::auth::host::base_url(settings, token.as_ref());
+        let base_value = base.value.clone();
+        let mut config = self.client_config(base)?;
+        if let Some(t) = &token {
             if t.is_oauth() {
-                let host = t.host.clone().unwrap_or_else(|| base.clone());
+                let host = t.host.clone().unwrap_or_else(|| base_value.clone());
+                let template = self.client_config(crate::auth::host::sourced_url(
+                    settings,
+                    &host,
+                    "stored login",
+                ))?;
                 config.refresher =
                     Some(std::sync::Arc::new(crate::auth::refresh::StoreRefresher {
                         config_dir: self.config_dir(),
-                        template: self.client_config(&host)?,
+                        template,
                         host,
                         client_id: self.client_id()?,
                     }));
             }
-            config.trusted_origins = origins;
-            config.token = Some(t.value);
+            config.credential = Some(crate::auth::host::credential(settings, t));
         }
-        sentry_api::Client::new(config).map_err(api_error)
-    }
-
-    /// Origins `token` may be sent to: its own host(s) (see [`crate::auth::host::token_hosts`])
-    /// plus the region URLs learned from the organization list.
-    pub fn token_origins(&self, token: &ActiveToken, project_url: bool) -> CliResult<Vec<String>> {
-        let settings = self.settings()?;
-        let mut origins = crate::auth::host::token_hosts(settings, token, project_url);
-        if origins.is_empty() {
-            origins.push(settings.configured_url.value.clone());
-        }
-        if let Ok(regions) = self.store()?.known_region_urls() {
-            for r in regions {
-                if !origins.contains(&r) {
-                    origins.push(r);
-                }
+        let client = sentry_api::Client::new(config).map_err(api_error)?;
+        if strict {
+            if let Some(r) = client.refusal() {
+                return Err(api_error(r.clone()));
             }
         }
-        Ok(origins)
+        Ok(client)
     }
 }
 
@@ -442,6 +423,18 @@ pub fn config_error(e: sentry_config::ConfigError) -> CliError {
 }
 
 pub fn api_error(e: sentry_api::ApiError) -> CliError {
+    use sentry_api::ApiError;
+    if matches!(
+        e,
+        ApiError::HostScope { .. } | ApiError::ProjectConnection { .. }
+    ) {
+        // Upstream's unindented two-line shape for refusals.
+        let err = CliError::new(e.exit_code(), e.message());
+        return match e.hint() {
+            Some(h) => err.with_hint(h),
+            None => err,
+        };
+    }
     let mut err = CliError::new(e.exit_code(), e.headline());
     if let Some(status) = e.status() {
         let detail = e

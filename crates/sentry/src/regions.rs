@@ -3,9 +3,15 @@
 //! SaaS organizations live in a region silo (`us.sentry.io`, `de.sentry.io`) while the org list
 //! comes from the control silo. Every org-scoped request must go to the org's region, so the
 //! region is looked up once per org: in-process memo → `org_regions` in cli.db → an org token's
-//! `region_url` claim (decisions.md #14) → one `GET organizations/{org}/` probe. A probe that
-//! fails for any reason other than authentication falls back to the base URL, which is how
-//! self-hosted servers (no regions) keep working without extra configuration.
+//! `region_url` claim (decisions.md #14) → one `GET organizations/{org}/` probe.
+//!
+//! Trust is never widened here (the token rule, `sentry_api::scope`): a region URL is trusted
+//! only when a response of a trusted origin named it, which the api crate records itself. A
+//! cached row whose origin the token does not already trust is re-validated by the probe
+//! (schema-16 rows do not say which credential learned them). A probe answered with a 4xx
+//! other than 401/403 falls back to the base URL — how self-hosted servers (no regions) keep
+//! working; any other failure (a refusal, an unreachable or stalled server, 5xx) is the
+//! command's error: falling back would only repeat it against the same server.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -39,29 +45,33 @@ fn normalize(url: &str) -> String {
     url.trim().trim_end_matches('/').to_string()
 }
 
-/// The base URL to send requests about `org` to. Trusts the region's origin for the token.
+/// The base URL to send requests about `org` to.
 pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<String> {
     if let Some(r) = with_memo(|m| m.regions.get(org).cloned()) {
         return Ok(r);
     }
     let base = normalize(client.base_url());
     let remember = |url: String| -> String {
-        let _ = client.trust_origin(&url);
         with_memo(|m| m.regions.insert(org.to_string(), url.clone()));
         url
     };
+    let usable = |url: &str| !client.has_token() || client.is_trusted(url);
     if let Ok(store) = ctx.store() {
         if let Ok(Some(row)) = store.org_region(org) {
-            if !row.region_url.trim().is_empty() {
-                log::debug!("[region] {org} → {} (cli.db)", row.region_url);
-                return Ok(remember(normalize(&row.region_url)));
+            let url = normalize(&row.region_url);
+            if !url.is_empty() && usable(&url) {
+                log::debug!("[region] {org} → {url} (cli.db)");
+                return Ok(remember(url));
+            }
+            if !url.is_empty() {
+                log::debug!("[region] {org}: cached {url} is not trusted for this token; probing");
             }
         }
     }
     if let Ok(settings) = ctx.settings() {
         if let Some(claims) = &settings.org_token {
             if claims.org.as_deref() == Some(org) {
-                if let Some(region) = &claims.region_url {
+                if let Some(region) = claims.region_url.as_deref().filter(|r| usable(r)) {
                     log::debug!("[region] {org} → {region} (org token)");
                     return Ok(remember(normalize(region)));
                 }
@@ -78,14 +88,14 @@ pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<St
             with_memo(|m| m.probes.insert(org.to_string(), detail));
             Ok(remember(region))
         }
-        Err(e) if e.is_auth_error() => Err(api_error(e)),
-        Err(e) => {
+        Err(e) if e.status().is_some_and(|s| (400..500).contains(&s)) && !e.is_auth_error() => {
             log::debug!(
                 "[region] probe for {org} failed ({}); using {base}",
                 e.headline()
             );
             Ok(remember(base))
         }
+        Err(e) => Err(api_error(e)),
     }
 }
 
@@ -108,9 +118,9 @@ pub fn record_org_list(ctx: &Context, client: &Client, orgs: &[Value]) {
             (o, region)
         })
         .collect();
+    // The api crate already trusted each region: the control silo named it.
     for (o, region) in &rows {
         if let Some(slug) = o.get("slug").and_then(Value::as_str) {
-            let _ = client.trust_origin(region);
             with_memo(|m| m.regions.insert(slug.to_string(), region.clone()));
         }
     }

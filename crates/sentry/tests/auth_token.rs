@@ -181,6 +181,7 @@ fn token_login_server_error_keeps_token() {
         &env,
         json!({"path_prefix": "/api/0/users/me/regions/", "status": 500, "body": "boom"}),
     );
+    // Real back-off with a 5 ms first step: the retry path runs, the suite does not wait.
     let (code, _, err) = run(
         &env,
         &[
@@ -191,14 +192,31 @@ fn token_login_server_error_keeps_token() {
             "--url",
             &env.url(),
         ],
-        &[],
+        &[("SENTRY_HTTP_RETRY_DELAY_MS", "5")],
     );
     assert_eq!(code, 30, "{err}");
+    let host = env.url().replace("http://", "");
+    let lines: Vec<&str> = err.lines().collect();
+    for (i, line) in lines[..5].iter().enumerate() {
+        let head = format!("500 Internal Server Error from {host}, retrying in ");
+        assert!(
+            line.starts_with(&head) && line.ends_with(&format!(" ms ({}/5)", i + 1)),
+            "{err}"
+        );
+    }
     assert!(
-        err.starts_with(
+        lines[5..].join("\n").starts_with(
             "Error: API request failed: 500 Internal Server Error\n  Endpoint: /users/me/regions/"
         ),
         "{err}"
+    );
+    assert_eq!(
+        requests(&env)
+            .iter()
+            .filter(|r| r["path"] == "/api/0/users/me/regions/")
+            .count(),
+        6,
+        "one attempt and five retries"
     );
     assert!(store(&env).auth().unwrap().is_some());
 }

@@ -7,9 +7,8 @@ use common::{stdout_json, text, TestEnv};
 use serde_json::{json, Value};
 
 fn get(env: &TestEnv, path: &str) -> Value {
-    let mut config = sentry_api::ClientConfig::new(env.url(), "tests");
-    config.token = Some(env.token());
-    config.trusted_origins = vec![env.url()];
+    let config =
+        sentry_api::ClientConfig::new(env.url(), "tests").with_host_token(env.token(), &env.url());
     let client = sentry_api::Client::new(config).unwrap();
     client.get(path).send_json().unwrap()
 }

@@ -173,17 +173,21 @@ fn org_list_fills_regions_and_requests_go_to_each_orgs_region() {
     assert!(request_paths(&r.de)
         .iter()
         .any(|p| p == "/api/0/organizations/de-org/issues/"));
-    // Cached regions: no probe of the control silo after `org list`.
-    assert!(
-        !control_paths
+    // The cached region lives on another origin than the token's host: schema-16 rows do not
+    // say which credential learned them, so the next process re-validates it with one probe
+    // of the (trusted) control silo before sending the token there.
+    assert_eq!(
+        control_paths
             .iter()
-            .any(|p| p == "/api/0/organizations/de-org/"),
+            .filter(|p| *p == "/api/0/organizations/de-org/")
+            .count(),
+        1,
         "{control_paths:?}"
     );
 }
 
 #[test]
-fn unknown_region_is_probed_once_then_cached() {
+fn unknown_region_is_probed_and_cached() {
     let r = setup();
     // Fresh config dir: no org list, so the first org-scoped command probes the control silo.
     assert_eq!(issues(&r, "us-org")["data"].as_array().unwrap().len(), 1);
@@ -197,7 +201,18 @@ fn unknown_region_is_probed_once_then_cached() {
         .iter()
         .filter(|p| *p == "/api/0/organizations/us-org/")
         .count();
-    assert_eq!(probes_after, 1, "the region is cached in cli.db");
+    // A cached region on another origin is trusted only after the control silo names it
+    // again in this process (see `org_list_fills_regions…`).
+    assert_eq!(
+        probes_after, 2,
+        "cached regions off the token's host are re-validated"
+    );
+    let store = sentry_store::Store::open(&r.env.config_dir()).unwrap();
+    assert_eq!(
+        store.org_region("us-org").unwrap().unwrap().region_url,
+        r.us.url,
+        "the region is cached in cli.db"
+    );
     assert!(request_paths(&r.us)
         .iter()
         .any(|p| p == "/api/0/organizations/us-org/issues/"));

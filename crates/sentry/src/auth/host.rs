@@ -1,136 +1,155 @@
-//! Host scoping (decisions.md #3 and #13): a token goes only to the host it was issued for,
-//! and a URL that merely sits in a project's `.sentryclirc` (a cloned repository's config)
-//! cannot redirect the user's credentials elsewhere.
+//! Translates the CLI's settings and chosen token into the vocabulary of the token rule
+//! (`sentry_api::scope`, decisions.md #3 and #13): which host a token is bound to, and where
+//! the base URL and every connection setting came from. The rule itself lives in sentry-api;
+//! this module is the only place that decides what counts as the user's own setting (a flag,
+//! the process environment, the user's files, `cli defaults`) and what a project file (a
+//! cloned repository's config) supplies.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use sentry_api::Origin as HttpOrigin;
-use sentry_config::{is_saas_url, Origin, Settings, DEFAULT_URL};
+use sentry_api::{Binding, Credential, Provenance, ProxyConfig, Route, Sourced};
+use sentry_config::{Origin, Settings};
 
 use crate::auth::{ActiveToken, TokenSource};
-use crate::error::{exit, CliError};
+
+/// How far a value from `origin` is trusted with credentials.
+pub fn provenance(settings: &Settings, origin: &Origin) -> Provenance {
+    match settings.project_file(origin) {
+        Some(path) => Provenance::Project(path.to_path_buf()),
+        None if *origin == Origin::BuiltIn => Provenance::BuiltIn,
+        // An org token's claim belongs to the token itself.
+        None => Provenance::User,
+    }
+}
+
+/// Names a source in messages the way a user would type it: `SENTRY_URL`, `--url`,
+/// `/repo/.sentryclirc:3`, `cli defaults url`.
+pub fn label(origin: &Origin) -> String {
+    match origin {
+        Origin::Flag(name) | Origin::Env(name) => name.clone(),
+        other => other.to_string(),
+    }
+}
 
 /// The file a project-supplied URL came from, if the configured URL is one.
-pub fn project_url_file(settings: &Settings, global_files: &[PathBuf]) -> Option<PathBuf> {
-    let origin = &settings.configured_url.origin;
-    let path = match origin {
-        Origin::File { path, .. } | Origin::DotEnv { path, .. } => path.clone(),
-        _ => return None,
-    };
-    let from_project = if settings.url.origin == Origin::OrgToken {
-        // The claim replaced the URL, so `url_from_project_file` describes the claim; decide
-        // from the configured URL's file instead.
-        !global_files.iter().any(|g| g == &path)
+pub fn project_url_file(settings: &Settings) -> Option<PathBuf> {
+    settings
+        .project_file(&settings.configured_url.origin)
+        .map(|p| p.to_path_buf())
+}
+
+/// What ties `token` to a host:
+/// * stored login → bound to `auth.host` (the caller backfills rows written before v16);
+/// * org auth token with a `url` claim → bound to its `url` and `region_url` claims;
+/// * anything else (flag, env, `.env`, `[auth] token`) → floating, from its source.
+pub fn credential(settings: &Settings, token: &ActiveToken) -> Credential {
+    let binding = if token.stored {
+        Binding::Hosts(token.host.iter().cloned().collect())
     } else {
-        settings.url_from_project_file
-    };
-    from_project.then_some(path)
-}
-
-/// Global config files (never "project" files): `$SENTRY_CONFIG_DIR/.sentryclirc`,
-/// `~/.sentryclirc`, `$XDG_CONFIG_HOME/sentry/sentrycli.ini`.
-pub fn global_files(config_dir: &Path, home: Option<&Path>, xdg: Option<&str>) -> Vec<PathBuf> {
-    let mut out = vec![config_dir.join(".sentryclirc")];
-    if let Some(h) = home {
-        out.push(h.join(".sentryclirc"));
-        out.push(h.join(".config/sentry/sentrycli.ini"));
-    }
-    if let Some(x) = xdg.filter(|x| !x.is_empty()) {
-        out.push(Path::new(x).join("sentry/sentrycli.ini"));
-    }
-    out
-}
-
-/// The host(s) a token belongs to, before region URLs are added.
-///
-/// * stored login → `auth.host` (the caller backfills rows written before schema v16);
-/// * org auth token → its `url` and `region_url` claims;
-/// * a token from a config file → the configured URL (token and URL come from the same
-///   place, so nothing of the user's leaks);
-/// * a flag or env token → the configured URL, unless only a project file supplied it, in
-///   which case the token belongs to sentry.io and the project URL is refused.
-pub fn token_hosts(settings: &Settings, token: &ActiveToken, project_url: bool) -> Vec<String> {
-    if token.stored {
-        return token.host.iter().cloned().collect();
-    }
-    if let Ok(Some(claims)) = sentry_config::parse_org_token(&token.value) {
-        let mut out: Vec<String> = claims.url.iter().cloned().collect();
-        out.extend(claims.region_url.iter().cloned());
-        if !out.is_empty() {
-            return out;
+        match sentry_config::parse_org_token(&token.value) {
+            Ok(Some(claims)) if claims.url.is_some() => {
+                Binding::Hosts(claims.url.into_iter().chain(claims.region_url).collect())
+            }
+            _ => {
+                let origin = token
+                    .settings_index
+                    .and_then(|i| settings.tokens.get(i))
+                    .map(|t| &t.origin);
+                Binding::Floating(match origin {
+                    Some(o) => provenance(settings, o),
+                    None => Provenance::User,
+                })
+            }
         }
-    }
-    let configured = settings.configured_url.value.clone();
-    match token.source {
-        TokenSource::File(_) => vec![configured],
-        _ if project_url => vec![DEFAULT_URL.to_string()],
-        _ => vec![configured],
+    };
+    let label = match &token.source {
+        TokenSource::Flag => "--auth-token".to_string(),
+        TokenSource::Stored => "stored login".to_string(),
+        TokenSource::Env(var) => var.clone(),
+        TokenSource::File(p) => format!("[auth] token in {}", p.display()),
+    };
+    Credential {
+        token: token.value.clone(),
+        binding,
+        label,
     }
 }
 
-/// Whether `url` is one of `origins` (SaaS origins trust each other).
-pub fn trusted_by(origins: &[String], url: &str) -> bool {
-    let Some(target) = HttpOrigin::parse(url) else {
-        return false;
-    };
-    origins
-        .iter()
-        .filter_map(|o| HttpOrigin::parse(o))
-        .any(|o| o.trusts(&target))
-}
-
-/// core.md §4.6: refuse a non-SaaS URL that only a project config file supplies when it is
-/// not the host of the credentials (or there are none). Skipped by login/logout/bare `auth`.
-pub fn check_project_url(
-    settings: &Settings,
-    project_file: Option<&Path>,
-    token: Option<&ActiveToken>,
-    origins: &[String],
-) -> Result<(), CliError> {
-    let Some(path) = project_file else {
-        return Ok(());
-    };
-    let url = &settings.configured_url.value;
-    if is_saas_url(url) {
-        return Ok(());
-    }
-    let head = format!("Config at {}: {url}", path.display());
-    match token {
-        None => Err(CliError::new(
-            exit::HOST_SCOPE,
-            format!("{head}\nRefusing to route requests to this host because no Sentry credentials are configured for it."),
+/// The base URL requests go to for `token`, with its source: an org token's `url` claim,
+/// else the configured URL; a stored login with nothing configured goes to the host it was
+/// issued for.
+pub fn base_url(settings: &Settings, token: Option<&ActiveToken>) -> Sourced<String> {
+    let sourced = |s: &sentry_config::Setting<String>| {
+        Sourced::new(
+            s.value.clone(),
+            provenance(settings, &s.origin),
+            label(&s.origin),
         )
-        .with_hint(format!("To use this host, run: sentry auth login --url {url}"))),
-        Some(t) if matches!(t.source, TokenSource::File(_)) => Ok(()),
-        Some(_) if trusted_by(origins, url) => Ok(()),
-        Some(_) => {
-            let hosts = if origins.is_empty() {
-                "none".to_string()
-            } else {
-                origins.join(", ")
-            };
-            Err(CliError::new(
-                exit::HOST_SCOPE,
-                format!("{head}\nRefusing to route requests here because it doesn't match the host your Sentry credentials are for ({hosts})."),
-            )
-            .with_hint(format!(
-                "To use this host, run: sentry auth login --url {url}\nTo keep using your current credentials, remove this URL override."
-            )))
-        }
+    };
+    match token {
+        Some(t) if t.stored => match (&settings.configured_url.origin, &t.host) {
+            (Origin::BuiltIn, Some(h)) => Sourced::new(h.clone(), Provenance::User, "stored login"),
+            _ => sourced(&settings.configured_url),
+        },
+        Some(t) if t.settings_index == Some(0) => sourced(&settings.url),
+        Some(_) => sourced(&settings.configured_url),
+        None => sourced(&settings.url),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// `url` with the source it has in the settings when it is the configured URL (so messages
+/// can name `SENTRY_URL` or `--url`), else counted as the user's own choice under `label`.
+pub fn sourced_url(settings: &Settings, url: &str, fallback_label: &str) -> Sourced<String> {
+    [&settings.configured_url, &settings.url]
+        .into_iter()
+        .find(|s| s.value == url)
+        .map(|s| {
+            Sourced::new(
+                url.to_string(),
+                provenance(settings, &s.origin),
+                label(&s.origin),
+            )
+        })
+        .unwrap_or_else(|| Sourced::new(url.to_string(), Provenance::User, fallback_label))
+}
 
-    #[test]
-    fn trust() {
-        let o = vec!["http://127.0.0.1:9000".to_string()];
-        assert!(trusted_by(&o, "http://127.0.0.1:9000"));
-        assert!(!trusted_by(&o, "http://127.0.0.1:9001"));
-        let saas = vec!["https://sentry.io".to_string()];
-        assert!(trusted_by(&saas, "https://de.sentry.io"));
-        assert!(!trusted_by(&saas, "https://evil.example.com"));
+/// The route to `base`: the proxy, TLS verification and extra CAs of the settings, each
+/// with its source, so the rule can refuse the ones a project file slipped in.
+pub fn route(settings: &Settings, base: Sourced<String>) -> Route {
+    let sourced = |origin: &Origin| (provenance(settings, origin), label(origin));
+    let proxy = settings.proxy_url.as_ref().map(|p| {
+        let (prov, lbl) = sourced(&p.origin);
+        Sourced::new(
+            ProxyConfig {
+                url: p.value.clone(),
+                username: settings.proxy_username.as_ref().map(|u| u.value.clone()),
+                password: settings.proxy_password.as_ref().map(|u| u.value.clone()),
+                no_proxy: settings
+                    .no_proxy
+                    .as_ref()
+                    .map(|n| n.value.clone())
+                    .unwrap_or_default(),
+            },
+            prov,
+            lbl,
+        )
+    });
+    let insecure_tls = (!settings.verify_ssl.value).then(|| {
+        let (prov, lbl) = sourced(&settings.verify_ssl.origin);
+        Sourced::new((), prov, lbl)
+    });
+    let ca_certs = settings
+        .ca_certs
+        .iter()
+        .map(|c| {
+            let (prov, lbl) = sourced(&c.origin);
+            Sourced::new(c.value.clone(), prov, lbl)
+        })
+        .collect();
+    Route {
+        base_url: base,
+        proxy,
+        insecure_tls,
+        ca_certs,
     }
 }

@@ -142,10 +142,16 @@ impl OAuthClient {
         host: &str,
         client_id: &str,
     ) -> Result<OAuthClient, CliError> {
-        template.base_url = host.to_string();
-        template.token = None;
+        template.route.base_url.value = host.to_string();
+        // No bearer token, but the token endpoint's answers and the refresh grants are
+        // credentials: binding the client to `host` makes the token rule refuse a project
+        // file's proxy or TLS override for them too.
+        template.credential = Some(sentry_api::Credential {
+            token: String::new(),
+            binding: sentry_api::Binding::Hosts(vec![host.to_string()]),
+            label: "OAuth login".into(),
+        });
         template.refresher = None;
-        template.trusted_origins = vec![host.to_string()];
         // A login that cannot reach its server should say so quickly.
         template.max_retries = template.max_retries.min(1);
         template.retry_base_delay = std::time::Duration::from_millis(300);

@@ -248,10 +248,8 @@ fn search_by_key(r: &Resolver, key: &str) -> CliResult<Option<Value>> {
     let mut bases = Vec::new();
     if saas {
         if let Ok(regions) = r.client.user_regions() {
-            for region in regions {
-                let _ = r.client.trust_origin(&region.url);
-                bases.push(region.url);
-            }
+            // `user_regions` trusted them: the control silo named them.
+            bases.extend(regions.into_iter().map(|region| region.url));
         }
     }
     if bases.is_empty() {

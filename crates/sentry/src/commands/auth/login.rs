@@ -289,6 +289,7 @@ pub fn token_login(ctx: &Context, token: &str, host: &str) -> CliResult<i32> {
         return Err(CliError::validation("--token cannot be empty"));
     }
     crate::logging::register_secret(token);
+    let client = ctx.login_client(host, token)?;
     let store = ctx.store()?;
     store
         .set_auth(&AuthRecord::issued_now(
@@ -298,10 +299,6 @@ pub fn token_login(ctx: &Context, token: &str, host: &str) -> CliResult<i32> {
             Some(host.to_string()),
         ))
         .map_err(store_error)?;
-    let mut config = ctx.client_config(host)?;
-    config.token = Some(token.to_string());
-    config.trusted_origins = vec![host.to_string()];
-    let client = sentry_api::Client::new(config).map_err(api_error)?;
     match client.user_regions() {
         Ok(regions) => log::debug!("token valid for {} region(s)", regions.len()),
         Err(e) if e.is_auth_error() => {
