@@ -819,6 +819,14 @@ fn classify_io(e: io::Error) -> AttemptError {
             return AttemptError::Tls(r.to_string());
         }
     }
+    // getaddrinfo failures arrive as uncategorised I/O errors with this text (std's
+    // `ToSocketAddrs`): a name that does not resolve now will not resolve in a second either,
+    // and retrying it for tens of seconds made offline CI logs look hung.
+    if e.to_string()
+        .contains("failed to lookup address information")
+    {
+        return AttemptError::HostNotFound;
+    }
     match e.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => AttemptError::Timeout,
         io::ErrorKind::ConnectionRefused => AttemptError::Refused,

@@ -50,6 +50,9 @@ pub struct FaultRule {
     pub headers: BTreeMap<String, String>,
     /// Response body (only with `status`).
     pub body: Option<String>,
+    /// Binary response body, base64 (only with `status`; wins over `body`): compressed
+    /// payloads such as a gzip bomb, sent with the `content-encoding` header of `headers`.
+    pub body_base64: Option<String>,
     /// Wait this long before answering (or before running the real handler when no
     /// `status` is set): longer than a client's timeout, it is a stall.
     pub delay_ms: u64,
@@ -253,7 +256,14 @@ fn fault_response(rule: &FaultRule, status: u16) -> Response {
         Some('<') => "text/html; charset=utf-8",
         _ => "text/plain; charset=utf-8",
     };
-    let mut response = (status, body).into_response();
+    let binary = rule.body_base64.as_deref().and_then(|b| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.decode(b).ok()
+    });
+    let mut response = match binary {
+        Some(bytes) => (status, bytes).into_response(),
+        None => (status, body).into_response(),
+    };
     let headers = response.headers_mut();
     headers.insert(
         axum::http::header::CONTENT_TYPE,
