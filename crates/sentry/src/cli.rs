@@ -87,24 +87,28 @@ pub enum Command {
     /// Work with repositories connected to Sentry
     #[command(subcommand)]
     Repo(crate::commands::repo::RepoCommand),
-    /// Alias of `org list`
+    /// `org list`, or `orgs <subcommand>` = `org <subcommand>`
+    #[command(hide = true, alias = "organizations")]
+    Orgs(Plural<crate::commands::org::OrgCommand, crate::commands::org::list::ListArgs>),
+    /// `project list`, or `projects <subcommand>` = `project <subcommand>`
     #[command(hide = true)]
-    Orgs(crate::commands::org::list::ListArgs),
-    /// Alias of `project list`
+    Projects(
+        Plural<crate::commands::project::ProjectCommand, crate::commands::project::list::ListArgs>,
+    ),
+    /// `issue list`, or `issues <subcommand>` = `issue <subcommand>`
     #[command(hide = true)]
-    Projects(crate::commands::project::list::ListArgs),
-    /// Alias of `issue list`
+    Issues(Plural<crate::commands::issue::IssueCommand, crate::commands::issue::list::ListArgs>),
+    /// `event list`, or `events <subcommand>` = `event <subcommand>`
     #[command(hide = true)]
-    Issues(crate::commands::issue::list::ListArgs),
-    /// Alias of `event list`
+    Events(
+        Plural<crate::commands::event::EventCommand, crate::commands::issue::events::EventsArgs>,
+    ),
+    /// `team list`, or `teams <subcommand>` = `team <subcommand>`
     #[command(hide = true)]
-    Events(crate::commands::issue::events::EventsArgs),
-    /// Alias of `team list`
+    Teams(Plural<crate::commands::team::TeamCommand, crate::commands::team::list::ListArgs>),
+    /// `repo list`, or `repos <subcommand>` = `repo <subcommand>`
     #[command(hide = true)]
-    Teams(crate::commands::team::list::ListArgs),
-    /// Alias of `repo list`
-    #[command(hide = true)]
-    Repos(crate::commands::team::list::ListArgs),
+    Repos(Plural<crate::commands::repo::RepoCommand, crate::commands::team::list::ListArgs>),
     /// Show every effective setting and where it came from
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -115,6 +119,34 @@ pub enum Command {
     Local(crate::commands::local::LocalArgs),
     /// Make an authenticated request to the Sentry API and print the response
     Api(crate::commands::api::ApiArgs),
+}
+
+/// A plural group (`sentry projects …`, decisions.md #15): bare, it is the group's `list`; with
+/// a subcommand it runs that subcommand of the singular group (`projects view x` = `project
+/// view x`), after 0.49's tip naming the canonical spelling. Typing the plural is the most
+/// common slip from `gh`/sentry-cli habits (`sentry-cli projects list`), so it must never be
+/// read as a project named "list".
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Plural<C: Subcommand, L: Args> {
+    #[command(subcommand)]
+    pub command: Option<C>,
+    #[command(flatten)]
+    pub list: L,
+}
+
+/// The singular group of a plural top-level name, as clap reports it (`orgs`, not the
+/// `organizations` alias).
+pub fn singular_of(plural: &str) -> Option<&'static str> {
+    Some(match plural {
+        "orgs" => "org",
+        "projects" => "project",
+        "issues" => "issue",
+        "events" => "event",
+        "teams" => "team",
+        "repos" => "repo",
+        _ => return None,
+    })
 }
 
 #[derive(Debug, Subcommand)]

@@ -38,29 +38,17 @@ impl Context {
             .map_err(|e| CliError::general(format!("Cannot read the working directory: {e}")))?;
         let home = env.get("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
 
-        let level_raw = if global.verbose {
-            Some("debug".to_string())
-        } else {
-            global
-                .log_level
-                .clone()
-                .or_else(|| env.get("SENTRY_LOG_LEVEL").cloned())
-        };
-        let level = match &level_raw {
-            Some(raw) => match crate::logging::parse_level(raw) {
-                Some(l) => l,
-                None if global.log_level.is_some() => {
-                    return Err(CliError::new(
-                        exit::USAGE,
-                        format!("invalid value '{raw}' for '--log-level': expected one of error, warn, info, debug, trace, off"),
-                    ));
-                }
-                // A bad SENTRY_LOG_LEVEL falls back to the default like upstream.
-                None => log::LevelFilter::Warn,
-            },
-            None => log::LevelFilter::Warn,
-        };
-        crate::logging::init(level);
+        // The level is known once settings are resolved; until then lines are held.
+        crate::logging::init();
+        if let Some(raw) = &global.log_level {
+            if crate::logging::parse_level(raw).is_none() {
+                crate::logging::set_level(log::LevelFilter::Warn);
+                return Err(CliError::new(
+                    exit::USAGE,
+                    format!("invalid value '{raw}' for '--log-level': expected one of error, warn, info, debug, trace, off"),
+                ));
+            }
+        }
         if let Some(t) = &global.auth_token {
             crate::logging::register_secret(t);
         }
@@ -69,16 +57,11 @@ impl Context {
             Some(expr) => Some(std::rc::Rc::new(crate::jq::JqFilter::compile(expr)?)),
             None => None,
         };
-        let json = global.json
-            || jq.is_some()
-            || env
-                .get("SENTRY_OUTPUT_FORMAT")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("json"));
         let fields = global.fields.as_deref().map(parse_fields);
         let rich = rich_output(&|k| env.get(k).cloned());
-        Ok(Context {
+        let mut ctx = Context {
             output: OutputOptions {
-                json,
+                json: global.json || jq.is_some(),
                 fields,
                 rich,
                 jq,
@@ -91,7 +74,42 @@ impl Context {
             settings: OnceCell::new(),
             selection: OnceCell::new(),
             refreshed: RefCell::new(None),
-        })
+        };
+        // Settings are the single source of the log level and of SENTRY_OUTPUT_FORMAT, from
+        // whichever level set them (flag, environment, `.env`, `[log] level`). A command that
+        // needs settings reports a resolution error itself; the others still run, logging at
+        // the flag's level (or the default).
+        let resolved = ctx.settings().map(|s| {
+            (
+                s.log_level.value,
+                s.json_output.value,
+                s.color.value == sentry_config::ColorMode::Rich,
+            )
+        });
+        match resolved {
+            Ok((level, json, rich)) => {
+                crate::logging::set_level(crate::logging::filter(level));
+                ctx.output.json |= json;
+                ctx.output.rich = rich;
+            }
+            Err(_) => {
+                let level = ctx
+                    .global
+                    .log_level
+                    .as_deref()
+                    .and_then(crate::logging::parse_level)
+                    .unwrap_or(log::LevelFilter::Warn);
+                crate::logging::set_level(level);
+            }
+        }
+        Ok(ctx)
+    }
+
+    /// Most pages one auto-paginated listing fetches (`SENTRY_MAX_PAGINATION_PAGES`, 50).
+    pub fn max_pages(&self) -> usize {
+        self.settings()
+            .map(|s| s.max_pagination_pages.value as usize)
+            .unwrap_or(50)
     }
 
     pub fn config_dir(&self) -> PathBuf {
@@ -126,7 +144,10 @@ impl Context {
             flags: sentry_config::FlagValues {
                 url: self.global.url.clone(),
                 auth_token: self.global.auth_token.clone(),
-                log_level: self.global.log_level.clone(),
+                log_level: match self.global.verbose {
+                    true => Some("debug".to_string()),
+                    false => self.global.log_level.clone(),
+                },
                 org: self.global.org.clone(),
                 project: self.global.project.clone(),
                 headers: self.global.headers.clone(),

@@ -56,33 +56,70 @@ pub fn redact(line: &str) -> String {
     out
 }
 
+/// Records logged before the level is known (settings resolution runs after the logger is
+/// installed, and itself logs), kept up to this many lines.
+const MAX_PENDING: usize = 1000;
+
+enum LoggerState {
+    /// The level comes from the resolved settings (`--log-level`, `SENTRY_LOG_LEVEL`,
+    /// `[log] level`); until then lines wait here, already redacted.
+    Pending(Vec<(Level, String)>),
+    Ready(LevelFilter),
+}
+
 struct StderrLogger {
-    level: LevelFilter,
+    state: Mutex<LoggerState>,
+}
+
+fn interesting(metadata: &Metadata) -> bool {
+    metadata.target().starts_with("sentry") || metadata.level() <= Level::Warn
+}
+
+fn write_line(level: Level, line: &str) {
+    let tag = match level {
+        Level::Error => "ERROR",
+        Level::Warn => "WARN",
+        Level::Info => "INFO",
+        Level::Debug => "DEBUG",
+        Level::Trace => "TRACE",
+    };
+    let _ = writeln!(std::io::stderr().lock(), "  {tag:<5}  {line}");
 }
 
 impl Log for StderrLogger {
     fn enabled(&self, metadata: &Metadata) -> bool {
-        metadata.level() <= self.level
-            && (metadata.target().starts_with("sentry") || metadata.level() <= Level::Warn)
+        if !interesting(metadata) {
+            return false;
+        }
+        match &*self.state.lock().unwrap_or_else(|p| p.into_inner()) {
+            LoggerState::Pending(_) => true,
+            LoggerState::Ready(level) => metadata.level() <= *level,
+        }
     }
 
     fn log(&self, record: &Record) {
-        if !self.enabled(record.metadata()) {
+        if !interesting(record.metadata()) {
             return;
         }
-        let tag = match record.level() {
-            Level::Error => "ERROR",
-            Level::Warn => "WARN",
-            Level::Info => "INFO",
-            Level::Debug => "DEBUG",
-            Level::Trace => "TRACE",
-        };
-        let line = redact(&format!("{}", record.args()));
-        let _ = writeln!(std::io::stderr().lock(), "  {tag:<5}  {line}");
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match &mut *state {
+            LoggerState::Pending(lines) => {
+                if lines.len() < MAX_PENDING {
+                    lines.push((record.level(), redact(&format!("{}", record.args()))));
+                }
+            }
+            LoggerState::Ready(level) => {
+                if record.level() <= *level {
+                    write_line(record.level(), &redact(&format!("{}", record.args())));
+                }
+            }
+        }
     }
 
     fn flush(&self) {}
 }
+
+static LOGGER: OnceLock<StderrLogger> = OnceLock::new();
 
 /// Parses a log level as the official CLIs spell them (`log` is upstream's name for info).
 pub fn parse_level(s: &str) -> Option<LevelFilter> {
@@ -97,10 +134,41 @@ pub fn parse_level(s: &str) -> Option<LevelFilter> {
     })
 }
 
-pub fn init(level: LevelFilter) {
-    let logger = Box::new(StderrLogger { level });
-    if log::set_boxed_logger(logger).is_ok() {
-        log::set_max_level(level);
+/// Installs the logger with the level still unknown: lines are held until [`set_level`].
+pub fn init() {
+    let logger = LOGGER.get_or_init(|| StderrLogger {
+        state: Mutex::new(LoggerState::Pending(Vec::new())),
+    });
+    if log::set_logger(logger).is_ok() {
+        log::set_max_level(LevelFilter::Trace);
+    }
+}
+
+/// Sets the level decided by settings resolution and prints the held lines it admits.
+pub fn set_level(level: LevelFilter) {
+    let Some(logger) = LOGGER.get() else { return };
+    let mut state = logger.state.lock().unwrap_or_else(|p| p.into_inner());
+    if let LoggerState::Pending(lines) = &*state {
+        for (l, line) in lines {
+            if *l <= level {
+                write_line(*l, line);
+            }
+        }
+    }
+    *state = LoggerState::Ready(level);
+    log::set_max_level(level);
+}
+
+/// The `log` crate's filter for a resolved level.
+pub fn filter(level: sentry_config::LogLevel) -> LevelFilter {
+    use sentry_config::LogLevel;
+    match level {
+        LogLevel::Off => LevelFilter::Off,
+        LogLevel::Error => LevelFilter::Error,
+        LogLevel::Warn => LevelFilter::Warn,
+        LogLevel::Info => LevelFilter::Info,
+        LogLevel::Debug => LevelFilter::Debug,
+        LogLevel::Trace => LevelFilter::Trace,
     }
 }
 

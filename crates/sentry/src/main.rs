@@ -16,7 +16,7 @@ mod regions;
 mod resolve;
 mod web;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, CliCommand, Command, ConfigCommand};
 use crate::context::Context;
@@ -28,8 +28,11 @@ fn main() {
 }
 
 fn run() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             use clap::error::ErrorKind;
             let code = match e.kind() {
@@ -41,6 +44,12 @@ fn run() -> i32 {
             return code;
         }
     };
+    // `sentry projects list`: say which spelling ran (0.49's tip, on stderr).
+    if let Some((plural, sub)) = matches.subcommand() {
+        if let (Some(group), Some(name)) = (cli::singular_of(plural), sub.subcommand_name()) {
+            eprintln!("Tip: \"{name}\" is a subcommand. Running: sentry {group} {name}");
+        }
+    }
     let Some(command) = cli.command else {
         // Bare `sentry`: help on stdout, success, like upstream.
         let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -78,12 +87,30 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Event(c) => commands::event::run(ctx, c),
         Command::Team(c) => commands::team::run(ctx, c),
         Command::Repo(c) => commands::repo::run(ctx, c),
-        Command::Orgs(a) => commands::org::list::run(ctx, a),
-        Command::Projects(a) => commands::project::list::run(ctx, a),
-        Command::Issues(a) => commands::issue::list::run(ctx, a),
-        Command::Events(a) => commands::issue::events::run(ctx, a),
-        Command::Teams(a) => commands::team::list::run(ctx, a),
-        Command::Repos(a) => commands::repo::list::run(ctx, a),
+        Command::Orgs(p) => match &p.command {
+            Some(c) => commands::org::run(ctx, c),
+            None => commands::org::list::run(ctx, &p.list),
+        },
+        Command::Projects(p) => match &p.command {
+            Some(c) => commands::project::run(ctx, c),
+            None => commands::project::list::run(ctx, &p.list),
+        },
+        Command::Issues(p) => match &p.command {
+            Some(c) => commands::issue::run(ctx, c),
+            None => commands::issue::list::run(ctx, &p.list),
+        },
+        Command::Events(p) => match &p.command {
+            Some(c) => commands::event::run(ctx, c),
+            None => commands::issue::events::run(ctx, &p.list),
+        },
+        Command::Teams(p) => match &p.command {
+            Some(c) => commands::team::run(ctx, c),
+            None => commands::team::list::run(ctx, &p.list),
+        },
+        Command::Repos(p) => match &p.command {
+            Some(c) => commands::repo::run(ctx, c),
+            None => commands::repo::list::run(ctx, &p.list),
+        },
         Command::Config(ConfigCommand::List(a)) => commands::config::list::run(ctx, a),
         Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),
         Command::Cli(CliCommand::Defaults(a)) => commands::cli::defaults::run(ctx, a),

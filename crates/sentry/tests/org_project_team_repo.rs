@@ -344,3 +344,51 @@ fn team_and_repo_lists() {
         serde_json::json!({"data":[],"hasMore":false,"hasPrev":false})
     );
 }
+
+/// Plural groups are aliases of the singular ones (decisions.md #15): bare they list, with a
+/// subcommand they run it after 0.49's tip — never "a project named list" (exit 23).
+#[test]
+fn plural_groups_are_aliases() {
+    let env = TestEnv::with_server();
+    let json = |args: &[&str]| {
+        let out = env.api_cmd().args(args).arg("--json").output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        (stdout_json(&out), text(&out.stderr))
+    };
+    let (canonical, _) = json(&["project", "list", "local/"]);
+    for (args, tip) in [
+        (&["projects", "list", "local/"][..], Some("project list")),
+        (&["projects", "local/"], None),
+    ] {
+        let (v, err) = json(args);
+        assert_eq!(v, canonical, "{args:?}");
+        let want = tip
+            .map(|t| format!("Tip: \"list\" is a subcommand. Running: sentry {t}\n"))
+            .unwrap_or_default();
+        assert_eq!(err, want, "{args:?}");
+    }
+    let (orgs, _) = json(&["org", "list"]);
+    for args in [
+        &["orgs"][..],
+        &["organizations"],
+        &["orgs", "list"],
+        &["organizations", "list"],
+    ] {
+        assert_eq!(json(args).0, orgs, "{args:?}");
+    }
+    let (view, err) = json(&["orgs", "view", "local"]);
+    assert_eq!(view["slug"], "local");
+    assert_eq!(
+        err,
+        "Tip: \"view\" is a subcommand. Running: sentry org view\n"
+    );
+    for (plural, singular) in [("issues", "issue"), ("teams", "team"), ("repos", "repo")] {
+        let (a, _) = json(&[singular, "list", "local/"]);
+        let (b, err) = json(&[plural, "list", "local/"]);
+        assert_eq!(a, b, "{plural}");
+        assert_eq!(
+            err,
+            format!("Tip: \"list\" is a subcommand. Running: sentry {singular} list\n")
+        );
+    }
+}

@@ -156,15 +156,6 @@ fn ellipsize(s: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// Reads the `issue list` page cap from `SENTRY_MAX_PAGINATION_PAGES` (default 50).
-fn max_pages(ctx: &Context) -> usize {
-    ctx.env
-        .get("SENTRY_MAX_PAGINATION_PAGES")
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(50)
-}
-
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::resolve::target_error)? as usize;
@@ -240,7 +231,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let mut issues: Vec<Value> = Vec::new();
     let mut next_cursor: Option<String> = None;
     let mut has_prev = plan.has_prev;
-    let cap = max_pages(ctx);
+    let cap = ctx.max_pages();
     for (org, ids) in &per_org {
         let endpoint = format!("/organizations/{}/issues/", encode_segment(org));
         let mut cursor = plan.cursor.clone();
