@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::output::{Human, Report};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -117,19 +118,7 @@ fn serve(ctx: &Context, a: &ServeArgs) -> CliResult<i32> {
             "project": ready.project_slug,
         });
         write_state_file(ctx, &info);
-        printed = if ctx.output.json {
-            crate::output::write_stdout(&crate::output::json_bytes(&info))
-        } else {
-            let text = format!(
-                "Sentry local server listening on {url}\n\n  API URL:     {url}\n  API token:   {token}\n  DSN:         {dsn}\n  Org/project: {org}/{project}\n\nTry:  SENTRY_URL={url} SENTRY_AUTH_TOKEN={token} sentry issue list {org}/\nPress Ctrl-C to stop.\n",
-                url = ready.url,
-                token = ready.token,
-                dsn = ready.dsn,
-                org = ready.org_slug,
-                project = ready.project_slug,
-            );
-            crate::output::write_stdout(text.as_bytes())
-        };
+        printed = crate::output::emit(&Ready(info), &ctx.output);
     });
     let _ = std::fs::remove_file(state_file(ctx));
     printed?;
@@ -140,6 +129,33 @@ fn serve(ctx: &Context, a: &ServeArgs) -> CliResult<i32> {
         ))
     })?;
     Ok(0)
+}
+
+/// The ready line of `local serve`: the connection details, through the shared renderer so
+/// `--json`, `--fields` and `--jq` work (`sentry local serve --jq .url`).
+struct Ready(serde_json::Value);
+
+impl Report for Ready {
+    fn json(&self) -> serde_json::Value {
+        self.0.clone()
+    }
+
+    fn human(&self, out: &mut Human) -> std::io::Result<()> {
+        let s = |k: &str| self.0.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let (url, token, dsn) = (s("url"), s("token"), s("dsn"));
+        let (org, project) = (s("org"), s("project"));
+        out.line(format!("Sentry local server listening on {url}"))?;
+        out.blank()?;
+        out.line(format!("  API URL:     {url}"))?;
+        out.line(format!("  API token:   {token}"))?;
+        out.line(format!("  DSN:         {dsn}"))?;
+        out.line(format!("  Org/project: {org}/{project}"))?;
+        out.blank()?;
+        out.line(format!(
+            "Try:  SENTRY_URL={url} SENTRY_AUTH_TOKEN={token} sentry issue list {org}/"
+        ))?;
+        out.line("Press Ctrl-C to stop.")
+    }
 }
 
 fn tail(_ctx: &Context, a: &TailArgs) -> CliResult<i32> {

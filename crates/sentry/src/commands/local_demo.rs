@@ -174,12 +174,28 @@ pub fn run(ctx: &Context, args: &DemoEventsArgs) -> CliResult<i32> {
             .map_err(api_error)?;
         ids.push(id);
     }
-    if ctx.output.json {
-        crate::output::write_stdout(&crate::output::json_bytes(&json!({ "eventIds": ids })))?;
-    } else {
-        crate::output::write_stdout(
-            format!("Sent {} events to {}\n", ids.len(), dsn.origin()).as_bytes(),
-        )?;
-    }
+    crate::output::emit(
+        &Sent {
+            ids,
+            origin: dsn.origin(),
+        },
+        &ctx.output,
+    )?;
     Ok(0)
+}
+
+/// What was sent, through the shared renderer (`--json`, `--fields`, `--jq`).
+struct Sent {
+    ids: Vec<String>,
+    origin: String,
+}
+
+impl crate::output::Report for Sent {
+    fn json(&self) -> serde_json::Value {
+        json!({ "eventIds": self.ids })
+    }
+
+    fn human(&self, out: &mut crate::output::Human) -> std::io::Result<()> {
+        out.line(format!("Sent {} events to {}", self.ids.len(), self.origin))
+    }
 }
