@@ -173,9 +173,10 @@ fn logout_fails_when_the_removal_cannot_be_written() {
 /// A real full disk: a 1 MiB tmpfs in a private mount namespace (needs root, like CI). The
 /// first write lands, the disk is filled, then a second write must fail with "No space left
 /// on device" (not "read-only") and name the directory to free; the first value survives.
+/// A command that only writes caches still succeeds.
 #[test]
 fn defaults_fail_on_a_full_disk() {
-    let env = TestEnv::new();
+    let env = TestEnv::with_server();
     let mnt = env.root.path().join("tmpfs");
     std::fs::create_dir(&mnt).unwrap();
     let cfg = mnt.join("sentry");
@@ -191,6 +192,7 @@ dd if=/dev/zero of="$MNT/gap" bs=4k count=9 2>/dev/null
 dd if=/dev/zero of="$MNT/fill" bs=4k 2>/dev/null
 rm "$MNT/gap"
 "$BIN" cli defaults org second >"$OUT/2.out" 2>"$OUT/2.err"; echo $? >"$OUT/2.code"
+SENTRY_URL="$SURL" SENTRY_AUTH_TOKEN="$STOKEN" "$BIN" org list --json >"$OUT/c.out" 2>"$OUT/c.err"; echo $? >"$OUT/c.code"
 rm "$MNT/fill"
 "$BIN" cli defaults --json >"$OUT/3.out" 2>"$OUT/3.err"; echo $? >"$OUT/3.code"
 "#;
@@ -203,6 +205,8 @@ rm "$MNT/fill"
         .env("MNT", &mnt)
         .env("OUT", &outputs)
         .env("BIN", &bin)
+        .env("SURL", env.url())
+        .env("STOKEN", env.token())
         .status();
     match status {
         Ok(s) if s.success() => {}
@@ -232,6 +236,14 @@ rm "$MNT/fill"
         "{stderr}"
     );
     assert!(!stderr.contains("read-only"), "{stderr}");
+    // Caches only degrade: a command whose only writes are caches still succeeds.
+    let cache_err = read("c.err");
+    assert_eq!(read("c.code").trim(), "0", "{cache_err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&read("c.out")).unwrap()[0]["slug"],
+        "local"
+    );
+    assert!(!cache_err.contains("Error"), "{cache_err}");
     assert_eq!(read("3.code").trim(), "0", "{}", read("3.err"));
     let shown: serde_json::Value = serde_json::from_str(&read("3.out")).unwrap();
     assert_eq!(shown["defaults"]["organization"], "first");
