@@ -2,9 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use crate::{
-    is_read_only_error, now_ms, schema, Result, Store, StoreError, AUTH_LOCK_TIMEOUT, BUSY_TIMEOUT,
-};
+use crate::{fault, now_ms, schema, Result, Store, StoreError, AUTH_LOCK_TIMEOUT, BUSY_TIMEOUT};
 
 /// The `auth` row. Timestamps are ms since epoch. `host` is NULL for rows written before
 /// schema v16 (the caller backfills it with the configured host, as upstream does).
@@ -136,12 +134,13 @@ impl Store {
     }
 
     /// Store the credential exactly as given (use [`AuthRecord::issued_now`] to build one).
+    /// Must land: fails with [`StoreError::NotSaved`] when the row was not written.
     pub fn set_auth(&self, rec: &AuthRecord) -> Result<()> {
         self.write(|c| write_auth(c, rec))
     }
 
     /// Logout: delete the `auth` and `user_info` rows and all `org_regions`,
-    /// `pagination_cursors` and `issue_org_cache` rows in one transaction (§1.4).
+    /// `pagination_cursors` and `issue_org_cache` rows in one transaction (§1.4). Must land.
     pub fn clear_auth(&self) -> Result<()> {
         self.write(clear_session)
     }
@@ -162,7 +161,7 @@ impl Store {
         })
     }
 
-    /// Replace the cached identity; `updated_at` is set to now.
+    /// Replace the identity saved at login; `updated_at` is set to now. Must land.
     pub fn set_user_info(&self, u: &UserInfo) -> Result<()> {
         let now = now_ms();
         self.write(|c| {
@@ -188,8 +187,11 @@ impl Store {
     ///
     /// `f` runs while the lock (and this store's connection) is held: it must not call back
     /// into this `Store` (that would deadlock) and should do nothing slower than the token
-    /// request. If `f` returns `Err`, nothing is written. In read-only mode `f` still runs
-    /// (reads work) and its change is dropped.
+    /// request. If `f` returns `Err`, nothing is written.
+    ///
+    /// Must land: when the store cannot be written, `f` still runs on what can be read, and
+    /// a change it asks for ([`AuthChange::Set`]/[`AuthChange::Clear`]) fails with
+    /// [`StoreError::NotSaved`] instead of being dropped; [`AuthChange::Keep`] succeeds.
     pub fn with_auth_lock<T, E>(
         &self,
         f: impl FnOnce(Option<AuthRecord>) -> std::result::Result<(AuthChange, T), E>,
@@ -197,10 +199,14 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        if self.is_read_only() {
+        let known = self.state().unwritable.clone();
+        if let Some(fault) = known {
             let current = self.auth()?;
-            let (_, value) = f(current)?;
-            return Ok(value);
+            let (change, value) = f(current)?;
+            return match change {
+                AuthChange::Keep => Ok(value),
+                _ => Err(self.not_saved(fault).into()),
+            };
         }
         let conn = self.conn();
         conn.busy_timeout(AUTH_LOCK_TIMEOUT)
@@ -209,13 +215,19 @@ impl Store {
 
         let tx = match rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate) {
             Ok(tx) => tx,
-            Err(e) if is_read_only_error(&e) => {
-                self.degrade_to_read_only(&e);
+            Err(e) => {
+                let fault = fault::from_sqlite(Some(&conn), &e, &self.path);
+                if !fault.is_unwritable() {
+                    return Err(self.not_saved(fault).into());
+                }
+                // The file cannot be written at all: answer from what can be read.
                 let current = read_auth(&conn).ok().flatten();
-                let (_, value) = f(current)?;
-                return Ok(value);
+                let (change, value) = f(current)?;
+                return match change {
+                    AuthChange::Keep => Ok(value),
+                    _ => Err(self.not_saved(fault).into()),
+                };
             }
-            Err(e) => return Err(self.err(e).into()),
         };
         let current = match read_auth(&tx) {
             Ok(v) => v,
@@ -239,11 +251,9 @@ impl Store {
         .and_then(|()| tx.commit());
         match applied {
             Ok(()) => Ok(value),
-            Err(e) if is_read_only_error(&e) => {
-                self.degrade_to_read_only(&e);
-                Ok(value)
-            }
-            Err(e) => Err(self.err(e).into()),
+            Err(e) => Err(self
+                .not_saved(fault::from_sqlite(Some(&conn), &e, &self.path))
+                .into()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The lookup caches: `dsn_cache`, `project_cache`, `project_aliases`, `issue_org_cache`,
 //! `repo_cache`, `project_root_cache`. They only save API round trips, so reads of a
-//! read-only or damaged store simply miss.
+//! read-only or damaged store simply miss. Every write here is a cache write: when the file
+//! cannot be written, caching turns off with one warning and the call still returns `Ok`.
 
 use std::collections::BTreeMap;
 
@@ -189,7 +190,7 @@ impl Store {
     /// Store a detection result; `cached_at` and `last_accessed` are set to now.
     pub fn dsn_cache_put(&self, e: &DsnCacheEntry) -> Result<()> {
         let now = now_ms();
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute(
                 &format!(
                     "INSERT OR REPLACE INTO dsn_cache ({DSN_COLS})
@@ -232,7 +233,7 @@ impl Store {
         project_name: &str,
     ) -> Result<()> {
         let now = now_ms();
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute(
                 "UPDATE dsn_cache SET resolved_org_slug = ?1, resolved_org_name = ?2,
                    resolved_project_slug = ?3, resolved_project_name = ?4, last_accessed = ?5
@@ -252,7 +253,7 @@ impl Store {
 
     /// Remove one directory's entry, or all entries with `None`.
     pub fn dsn_cache_clear(&self, directory: Option<&str>) -> Result<()> {
-        self.write(|c| {
+        self.cache_write(|c| {
             match directory {
                 Some(d) => c.execute("DELETE FROM dsn_cache WHERE directory = ?1", [d])?,
                 None => c.execute("DELETE FROM dsn_cache", [])?,
@@ -290,7 +291,7 @@ impl Store {
     /// Upsert one project; timestamps set to now.
     pub fn project_cache_put(&self, p: &CachedProject) -> Result<()> {
         let now = now_ms();
-        self.write(|c| upsert_project(c, p, now))?;
+        self.cache_write(|c| upsert_project(c, p, now))?;
         self.maybe_cleanup_caches();
         Ok(())
     }
@@ -307,7 +308,7 @@ impl Store {
             return Ok(());
         }
         let now = now_ms();
-        self.write(|c| {
+        self.cache_write(|c| {
             for (id, slug, name) in projects {
                 let p = CachedProject {
                     cache_key: CachedProject::key_for_list(org_slug, slug),
@@ -342,7 +343,7 @@ impl Store {
 
     /// Drop every cached project.
     pub fn project_cache_clear(&self) -> Result<()> {
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute("DELETE FROM project_cache", [])?;
             Ok(())
         })
@@ -358,7 +359,7 @@ impl Store {
         dsn_fingerprint: Option<&str>,
     ) -> Result<()> {
         let now = now_ms();
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute("DELETE FROM project_aliases", [])?;
             let mut stmt = c.prepare(
                 "INSERT OR REPLACE INTO project_aliases
@@ -446,7 +447,7 @@ impl Store {
 
     /// Drop all aliases.
     pub fn clear_project_aliases(&self) -> Result<()> {
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute("DELETE FROM project_aliases", [])?;
             Ok(())
         })
@@ -469,7 +470,7 @@ impl Store {
     /// Remember the org of a numeric issue id.
     pub fn set_issue_org(&self, issue_id: &str, org_slug: &str) -> Result<()> {
         let now = now_ms();
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute(
                 "INSERT INTO issue_org_cache (issue_id, org_slug, cached_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(issue_id) DO UPDATE SET org_slug = excluded.org_slug,
@@ -482,7 +483,7 @@ impl Store {
 
     /// Evict a stale mapping (the cached org answered 404).
     pub fn delete_issue_org(&self, issue_id: &str) -> Result<()> {
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute(
                 "DELETE FROM issue_org_cache WHERE issue_id = ?1",
                 [issue_id],
@@ -514,7 +515,7 @@ impl Store {
     /// Store an org's repository list (raw JSON array).
     pub fn repo_cache_put(&self, org_slug: &str, repos_json: &str) -> Result<()> {
         let now = now_ms();
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute(
                 "INSERT INTO repo_cache (org_slug, repos_json, cached_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(org_slug) DO UPDATE SET repos_json = excluded.repos_json,
@@ -559,7 +560,7 @@ impl Store {
         cwd_mtime: i64,
     ) -> Result<()> {
         let now = now_ms();
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute(
                 "INSERT OR REPLACE INTO project_root_cache
                    (cwd, project_root, reason, cwd_mtime, cached_at, ttl_expires_at)

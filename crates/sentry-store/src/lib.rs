@@ -5,11 +5,22 @@
 //! never let the store brick the tool (decisions.md #6): a corrupt file is moved aside and
 //! replaced, and a read-only database degrades to "no caching" with one warning.
 //!
+//! Writes come in two kinds, and every writing method says which it is:
+//!
+//! - **must land** — the credential (`auth`), the identity saved at login (`user_info`) and
+//!   the `metadata` preferences (`cli defaults`). A failure is returned as
+//!   [`StoreError::NotSaved`] with the real cause ([`WriteFault`]: disk full, permission,
+//!   a directory in place of the file, …) so the command can fail instead of claiming
+//!   success. [`Store::ensure_writable`] checks up front (before a login's network work).
+//! - **cache** (`*_cache_*`, aliases, regions, cursors) — best effort: when the file cannot
+//!   be written, caching turns off with one warning and the call returns `Ok`.
+//!
 //! The library never prints: diagnostics are collected and exposed through
 //! [`Store::warnings`] / [`Store::take_warnings`] for the binary to show.
 
 mod auth;
 mod caches;
+mod fault;
 mod meta;
 mod pagination;
 mod regions;
@@ -26,6 +37,7 @@ pub use caches::{
     CachedProject, DsnCacheEntry, ProjectAlias, ProjectRootEntry, RepoCacheEntry,
     PROJECT_ROOT_TTL_MS, REPO_CACHE_TTL_MS,
 };
+pub use fault::WriteFault;
 pub use pagination::{CursorDirection, PaginationState, CURSOR_TTL_MS};
 pub use regions::{CachedOrg, OrgRegion, ORG_CACHE_TTL_MS};
 pub use schema::SCHEMA_VERSION;
@@ -53,6 +65,19 @@ pub enum StoreError {
     },
     #[error("invalid data in local database ({path}): {detail}")]
     InvalidData { path: PathBuf, detail: String },
+    /// A must-land write did not reach the file; `fault` says why and how to fix it.
+    #[error("{fault}")]
+    NotSaved { path: PathBuf, fault: WriteFault },
+}
+
+impl StoreError {
+    /// What the user can do about the failure, when the store knows (see [`WriteFault::fix`]).
+    pub fn fix(&self) -> Option<String> {
+        match self {
+            StoreError::NotSaved { fault, .. } => Some(fault.fix()),
+            _ => None,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -74,8 +99,13 @@ fn now_secs() -> u64 {
 
 #[derive(Debug, Default)]
 struct State {
-    read_only: bool,
-    read_only_warned: bool,
+    /// Cache writes are dropped (the file cannot be written, or a cache write found so).
+    caching_off: bool,
+    /// Why the connection cannot write at all (read-only open or in-memory fallback); a
+    /// must-land write fails with this without trying.
+    unwritable: Option<WriteFault>,
+    /// The "not writable" warning was queued already (it is shown once per process).
+    warned: bool,
     warnings: Vec<String>,
 }
 
@@ -100,10 +130,8 @@ impl std::fmt::Debug for Store {
 enum OpenFailure {
     /// Not a SQLite database (or damaged beyond reading its header/schema).
     Corrupt(rusqlite::Error),
-    /// Opened, but writes are impossible (permissions, read-only file system).
-    ReadOnly(rusqlite::Error),
-    /// Could not be opened at all.
-    Unavailable(rusqlite::Error),
+    /// The file cannot be written or opened here; the fault says why.
+    Unwritable(WriteFault),
 }
 
 fn code(e: &rusqlite::Error) -> Option<ErrorCode> {
@@ -117,18 +145,28 @@ fn is_corrupt(e: &rusqlite::Error) -> bool {
     )
 }
 
-/// Errors meaning "this database cannot be written here" rather than "this write is wrong".
-fn is_read_only_error(e: &rusqlite::Error) -> bool {
+fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
         code(e),
-        Some(ErrorCode::ReadOnly)
-            | Some(ErrorCode::CannotOpen)
-            | Some(ErrorCode::PermissionDenied)
-            | Some(ErrorCode::SystemIoFailure)
-    ) || e
-        .to_string()
-        .to_lowercase()
-        .contains("attempt to write a readonly database")
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Retry `f` while SQLite answers "busy" without having waited: a few steps (the WAL switch,
+/// a reader meeting a writer's recovery) return SQLITE_BUSY at once instead of calling the
+/// busy handler. Bounded by [`BUSY_TIMEOUT`], after which the busy error is returned.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Apply upstream's connection settings: busy timeout first, so the WAL switch itself waits
@@ -136,15 +174,16 @@ fn is_read_only_error(e: &rusqlite::Error) -> bool {
 fn configure(conn: &Connection, writable: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     if writable {
-        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        let mode: String = retry_busy(|| conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)))?;
         if !mode.eq_ignore_ascii_case("wal") {
             // Only a brand-new file is switched to WAL. A populated rollback-journal file was
             // written by upstream's WASM driver (npm install on Node < 22.15), which cannot
             // open WAL databases at all ("unable to open database file"): converting it would
             // brick that install, so it keeps its journal mode.
-            let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            let pages: i64 = retry_busy(|| conn.query_row("PRAGMA page_count", [], |r| r.get(0)))?;
             if pages == 0 {
-                let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+                let _: String =
+                    retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))?;
             } else {
                 log::debug!("keeping journal_mode={mode} of an existing database");
             }
@@ -156,18 +195,20 @@ fn configure(conn: &Connection, writable: bool) -> rusqlite::Result<()> {
 
 /// Bring the schema up to v16 unless the quick check says it already is.
 fn ensure_schema(conn: &Connection) -> rusqlite::Result<()> {
-    if schema::is_current(conn).unwrap_or(false) {
+    if retry_busy(|| schema::is_current(conn)).unwrap_or(false) {
         return Ok(());
     }
     // Another process may be migrating at the same moment: IMMEDIATE serialises us behind it
     // and every step below re-checks, so the second one finds nothing to do.
-    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-    let fixed = schema::migrate(&tx)?;
-    tx.commit()?;
-    if !fixed.is_empty() {
-        log::info!("Auto-repaired database: {}", fixed.join(", "));
-    }
-    Ok(())
+    retry_busy(|| {
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        let fixed = schema::migrate(&tx)?;
+        tx.commit()?;
+        if !fixed.is_empty() {
+            log::info!("Auto-repaired database: {}", fixed.join(", "));
+        }
+        Ok(())
+    })
 }
 
 /// A non-empty file that doesn't start with SQLite's magic header. Checked before SQLite
@@ -189,7 +230,82 @@ fn has_foreign_header(path: &Path) -> bool {
     read > 0 && header[..read] != b"SQLite format 3\0"[..read]
 }
 
-fn open_writable(path: &Path) -> std::result::Result<(Connection, bool), OpenFailure> {
+fn remove_with_sidecars(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(sidecar(path, suffix));
+    }
+}
+
+/// Create `cli.db` when it does not exist, race-free: the WAL-mode database and its schema
+/// are built in a private temp file, closed (so everything is in the main file) and then
+/// hard-linked into place, which fails if another process got there first; that process's
+/// identical database is then used. Parallel first runs therefore never see a half-made
+/// file, and never race on the journal-mode switch (which SQLite answers with an immediate
+/// "database is locked" instead of waiting).
+fn create_fresh(path: &Path) -> std::result::Result<(), WriteFault> {
+    let tmp = sidecar(
+        path,
+        &format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        ),
+    );
+    // Our own create first: when it fails, the OS error says why (full disk or inode table,
+    // permissions, read-only mount); SQLite's "unable to open database file" would not.
+    if let Err(e) = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+    {
+        return Err(fault::from_io(&e, path));
+    }
+    let built = (|| -> std::result::Result<(), WriteFault> {
+        let conn = Connection::open_with_flags(
+            &tmp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| fault::from_sqlite(None, &e, path))?;
+        let built = (|| {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            ensure_schema(&conn)
+        })();
+        if let Err(e) = built {
+            // Classified against the real path so the message names cli.db's directory.
+            return Err(fault::from_sqlite(Some(&conn), &e, path));
+        }
+        conn.close()
+            .map_err(|(conn, e)| fault::from_sqlite(Some(&conn), &e, path))
+    })();
+    if let Err(fault) = built {
+        log::debug!("building {} failed: {fault:?}", tmp.display());
+        remove_with_sidecars(&tmp);
+        return Err(fault);
+    }
+    let _ = set_mode(&tmp, 0o600);
+    let placed = match std::fs::hard_link(&tmp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // File systems without hard links: a plain rename, only while nothing is there (the
+        // window is tiny and the loser's file is a complete database as well).
+        Err(e) if !path.exists() => std::fs::rename(&tmp, path).map_err(|_| e),
+        Err(_) => Ok(()),
+    };
+    remove_with_sidecars(&tmp);
+    placed.map_err(|e| fault::from_io(&e, path))
+}
+
+/// Open an existing `cli.db` for writing. `Ok((conn, true))` when SQLite could only open it
+/// read-only (file mode or owner), with the reason.
+fn open_writable(
+    path: &Path,
+) -> std::result::Result<(Connection, Option<WriteFault>), OpenFailure> {
     if has_foreign_header(path) {
         return Err(OpenFailure::Corrupt(rusqlite::Error::SqliteFailure(
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
@@ -203,28 +319,40 @@ fn open_writable(path: &Path) -> std::result::Result<(Connection, bool), OpenFai
         if is_corrupt(&e) {
             OpenFailure::Corrupt(e)
         } else {
-            OpenFailure::Unavailable(e)
+            // SQLite keeps no OS error for a failed open; opening the file ourselves does.
+            let os = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .err()
+                .filter(|io| io.raw_os_error().is_some());
+            OpenFailure::Unwritable(match os {
+                Some(io) => fault::from_io(&io, path),
+                None => fault::from_sqlite(None, &e, path),
+            })
         }
     })?;
     // SQLite silently falls back to read-only when the file is not writable.
     let writable = !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true);
-    let classify = |e: rusqlite::Error| {
+    let classify = |conn: &Connection, e: rusqlite::Error| {
         if is_corrupt(&e) {
             OpenFailure::Corrupt(e)
-        } else if is_read_only_error(&e) {
-            OpenFailure::ReadOnly(e)
         } else {
-            OpenFailure::Unavailable(e)
+            OpenFailure::Unwritable(fault::from_sqlite(Some(conn), &e, path))
         }
     };
-    configure(&conn, writable).map_err(classify)?;
+    configure(&conn, writable).map_err(|e| classify(&conn, e))?;
     if writable {
-        ensure_schema(&conn).map_err(classify)?;
-        Ok((conn, false))
+        ensure_schema(&conn).map_err(|e| classify(&conn, e))?;
+        Ok((conn, None))
     } else {
         // Touch the schema so a corrupt read-only file is still recognised as corrupt.
-        schema::is_current(&conn).map_err(classify)?;
-        Ok((conn, true))
+        schema::is_current(&conn).map_err(|e| classify(&conn, e))?;
+        let fault = fault::probe(path).unwrap_or_else(|| WriteFault::PermissionDenied {
+            path: path.to_path_buf(),
+            owner: None,
+        });
+        Ok((conn, Some(fault)))
     }
 }
 
@@ -321,10 +449,12 @@ fn tighten_file_modes(path: &Path) {
     }
 }
 
-fn read_only_warning(path: &Path) -> String {
+fn unwritable_warning(path: &Path, fault: &WriteFault) -> String {
     format!(
-        "Warning: Sentry CLI local database is read-only. Caching and preferences won't persist.\n  Path: {}",
-        path.display()
+        "Warning: Sentry CLI local database cannot be written ({}). Caching is off, and logins and defaults cannot be saved.\n  Path: {}\n  Fix: {}",
+        fault.reason(),
+        path.display(),
+        fault.fix()
     )
 }
 
@@ -333,14 +463,26 @@ impl Store {
     ///
     /// Never fails because of the file's state: a corrupt file is renamed
     /// `cli.db.corrupt-<unix seconds>` and replaced; an unwritable one is used read-only; an
-    /// unusable one is replaced by an empty in-memory database. Each of those adds a warning.
+    /// unusable one is replaced by an empty in-memory database. Each of those adds a warning,
+    /// and must-land writes on such a store fail with the recorded [`WriteFault`].
     pub fn open(config_dir: &Path) -> Result<Store> {
         let path = config_dir.join(DB_FILE_NAME);
         let mut state = State::default();
 
         if let Err(e) = ensure_dir(config_dir) {
             log::debug!("cannot create {}: {e}", config_dir.display());
-            return Self::degraded(path, state, None);
+            let fault = fault::from_io(&e, &path);
+            return Self::degraded(path, state, None, fault);
+        }
+        if path.symlink_metadata().is_ok() && path.is_dir() {
+            let fault = WriteFault::NotAFile { path: path.clone() };
+            return Self::degraded(path, state, None, fault);
+        }
+        if path.symlink_metadata().is_err() {
+            if let Err(fault) = create_fresh(&path) {
+                log::debug!("cannot create {}: {fault:?}", path.display());
+                return Self::degraded(path, state, None, fault);
+            }
         }
 
         let mut attempt = open_writable(&path);
@@ -360,27 +502,33 @@ impl Store {
                         "Warning: Sentry CLI local database was corrupt and has been replaced with a fresh one.\n  Moved to: {}",
                         moved.display()
                     ));
-                    attempt = open_writable(&path);
+                    attempt = match create_fresh(&path) {
+                        Ok(()) => open_writable(&path),
+                        Err(fault) => Err(OpenFailure::Unwritable(fault)),
+                    };
                 }
                 Err(io) => {
                     log::debug!("cannot move corrupt database aside: {io}");
+                    let fault = WriteFault::Corrupt { path: path.clone() };
                     state.warnings.push(format!(
-                        "Warning: Sentry CLI local database is corrupt and could not be moved aside. Caching and preferences won't persist.\n  Path: {}",
-                        path.display()
+                        "Warning: Sentry CLI local database is corrupt and could not be moved aside. Caching is off, and logins and defaults cannot be saved.\n  Path: {}\n  Fix: {}",
+                        path.display(),
+                        fault.fix()
                     ));
-                    state.read_only_warned = true;
-                    return Self::degraded(path, state, None);
+                    state.warned = true;
+                    return Self::degraded(path, state, None, fault);
                 }
             }
         }
 
         match attempt {
-            Ok((conn, read_only)) => {
+            Ok((conn, unwritable)) => {
                 tighten_file_modes(&path);
-                if read_only {
-                    state.read_only = true;
-                    state.read_only_warned = true;
-                    state.warnings.push(read_only_warning(&path));
+                if let Some(fault) = unwritable {
+                    state.warnings.push(unwritable_warning(&path, &fault));
+                    state.warned = true;
+                    state.caching_off = true;
+                    state.unwritable = Some(fault);
                 }
                 Ok(Store {
                     path,
@@ -388,22 +536,28 @@ impl Store {
                     state: Mutex::new(state),
                 })
             }
-            Err(OpenFailure::ReadOnly(e)) | Err(OpenFailure::Unavailable(e)) => {
-                log::debug!("cannot open {} for writing: {e}", path.display());
+            Err(OpenFailure::Unwritable(fault)) => {
+                log::debug!("cannot open {} for writing: {fault:?}", path.display());
                 let ro = open_read_only(&path).ok();
-                Self::degraded(path, state, ro)
+                Self::degraded(path, state, ro, fault)
             }
             Err(OpenFailure::Corrupt(e)) => {
                 // Still corrupt after a successful rename: nothing more to try.
                 log::debug!("fresh database unusable: {e}");
-                Self::degraded(path, state, None)
+                let fault = WriteFault::Corrupt { path: path.clone() };
+                Self::degraded(path, state, None, fault)
             }
         }
     }
 
-    /// A store whose writes are no-ops: the read-only file if it could be opened, else an
-    /// empty in-memory database.
-    fn degraded(path: PathBuf, mut state: State, conn: Option<Connection>) -> Result<Store> {
+    /// A store whose writes cannot land: the read-only file if it could be opened, else an
+    /// empty in-memory database. Cache writes are dropped, must-land writes fail with `fault`.
+    fn degraded(
+        path: PathBuf,
+        mut state: State,
+        conn: Option<Connection>,
+        fault: WriteFault,
+    ) -> Result<Store> {
         let conn = match conn {
             Some(c) => c,
             None => open_memory().map_err(|source| StoreError::Sqlite {
@@ -411,11 +565,12 @@ impl Store {
                 source,
             })?,
         };
-        state.read_only = true;
-        if !state.read_only_warned {
-            state.read_only_warned = true;
-            state.warnings.push(read_only_warning(&path));
+        state.caching_off = true;
+        if !state.warned {
+            state.warned = true;
+            state.warnings.push(unwritable_warning(&path, &fault));
         }
+        state.unwritable = Some(fault);
         Ok(Store {
             path,
             conn: Mutex::new(conn),
@@ -428,7 +583,7 @@ impl Store {
         &self.path
     }
 
-    /// Warnings collected so far (corrupt file replaced, read-only database), each possibly
+    /// Warnings collected so far (corrupt file replaced, file not writable), each possibly
     /// multi-line, for the binary to print to stderr.
     pub fn warnings(&self) -> Vec<String> {
         self.state().warnings.clone()
@@ -440,9 +595,22 @@ impl Store {
         std::mem::take(&mut self.state().warnings)
     }
 
-    /// True when writes are being dropped (read-only file/dir or in-memory fallback).
+    /// True when cache writes are being dropped (file/dir not writable, in-memory fallback,
+    /// or a cache write found the disk full).
     pub fn is_read_only(&self) -> bool {
-        self.state().read_only
+        self.state().caching_off
+    }
+
+    /// Must-land check before doing work whose result has to be saved (a login's network
+    /// round trips): `Err(NotSaved)` when this store already knows it cannot write.
+    pub fn ensure_writable(&self) -> Result<()> {
+        match &self.state().unwritable {
+            Some(fault) => Err(StoreError::NotSaved {
+                path: self.path.clone(),
+                fault: fault.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -467,14 +635,21 @@ impl Store {
         }
     }
 
-    /// Switch to no-caching mode after a write failed because the file became unwritable.
-    fn degrade_to_read_only(&self, e: &rusqlite::Error) {
-        log::debug!("write to {} failed: {e}", self.path.display());
+    fn not_saved(&self, fault: WriteFault) -> StoreError {
+        StoreError::NotSaved {
+            path: self.path.clone(),
+            fault,
+        }
+    }
+
+    /// Turn caching off after a cache write found the file unwritable (one warning).
+    fn turn_caching_off(&self, fault: &WriteFault) {
+        log::debug!("cache write to {} failed: {fault:?}", self.path.display());
         let mut st = self.state();
-        st.read_only = true;
-        if !st.read_only_warned {
-            st.read_only_warned = true;
-            st.warnings.push(read_only_warning(&self.path));
+        st.caching_off = true;
+        if !st.warned {
+            st.warned = true;
+            st.warnings.push(unwritable_warning(&self.path, fault));
         }
     }
 
@@ -498,7 +673,7 @@ impl Store {
         match f(&conn) {
             Ok(v) => Ok(v),
             Err(e) if schema::is_schema_error(&e) => {
-                if self.is_read_only() || self.repair(&conn).is_err() {
+                if self.state().unwritable.is_some() || self.repair(&conn).is_err() {
                     log::debug!("read from {} failed: {e}", self.path.display());
                     return Ok(T::default());
                 }
@@ -508,48 +683,82 @@ impl Store {
         }
     }
 
-    /// Run a write in one IMMEDIATE transaction (never a half-written DB), repairing the
-    /// schema once on a schema error. A no-op returning `Ok` in read-only mode.
-    fn write(&self, f: impl Fn(&Connection) -> rusqlite::Result<()>) -> Result<()> {
-        if self.is_read_only() {
-            return Ok(());
-        }
-        let conn = self.conn();
+    /// Run `f` in one IMMEDIATE transaction (never a half-written DB), repairing the schema
+    /// once on a schema error. Errors are returned with the connection for classification.
+    fn transact(
+        &self,
+        conn: &Connection,
+        f: &dyn Fn(&Connection) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
         let run = |conn: &Connection| -> rusqlite::Result<()> {
             let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
             f(&tx)?;
             tx.commit()
         };
-        let outcome = match run(&conn) {
-            Err(e) if schema::is_schema_error(&e) => match self.repair(&conn) {
-                Ok(()) => run(&conn),
+        match run(conn) {
+            Err(e) if schema::is_schema_error(&e) => match self.repair(conn) {
+                Ok(()) => run(conn),
                 Err(_) => Err(e),
             },
             other => other,
-        };
-        match outcome {
-            Ok(()) => Ok(()),
-            Err(e) if is_read_only_error(&e) => {
-                self.degrade_to_read_only(&e);
-                Ok(())
-            }
-            Err(e) => Err(self.err(e)),
         }
     }
 
-    /// Write that must not fail the command (e.g. touching `last_accessed` on a cache hit).
+    /// A must-land write: the credential, the login's identity, `metadata`. Fails with
+    /// [`StoreError::NotSaved`] (cause and fix) when it did not reach the file.
+    fn write(&self, f: impl Fn(&Connection) -> rusqlite::Result<()>) -> Result<()> {
+        self.ensure_writable()?;
+        let conn = self.conn();
+        match self.transact(&conn, &f) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let fault = fault::from_sqlite(Some(&conn), &e, &self.path);
+                log::debug!("write to {} failed: {e} ({fault:?})", self.path.display());
+                Err(self.not_saved(fault))
+            }
+        }
+    }
+
+    /// A cache write: skipped when caching is off; a file that turns out unwritable (disk
+    /// full, permissions) turns caching off with one warning and still returns `Ok`. Only an
+    /// unexpected error (a constraint, a damaged table) is returned.
+    fn cache_write(&self, f: impl Fn(&Connection) -> rusqlite::Result<()>) -> Result<()> {
+        if self.is_read_only() {
+            return Ok(());
+        }
+        let conn = self.conn();
+        match self.transact(&conn, &f) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let fault = fault::from_sqlite(Some(&conn), &e, &self.path);
+                if fault.is_unwritable() {
+                    drop(conn);
+                    self.turn_caching_off(&fault);
+                    Ok(())
+                } else if matches!(fault, WriteFault::Locked { .. }) {
+                    log::debug!("cache write skipped: {e}");
+                    Ok(())
+                } else {
+                    Err(self.err(e))
+                }
+            }
+        }
+    }
+
+    /// Cache write whose failure must not fail the command (e.g. touching `last_accessed`).
     fn write_best_effort(&self, f: impl Fn(&Connection) -> rusqlite::Result<()>) {
-        if let Err(e) = self.write(f) {
+        if let Err(e) = self.cache_write(f) {
             log::debug!("ignored cache write failure: {e}");
         }
     }
 
     /// Purge cache rows unused for 7 days and expired project-root rows. Runs on roughly one
     /// cache write in ten (like upstream) so the file stays small without a cost per command.
+    /// Cache write.
     pub fn cleanup_caches(&self) -> Result<()> {
         let cutoff = now_ms() - 7 * 24 * 60 * 60 * 1000;
         let now = now_ms();
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute(
                 "DELETE FROM project_cache WHERE last_accessed < ?1",
                 [cutoff],
@@ -569,11 +778,10 @@ impl Store {
 
     /// On-demand repair (`sentry cli fix`): create missing tables, add missing columns,
     /// recreate a malformed `pagination_cursors`, stamp version 16. Returns what was fixed,
-    /// in upstream's wording (`Added column auth.host`). Nothing happens when read-only.
+    /// in upstream's wording (`Added column auth.host`). Must land: a store that cannot be
+    /// written fails with [`StoreError::NotSaved`] rather than reporting nothing to fix.
     pub fn repair_schema(&self) -> Result<Vec<String>> {
-        if self.is_read_only() {
-            return Ok(Vec::new());
-        }
+        self.ensure_writable()?;
         let conn = self.conn();
         let run = || -> rusqlite::Result<Vec<String>> {
             let tx = rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)?;
@@ -581,14 +789,7 @@ impl Store {
             tx.commit()?;
             Ok(fixed)
         };
-        match run() {
-            Ok(fixed) => Ok(fixed),
-            Err(e) if is_read_only_error(&e) => {
-                self.degrade_to_read_only(&e);
-                Ok(Vec::new())
-            }
-            Err(e) => Err(self.err(e)),
-        }
+        run().map_err(|e| self.not_saved(fault::from_sqlite(Some(&conn), &e, &self.path)))
     }
 
     fn maybe_cleanup_caches(&self) {

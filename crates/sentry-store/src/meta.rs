@@ -1,6 +1,7 @@
 //! The `metadata` key/value table: `cli defaults` (`defaults.org`, `defaults.project`,
 //! `defaults.url`, `defaults.headers`, `defaults.ca-cert`, `defaults.telemetry`, …) and
-//! upstream's bookkeeping keys, which we preserve untouched.
+//! upstream's bookkeeping keys, which we preserve untouched. Every write here must land: a
+//! failure is [`crate::StoreError::NotSaved`], never a silent no-op.
 
 use std::collections::BTreeMap;
 

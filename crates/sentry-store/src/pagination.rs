@@ -2,6 +2,7 @@
 //!
 //! Per (command key, context key) we keep a stack of page-start cursors (`stack[0]` is always
 //! `""`, the first page) and the index of the page last shown. State lives five minutes.
+//! Disposable, so its writes are cache writes (best effort).
 
 use rusqlite::{params, OptionalExtension};
 
@@ -118,7 +119,7 @@ impl Store {
             .map_err(|e| self.invalid(format!("cannot encode cursor stack: {e}")))?;
         let index = i64::try_from(state.index).unwrap_or(i64::MAX);
         let expires = now_ms() + CURSOR_TTL_MS;
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute(
                 "INSERT INTO pagination_cursors (command_key, context, cursor_stack, page_index, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
@@ -149,7 +150,7 @@ impl Store {
 
     /// Drop the state of one (command, context).
     pub fn pagination_clear(&self, command_key: &str, context: &str) -> Result<()> {
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute(
                 "DELETE FROM pagination_cursors WHERE command_key = ?1 AND context = ?2",
                 params![command_key, context],

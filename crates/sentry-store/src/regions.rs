@@ -1,5 +1,6 @@
 //! `org_regions`: org slug → region URL, doubling as the cached organization list and the set
-//! of region origins trusted for the stored token (§5.5).
+//! of region origins trusted for the stored token (§5.5). A cache: its writes are best
+//! effort (see the crate docs).
 
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -50,7 +51,7 @@ impl Store {
             return Ok(());
         }
         let now = now_ms();
-        self.write(|c| {
+        self.cache_write(|c| {
             let mut stmt = c.prepare(
                 "INSERT INTO org_regions (org_slug, org_id, org_name, org_role, region_url, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -144,7 +145,7 @@ impl Store {
 
     /// Forget all org regions (part of logout; also after an org list says they changed).
     pub fn clear_org_regions(&self) -> Result<()> {
-        self.write(|c| {
+        self.cache_write(|c| {
             c.execute("DELETE FROM org_regions", [])?;
             Ok(())
         })

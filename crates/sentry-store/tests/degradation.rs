@@ -1,4 +1,5 @@
-//! decisions.md #6: a corrupt database is replaced, a read-only one degrades to no caching.
+//! decisions.md #6: a corrupt database is replaced, a read-only one degrades to no caching —
+//! while writes that must land (login, logout, defaults) fail with the cause.
 //!
 //! Read-only cases need permission checks to bite. Tests often run as root, where chmod does
 //! not block writes; then the scenario re-runs this test binary as user `nobody` (uid 65534),
@@ -9,7 +10,7 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use sentry_store::{AuthChange, AuthRecord, Store, StoreError};
+use sentry_store::{AuthChange, AuthRecord, Store, StoreError, WriteFault};
 
 const CHILD_ENV: &str = "SENTRY_STORE_TEST_CHILD_DIR";
 
@@ -76,11 +77,32 @@ fn corrupt_file_is_moved_aside_and_replaced() {
     assert!(again.warnings().is_empty());
 }
 
-fn read_only_warning(db: &Path) -> String {
-    format!(
-        "Warning: Sentry CLI local database is read-only. Caching and preferences won't persist.\n  Path: {}",
-        db.display()
-    )
+fn assert_one_warning(store: &Store, refused: &Path) {
+    let warnings = store.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with(&format!(
+            "Warning: Sentry CLI local database cannot be written (Permission denied writing {}). Caching is off, and logins and defaults cannot be saved.\n  Path: {}\n  Fix: ",
+            refused.display(),
+            store.path().display()
+        )),
+        "{}",
+        warnings[0]
+    );
+}
+
+/// A must-land write on an unwritable store fails with the permission fault on `refused`.
+fn assert_not_saved(r: Result<(), StoreError>, refused: &Path) {
+    match r {
+        Err(StoreError::NotSaved {
+            fault: WriteFault::PermissionDenied { path, .. },
+            ..
+        }) => assert_eq!(path, refused),
+        other => panic!(
+            "expected NotSaved(PermissionDenied {}): {other:?}",
+            refused.display()
+        ),
+    }
 }
 
 /// Runs with the permissions already in place (as a normal user, or as `nobody`).
@@ -90,7 +112,7 @@ fn read_only_scenario(root: &Path) {
     let db = cfg.join("cli.db");
     let store = Store::open(&cfg).unwrap();
     assert!(store.is_read_only());
-    assert_eq!(store.warnings(), vec![read_only_warning(&db)]);
+    assert_one_warning(&store, &db);
     // Reads work.
     assert_eq!(
         store.meta_get("defaults.org").unwrap().as_deref(),
@@ -100,22 +122,31 @@ fn read_only_scenario(root: &Path) {
         store.auth().unwrap().unwrap().token.as_deref(),
         Some("stored-token")
     );
-    // Writes are no-ops that succeed.
-    store.meta_set("defaults.org", "changed").unwrap();
-    store.meta_delete("defaults.org").unwrap();
-    store
-        .set_auth(&AuthRecord::issued_now("new", None, None, None))
-        .unwrap();
-    store.clear_auth().unwrap();
+    // Must-land writes fail with the cause instead of pretending; nothing changes.
+    assert_not_saved(store.ensure_writable(), &db);
+    assert_not_saved(store.meta_set("defaults.org", "changed"), &db);
+    assert_not_saved(store.meta_delete("defaults.org"), &db);
+    assert_not_saved(
+        store.set_auth(&AuthRecord::issued_now("new", None, None, None)),
+        &db,
+    );
+    assert_not_saved(store.clear_auth(), &db);
+    // Cache writes are dropped silently.
     store.set_issue_org("1", "x").unwrap();
+    assert_eq!(store.issue_org("1").unwrap(), None);
+    // The refresh lock still reads; keeping the row is fine, changing it must fail.
     let r: Result<&str, StoreError> = store.with_auth_lock(|cur| {
         assert_eq!(cur.unwrap().token.as_deref(), Some("stored-token"));
+        Ok((AuthChange::Keep, "ran"))
+    });
+    assert_eq!(r.unwrap(), "ran");
+    let r: Result<&str, StoreError> = store.with_auth_lock(|_| {
         Ok((
             AuthChange::Set(AuthRecord::issued_now("x", None, None, None)),
             "ran",
         ))
     });
-    assert_eq!(r.unwrap(), "ran");
+    assert_not_saved(r.map(|_| ()), &db);
     assert_eq!(
         store.meta_get("defaults.org").unwrap().as_deref(),
         Some("acme")
@@ -146,15 +177,12 @@ fn read_only_scenario(root: &Path) {
     let cfg = root.join("ro-dir-wal");
     let store = Store::open(&cfg).unwrap();
     assert!(store.is_read_only());
-    assert_eq!(
-        store.warnings(),
-        vec![read_only_warning(&cfg.join("cli.db"))]
-    );
+    assert_one_warning(&store, &cfg);
     assert_eq!(
         store.auth().unwrap().unwrap().token.as_deref(),
         Some("wal-token")
     );
-    store.meta_set("x", "y").unwrap();
+    assert_not_saved(store.meta_set("x", "y"), &cfg);
     assert_eq!(store.meta_get("x").unwrap(), None);
     drop(store);
 
@@ -162,20 +190,23 @@ fn read_only_scenario(root: &Path) {
     let cfg = root.join("ro-dir");
     let store = Store::open(&cfg).unwrap();
     assert!(store.is_read_only());
-    assert_eq!(
-        store.warnings(),
-        vec![read_only_warning(&cfg.join("cli.db"))]
-    );
+    assert_one_warning(&store, &cfg);
     assert_eq!(store.auth().unwrap(), None);
-    store.meta_set("a", "b").unwrap();
+    assert_not_saved(store.meta_set("a", "b"), &cfg);
     assert_eq!(store.meta_get("a").unwrap(), None);
     assert!(!cfg.join("cli.db").exists());
+    assert_eq!(
+        std::fs::read_dir(&cfg).unwrap().count(),
+        0,
+        "no temp file left behind"
+    );
 
-    // 3. Config dir that cannot be created (parent not writable).
-    let cfg = root.join("ro-dir").join("nested");
+    // 3. Config dir that cannot be created (parent not writable): the fix names the parent.
+    let parent = root.join("ro-dir");
+    let cfg = parent.join("nested");
     let store = Store::open(&cfg).unwrap();
     assert!(store.is_read_only());
-    assert_eq!(store.warnings().len(), 1);
+    assert_one_warning(&store, &parent);
     assert_eq!(store.take_warnings().len(), 1);
     assert!(store.warnings().is_empty(), "take_warnings drains");
 }

@@ -436,6 +436,15 @@ pub fn confirm(question: &str) -> CliResult<bool> {
 }
 
 pub fn store_error(e: sentry_store::StoreError) -> CliError {
+    // A must-land write that did not reach cli.db: the real cause, the file, and the fix.
+    if let sentry_store::StoreError::NotSaved { path, fault } = &e {
+        return CliError::general(format!(
+            "Could not save to the local database: {}.",
+            fault.reason()
+        ))
+        .with_detail(format!("Path: {}", path.display()))
+        .with_hint(fault.fix());
+    }
     CliError::general(format!("Local database error: {e}"))
 }
 

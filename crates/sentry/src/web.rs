@@ -4,10 +4,13 @@
 //! `<base>/organizations/<org>/...`. When no browser can be opened (not a terminal, no opener)
 //! the URL is printed instead, so the flag stays useful over SSH and in scripts.
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
+
+use serde_json::{json, Value};
 
 use crate::context::Context;
 use crate::error::CliResult;
+use crate::output::{emit, Human, Report};
 
 fn is_saas(base: &str) -> bool {
     sentry_api::Origin::parse(base).is_some_and(|o| o.is_saas())
@@ -40,23 +43,49 @@ pub fn event_url(base: &str, org: &str, project: &str, event_id: &str) -> String
     org_page(base, org, &format!("projects/{project}/events/{event_id}/"))
 }
 
-/// Opens `url` in a browser when stdout is a terminal and an opener works; otherwise prints it.
+/// What `--web` did with the page, printed through the shared renderer so `--json`,
+/// `--fields` and `--jq` apply. 0.49 has no JSON shape here (it prints its text even under
+/// `--json`); ours is `{"url": …}`.
+struct WebPage {
+    url: String,
+    /// A browser was opened.
+    opened: bool,
+    /// A person is at the terminal (the browser just failed to open).
+    interactive: bool,
+}
+
+impl Report for WebPage {
+    fn json(&self) -> Value {
+        json!({ "url": self.url })
+    }
+
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        if self.opened {
+            out.line("Opening in browser...")
+        } else if self.interactive {
+            out.line("Could not open browser. Visit this URL:")?;
+            out.blank()?;
+            out.line(&self.url)?;
+            out.blank()
+        } else {
+            out.line(&self.url)
+        }
+    }
+}
+
+/// Opens `url` in a browser when stdout is a terminal and an opener works; otherwise prints
+/// it (scripts, SSH). With `--json` no browser is opened: the caller wants the data.
 pub fn open(ctx: &Context, url: &str) -> CliResult<i32> {
     let interactive = std::io::stdout().is_terminal() && !ctx.output.json;
-    if interactive && open::that_detached(url).is_ok() {
-        crate::output::write_stdout(b"Opening in browser...\n")?;
-        return Ok(0);
-    }
-    if ctx.output.json {
-        let v = serde_json::json!({ "url": url });
-        crate::output::write_stdout(&crate::output::json_bytes(&v))?;
-    } else if interactive {
-        crate::output::write_stdout(
-            format!("Could not open browser. Visit this URL:\n\n{url}\n\n").as_bytes(),
-        )?;
-    } else {
-        crate::output::write_stdout(format!("{url}\n").as_bytes())?;
-    }
+    let opened = interactive && open::that_detached(url).is_ok();
+    emit(
+        &WebPage {
+            url: url.to_string(),
+            opened,
+            interactive,
+        },
+        &ctx.output,
+    )?;
     Ok(0)
 }
 

@@ -21,11 +21,12 @@ fn device_flow_end_to_end_stores_session_and_user() {
         "{}",
         login.stderr_head
     );
-    // Not a terminal: no browser, a QR code and the copy hint instead.
+    // Not a terminal: no browser and no QR code (tests/auth_qr.rs), the URL and the copy
+    // hint instead.
     assert!(login
         .stderr_head
-        .contains("Scan this QR code or visit the URL below:"));
-    assert!(login.stderr_head.contains('▀'));
+        .contains("Visit the URL below to sign in:"));
+    assert!(!login.stderr_head.contains('▀'));
     let url_line = format!(
         "  URL:  {}/oauth/device/?user_code={}",
         env.url(),

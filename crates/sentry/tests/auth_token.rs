@@ -125,7 +125,10 @@ fn token_login_good_stores_and_caches_user() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout_json_str(&out),
-        json!({"loggedOut": true, "configPath": db.display().to_string()})
+        json!({"loggedOut": true, "configPath": db.display().to_string(), "removed": [{
+            "active": true, "host": env.url(), "userId": "1", "email": "dev@localhost",
+            "username": "dev", "name": "Local Developer", "usable": true,
+        }]})
     );
     let s = store(&env);
     assert!(s.auth().unwrap().is_none());

@@ -64,11 +64,16 @@ pub fn run(oauth: &OAuthClient, opts: &FlowOptions) -> Result<TokenGrant, CliErr
     let opened = browser_allowed(opts.no_browser) && open::that_detached(&url).is_ok();
     if opened {
         say("ℹ Opening in browser...");
-    } else {
+    } else if io::stderr().is_terminal() {
         say("ℹ Scan this QR code or visit the URL below:");
         if let Some(qr) = crate::auth::qr::render(&url) {
             let _ = write!(io::stderr().lock(), "{qr}");
         }
+    } else {
+        // Upstream prints the QR code whatever stderr is; a ~19-line block of half-block
+        // characters is noise in CI logs and files, where nobody can scan it. The QR code is
+        // for a person at a terminal only.
+        say("ℹ Visit the URL below to sign in:");
     }
     say("");
     say(&format!("  URL:  {url}"));

@@ -6,14 +6,72 @@ use clap::{Args, Subcommand};
 
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::output::{Human, Report};
+
+/// Shown under `sentry local --help`: the whole loop, including how to send test events.
+const LOCAL_EXAMPLES: &str = "\
+Examples:
+  sentry local serve                  Start the server; prints its URL, API token and DSN
+  sentry local demo-events            Send a few SDK-shaped test error events to it
+  sentry local run -- npm start       Run your app with SENTRY_DSN pointing at it
+  sentry local                        Tail what arrives, one line per item
+  SENTRY_URL=<url> SENTRY_AUTH_TOKEN=<token> sentry issue list local/
+                                      Browse the events with the usual commands";
 
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(args_conflicts_with_subcommands = true, after_help = LOCAL_EXAMPLES)]
 pub struct LocalArgs {
     #[command(subcommand)]
     pub command: Option<LocalCommand>,
     #[command(flatten)]
     pub tail: TailArgs,
+    #[command(flatten)]
+    pub not_applicable: NotForLocal,
+}
+
+/// Global flags that mean nothing to `sentry local` and its subcommands, which talk to the
+/// local server rather than a Sentry host, org or project.
+///
+/// clap copies every `global = true` flag into each subcommand unless the subcommand
+/// already has an argument with the same id. Declaring them here, hidden, with the root's ids
+/// keeps them out of the help of `local` and everything below it, while `--org x` and the
+/// like are still accepted (their values still reach the root's `GlobalArgs`), so scripts
+/// that pass them everywhere keep working. The host flags stay global so the subcommands
+/// inherit the hidden versions; the output flags are not (the tail prints lines, not JSON),
+/// and the subcommands that print data declare visible ones ([`OutputFlags`]).
+#[derive(Debug, Args, Clone, Default)]
+pub struct NotForLocal {
+    #[arg(long, global = true, hide = true, value_name = "URL")]
+    pub url: Option<String>,
+    #[arg(long = "auth-token", global = true, hide = true, value_name = "TOKEN")]
+    pub auth_token: Option<String>,
+    #[arg(long = "header", global = true, hide = true, value_name = "KEY:VALUE")]
+    pub headers: Vec<String>,
+    #[arg(short = 'o', long, global = true, hide = true, value_name = "ORG")]
+    pub org: Option<String>,
+    #[arg(short = 'p', long, global = true, hide = true, value_name = "PROJECT")]
+    pub project: Option<String>,
+    #[arg(long, hide = true)]
+    pub json: bool,
+    #[arg(long, hide = true, value_name = "FIELDS")]
+    pub fields: Option<String>,
+    #[arg(long, hide = true, value_name = "EXPRESSION")]
+    pub jq: Option<String>,
+}
+
+/// The root's output flags, re-declared (same ids, same meaning) for the `local`
+/// subcommands that print data; see [`NotForLocal`] for why.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OutputFlags {
+    /// Output as JSON (with --fields to select)
+    #[arg(long)]
+    pub json: bool,
+    /// Comma-separated fields to keep in JSON output; dot paths reach into objects
+    #[arg(long, value_name = "FIELDS")]
+    pub fields: Option<String>,
+    /// Filter JSON output with a jq expression (implies --json); strings print raw
+    #[arg(long, value_name = "EXPRESSION")]
+    pub jq: Option<String>,
 }
 
 /// Without a subcommand `sentry local` tails a running server: one line per envelope item.
@@ -39,8 +97,7 @@ pub enum LocalCommand {
     Serve(ServeArgs),
     /// Run a command with SENTRY_DSN and SENTRY_SPOTLIGHT pointing at the local server
     Run(RunArgs),
-    /// Send demo error events to a DSN (README demo, tests)
-    #[command(hide = true)]
+    /// Send SDK-shaped test error events (to the running local server by default)
     DemoEvents(crate::commands::local_demo::DemoEventsArgs),
 }
 
@@ -58,6 +115,8 @@ pub struct ServeArgs {
     /// Keep everything in memory; nothing is written to disk
     #[arg(long)]
     pub memory: bool,
+    #[command(flatten)]
+    pub output: OutputFlags,
 }
 
 #[derive(Debug, Args)]
@@ -117,19 +176,7 @@ fn serve(ctx: &Context, a: &ServeArgs) -> CliResult<i32> {
             "project": ready.project_slug,
         });
         write_state_file(ctx, &info);
-        printed = if ctx.output.json {
-            crate::output::write_stdout(&crate::output::json_bytes(&info))
-        } else {
-            let text = format!(
-                "Sentry local server listening on {url}\n\n  API URL:     {url}\n  API token:   {token}\n  DSN:         {dsn}\n  Org/project: {org}/{project}\n\nTry:  SENTRY_URL={url} SENTRY_AUTH_TOKEN={token} sentry issue list {org}/\nPress Ctrl-C to stop.\n",
-                url = ready.url,
-                token = ready.token,
-                dsn = ready.dsn,
-                org = ready.org_slug,
-                project = ready.project_slug,
-            );
-            crate::output::write_stdout(text.as_bytes())
-        };
+        printed = crate::output::emit(&Ready(info), &ctx.output);
     });
     let _ = std::fs::remove_file(state_file(ctx));
     printed?;
@@ -140,6 +187,33 @@ fn serve(ctx: &Context, a: &ServeArgs) -> CliResult<i32> {
         ))
     })?;
     Ok(0)
+}
+
+/// The ready line of `local serve`: the connection details, through the shared renderer so
+/// `--json`, `--fields` and `--jq` work (`sentry local serve --jq .url`).
+struct Ready(serde_json::Value);
+
+impl Report for Ready {
+    fn json(&self) -> serde_json::Value {
+        self.0.clone()
+    }
+
+    fn human(&self, out: &mut Human) -> std::io::Result<()> {
+        let s = |k: &str| self.0.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let (url, token, dsn) = (s("url"), s("token"), s("dsn"));
+        let (org, project) = (s("org"), s("project"));
+        out.line(format!("Sentry local server listening on {url}"))?;
+        out.blank()?;
+        out.line(format!("  API URL:     {url}"))?;
+        out.line(format!("  API token:   {token}"))?;
+        out.line(format!("  DSN:         {dsn}"))?;
+        out.line(format!("  Org/project: {org}/{project}"))?;
+        out.blank()?;
+        out.line(format!(
+            "Try:  SENTRY_URL={url} SENTRY_AUTH_TOKEN={token} sentry issue list {org}/"
+        ))?;
+        out.line("Press Ctrl-C to stop.")
+    }
 }
 
 fn tail(_ctx: &Context, a: &TailArgs) -> CliResult<i32> {
@@ -192,6 +266,16 @@ fn existing_dsn(ctx: &Context, host: &str, port: u16) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let url = format!("http://{host}:{port}");
     (v.get("url")?.as_str()? == url).then(|| v.get("dsn")?.as_str().map(str::to_string))?
+}
+
+/// The DSN of the `local serve` that recorded itself in the state file, if it still answers.
+pub fn running_server_dsn(ctx: &Context) -> Option<String> {
+    let text = std::fs::read_to_string(state_file(ctx)).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let url = url::Url::parse(v.get("url")?.as_str()?).ok()?;
+    let addr = url.socket_addrs(|| None).ok()?.into_iter().next()?;
+    std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300)).ok()?;
+    v.get("dsn")?.as_str().map(str::to_string)
 }
 
 /// Where a running `local serve` records its URL, token and DSN for `local run` (mode 0600).

@@ -1,5 +1,6 @@
-//! `sentry local demo-events --dsn <dsn> [--distinct N]` (hidden): sends realistic SDK-shaped
-//! error envelopes through the DSN-authenticated ingest path, for the README demo and tests.
+//! `sentry local demo-events [--dsn <dsn>] [--distinct N]`: sends realistic SDK-shaped error
+//! envelopes through the DSN-authenticated ingest path — test events for the local server
+//! (its DSN is the default), the README demo and tests.
 //!
 //! The default set is four events: two `ZeroDivisionError`s from the same code path (they group
 //! into one issue), a `KeyError` and a `TypeError` from a JavaScript frontend. `--distinct N`
@@ -13,12 +14,14 @@ use crate::error::{CliError, CliResult};
 
 #[derive(Debug, Args)]
 pub struct DemoEventsArgs {
-    /// DSN of the project to send to
+    /// DSN of the project to send to (default: the running `sentry local serve`)
     #[arg(long)]
-    pub dsn: String,
+    pub dsn: Option<String>,
     /// Send this many events with distinct fingerprints instead of the demo set
     #[arg(long, value_name = "N")]
     pub distinct: Option<u32>,
+    #[command(flatten)]
+    pub output: crate::commands::local::OutputFlags,
 }
 
 fn event_id() -> String {
@@ -127,8 +130,15 @@ fn demo_set() -> Vec<Value> {
 }
 
 pub fn run(ctx: &Context, args: &DemoEventsArgs) -> CliResult<i32> {
-    let dsn = sentry_target::dsn::Dsn::parse(args.dsn.trim())
-        .map_err(|e| CliError::config(e.to_string()))?;
+    let raw = match &args.dsn {
+        Some(d) => d.clone(),
+        None => crate::commands::local::running_server_dsn(ctx).ok_or_else(|| {
+            CliError::config("No --dsn given and no running `sentry local serve` found.")
+                .with_hint("Start one with `sentry local serve`, or pass --dsn <DSN>.")
+        })?,
+    };
+    let dsn =
+        sentry_target::dsn::Dsn::parse(raw.trim()).map_err(|e| CliError::config(e.to_string()))?;
     let client = ctx.client()?;
     let now = jiff::Timestamp::now().as_second();
     let events: Vec<Value> = match args.distinct {
@@ -156,7 +166,7 @@ pub fn run(ctx: &Context, args: &DemoEventsArgs) -> CliResult<i32> {
             m.insert("event_id".into(), json!(id));
             m.entry("timestamp").or_insert(json!(now));
         }
-        let header = json!({"event_id": id, "dsn": args.dsn.trim(), "sent_at": jiff::Timestamp::now().to_string()});
+        let header = json!({"event_id": id, "dsn": raw.trim(), "sent_at": jiff::Timestamp::now().to_string()});
         let payload = serde_json::to_vec(&ev).map_err(|e| CliError::general(e.to_string()))?;
         let mut body = serde_json::to_vec(&header).map_err(|e| CliError::general(e.to_string()))?;
         body.push(b'\n');
@@ -174,12 +184,28 @@ pub fn run(ctx: &Context, args: &DemoEventsArgs) -> CliResult<i32> {
             .map_err(api_error)?;
         ids.push(id);
     }
-    if ctx.output.json {
-        crate::output::write_stdout(&crate::output::json_bytes(&json!({ "eventIds": ids })))?;
-    } else {
-        crate::output::write_stdout(
-            format!("Sent {} events to {}\n", ids.len(), dsn.origin()).as_bytes(),
-        )?;
-    }
+    crate::output::emit(
+        &Sent {
+            ids,
+            origin: dsn.origin(),
+        },
+        &ctx.output,
+    )?;
     Ok(0)
+}
+
+/// What was sent, through the shared renderer (`--json`, `--fields`, `--jq`).
+struct Sent {
+    ids: Vec<String>,
+    origin: String,
+}
+
+impl crate::output::Report for Sent {
+    fn json(&self) -> serde_json::Value {
+        json!({ "eventIds": self.ids })
+    }
+
+    fn human(&self, out: &mut crate::output::Human) -> std::io::Result<()> {
+        out.line(format!("Sent {} events to {}", self.ids.len(), self.origin))
+    }
 }

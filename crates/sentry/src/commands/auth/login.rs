@@ -76,16 +76,29 @@ impl LoginUser {
         })
     }
 
+    fn record(&self) -> UserInfo {
+        UserInfo {
+            user_id: self.id.clone(),
+            email: self.email.clone(),
+            username: self.username.clone(),
+            name: self.name.clone(),
+            updated_at: 0,
+        }
+    }
+
+    /// Refresh the cached identity when nothing depends on it (`auth whoami`): failures
+    /// are ignored, as upstream does.
     pub fn store(&self, ctx: &Context) {
         if let Ok(store) = ctx.store() {
-            let _ = store.set_user_info(&UserInfo {
-                user_id: self.id.clone(),
-                email: self.email.clone(),
-                username: self.username.clone(),
-                name: self.name.clone(),
-                updated_at: 0,
-            });
+            let _ = store.set_user_info(&self.record());
         }
+    }
+
+    /// Save the identity of a login that was just stored: must land like the login itself.
+    pub fn save(&self, ctx: &Context) -> CliResult<()> {
+        ctx.store()?
+            .set_user_info(&self.record())
+            .map_err(store_error)
     }
 }
 
@@ -205,13 +218,15 @@ To authenticate against this self-hosted instance, confirm the host explicitly:\
     Ok(settings.configured_url.value.clone())
 }
 
-/// `defaults.url` after a successful login with a self-hosted `--url` (failure ignored).
-fn persist_url(ctx: &Context, host: &str) {
+/// `defaults.url` after a successful login with a self-hosted `--url`; must land, since
+/// later commands would otherwise talk to the wrong host with this login.
+fn persist_url(ctx: &Context, host: &str) -> CliResult<()> {
     if ctx.global.url.is_some() && !sentry_config::is_saas_url(host) {
-        if let Ok(store) = ctx.store() {
-            let _ = store.meta_set("defaults.url", host);
-        }
+        ctx.store()?
+            .meta_set("defaults.url", host)
+            .map_err(store_error)?;
     }
+    Ok(())
 }
 
 /// The "already logged in" gate. `Ok(false)` means stop with exit 0.
@@ -274,6 +289,8 @@ pub fn run(ctx: &Context, args: &LoginArgs) -> CliResult<i32> {
         Vec::new()
     };
     let host = login_host(ctx, args.token.as_deref())?;
+    // A login that cannot be saved fails before any network work (or a browser round trip).
+    ctx.store()?.ensure_writable().map_err(store_error)?;
     if !may_replace_login(ctx, args.force)? {
         return Ok(0);
     }
@@ -310,10 +327,10 @@ pub fn token_login(ctx: &Context, token: &str, host: &str) -> CliResult<i32> {
         }
         Err(e) => return Err(api_error(e)),
     }
-    persist_url(ctx, host);
+    persist_url(ctx, host)?;
     let user = client.get_auth().ok().and_then(|v| LoginUser::from_api(&v));
     if let Some(u) = &user {
-        u.store(ctx);
+        u.save(ctx)?;
     }
     emit(
         &TokenLogin {
@@ -350,9 +367,9 @@ pub fn oauth_login(
         username: None,
     });
     if let Some(u) = &user {
-        u.store(ctx);
+        u.save(ctx)?;
     }
-    persist_url(ctx, host);
+    persist_url(ctx, host)?;
     emit(
         &OAuthLogin {
             config_path: store.path().display().to_string(),

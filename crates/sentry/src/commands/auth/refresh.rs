@@ -137,6 +137,10 @@ fn no_refresh_token() -> CliError {
 fn reauthorize(ctx: &Context, args: &RefreshArgs) -> CliResult<i32> {
     let requested = scopes::requested(args.read_only, &args.scope)?;
     let store = ctx.store()?;
+    // The new session must be saved: fail before the device flow when it cannot be.
+    store
+        .ensure_writable()
+        .map_err(crate::context::store_error)?;
     let stored_host = store
         .auth()
         .map_err(crate::context::store_error)?
@@ -164,7 +168,7 @@ fn reauthorize(ctx: &Context, args: &RefreshArgs) -> CliResult<i32> {
             email: u.email,
             username: None,
         }
-        .store(ctx);
+        .save(ctx)?;
     }
     emit(
         &Refreshed {

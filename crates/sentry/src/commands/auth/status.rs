@@ -26,6 +26,10 @@ struct Status {
     display: String,
     config_path: Option<String>,
     user: Option<(Option<String>, Option<String>, Option<String>)>,
+    /// Stored logins only: the host the login belongs to and how many logins are stored
+    /// (one until multi-account support exists), as upstream's `host`/`accounts`.
+    host: Option<String>,
+    accounts: Option<usize>,
     defaults: Option<(Option<String>, Option<String>)>,
     verification: Result<Vec<(String, String)>, String>,
     /// `(env var, active)` whenever an env token is set.
@@ -50,6 +54,12 @@ impl Report for Status {
                 }
             }
             v.insert("user".into(), Value::Object(u));
+        }
+        if let Some(h) = &self.host {
+            v.insert("host".into(), json!(h));
+        }
+        if let Some(n) = self.accounts {
+            v.insert("accounts".into(), json!(n));
         }
         let mut t = Map::new();
         t.insert("display".into(), json!(self.display));
@@ -103,7 +113,7 @@ impl Report for Status {
         if let Some((name, email, username)) = &self.user {
             let who = name.clone().or_else(|| username.clone());
             let cell = match (who, email) {
-                (Some(w), Some(e)) => format!("{w} {e}"),
+                (Some(w), Some(e)) => format!("{w} <{e}>"),
                 (Some(w), None) => w,
                 (None, Some(e)) => e.clone(),
                 (None, None) => String::new(),
@@ -111,6 +121,9 @@ impl Report for Status {
             if !cell.is_empty() {
                 rows.push(vec!["User".into(), cell]);
             }
+        }
+        if let Some(h) = &self.host {
+            rows.push(vec!["Server".into(), out.bold(h)]);
         }
         let stored_oauth =
             self.token.stored && (self.token.expires_at.is_some() || self.token.refreshable);
@@ -260,6 +273,15 @@ pub fn run_with(ctx: &Context, args: &StatusArgs, check_project_url: bool) -> Cl
     } else {
         (None, None)
     };
+    let (host, accounts) = if token.stored {
+        let host = match &token.host {
+            Some(h) => h.clone(),
+            None => ctx.settings()?.configured_url.value.clone(),
+        };
+        (Some(host), Some(1))
+    } else {
+        (None, None)
+    };
     let meta = |k: &str| store.meta_get(k).ok().flatten().filter(|v| !v.is_empty());
     let (org, project) = (meta("defaults.org"), meta("defaults.project"));
     let defaults = (org.is_some() || project.is_some()).then_some((org, project));
@@ -302,6 +324,8 @@ pub fn run_with(ctx: &Context, args: &StatusArgs, check_project_url: bool) -> Cl
             display,
             config_path,
             user,
+            host,
+            accounts,
             defaults,
             verification,
             env_token,

@@ -1,22 +1,35 @@
 //! `sentry auth token`: print the token the CLI would use, for scripts
 //! (`curl -H "Authorization: Bearer $(sentry auth token)"`).
 
+use std::io;
+
 use clap::Args;
+use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::output::{json_bytes, write_stdout};
+use crate::output::{emit, Human, Report};
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {}
 
+/// The bare token line; under `--json` a JSON string as 0.49 prints it, so `--jq` and
+/// `--fields` work on it like on every other command's data.
+struct Token(String);
+
+impl Report for Token {
+    fn json(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        out.line(&self.0)
+    }
+}
+
 pub fn run(ctx: &Context, _args: &TokenArgs) -> CliResult<i32> {
     // An expired but refreshable session is refreshed first (decisions.md #9).
     let token = ctx.require_token()?;
-    if ctx.output.json {
-        write_stdout(&json_bytes(&serde_json::Value::String(token.value)))?;
-    } else {
-        write_stdout(format!("{}\n", token.value).as_bytes())?;
-    }
+    emit(&Token(token.value), &ctx.output)?;
     Ok(0)
 }
