@@ -229,7 +229,11 @@ impl Context {
         let sel = self.token_selection()?;
         let Some(tok) = self.active_token()? else {
             if sel.dead_stored {
-                self.store()?.clear_auth().map_err(store_error)?;
+                // Tidying up a dead session is not the command's write: if it cannot land,
+                // the session is still dead and exit 11 is still the answer.
+                if let Err(e) = self.store()?.clear_auth() {
+                    log::debug!("could not clear the expired session: {e}");
+                }
                 return Err(CliError::new(
                     exit::TOKEN_EXPIRED,
                     "Session expired and no refresh token available. Run 'sentry auth login'.",
