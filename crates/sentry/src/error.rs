@@ -69,6 +69,17 @@ impl CliError {
         self
     }
 
+    /// The error as it may be shown: registered secrets, tokens and URL passwords masked
+    /// (`crate::logging::redact`). `main` prints every error through this, whatever produced
+    /// its text (a dependency's message may quote a URL it was given).
+    pub fn redacted(mut self) -> CliError {
+        use crate::logging::redact;
+        self.message = redact(&self.message);
+        self.details = self.details.iter().map(|d| redact(d)).collect();
+        self.hint = self.hint.as_deref().map(redact);
+        self
+    }
+
     /// The message with its detail lines, as printed after `Error: `.
     pub fn full_message(&self) -> String {
         let mut s = self.message.clone();

@@ -23,9 +23,10 @@ pub fn register_secret(secret: &str) {
     }
 }
 
-/// Replaces registered secrets and anything that looks like a bearer token or Sentry token.
+/// Replaces registered secrets, anything that looks like a bearer token or Sentry token, and
+/// the `user:password@` of every URL in the text.
 pub fn redact(line: &str) -> String {
-    let mut out = line.to_string();
+    let mut out = redact_url_userinfo(line);
     if let Some(m) = SECRETS.get() {
         if let Ok(v) = m.lock() {
             for s in v.iter() {
@@ -65,6 +66,29 @@ enum LoggerState {
     /// `[log] level`); until then lines wait here, already redacted.
     Pending(Vec<(Level, String)>),
     Ready(LevelFilter),
+}
+
+/// `scheme://user:pass@host` → `scheme://***@host` for every URL in `text`.
+fn redact_url_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("://") {
+        let (head, tail) = rest.split_at(pos + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '/' | '?' | '#' | '"' | '\'' | ')'))
+            .unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                out.push_str(&tail[at..end]);
+            }
+            None => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 struct StderrLogger {
@@ -185,6 +209,10 @@ mod tests {
         assert_eq!(
             redact("token sntryu_0123456789abcdef here"),
             "token sntryu_[REDACTED] here"
+        );
+        assert_eq!(
+            redact("proxy http://u:p%40ss@proxy:3128/x and https://h/a@b"),
+            "proxy http://***@proxy:3128/x and https://h/a@b"
         );
         register_secret("s3cr3t-value");
         assert_eq!(redact("x=s3cr3t-value;"), "x=[REDACTED];");

@@ -61,14 +61,14 @@ fn run() -> i32 {
     let ctx = match Context::from_process(cli.global) {
         Ok(ctx) => ctx,
         Err(e) => {
-            output::emit_error(&e, json_errors);
+            output::emit_error(&e.clone().redacted(), json_errors);
             return e.exit_code;
         }
     };
     match dispatch(&ctx, &command) {
         Ok(code) => code,
         Err(e) => {
-            let e = ctx.explain_api_error(e);
+            let e = ctx.explain_api_error(e).redacted();
             output::emit_error(&e, ctx.output.json);
             e.exit_code
         }
