@@ -4,7 +4,8 @@
 set -eu
 
 cd "$(dirname "$0")/.."
-cargo build -q -p sentry
+echo "==> Building sentry (cargo build -p sentry; the first build compiles ~300 crates and takes a few minutes)" >&2
+cargo build -p sentry
 BIN="${CARGO_TARGET_DIR:-target}/debug/sentry"
 
 WORK="$(mktemp -d)"
@@ -20,6 +21,7 @@ export SENTRY_CONFIG_DIR="$WORK/config" HOME="$WORK/home"
 mkdir -p "$SENTRY_CONFIG_DIR" "$HOME"
 unset SENTRY_AUTH_TOKEN SENTRY_TOKEN SENTRY_ORG SENTRY_PROJECT SENTRY_DSN 2>/dev/null || true
 
+echo "==> Starting the local Sentry server (sentry local serve --port 0 --memory)" >&2
 "$BIN" local serve --port 0 --memory --json >"$WORK/server.json" 2>"$WORK/server.log" &
 SERVER_PID=$!
 
@@ -40,6 +42,7 @@ export SENTRY_URL SENTRY_AUTH_TOKEN
 run() { printf '\n$ sentry %s\n' "$*"; "$BIN" "$@"; }
 
 printf 'Local Sentry server at %s\n' "$SENTRY_URL"
+echo "==> Sending SDK-shaped error events to its DSN, as an app with a Sentry SDK would" >&2
 run local demo-events --dsn "$DSN"
 sleep 0.3   # ingest commits in small batches
 
