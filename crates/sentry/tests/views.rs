@@ -276,6 +276,16 @@ fn issue_events_shows_whole_ids_and_event_view_takes_them_or_a_prefix() {
     assert!(text(&out.stdout).starts_with(&format!("Event {EVENT_C}\n")));
     assert_eq!(text(&out.stderr), "");
 
+    // So does an event URL (the org from the URL, the project from the event).
+    let url = format!("{}/organizations/local/issues/1/events/{EVENT_C}/", env.url());
+    let out = env
+        .api_cmd()
+        .args(["event", "view", &url, "--json", "--fields", "eventID"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(stdout_json(&out), json!({"eventID": EVENT_C}));
+
     // An unambiguous prefix: one lookup among the project's recent events, then the event.
     for (args, shown) in [
         (vec!["local/app/b0b0b0b0c1c1"], "b0b0b0b0c1c1"),

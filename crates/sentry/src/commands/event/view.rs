@@ -114,8 +114,8 @@ impl Report for EventView {
 
 /// The positionals as `(target, first ID as typed, further IDs)`.
 ///
-/// One argument: `<id>`, `<org>/<project>/<id>` or `<project>/<id>` (`<org>/<project>` alone
-/// lacks the ID, exit 22). Several: a target first
+/// One argument: `<id>`, `<org>/<project>/<id>`, `<project>/<id>` or an event URL
+/// (`<org>/<project>` alone lacks the ID, exit 22). Several: a target first
 /// (unless the first is already a full ID), or an ID first and the target after it (warned).
 fn split_args(args: &[String]) -> CliResult<(Option<String>, String, Vec<String>)> {
     let required = || {
@@ -127,6 +127,13 @@ fn split_args(args: &[String]) -> CliResult<(Option<String>, String, Vec<String>
     let single = |a: &str| -> CliResult<(Option<String>, String)> {
         if event_id(a).is_some() {
             return Ok((None, a.to_string()));
+        }
+        // An event URL names the org and the event (not the project).
+        if let Ok(Target::Url { org, event, .. }) = parse_target(a) {
+            return match (org, event) {
+                (Some(org), Some(event)) => Ok((Some(format!("{org}/")), event)),
+                _ => Err(required()),
+            };
         }
         match a.split('/').collect::<Vec<_>>().as_slice() {
             [one] => Ok((None, (*one).to_string())),
@@ -244,14 +251,10 @@ fn first_event_id(
     };
     let command = canonical(&org, project.as_deref());
     let matches = match &project {
-        Some(p) => match scan_event_ids(r, &org, p, &partial) {
-            Ok(m) => m,
+        Some(p) => match scan_event_ids(r, &org, p, &partial)? {
+            Some(m) => m,
             // The lookup itself failed: report the ID as invalid, as without the lookup.
-            Err(e) if e.status() == Some(401) => return Err(api_error(e)),
-            Err(e) => {
-                log::debug!("[event.view] prefix lookup failed: {}", e.headline());
-                return Err(invalid_id(raw, None));
-            }
+            None => return Err(invalid_id(raw, None)),
         },
         // Without a named project there is nothing to scan.
         None => Vec::new(),
@@ -288,26 +291,32 @@ fn first_event_id(
 }
 
 /// The IDs of the project's error events of the last 90 days (newest first, one page of
-/// 100) that fit `partial`.
+/// 100) that fit `partial`; `None` when the lookup failed for a reason other than the
+/// credentials (which are reported as such).
 fn scan_event_ids(
     r: &Resolver,
     org: &str,
     project: &str,
     partial: &Partial,
-) -> Result<Vec<String>, sentry_api::ApiError> {
+) -> CliResult<Option<Vec<String>>> {
     let endpoint = format!("/organizations/{}/events/", encode_segment(org));
-    let req = match r.org_get(org, &endpoint) {
-        Ok(req) => req,
-        Err(e) => return Err(sentry_api::ApiError::Config { message: e.message }),
-    };
-    let v: Value = req
+    let sent = r
+        .org_get(org, &endpoint)?
         .query("dataset", "errors")
         .query("field", "id")
         .query("query", format!("project:{project}"))
         .query("sort", "-timestamp")
         .query("per_page", "100")
         .query("statsPeriod", PREFIX_SCAN_PERIOD)
-        .send_json()?;
+        .send_json::<Value>();
+    let v = match sent {
+        Ok(v) => v,
+        Err(e) if e.status() == Some(401) => return Err(api_error(e)),
+        Err(e) => {
+            log::debug!("[event.view] prefix lookup failed: {}", e.headline());
+            return Ok(None);
+        }
+    };
     let mut out: Vec<String> = Vec::new();
     for row in v
         .get("data")
@@ -322,7 +331,7 @@ fn scan_event_ids(
             }
         }
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// `GET /organizations/{org}/eventids/{id}/` → (org, project, event); `None` on 404.
@@ -637,6 +646,13 @@ mod tests {
         assert_eq!(split(&["o/p/"]).unwrap_err().exit_code, 22);
         assert_eq!(split(&["o/"]).unwrap_err().exit_code, 22);
         assert_eq!(split(&["o/p"]).unwrap_err().exit_code, 22);
+        assert_eq!(
+            split(&[&format!(
+                "https://sentry.io/organizations/o/issues/1/events/{id}/"
+            )])
+            .unwrap(),
+            (Some("o/".into()), id.into(), vec![])
+        );
     }
 
     #[test]
