@@ -277,7 +277,10 @@ fn issue_events_shows_whole_ids_and_event_view_takes_them_or_a_prefix() {
     assert_eq!(text(&out.stderr), "");
 
     // So does an event URL (the org from the URL, the project from the event).
-    let url = format!("{}/organizations/local/issues/1/events/{EVENT_C}/", env.url());
+    let url = format!(
+        "{}/organizations/local/issues/1/events/{EVENT_C}/",
+        env.url()
+    );
     let out = env
         .api_cmd()
         .args(["event", "view", &url, "--json", "--fields", "eventID"])
