@@ -9,6 +9,7 @@
 pub mod aliases;
 pub mod dsn;
 mod error;
+pub mod event_id;
 pub mod issue_id;
 pub mod period;
 pub mod target;
@@ -16,6 +17,7 @@ mod validate;
 mod weburl;
 
 pub use error::TargetError;
+pub use event_id::{parse_event_id, EventIdInput, EventIdRefusal, Partial};
 pub use issue_id::{expand_short_id, parse_issue_ref, IssueRef, Selector, UrlIssue};
 pub use period::{parse_cursor, parse_limit, parse_period, validate_limit, CursorArg, MAX_LIMIT};
 pub use target::{parse_target, Target};

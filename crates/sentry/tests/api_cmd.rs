@@ -293,7 +293,7 @@ fn input_file_and_stdin_become_the_body() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(21));
-    assert!(text(&out.stderr).starts_with("Error: Cannot read --input missing.json: "));
+    assert_eq!(text(&out.stderr), "Error: File not found: missing.json\n");
 }
 
 #[test]
@@ -359,10 +359,11 @@ fn field_values_can_come_from_files_and_stdin() {
         .write_stdin("{}")
         .output()
         .unwrap();
+    // The body is read first, so the field is the second reader.
     assert_eq!(out.status.code(), Some(21));
     assert_eq!(
         text(&out.stderr),
-        "Error: Standard input can only be read once (--input -).\n"
+        "Error: Standard input can only be read once (@- in --field).\n"
     );
 }
 
@@ -514,14 +515,16 @@ fn non_2xx_prints_the_body_and_exits_60() {
         format!("Error: API request failed: 404 Not Found\n  Endpoint: /api/0/organizations/nope/\n  {detail}\n")
     );
 
-    // --json turns the error line into one JSON object; the body still goes to stdout.
+    // --json turns the error line into one JSON object; stdout gets the body wrapped in its
+    // status, as for every response with --json.
     let out = env
         .api_cmd()
         .args(["api", "organizations/nope/", "--json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(60));
-    assert_eq!(stdout_json(&out)["detail"], detail.as_str());
+    assert_eq!(stdout_json(&out)["status"], 404);
+    assert_eq!(stdout_json(&out)["body"]["detail"], detail.as_str());
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["error"]["exitCode"], 60);
 }
@@ -538,7 +541,7 @@ fn paginate_follows_link_cursors_and_slurp_joins_pages() {
             "projects/local/app/issues/",
             "--paginate",
             "--jq",
-            "length",
+            ".body | length",
         ])
         .output()
         .unwrap();
@@ -618,7 +621,7 @@ fn jq_filters_api_output_and_fields_apply_first() {
     let env = TestEnv::with_server();
     let out = env
         .api_cmd()
-        .args(["api", "organizations/", "--jq", ".[0].slug"])
+        .args(["api", "organizations/", "--jq", ".body[0].slug"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -636,9 +639,10 @@ fn jq_filters_api_output_and_fields_apply_first() {
         ])
         .output()
         .unwrap();
+    // --jq sees what --json prints: the response wrapped in its status.
     assert_eq!(
         text(&out.stdout),
-        "{\"slug\":\"local\",\"name\":\"Local\"}\n"
+        "{\"status\":200,\"statusText\":\"OK\",\"body\":{\"slug\":\"local\",\"name\":\"Local\"}}\n"
     );
 
     let out = env

@@ -286,7 +286,12 @@ fn project_create_and_delete() {
         .args(["project", "view", "local/web-shop"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(23));
+    // Upstream reports a named project's 404 as a failed request (exit 30).
+    assert_eq!(out.status.code(), Some(30));
+    assert_eq!(
+        text(&out.stderr),
+        "Error: Failed to get project: 404 Not Found\n  The requested resource does not exist\n"
+    );
 }
 
 #[test]

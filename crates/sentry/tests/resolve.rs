@@ -58,10 +58,13 @@ fn detected(
 fn env_settings_and_only_project_fallback() {
     let env = TestEnv::with_server();
     let work = env.work();
+    // `project view` never guesses "your only org/project" (upstream 0.49 neither); the
+    // fallback itself is covered through `event view` in tests/views.rs.
+    let (code, slugs, err) = detected(&env, &work, &[]);
     assert_eq!(
-        detected(&env, &work, &[]).1,
-        vec!["local/app"],
-        "only org, only project"
+        (code, slugs),
+        (Some(22), vec![]),
+        "only org, only project: {err}"
     );
     assert_eq!(
         detected(
@@ -91,9 +94,21 @@ fn env_settings_and_only_project_fallback() {
 fn dsn_detection_is_cached_and_dir_name_inference_and_exit_22() {
     let env = TestEnv::with_server();
     let web_dsn = create_project(&env, "web");
-    // Two projects now: no only-project fallback, cwd "work" matches nothing → exit 22.
+    // Two projects now, cwd "work" matches nothing → exit 22.
     let (code, _, err) = detected(&env, &env.work(), &[]);
     assert_eq!(code, Some(22), "{err}");
+    assert!(
+        err.contains("Could not auto-detect organization and project."),
+        "{err}"
+    );
+    // The same for a command that lists the orgs to pick from.
+    let out = env
+        .api_cmd()
+        .args(["issue", "list", "--json"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(22), "{err}");
     assert!(
         err.contains("Organization and project are required"),
         "{err}"

@@ -1,9 +1,10 @@
 //! Events: the events of an issue (list, latest/oldest/recommended, by id), project event
-//! detail and the org-wide event-id lookup. Events are rendered from the stored JSON in
-//! Sentry's API shape (`entries`, `tags` as pairs, camelCase frames).
+//! detail, the event's attachments and the org-wide event-id lookup. Events are rendered
+//! from the stored JSON in Sentry's API shape (`entries`, `tags` as pairs, camelCase frames).
 
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -37,6 +38,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/0/projects/{org}/{proj}/events/{event}/",
             get(project_event),
+        )
+        .route(
+            "/api/0/projects/{org}/{proj}/events/{event}/attachments/",
+            get(event_attachments),
+        )
+        .route(
+            "/api/0/projects/{org}/{proj}/events/{event}/attachments/{attachment}/",
+            get(event_attachment),
         )
         .route(
             "/api/0/organizations/{org}/eventids/{event}/",
@@ -574,4 +583,121 @@ async fn event_id_lookup(
             "event": with_neighbours(c, &row, event_json(&row, true))?,
         })))
     })
+}
+
+/// One stored `attachment` envelope item: its row id and what the envelope said about it.
+struct AttachmentRow {
+    id: i64,
+    event_id: String,
+    received_ms: i64,
+    headers: Value,
+    data: Vec<u8>,
+}
+
+impl AttachmentRow {
+    fn name(&self) -> String {
+        self.headers
+            .get("filename")
+            .and_then(Value::as_str)
+            .unwrap_or("attachment")
+            .to_string()
+    }
+    fn mimetype(&self) -> String {
+        self.headers
+            .get("content_type")
+            .and_then(Value::as_str)
+            .unwrap_or("application/octet-stream")
+            .to_string()
+    }
+    /// Sentry's attachment serializer shape.
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id.to_string(),
+            "event_id": self.event_id,
+            "type": self.headers.get("attachment_type").and_then(Value::as_str).unwrap_or("event.attachment"),
+            "name": self.name(),
+            "mimetype": self.mimetype(),
+            "dateCreated": iso_ms(self.received_ms),
+            "size": self.data.len(),
+            "headers": {"Content-Type": self.mimetype()},
+            "sha1": sha1_smol::Sha1::from(&self.data).digest().to_string(),
+        })
+    }
+}
+
+/// The attachments of an event of project `p`, oldest first; 404 when the event is unknown
+/// (as Sentry answers for an event it does not have).
+fn attachments_of(c: &Connection, project_id: i64, event: &str) -> ApiResult<Vec<AttachmentRow>> {
+    let event_id = crate::envelope::normalize_event_id(event).ok_or_else(ApiError::not_found)?;
+    let known: Option<i64> = c
+        .query_row(
+            "SELECT id FROM events WHERE project_id = ?1 AND event_id = ?2",
+            params![project_id, event_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    known.ok_or_else(ApiError::not_found)?;
+    let mut stmt = c.prepare(
+        "SELECT id, event_id, received_ms, headers, data FROM items
+         WHERE project_id = ?1 AND item_type = 'attachment' AND event_id = ?2 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map(params![project_id, event_id], |r| {
+            let headers: String = r.get(3)?;
+            Ok(AttachmentRow {
+                id: r.get(0)?,
+                event_id: r.get(1)?,
+                received_ms: r.get(2)?,
+                headers: serde_json::from_str(&headers).unwrap_or(Value::Null),
+                data: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+async fn event_attachments(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path((org, proj, event)): Path<(String, String, String)>,
+    params: Params,
+) -> ApiResult<Response> {
+    let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
+    let items = state.db.with(|c| {
+        let (_, p) = find_project(c, &authed, &org, &proj)?;
+        let rows = attachments_of(c, p.id, &event)?;
+        ApiResult::Ok(rows.iter().map(AttachmentRow::json).collect::<Vec<_>>())
+    })?;
+    Ok(super::paginate_vec(&state, &params, page, items))
+}
+
+/// One attachment's metadata, or with `?download=1` its bytes.
+async fn event_attachment(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path((org, proj, event, attachment)): Path<(String, String, String, String)>,
+    params: Params,
+) -> ApiResult<Response> {
+    let row = state.db.with(|c| {
+        let (_, p) = find_project(c, &authed, &org, &proj)?;
+        attachments_of(c, p.id, &event)?
+            .into_iter()
+            .find(|a| a.id.to_string() == attachment)
+            .ok_or_else(ApiError::not_found)
+    })?;
+    if matches!(params.get("download"), Some("1" | "true")) {
+        let disposition = format!(
+            "attachment; filename=\"{}\"",
+            row.name().replace(['"', '\\', '\r', '\n'], "_")
+        );
+        return Ok((
+            [
+                (header::CONTENT_TYPE, row.mimetype()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            row.data,
+        )
+            .into_response());
+    }
+    Ok(Json(row.json()).into_response())
 }

@@ -33,7 +33,9 @@ resolved organization and project (--org/--project, SENTRY_ORG/SENTRY_PROJECT, \
 --header (global) adds a header to every request; -H does the same for this request only. \
 --verbose shows the request and response headers on stderr with the token masked.
 
-A non-2xx response still prints its body, then exits 60.")]
+A non-2xx response still prints its body (or, when it has none, `HTTP <status> — <method> \
+<path>`), then exits 60. --json prints {status, statusText, body} (plus pagination cursors \
+when more pages exist) with --fields applied inside body.")]
 pub struct ApiArgs {
     /// API path relative to /api/0/ (e.g. organizations/{org}/projects/); a leading /api/0/ is accepted
     pub endpoint: String,
@@ -50,7 +52,7 @@ pub struct ApiArgs {
     #[arg(short = 'H', value_name = "NAME: VALUE")]
     pub request_headers: Vec<String>,
     /// Request body from a file, or `-` for standard input (fields then go to the query string)
-    #[arg(long, value_name = "FILE", conflicts_with = "data")]
+    #[arg(long, value_name = "FILE")]
     pub input: Option<String>,
     /// Request body as inline JSON (fields then go to the query string)
     #[arg(short = 'd', long, value_name = "JSON")]
@@ -88,6 +90,9 @@ struct Plan {
     method: String,
     /// Path with `{org}`/`{project}` filled, trailing slash added, no query.
     path: String,
+    /// The query string typed in the endpoint (`?a=1`), as typed; shown in the status line
+    /// of an empty error response.
+    inline_query: Option<String>,
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     body: Option<Body>,
@@ -137,13 +142,30 @@ impl Stdin {
     }
 }
 
+/// Flag combinations that cannot make one request. Checked before anything else happens, so
+/// a refused command never sends a request and never reads standard input (exit 21).
+fn check_body_flags(args: &ApiArgs) -> CliResult<()> {
+    if args.data.is_some() && args.input.is_some() {
+        return Err(CliError::validation(
+            "Cannot use --data and --input together. Use --data/-d for inline JSON, or --input for file/stdin.",
+        ));
+    }
+    if args.data.is_some() && !(args.typed_fields.is_empty() && args.raw_fields.is_empty()) {
+        return Err(CliError::validation(
+            "Cannot use --data with --field or --raw-field. Use --data/-d for a full JSON body, or -F/-f for individual fields.",
+        ));
+    }
+    Ok(())
+}
+
 pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
-    let plan = build_plan(ctx, args)?;
-    if args.paginate && plan.method != "GET" {
+    check_body_flags(args)?;
+    if args.paginate && args.method != "GET" {
         return Err(CliError::validation(
             "--paginate works only with GET requests.",
         ));
     }
+    let plan = build_plan(ctx, args)?;
     let token = ctx.active_token()?;
     let client = ctx.client()?;
 
@@ -165,6 +187,7 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
     let mut query = plan.query.clone();
     let mut pages: Vec<Value> = Vec::new();
     let mut seen_cursors: Vec<String> = Vec::new();
+    let mut last_status: Option<(u16, String)> = None;
     for page_no in 0.. {
         let mut req = client.request(&plan.method, &plan.path).query_pairs(&query);
         let user_content_type = plan
@@ -202,9 +225,29 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
         };
         if !ok {
             if !args.silent {
-                match &parsed {
-                    Some(v) => write_stdout(&json_bytes(v))?,
-                    None => write_body_raw(resp.body())?,
+                if ctx.output.json {
+                    print_wrapped(&resp, parsed.clone(), None, &ctx.output)?;
+                } else if let Some(v) = &parsed {
+                    write_stdout(&json_bytes(v))?;
+                } else if resp.body().iter().all(u8::is_ascii_whitespace) {
+                    // Nothing to show but the status: say which request got it, on stdout where
+                    // the body would have been.
+                    write_stdout(
+                        format!(
+                            "HTTP {} {} — {} {}{}\n",
+                            resp.status(),
+                            resp.status_text(),
+                            plan.method,
+                            display_path(&plan.path),
+                            plan.inline_query
+                                .as_deref()
+                                .map(|q| format!("?{q}"))
+                                .unwrap_or_default()
+                        )
+                        .as_bytes(),
+                    )?;
+                } else {
+                    write_body_raw(resp.body())?;
                 }
             }
             let mut err = CliError::new(
@@ -231,6 +274,7 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
             None
         };
         if args.slurp {
+            last_status = Some((resp.status(), resp.status_text().to_string()));
             match parsed {
                 Some(Value::Array(items)) => pages.extend(items),
                 Some(other) => pages.push(other),
@@ -238,9 +282,15 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
                 None => pages.push(Value::String(resp.text())),
             }
         } else if !args.silent {
-            match parsed {
-                Some(v) => print_json(&v, &ctx.output)?,
-                None => write_body_raw(resp.body())?,
+            if ctx.output.json {
+                // --paginate follows the cursors itself, so they are not reported.
+                let links = (!args.paginate).then(|| resp.link());
+                print_wrapped(&resp, parsed, links, &ctx.output)?;
+            } else {
+                match parsed {
+                    Some(v) => print_json(&v, &ctx.output)?,
+                    None => write_body_raw(resp.body())?,
+                }
             }
         }
         match next {
@@ -257,9 +307,72 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
         }
     }
     if args.slurp && !args.silent {
-        print_json(&Value::Array(pages), &ctx.output)?;
+        match (&last_status, ctx.output.json) {
+            (Some((status, text)), true) => print_wrapper(
+                wrapper(*status, text, Value::Array(pages), None, &ctx.output),
+                &ctx.output,
+            )?,
+            _ => print_json(&Value::Array(pages), &ctx.output)?,
+        }
     }
     Ok(0)
+}
+
+/// The `--json` shape of a response: `{status, statusText, body, pagination?}`. `--fields`
+/// applies inside `body`; a body that is not JSON is a string (empty when there is none).
+/// `pagination` appears only when the `Link` header offers another page.
+fn wrapper(
+    status: u16,
+    status_text: &str,
+    body: Value,
+    links: Option<sentry_api::Links>,
+    output: &OutputOptions,
+) -> Value {
+    let body = match &output.fields {
+        Some(fields) if body.is_object() || body.is_array() => {
+            crate::output::select_fields(&body, fields)
+        }
+        _ => body,
+    };
+    let mut m = Map::new();
+    m.insert("status".into(), json!(status));
+    m.insert("statusText".into(), json!(status_text));
+    m.insert("body".into(), body);
+    if let Some(links) = links.filter(|l| l.next.is_some() || l.prev.is_some()) {
+        let mut p = Map::new();
+        if let Some(n) = links.next {
+            p.insert("nextCursor".into(), Value::String(n));
+        }
+        if let Some(c) = links.prev {
+            p.insert("prevCursor".into(), Value::String(c));
+        }
+        // `api` keeps no cursor history (there is no `--cursor prev` to go back with).
+        p.insert("hasPrev".into(), Value::Bool(false));
+        m.insert("pagination".into(), Value::Object(p));
+    }
+    Value::Object(m)
+}
+
+fn print_wrapped(
+    resp: &sentry_api::ApiResponse,
+    parsed: Option<Value>,
+    links: Option<sentry_api::Links>,
+    output: &OutputOptions,
+) -> CliResult<()> {
+    let body =
+        parsed.unwrap_or_else(|| Value::String(String::from_utf8_lossy(resp.body()).into_owned()));
+    print_wrapper(
+        wrapper(resp.status(), resp.status_text(), body, links, output),
+        output,
+    )
+}
+
+/// The wrapper through the renderer: `--jq` sees it whole, `--fields` was already applied.
+fn print_wrapper(value: Value, output: &OutputOptions) -> CliResult<()> {
+    let mut opts = output.clone();
+    opts.json = true;
+    opts.fields = None;
+    emit(&DryRun { value }, &opts)
 }
 
 /// A JSON body through the shared renderer, so `--fields` and `--jq` apply.
@@ -316,6 +429,18 @@ fn build_plan(ctx: &Context, args: &ApiArgs) -> CliResult<Plan> {
         .unwrap_or_default();
 
     let mut stdin = Stdin { used: false };
+    // The body file is read before any field file, so a missing one is what gets reported.
+    let input_bytes = match &args.input {
+        Some(input) if input == "-" => Some(stdin.read("--input -")?),
+        Some(input) => Some(std::fs::read(ctx.cwd.join(input)).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                CliError::validation(format!("File not found: {input}"))
+            } else {
+                CliError::validation(format!("Cannot read --input {input}: {e}"))
+            }
+        })?),
+        None => None,
+    };
     let cwd = ctx.cwd.clone();
     let mut typed: Vec<Field> = Vec::new();
     for raw in &args.typed_fields {
@@ -367,13 +492,7 @@ fn build_plan(ctx: &Context, args: &ApiArgs) -> CliResult<Plan> {
         } else {
             body = Some(Body::Json(v));
         }
-    } else if let Some(input) = &args.input {
-        let bytes = if input == "-" {
-            stdin.read("--input -")?
-        } else {
-            std::fs::read(ctx.cwd.join(input))
-                .map_err(|e| CliError::validation(format!("Cannot read --input {input}: {e}")))?
-        };
+    } else if let Some(bytes) = input_bytes {
         body = Some(match serde_json::from_slice::<Value>(&bytes) {
             Ok(v) => Body::Json(v),
             Err(_) => Body::Raw(bytes),
@@ -405,6 +524,7 @@ fn build_plan(ctx: &Context, args: &ApiArgs) -> CliResult<Plan> {
     Ok(Plan {
         method: args.method.clone(),
         path,
+        inline_query: inline_query.map(str::to_string),
         query,
         headers,
         body,

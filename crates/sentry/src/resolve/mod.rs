@@ -5,6 +5,11 @@
 //! `settings.org`/`settings.project`) → DSN auto-detection (cached in cli.db, revalidated by
 //! mtimes) → the working directory's name → "your only org with only one project" → exit 22
 //! listing the orgs. Parsing itself lives in `sentry_target`; this module does the lookups.
+//!
+//! The last two steps are guesses, not instructions: an API failure while guessing (an org
+//! whose project list 404s, a 403, a 5xx after retries) means "could not detect", so the
+//! command ends with its exit-22 guidance instead of the unrelated API error, as upstream
+//! does. Transport failures (server unreachable, TLS) still surface as themselves.
 
 pub mod dsn;
 pub mod issue;
@@ -63,6 +68,52 @@ impl Resolved {
             }
         }
     }
+}
+
+/// How far the omitted-target chain may guess after settings and DSNs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guess {
+    /// A project whose slug is the working directory's name.
+    DirName,
+    /// That, then "your only org with only one project".
+    DirNameThenSoleProject,
+}
+
+/// The exit-22 error of a view command whose org and project could not be detected
+/// (`usage` is the command line to show, e.g. `sentry project view <org>/<project>`).
+pub fn auto_detect_failed(usage: &str) -> CliError {
+    CliError::new(
+        exit::CONTEXT,
+        "Could not auto-detect organization and project.",
+    )
+    .with_hint(format!(
+        "Provide them explicitly:\n  {usage}\n\nOr:\n  - Run from a directory with a Sentry DSN in source code or .env files\n  - Set SENTRY_ORG and SENTRY_PROJECT (or SENTRY_DSN) environment variables\n  - Run 'sentry org list' to find your organization slug\n  - Run 'sentry project list <org>/' to find project slugs"
+    ))
+}
+
+/// `Failed to <what>: 404 Not Found` plus the server's detail (exit 30), the wording of a
+/// failed lookup whose target the user named. Non-HTTP failures keep their own message.
+pub fn failed_to(what: &str, e: sentry_api::ApiError) -> CliError {
+    let Some(status) = e.status() else {
+        return api_error(e);
+    };
+    let base = api_error(e);
+    let status_text = base
+        .message
+        .strip_prefix(&format!("API request failed: {status}"))
+        .unwrap_or("")
+        .to_string();
+    let mut err = CliError::new(
+        exit::API,
+        format!("Failed to {what}: {status}{status_text}"),
+    );
+    // The first detail is the endpoint, which the upstream wording leaves out.
+    for d in base.details.iter().skip(1) {
+        err = err.with_detail(d.clone());
+    }
+    err.hint = base.hint;
+    err.api = base.api;
+    err
 }
 
 /// Maps a parse failure to the CLI error with the same exit code (21 or 23).
@@ -320,47 +371,78 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// The auto-detection chain for an omitted target.
+    /// The auto-detection chain for an omitted target; exit 22 listing the orgs when nothing
+    /// is found.
     fn auto(&self) -> CliResult<Resolved> {
+        match self.detect(Guess::DirNameThenSoleProject)? {
+            Some(r) => Ok(r),
+            None => {
+                let orgs: Option<Vec<String>> = self
+                    .orgs
+                    .get()
+                    .map(|o| o.iter().filter_map(|v| str_field(v, "slug")).collect());
+                Err(self.context_missing_known(
+                    "Organization and project are required.",
+                    orgs.as_deref(),
+                ))
+            }
+        }
+    }
+
+    /// The omitted-target chain: settings (flags, env, rc files, defaults), DSNs, then the
+    /// guesses `guess` allows. `None` when nothing was detected (including when a guess's
+    /// lookups failed at the API, see the module comment).
+    pub fn detect(&self, guess: Guess) -> CliResult<Option<Resolved>> {
         let settings = self.ctx.settings()?;
         let project_setting = settings.project.clone();
         if let Some(p) = &project_setting {
             if let Some((org, proj)) = p.value.split_once('/') {
                 if !org.is_empty() && !proj.is_empty() {
-                    return Ok(detected(
+                    return Ok(Some(detected(
                         Scope::Projects(vec![simple(org, proj)]),
                         p.origin.to_string(),
-                    ));
+                    )));
                 }
             }
         }
         match (&settings.org, &project_setting) {
             (Some(o), Some(p)) => {
-                return Ok(detected(
+                return Ok(Some(detected(
                     Scope::Projects(vec![simple(&o.value, &p.value)]),
                     o.origin.to_string(),
-                ))
+                )))
             }
             (Some(o), None) => {
-                return Ok(detected(
+                return Ok(Some(detected(
                     Scope::OrgAll {
                         org: o.value.clone(),
                     },
                     o.origin.to_string(),
-                ))
+                )))
             }
             (None, Some(p)) => {
                 let mut r = self.project_search(&p.value)?;
                 r.explicit = false;
                 r.detected_from = Some(p.origin.to_string());
-                return Ok(r);
+                return Ok(Some(r));
             }
             (None, None) => {}
         }
         if let Some((projects, from)) = dsn::dsn_projects(self)? {
-            return Ok(detected(Scope::Projects(projects), from));
+            return Ok(Some(detected(Scope::Projects(projects), from)));
         }
-        // Directory-name inference, then the only-org-only-project fallback.
+        match self.guess(guess) {
+            Ok(found) => Ok(found),
+            Err(e) if e.api.is_some() => {
+                log::debug!("[resolve] auto-detection lookups failed: {}", e.message);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Directory-name inference, then (when allowed) the only-org-only-project fallback.
+    fn guess(&self, guess: Guess) -> CliResult<Option<Resolved>> {
         let orgs = self.org_slugs()?;
         let dir = self
             .ctx
@@ -383,31 +465,41 @@ impl<'a> Resolver<'a> {
                 })
                 .collect();
             if matches.len() == 1 {
-                return Ok(detected(
+                return Ok(Some(detected(
                     Scope::Projects(matches),
                     format!("directory name '{dir}'"),
-                ));
+                )));
             }
         }
-        if per_org.len() == 1 && per_org[0].1.len() == 1 {
+        if guess == Guess::DirNameThenSoleProject && per_org.len() == 1 && per_org[0].1.len() == 1 {
             let (org, ps) = &per_org[0];
-            return Ok(detected(
+            return Ok(Some(detected(
                 Scope::Projects(vec![project_ref(org, &ps[0])]),
                 "your only accessible org/project".into(),
-            ));
+            )));
         }
-        Err(self.context_missing("Organization and project are required.", &orgs))
+        Ok(None)
     }
 
     /// Exit 22 with the orgs the user can pick from.
     pub fn context_missing(&self, headline: &str, orgs: &[String]) -> CliError {
+        self.context_missing_known(headline, Some(orgs))
+    }
+
+    /// [`Self::context_missing`] when the org list may be unknown (its lookup failed): then
+    /// no list is shown rather than a wrong "no organizations".
+    fn context_missing_known(&self, headline: &str, orgs: Option<&[String]>) -> CliError {
         let mut err = CliError::new(exit::CONTEXT, headline.to_string());
-        if orgs.is_empty() {
-            err = err.with_detail("No organizations are accessible with the current token.");
-        } else {
-            err = err.with_detail("Your organizations:");
-            for o in orgs {
-                err = err.with_detail(format!("  {o}"));
+        match orgs {
+            None => {}
+            Some([]) => {
+                err = err.with_detail("No organizations are accessible with the current token.");
+            }
+            Some(orgs) => {
+                err = err.with_detail("Your organizations:");
+                for o in orgs {
+                    err = err.with_detail(format!("  {o}"));
+                }
             }
         }
         err.with_hint(

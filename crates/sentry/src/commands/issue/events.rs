@@ -62,17 +62,17 @@ impl Report for EventList {
     }
     fn human(&self, out: &mut Human) -> io::Result<()> {
         if self.events.is_empty() {
-            return out.line(format!("No events found for {}.", self.short_id));
+            return out.line("No events found for this issue.");
         }
         out.line(format!("Events for {}:", self.short_id))?;
         out.blank()?;
+        // Whole IDs: they are what `event view` takes.
         let rows = self
             .events
             .iter()
             .map(|e| {
-                let id = text(e, "eventID");
                 vec![
-                    id.get(..12).unwrap_or(&id).to_string(),
+                    text(e, "eventID"),
                     relative(e.get("dateCreated").and_then(Value::as_str)),
                     text(e, "title"),
                     text(e, "platform"),
@@ -85,14 +85,24 @@ impl Report for EventList {
             rows,
         )?;
         out.blank()?;
-        out.line(format!(
-            "Showing {} event(s). Use 'sentry event view <EVENT_ID>' to view full event details.",
-            self.events.len()
-        ))?;
-        for h in paging::hints(&self.command, self.has_prev, self.next.is_some()) {
-            out.line(h)?;
+        out.blank()?;
+        let n = self.events.len();
+        let mut nav = Vec::new();
+        if self.has_prev {
+            nav.push(format!("Prev: {} -c prev", self.command));
         }
-        Ok(())
+        if self.next.is_some() {
+            nav.push(format!("Next: {} -c next", self.command));
+        }
+        let tail = if nav.is_empty() {
+            "Use 'sentry event view <EVENT_ID>' to view full event details.".to_string()
+        } else {
+            nav.join(" | ")
+        };
+        out.line(format!(
+            "Showing {n} event{}. {tail}",
+            if n == 1 { "" } else { "s" }
+        ))
     }
 }
 

@@ -6,7 +6,7 @@ use clap::Args;
 use sentry_api::encode_segment;
 use serde_json::Value;
 
-use crate::commands::event::render::{event_body, trace_block};
+use crate::commands::event::render::{event_body, span_tree};
 use crate::commands::issue::render::{issue_box, text};
 use crate::context::{api_error, Context};
 use crate::error::{CliError, CliResult};
@@ -20,7 +20,7 @@ pub struct ViewArgs {
     /// Open the issue in the browser instead
     #[arg(short = 'w', long)]
     pub web: bool,
-    /// Spans of the latest event's trace to show: a number, `all` or `no`
+    /// Span tree depth for the latest event's trace: a number, `all` or `no`
     #[arg(long, default_value = "3")]
     pub spans: String,
     /// Accepted for compatibility; responses are never cached
@@ -28,7 +28,8 @@ pub struct ViewArgs {
     pub fresh: bool,
 }
 
-/// `--spans n|all|no` → how many spans to keep (0 = skip the trace request).
+/// `--spans n|all|no` → how many levels of the span tree to show (0 = skip the trace
+/// request, `usize::MAX` = all).
 pub fn parse_spans(s: &str) -> CliResult<usize> {
     match s.trim().to_ascii_lowercase().as_str() {
         "no" | "none" | "false" | "0" => Ok(0),
@@ -41,66 +42,13 @@ pub fn parse_spans(s: &str) -> CliResult<usize> {
     }
 }
 
-/// The trace of an event (`{traceId, spans}`), or null when there is none or it is unavailable.
-pub fn fetch_trace(r: &Resolver, org: &str, event: &Value, keep: usize) -> Value {
-    if keep == 0 {
-        return Value::Null;
-    }
-    let Some(trace_id) = event
-        .get("contexts")
-        .and_then(|c| c.get("trace"))
-        .and_then(|t| t.get("trace_id"))
-        .and_then(Value::as_str)
-    else {
-        return Value::Null;
-    };
-    let ts = event
-        .get("dateCreated")
-        .and_then(Value::as_str)
-        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .map(|t| t.as_second().to_string())
-        .unwrap_or_default();
-    let endpoint = format!(
-        "/organizations/{}/trace/{}/",
-        encode_segment(org),
-        encode_segment(trace_id)
-    );
-    let Ok(req) = r.org_get(org, &endpoint) else {
-        return Value::Null;
-    };
-    let resp = req
-        .query("timestamp", ts)
-        .query("limit", "10000")
-        .query("project", "-1")
-        .send_json::<Value>();
-    match resp {
-        Ok(v) => {
-            let mut spans: Vec<Value> = match v {
-                Value::Array(a) => a,
-                Value::Object(ref m) => m
-                    .get("spans")
-                    .or_else(|| m.get("transactions"))
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            };
-            spans.truncate(keep);
-            serde_json::json!({ "traceId": trace_id, "spans": spans })
-        }
-        Err(e) => {
-            log::debug!("[trace] {}", e.headline());
-            Value::Null
-        }
-    }
-}
-
 struct IssueView {
     issue: Value,
     event: Value,
     org: String,
     replay_ids: Vec<Value>,
     trace: Value,
+    trace_lines: Vec<String>,
 }
 
 impl Report for IssueView {
@@ -148,12 +96,14 @@ impl Report for IssueView {
             out.line(format!("Replays: {}", self.replay_ids.len()))?;
         }
         if self.event.is_object() {
+            // Directly under the issue block, as upstream prints it.
             let id = text(&self.event, "eventID");
-            out.blank()?;
-            out.heading(&format!("Latest Event ({})", id.get(..8).unwrap_or(&id)))?;
+            out.heading(&format!("Latest Event ({id})"))?;
             out.blank()?;
             event_body(out, &self.event)?;
-            trace_block(out, Some(&self.trace).filter(|t| !t.is_null()))?;
+            for l in &self.trace_lines {
+                out.line(l)?;
+            }
         }
         out.blank()?;
         // Only point at commands this CLI has (upstream suggests `issue explain`, which we lack).
@@ -182,7 +132,7 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
             &org,
             &format!("/organizations/{}/replay-count/", encode_segment(&org)),
         )?
-        .query("data_source", "events")
+        .query("data_source", "errors")
         .query("project", "-1")
         .query("query", format!("issue.id:[{id}]"))
         .query("returnIds", "true")
@@ -196,15 +146,20 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
         encode_segment(&org),
         encode_segment(&id)
     );
-    let event = match r.org_get(&org, &endpoint)?.send_json::<Value>() {
+    let event = match r
+        .org_get(&org, &endpoint)?
+        .query("collapse", "adjacentEvents")
+        .send_json::<Value>()
+    {
         Ok(v) => v,
         Err(e) if e.status() == Some(404) => Value::Null,
         Err(e) => return Err(api_error(e)),
     };
-    let trace = if event.is_object() {
-        fetch_trace(&r, &org, &event, keep)
+    let (trace, trace_lines) = if event.is_object() {
+        let tree = span_tree(&r, &org, &event, keep);
+        (tree.json, tree.lines)
     } else {
-        Value::Null
+        (Value::Null, Vec::new())
     };
     emit(
         &IssueView {
@@ -213,6 +168,7 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
             org,
             replay_ids,
             trace,
+            trace_lines,
         },
         &ctx.output,
     )?;

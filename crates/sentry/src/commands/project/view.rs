@@ -11,7 +11,7 @@ use crate::commands::issue::render::{datetime, text};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::{Resolver, Scope};
+use crate::resolve::{auto_detect_failed, failed_to, Guess, Resolver, Scope};
 
 #[derive(Debug, Args)]
 pub struct ViewArgs {
@@ -128,10 +128,29 @@ pub fn project_dsn(r: &Resolver, org: &str, slug: &str) -> CliResult<Option<Stri
 pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
-    let resolved = r.resolve_target(args.target.as_deref())?;
-    let Scope::Projects(projects) = &resolved.scope else {
-        let orgs = r.org_slugs().unwrap_or_default();
-        return Err(r.context_missing("A project is required: use <org>/<project>.", &orgs));
+    let resolved = match args
+        .target
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(t) => r.resolve_target(Some(t))?,
+        // Settings, DSNs and the directory name only: upstream's `project view` never guesses
+        // "your only project", and an org alone is not enough.
+        None => r
+            .detect(Guess::DirName)?
+            .filter(|d| matches!(d.scope, Scope::Projects(_)))
+            .ok_or_else(|| auto_detect_failed("sentry project view <org>/<project>"))?,
+    };
+    let projects = match &resolved.scope {
+        Scope::Projects(ps) => ps,
+        Scope::OrgAll { org } => {
+            return Err(CliError::new(exit::CONTEXT, "Specific project is required.").with_hint(
+                format!(
+                    "Specify it using:\n  sentry project view {org}/<project>\n\nOr:\n  - Specify the full org/project target, not just the organization"
+                ),
+            ))
+        }
     };
     if args.web {
         let p = &projects[0];
@@ -142,12 +161,17 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     }
     let mut out = Vec::new();
     for p in projects {
-        let mut detail = r.project_detail(&p.org, &p.slug)?.ok_or_else(|| {
-            CliError::new(
-                exit::NOT_FOUND,
-                format!("Project '{}/{}' not found.", p.org, p.slug),
-            )
-        })?;
+        let endpoint = format!(
+            "/projects/{}/{}/",
+            encode_segment(&p.org),
+            encode_segment(&p.slug)
+        );
+        // A named project that does not exist is the API's 404, reported as such (exit 30).
+        let mut detail: Value = r
+            .org_get(&p.org, &endpoint)?
+            .query("collapse", "organization")
+            .send_json()
+            .map_err(|e| failed_to("get project", e))?;
         let dsn = project_dsn(&r, &p.org, &p.slug)?;
         if let Some(m) = detail.as_object_mut() {
             m.insert("dsn".into(), dsn.map(Value::String).unwrap_or(Value::Null));
