@@ -273,19 +273,21 @@ impl Client {
         self.token.read().map(|t| t.is_some()).unwrap_or(false)
     }
 
-    /// Trusts a region origin that a response from `answered_by` (a trusted URL) named (rule 5
-    /// of [`crate::scope`]). Only the typed endpoints that read region URLs out of
-    /// authenticated responses call this; an unparseable URL is simply not trusted.
-    pub(crate) fn learn_region(&self, answered_by: &str, region_url: &str) {
+    /// Trusts `region_url` because a response from `answered_by` named it — in this process
+    /// (the typed endpoints that read region URLs call this) or in an earlier one (cli.db
+    /// records which origin named each cached region). Rule 5 of [`crate::scope`]: only when
+    /// `answered_by` itself is trusted. Returns whether `region_url` is now trusted.
+    pub fn trust_region_named_by(&self, answered_by: &str, region_url: &str) -> bool {
         let from_trusted = Origin::parse(answered_by).is_some_and(|o| self.origin_trusted(&o));
         let Some(origin) = Origin::parse(region_url).filter(|_| from_trusted) else {
-            return;
+            return false;
         };
         if let Ok(mut t) = self.trusted.write() {
             if !t.contains(&origin) {
                 t.push(origin);
             }
         }
+        true
     }
 
     /// Whether credentials may be sent to the origin of `url`.

@@ -40,7 +40,7 @@ impl Client {
         let resp = self.get("/users/me/regions/").send()?;
         let body: RegionsBody = resp.json()?;
         for r in &body.regions {
-            self.learn_region(resp.url(), &r.url);
+            let _ = self.trust_region_named_by(resp.url(), &r.url);
         }
         Ok(body.regions)
     }
@@ -58,7 +58,7 @@ impl Client {
         let base = self.base_url().to_string();
         for org in &page.items {
             if let Some(url) = org_region_url(org) {
-                self.learn_region(&base, &url);
+                let _ = self.trust_region_named_by(&base, &url);
             }
         }
         Ok(page.items)
@@ -72,7 +72,7 @@ impl Client {
             .send()?;
         let org: Value = resp.json()?;
         if let Some(url) = org_region_url(&org) {
-            self.learn_region(resp.url(), &url);
+            let _ = self.trust_region_named_by(resp.url(), &url);
         }
         Ok(org)
     }

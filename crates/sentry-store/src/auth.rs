@@ -107,7 +107,8 @@ fn write_auth(c: &Connection, rec: &AuthRecord) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Everything logout removes (§1.4); every other table and all metadata are kept.
+/// Everything logout removes (§1.4); every other table and all metadata but the org regions'
+/// sources (which belong to the removed rows) are kept.
 fn clear_session(c: &Connection) -> rusqlite::Result<()> {
     c.execute_batch(
         "DELETE FROM auth WHERE id = 1;
@@ -115,7 +116,8 @@ fn clear_session(c: &Connection) -> rusqlite::Result<()> {
          DELETE FROM org_regions;
          DELETE FROM pagination_cursors;
          DELETE FROM issue_org_cache;",
-    )
+    )?;
+    crate::regions::clear_sources(c)
 }
 
 /// Restores the ordinary busy timeout when the auth lock is released, on every exit path.

@@ -1,6 +1,12 @@
-//! `org_regions`: org slug → region URL, doubling as the cached organization list and the set
-//! of region origins trusted for the stored token (§5.5). A cache: its writes are best
-//! effort (see the crate docs).
+//! `org_regions`: org slug → region URL, doubling as the cached organization list (§5.5). A
+//! cache: its writes are best effort (see the crate docs).
+//!
+//! Each row also records the origin whose response named the region (`source_origin`), so a
+//! later process trusts a cached region for a token only when that token trusts the origin
+//! that named it — never because some other login once wrote the row. Schema 21 has a column
+//! for this; schema 16 has none, so the value lives in a `metadata` row per org
+//! ([`SOURCE_KEY_PREFIX`]`<slug>`), written in the same transaction. Rows written by other
+//! tools carry none and are re-validated by the caller.
 
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -19,7 +25,13 @@ pub struct OrgRegion {
     pub org_role: Option<String>,
     pub region_url: String,
     pub updated_at: i64,
+    /// The origin whose response named `region_url` (`None`: unknown, e.g. a row written by
+    /// another tool).
+    pub source_origin: Option<String>,
 }
+
+/// `metadata` key prefix holding each org's [`OrgRegion::source_origin`].
+pub const SOURCE_KEY_PREFIX: &str = "orgRegionSource.";
 
 /// An organization as served from the cache (rows that have id and name and are fresh).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +52,17 @@ fn row_to_region(r: &Row<'_>) -> rusqlite::Result<OrgRegion> {
         org_role: r.get(3)?,
         region_url: r.get(4)?,
         updated_at: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
+        source_origin: None,
     })
+}
+
+fn source_of(c: &rusqlite::Connection, slug: &str) -> rusqlite::Result<Option<String>> {
+    c.query_row(
+        "SELECT value FROM metadata WHERE key = ?1",
+        [format!("{SOURCE_KEY_PREFIX}{slug}")],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 impl Store {
@@ -62,6 +84,11 @@ impl Store {
                    region_url = excluded.region_url,
                    updated_at = excluded.updated_at",
             )?;
+            let mut source = c.prepare(
+                "INSERT INTO metadata (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?;
+            let mut unknown = c.prepare("DELETE FROM metadata WHERE key = ?1")?;
             for o in rows {
                 stmt.execute(params![
                     o.org_slug,
@@ -71,20 +98,34 @@ impl Store {
                     o.region_url,
                     now
                 ])?;
+                let key = format!("{SOURCE_KEY_PREFIX}{}", o.org_slug);
+                match &o.source_origin {
+                    Some(origin) => source.execute(params![key, origin])?,
+                    None => unknown.execute([key])?,
+                };
             }
             Ok(())
         })
     }
 
-    /// The row for one org slug, whatever its age (region URLs don't go stale).
+    /// The row for one org slug, whatever its age (region URLs don't go stale), with the
+    /// origin that named its region.
     pub fn org_region(&self, slug: &str) -> Result<Option<OrgRegion>> {
         self.read(|c| {
-            c.query_row(
-                &format!("SELECT {COLS} FROM org_regions WHERE org_slug = ?1"),
-                [slug],
-                row_to_region,
-            )
-            .optional()
+            let row = c
+                .query_row(
+                    &format!("SELECT {COLS} FROM org_regions WHERE org_slug = ?1"),
+                    [slug],
+                    row_to_region,
+                )
+                .optional()?;
+            match row {
+                Some(mut r) => {
+                    r.source_origin = source_of(c, slug)?;
+                    Ok(Some(r))
+                }
+                None => Ok(None),
+            }
         })
     }
 
@@ -106,17 +147,6 @@ impl Store {
             let mut stmt =
                 c.prepare(&format!("SELECT {COLS} FROM org_regions ORDER BY org_slug"))?;
             let rows = stmt.query_map([], row_to_region)?;
-            rows.collect()
-        })
-    }
-
-    /// Distinct region URLs: origins the token's host told us belong to the same account,
-    /// hence trusted for the stored token.
-    pub fn known_region_urls(&self) -> Result<Vec<String>> {
-        self.read(|c| {
-            let mut stmt =
-                c.prepare("SELECT DISTINCT region_url FROM org_regions ORDER BY region_url")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect()
         })
     }
@@ -147,7 +177,16 @@ impl Store {
     pub fn clear_org_regions(&self) -> Result<()> {
         self.cache_write(|c| {
             c.execute("DELETE FROM org_regions", [])?;
-            Ok(())
+            clear_sources(c)
         })
     }
+}
+
+/// Deletes every [`SOURCE_KEY_PREFIX`] metadata row.
+pub(crate) fn clear_sources(c: &rusqlite::Connection) -> rusqlite::Result<()> {
+    c.execute(
+        "DELETE FROM metadata WHERE substr(key, 1, length(?1)) = ?1",
+        [SOURCE_KEY_PREFIX],
+    )?;
+    Ok(())
 }

@@ -262,6 +262,7 @@ fn org_regions_upsert_keeps_known_fields_and_serves_cached_list() {
                 org_role: Some("owner".into()),
                 region_url: "https://us.sentry.io".into(),
                 updated_at: 0,
+                source_origin: Some("https://sentry.io".into()),
             },
             OrgRegion {
                 org_slug: "beta".into(),
@@ -289,9 +290,25 @@ fn org_regions_upsert_keeps_known_fields_and_serves_cached_list() {
     );
     assert_eq!(store.org_region("nope").unwrap(), None);
     assert_eq!(store.org_regions().unwrap().len(), 2);
+    // The origin that named a region travels with the row; a row learned without one
+    // forgets the old one (it no longer vouches for the new URL).
+    assert_eq!(acme.source_origin, None);
+    store
+        .upsert_org_regions(&[OrgRegion {
+            org_slug: "acme".into(),
+            region_url: "https://de.sentry.io".into(),
+            source_origin: Some("https://sentry.io".into()),
+            ..Default::default()
+        }])
+        .unwrap();
     assert_eq!(
-        store.known_region_urls().unwrap(),
-        vec!["https://de.sentry.io".to_string()]
+        store
+            .org_region("acme")
+            .unwrap()
+            .unwrap()
+            .source_origin
+            .as_deref(),
+        Some("https://sentry.io")
     );
     // Only rows with id+name count as a cached org list.
     let cached = store.cached_organizations().unwrap();

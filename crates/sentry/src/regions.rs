@@ -6,9 +6,10 @@
 //! `region_url` claim (decisions.md #14) → one `GET organizations/{org}/` probe.
 //!
 //! Trust is never widened here (the token rule, `sentry_api::scope`): a region URL is trusted
-//! only when a response of a trusted origin named it, which the api crate records itself. A
-//! cached row whose origin the token does not already trust is re-validated by the probe
-//! (schema-16 rows do not say which credential learned them). A probe answered with a 4xx
+//! only when a response of a trusted origin named it — in this process (the api crate records
+//! it) or in an earlier one (cli.db keeps the origin that named each cached region). A cached
+//! row that no origin trusted by this token vouches for (written under another login, or by
+//! another tool) is re-validated by the probe. A probe answered with a 4xx
 //! other than 401/403 falls back to the base URL — how self-hosted servers (no regions) keep
 //! working; any other failure (a refusal, an unreachable or stalled server, 5xx) is the
 //! command's error: falling back would only repeat it against the same server.
@@ -59,7 +60,12 @@ pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<St
     if let Ok(store) = ctx.store() {
         if let Ok(Some(row)) = store.org_region(org) {
             let url = normalize(&row.region_url);
-            if !url.is_empty() && usable(&url) {
+            let vouched = || {
+                row.source_origin
+                    .as_deref()
+                    .is_some_and(|source| client.trust_region_named_by(source, &url))
+            };
+            if !url.is_empty() && (usable(&url) || vouched()) {
                 log::debug!("[region] {org} → {url} (cli.db)");
                 return Ok(remember(url));
             }
@@ -84,7 +90,7 @@ pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<St
                 .map(|r| normalize(&r))
                 .unwrap_or_else(|| base.clone());
             log::debug!("[region] {org} → {region} (probe)");
-            store_rows(ctx, &[(&detail, region.clone())]);
+            store_rows(ctx, client, &[(&detail, region.clone())]);
             with_memo(|m| m.probes.insert(org.to_string(), detail));
             Ok(remember(region))
         }
@@ -124,16 +130,19 @@ pub fn record_org_list(ctx: &Context, client: &Client, orgs: &[Value]) {
             with_memo(|m| m.regions.insert(slug.to_string(), region.clone()));
         }
     }
-    store_rows(ctx, &rows);
+    store_rows(ctx, client, &rows);
 }
 
-fn store_rows(ctx: &Context, rows: &[(&Value, String)]) {
+fn store_rows(ctx: &Context, client: &Client, rows: &[(&Value, String)]) {
+    let source = normalize(client.base_url());
     let Ok(store) = ctx.store() else { return };
     let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let rows: Vec<OrgRegion> = rows
         .iter()
         .filter_map(|(o, region)| {
             Some(OrgRegion {
+                // The control silo answered both the org list and the probe.
+                source_origin: Some(source.clone()),
                 org_slug: str_of(o, "slug")?,
                 org_id: o.get("id").and_then(|v| match v {
                     Value::String(s) => Some(s.clone()),

@@ -118,6 +118,8 @@ fn cached_region_on_another_host_is_not_trusted() {
             org_role: None,
             region_url: evil.url.clone(),
             updated_at: 0,
+            // Named by a server this login never trusted.
+            source_origin: Some(evil.url.clone()),
         }])
         .unwrap();
     let (code, _, err) = run(env.cmd().args(["issue", "list", "local/", "--json"]));
