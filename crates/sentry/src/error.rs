@@ -26,6 +26,9 @@ pub struct CliError {
     pub details: Vec<String>,
     pub hint: Option<String>,
     pub exit_code: i32,
+    /// The command already printed everything the user needs (`sentry api` printed the error
+    /// response on stdout, as upstream does): only the exit code remains to report.
+    pub reported: bool,
     /// Set when the error is an HTTP error status from the API, so `main` can add the
     /// 401/403 explanations that depend on which token was used (spec/core.md §5.7) in one
     /// place instead of in every command.
@@ -48,7 +51,16 @@ impl CliError {
             details: Vec::new(),
             hint: None,
             exit_code,
+            reported: false,
             api: None,
+        }
+    }
+
+    /// An error whose output the command has already printed (see [`CliError::reported`]).
+    pub fn already_reported(exit_code: i32, message: impl Into<String>) -> Self {
+        Self {
+            reported: true,
+            ..Self::new(exit_code, message)
         }
     }
     pub fn general(message: impl Into<String>) -> Self {

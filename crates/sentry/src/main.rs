@@ -68,6 +68,9 @@ fn run() -> i32 {
     match dispatch(&ctx, &command) {
         Ok(code) => code,
         Err(e) => {
+            if e.reported {
+                return e.exit_code;
+            }
             let e = ctx.explain_api_error(e).redacted();
             output::emit_error(&e, ctx.output.json);
             e.exit_code

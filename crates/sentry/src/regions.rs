@@ -168,16 +168,12 @@ pub fn list_orgs(ctx: &Context, client: &Client) -> CliResult<Vec<Value>> {
     Ok(orgs)
 }
 
-/// Region display name for the REGION column: `US`/`EU` for SaaS silos, else the host.
+/// Region display name for the REGION column: `US`/`EU` for SaaS silos, else the host name
+/// without its port (upstream's `LOCALHOST`).
 pub fn region_label(url: &str) -> String {
-    let host = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .to_string();
+    let host = sentry_api::Origin::parse(url)
+        .map(|o| o.host().to_string())
+        .unwrap_or_default();
     let first = host.split('.').next().unwrap_or("").to_ascii_lowercase();
     match first.as_str() {
         "us" | "sentry" => "US".to_string(),
@@ -195,6 +191,7 @@ mod tests {
         assert_eq!(region_label("https://us.sentry.io"), "US");
         assert_eq!(region_label("https://sentry.io/"), "US");
         assert_eq!(region_label("https://de.sentry.io"), "EU");
-        assert_eq!(region_label("http://127.0.0.1:9000"), "127.0.0.1:9000");
+        assert_eq!(region_label("http://127.0.0.1:9000"), "127.0.0.1");
+        assert_eq!(region_label("http://localhost:9000/"), "LOCALHOST");
     }
 }

@@ -250,7 +250,8 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
                     write_body_raw(resp.body())?;
                 }
             }
-            let mut err = CliError::new(
+            // The response is on stdout; like upstream, stderr stays quiet (exit 60 says it).
+            let mut err = CliError::already_reported(
                 exit::OUTPUT,
                 format!(
                     "API request failed: {} {}",
