@@ -114,8 +114,14 @@ impl ClientConfig {
     /// a 40 s budget, verification on, no token. The base URL counts as the caller's own
     /// choice ([`Provenance::User`]).
     pub fn new(base_url: impl Into<String>, version: impl Into<String>) -> ClientConfig {
+        let base = Sourced::new(base_url.into(), Provenance::User, "base URL");
+        ClientConfig::for_route(Route::new(base), version)
+    }
+
+    /// The defaults of [`ClientConfig::new`] for a route whose settings carry their sources.
+    pub fn for_route(route: Route, version: impl Into<String>) -> ClientConfig {
         ClientConfig {
-            route: Route::new(Sourced::new(base_url.into(), Provenance::User, "base URL")),
+            route,
             scheme_implied: false,
             credential: None,
             version: version.into(),

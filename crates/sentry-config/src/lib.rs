@@ -35,7 +35,7 @@ pub use origin::{mask_secret, Origin, Setting};
 pub use resolve::{color_mode, resolve};
 pub use settings::{ColorMode, Entry, LogLevel, Settings, DEFAULT_URL};
 pub use token::{parse_org_token, OrgTokenClaims, MAX_ORG_TOKEN_LEN};
-pub use url::{is_saas_url, normalize_url, redact_userinfo};
+pub use url::{is_saas_url, normalize_url};
 
 /// Everything resolution depends on. The binary fills it from the process once.
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,7 @@ use crate::dotenv::{effective_env, EnvMap};
 use crate::files::{parse_properties, parse_sentryclirc, ConfigFile};
 use crate::headers::{parse_header_list, parse_one_header};
 use crate::settings::{ColorMode, LogLevel, Settings, DEFAULT_URL};
-use crate::url::{is_saas_url, normalize_url, redact_userinfo};
+use crate::url::{is_saas_url, normalize_url};
 use crate::{config_dir, parse_org_token, ConfigError, Inputs, OrgTokenClaims, Origin, Setting};
 
 /// Where a config file was found; decides precedence and whether its URL is trusted.
@@ -560,8 +560,10 @@ fn resolve_url(src: &Sources) -> Result<(Setting<String>, bool), ConfigError> {
         )),
         Some(s) => match normalize_url(&s.value) {
             Ok(v) => Ok((Setting::new(v, s.origin), !s.value.contains("://"))),
+            // A password typed into the URL is masked where errors are printed (the binary
+            // scrubs every message), like every other secret.
             Err(reason) => Err(ConfigError::InvalidUrl {
-                value: redact_userinfo(&s.value),
+                value: s.value,
                 origin: s.origin,
                 reason,
             }),

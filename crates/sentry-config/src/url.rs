@@ -32,21 +32,6 @@ pub fn normalize_url(raw: &str) -> Result<String, String> {
     Ok(parsed.origin().ascii_serialization())
 }
 
-/// `raw` with any `user:password@` part replaced by `***@`, for messages: a password typed
-/// into a URL must never be echoed back (the whole URL is shown otherwise, so the user can
-/// see which value is wrong).
-pub fn redact_userinfo(raw: &str) -> String {
-    let (scheme, rest) = match raw.find("://") {
-        Some(i) => (&raw[..i + 3], &raw[i + 3..]),
-        None => ("", raw),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
-        None => raw.to_string(),
-    }
-}
-
 /// Whether `url` (normalized) is Sentry SaaS: https, default port, `sentry.io` or a subdomain.
 pub fn is_saas_url(url: &str) -> bool {
     let Ok(parsed) = url::Url::parse(url) else {
@@ -98,9 +83,6 @@ mod tests {
             Err("credentials in the URL are not supported".to_string())
         );
         assert_eq!(normalize_url(" "), Err("it is empty".to_string()));
-        assert_eq!(redact_userinfo("http://u:pw@h:1/x@y"), "http://***@h:1/x@y");
-        assert_eq!(redact_userinfo("u:pw@h"), "***@h");
-        assert_eq!(redact_userinfo("http://h/a@b"), "http://h/a@b");
         assert!(is_saas_url("https://sentry.io"));
         assert!(is_saas_url("https://us.sentry.io"));
         assert!(!is_saas_url("https://sentry.io:8443"));

@@ -338,10 +338,11 @@ impl Context {
         base: sentry_api::Sourced<String>,
     ) -> CliResult<sentry_api::ClientConfig> {
         let settings = self.settings()?;
-        let mut config = sentry_api::ClientConfig::new(String::new(), env!("CARGO_PKG_VERSION"));
-        config.scheme_implied =
+        let scheme_implied =
             settings.url_scheme_implied && base.value == settings.configured_url.value;
-        config.route = crate::auth::host::route(settings, base);
+        let route = crate::auth::host::route(settings, base);
+        let mut config = sentry_api::ClientConfig::for_route(route, env!("CARGO_PKG_VERSION"));
+        config.scheme_implied = scheme_implied;
         config.pipeline = settings.pipeline.as_ref().map(|p| p.value.clone());
         config.custom_headers = settings.headers.iter().map(|h| h.value.clone()).collect();
         config.max_retries = settings.max_retries.value;

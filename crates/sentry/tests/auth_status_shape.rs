@@ -8,22 +8,6 @@ mod common;
 use common::*;
 use serde_json::json;
 
-fn login(env: &TestEnv) {
-    let out = env
-        .cmd()
-        .args([
-            "auth",
-            "login",
-            "--token",
-            &env.token(),
-            "--url",
-            &env.url(),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-}
-
 /// The body rows of every box table in `s`, cells trimmed.
 fn table_rows(s: &str) -> Vec<Vec<String>> {
     s.lines()
@@ -44,7 +28,7 @@ fn masked(token: &str) -> String {
 #[test]
 fn status_shows_server_and_name_with_email_like_upstream() {
     let env = TestEnv::with_server();
-    login(&env);
+    env.login();
     let db = env.config_dir().join("cli.db");
 
     let out = env.cmd().args(["auth", "status"]).output().unwrap();
@@ -123,7 +107,7 @@ fn status_of_an_env_token_has_no_stored_account_fields() {
 #[test]
 fn logout_names_the_account_and_host_like_upstream() {
     let env = TestEnv::with_server();
-    login(&env);
+    env.login();
     let db = env.config_dir().join("cli.db");
     let out = env.cmd().args(["auth", "logout"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -135,7 +119,7 @@ fn logout_names_the_account_and_host_like_upstream() {
         )
     );
 
-    login(&env);
+    env.login();
     let out = env
         .cmd()
         .args(["auth", "logout", "--json"])

@@ -7,17 +7,8 @@ mod auth_support;
 mod common;
 
 use auth_support::{fault, get_json, requests};
-use common::{text, TestEnv};
+use common::{run, TestEnv};
 use serde_json::json;
-
-fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
-}
 
 fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

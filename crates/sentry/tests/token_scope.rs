@@ -6,7 +6,7 @@ mod auth_support;
 mod common;
 
 use auth_support::{get_json, requests, store};
-use common::{text, TestEnv};
+use common::{run, TestEnv};
 use sentry_local::{RunningServer, ServerConfig};
 use serde_json::Value;
 
@@ -31,27 +31,6 @@ fn received(server: &RunningServer) -> Vec<Value> {
     v.as_array().unwrap().clone()
 }
 
-fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
-}
-
-fn login(env: &TestEnv) {
-    let (code, _, err) = run(env.cmd().args([
-        "auth",
-        "login",
-        "--token",
-        &env.token(),
-        "--url",
-        &env.url(),
-    ]));
-    assert_eq!(code, 0, "{err}");
-}
-
 /// Item 1: a stored login never follows a URL that names another host, whichever source
 /// names it, for every command that routes requests (the region lookup used to trust the
 /// host after its own refusal).
@@ -59,7 +38,7 @@ fn login(env: &TestEnv) {
 fn stored_login_is_never_sent_to_another_host() {
     let env = TestEnv::with_server();
     let evil = other_host();
-    login(&env);
+    env.login();
     let commands: &[&[&str]] = &[
         &["issue", "list", "local/"],
         &["org", "view", "local"],
@@ -109,7 +88,7 @@ fn stored_login_is_never_sent_to_another_host() {
 fn cached_region_on_another_host_is_not_trusted() {
     let env = TestEnv::with_server();
     let evil = other_host();
-    login(&env);
+    env.login();
     store(&env)
         .upsert_org_regions(&[sentry_store::OrgRegion {
             org_slug: "local".into(),
@@ -320,7 +299,7 @@ fn passwords_in_urls_are_never_printed() {
 #[test]
 fn empty_url_flag_is_a_usage_error() {
     let env = TestEnv::with_server();
-    login(&env);
+    env.login();
     for args in [
         &["--url", "", "org", "list"][..],
         &["org", "list", "--url="],

@@ -92,6 +92,31 @@ impl TestEnv {
     }
 }
 
+impl TestEnv {
+    /// `sentry auth login --token <server token> --url <server>`, which must succeed.
+    pub fn login(&self) {
+        let (code, _, err) = run(self.cmd().args([
+            "auth",
+            "login",
+            "--token",
+            &self.token(),
+            "--url",
+            &self.url(),
+        ]));
+        assert_eq!(code, 0, "login: {err}");
+    }
+}
+
+/// Runs a command to completion: exit code (-1 when killed by a signal), stdout, stderr.
+pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
 pub fn stdout_json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
