@@ -131,6 +131,7 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> CliResult<i32> {
     let mut next: Option<String>;
     let mut has_prev = plan.has_prev;
     let mut pages = 0;
+    let cap = ctx.max_pages();
     loop {
         let mut req = r.org_get(&org, &endpoint)?;
         if let Some(q) = args.query.as_deref().filter(|q| !q.is_empty()) {
@@ -153,7 +154,14 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> CliResult<i32> {
         }
         events.extend(batch);
         next = links.next;
-        if events.len() >= limit || next.is_none() || pages >= 50 {
+        if events.len() >= limit || next.is_none() {
+            break;
+        }
+        if pages >= cap {
+            eprintln!(
+                "Warning: Pagination limit reached ({pages} pages, {} items). Results may be incomplete.",
+                events.len()
+            );
             break;
         }
         cursor = next.clone();
