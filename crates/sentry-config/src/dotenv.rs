@@ -1,7 +1,7 @@
 //! `.env` loading as sentry-cli 3.x does it, but into a map instead of the process
 //! environment, so resolution stays a pure function of its inputs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use crate::{Origin, Setting};
@@ -31,30 +31,28 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<DotEnvVar>, String> {
             other => other.to_string(),
         })?);
     }
-    let lines: Vec<(usize, String)> = text
-        .lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let l = l.trim_start().trim_start_matches('\u{feff}');
-            let l = l.strip_prefix("export ").map(str::trim_start).unwrap_or(l);
-            let key = l.split('=').next()?.trim();
-            (l.contains('=') && !key.is_empty()).then(|| (i + 1, key.to_string()))
-        })
-        .collect();
-    let mut cursor = 0;
+    // Lines of each key in file order; each parsed pair takes the next line of its key, so
+    // matching stays O(1) per pair even when a pair has no `KEY=` line of its own (dotenvy
+    // also reads multi-line values and `${VAR}` forms).
+    let mut lines: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let l = l.trim_start().trim_start_matches('\u{feff}');
+        let l = l.strip_prefix("export ").map(str::trim_start).unwrap_or(l);
+        let Some((key, _)) = l.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if !key.is_empty() {
+            lines.entry(key).or_default().push_back(i + 1);
+        }
+    }
     Ok(pairs
         .into_iter()
         .map(|(key, value)| {
-            let line = match lines[cursor.min(lines.len())..]
-                .iter()
-                .position(|(_, k)| *k == key)
-            {
-                Some(off) => {
-                    cursor += off + 1;
-                    lines[cursor - 1].0
-                }
-                None => 0,
-            };
+            let line = lines
+                .get_mut(key.as_str())
+                .and_then(VecDeque::pop_front)
+                .unwrap_or(0);
             DotEnvVar { key, value, line }
         })
         .collect())

@@ -4,10 +4,12 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use comfy_table::{ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
 use serde_json::{Map, Value};
 
 use crate::error::CliError;
+
+mod table;
+pub use table::{display_width, Table};
 
 /// How the result of one command is printed; decided once from flags and environment.
 #[derive(Debug, Clone, Default)]
@@ -27,14 +29,6 @@ pub trait Report {
     fn json(&self) -> Value;
     fn human(&self, out: &mut Human) -> io::Result<()>;
 }
-
-/// Rounded box tables with solid inner lines, the look of the official CLI's tables.
-const TABLE_STYLE: TableStyle = TableStyle::new()
-    .top_border(LineStyle::new('╭', '─', '┬', '╮'))
-    .header_lines(ContentLineStyle::new('│', '│', '│'))
-    .header_separator(LineStyle::new('├', '─', '┼', '┤'))
-    .content_lines(ContentLineStyle::new('│', '│', '│'))
-    .bottom_border(LineStyle::new('╰', '─', '┴', '╯'));
 
 /// Human output being built; styling is applied only in rich mode.
 pub struct Human {
@@ -84,44 +78,41 @@ impl Human {
     }
     /// A heading followed by a `━` underline, as upstream prints section titles.
     pub fn heading(&mut self, title: &str) -> io::Result<()> {
-        let underline = "━".repeat(title.chars().count());
+        let underline = "━".repeat(display_width(title));
         let t = self.bold(title);
         self.line(t)?;
         self.line(underline)
     }
-    /// A box-drawn table (kept in plain mode too, like upstream), wrapped to the terminal.
+    /// A box-drawn table (kept in plain mode too, like upstream), fitted to the terminal.
     pub fn table(&mut self, header: Option<&[&str]>, rows: Vec<Vec<String>>) -> io::Result<()> {
         self.table_aligned(header, rows, &[])
     }
-    /// [`Human::table`] with per-column alignment of the body cells (columns past the end of
-    /// `align` are left-aligned). Count columns are right-aligned so magnitudes line up, as
-    /// upstream prints them; headers stay left-aligned like upstream's.
+    /// [`Human::table`] with per-column alignment (columns past the end of `align` are
+    /// left-aligned). Count columns are right-aligned so magnitudes line up, as upstream prints
+    /// them; a header follows its column's alignment like upstream's, which only shows when the
+    /// header is the narrower text.
     pub fn table_aligned(
         &mut self,
         header: Option<&[&str]>,
         rows: Vec<Vec<String>>,
         align: &[Align],
     ) -> io::Result<()> {
-        let mut table = Table::new();
-        table
-            .load_style(TABLE_STYLE)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(self.width);
-        if let Some(h) = header {
-            let cells: Vec<String> = h.iter().map(|c| self.bold(c)).collect();
-            table.set_header(cells);
+        let mut t = Table::new(header, rows);
+        t.align = align.to_vec();
+        self.print_table(&t)
+    }
+    /// Prints a table laid out for this terminal's width (see [`Table`] for the rules).
+    /// Header cells are plain, as upstream prints them.
+    pub fn print_table(&mut self, t: &Table) -> io::Result<()> {
+        let s = t.render(self.width as usize);
+        if s.is_empty() {
+            return Ok(());
         }
-        for r in rows {
-            let cells = r.into_iter().enumerate().map(|(i, text)| {
-                let cell = comfy_table::Cell::new(text);
-                match align.get(i) {
-                    Some(Align::Right) => cell.set_alignment(comfy_table::CellAlignment::Right),
-                    _ => cell,
-                }
-            });
-            table.add_row(cells.collect::<Vec<_>>());
-        }
-        self.line(table.to_string())
+        self.line(s)
+    }
+    /// The colour upstream draws separated tables' borders in (rich output only).
+    pub fn border_colour(&self) -> Option<String> {
+        self.rich.then(|| "\x1b[38;2;137;130;148m".to_string())
     }
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
@@ -322,7 +313,7 @@ mod tests {
     }
 
     #[test]
-    fn aligned_table_right_aligns_body_cells_only() {
+    fn aligned_table_right_aligns_count_columns() {
         let mut h = Human::new(false);
         h.width = 80;
         let rows = vec![

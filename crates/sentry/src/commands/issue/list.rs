@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::commands::issue::render::{abbreviate, relative, subtitle, text, triage};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
-use crate::output::{emit, Align, Human, Report};
+use crate::output::{emit, Align, Human, Report, Table};
 use crate::resolve::paging::{self, envelope};
 use crate::resolve::{Resolver, Scope};
 
@@ -67,12 +67,14 @@ impl Report for IssueList {
         }
         out.line(format!("Issues in {}:", self.title))?;
         out.blank()?;
-        const HEADER: [&str; 7] = [
-            "SHORT ID", "ISSUE", "SEEN", "AGE", "EVENTS", "USERS", "TRIAGE",
-        ];
-        // Build every cell but the issue text first: its width is what the others leave.
+        // TREND needs room; upstream shows it from 100 columns on.
+        let trend = out.width >= TREND_MIN_WIDTH;
+        let mut header = vec!["SHORT ID", "ISSUE", "SEEN", "AGE"];
+        if trend {
+            header.push("TREND");
+        }
+        header.extend(["EVENTS", "USERS", "TRIAGE"]);
         let mut rows: Vec<Vec<String>> = Vec::new();
-        let mut texts: Vec<(String, String)> = Vec::new();
         for i in &self.issues {
             let mut short = text(i, "shortId");
             let slug = i
@@ -84,33 +86,51 @@ impl Report for IssueList {
                     short = format!("{short}\n({alias}-{})", suffix.to_lowercase());
                 }
             }
-            texts.push((text(i, "title"), subtitle(i)));
-            rows.push(vec![
+            // Whitespace runs (newlines included) collapse, so each issue stays two lines.
+            let one_line = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            let (title, sub) = (one_line(text(i, "title")), one_line(subtitle(i)));
+            let issue = if sub.is_empty() || sub == title {
+                out.bold(&title)
+            } else {
+                format!("{}\n{}", out.bold(&title), out.dim(&sub))
+            };
+            let mut row = vec![
                 short,
-                String::new(),
+                issue,
                 relative(i.get("lastSeen").and_then(Value::as_str)),
                 relative(i.get("firstSeen").and_then(Value::as_str)),
+            ];
+            if trend {
+                row.push(trend_cell(out, i));
+            }
+            row.extend([
                 abbreviate(i.get("count")),
                 abbreviate(i.get("userCount")),
                 triage(i),
             ]);
-        }
-        let width = issue_column_width(out.width, &HEADER, &rows);
-        for (row, (title, sub)) in rows.iter_mut().zip(texts) {
-            let title = ellipsize(&title, width);
-            let sub = ellipsize(&sub, width);
-            row[1] = if sub.is_empty() || sub == title {
-                title
-            } else {
-                format!("{title}\n{}", out.dim(&sub))
-            };
+            rows.push(row);
         }
         use Align::{Left, Right};
-        out.table_aligned(
-            Some(&HEADER),
+        let mut align = vec![Left; header.len()];
+        let n = header.len();
+        align[n - 3] = Right;
+        align[n - 2] = Right;
+        let mut fixed = vec![false; n];
+        fixed[0] = true;
+        if trend {
+            fixed[4] = true;
+        }
+        // Each issue keeps its two lines: over-long lines are cut with `…`, not wrapped, and
+        // a rule separates the issues, as upstream draws this table.
+        out.print_table(&Table {
+            header: Some(header.iter().map(|h| h.to_string()).collect()),
             rows,
-            &[Left, Left, Left, Left, Right, Right, Left],
-        )?;
+            align,
+            fixed,
+            row_separators: true,
+            truncate: true,
+            border_sgr: out.border_colour(),
+        })?;
         out.blank()?;
         out.line(format!("Showing {} issues", self.issues.len()))?;
         for h in paging::hints(&self.command, self.has_prev, self.next.is_some()) {
@@ -124,36 +144,80 @@ impl Report for IssueList {
     }
 }
 
-/// Characters left for the ISSUE column on a `terminal`-wide line once the other columns,
-/// borders and padding are placed, so titles are cut instead of wrapped (each issue stays two
-/// lines tall, as upstream prints it).
-fn issue_column_width(terminal: u16, header: &[&str], rows: &[Vec<String>]) -> usize {
-    let others: usize = (0..header.len())
-        .filter(|&c| c != 1)
-        .map(|c| {
-            rows.iter()
-                .flat_map(|r| r[c].lines())
-                .chain(std::iter::once(header[c]))
-                .map(|l| l.chars().count())
-                .max()
-                .unwrap_or(0)
+/// Terminal width from which the TREND column is shown.
+const TREND_MIN_WIDTH: u16 = 100;
+
+/// The TREND cell: a sparkline of the issue's event counts (`stats`, first period) over the
+/// substatus (New, Ongoing, Regressed, Escalating), either line left out when unknown.
+fn trend_cell(out: &Human, issue: &Value) -> String {
+    let counts: Vec<f64> = issue
+        .get("stats")
+        .and_then(Value::as_object)
+        .and_then(|m| m.values().next())
+        .and_then(Value::as_array)
+        .map(|series| {
+            series
+                .iter()
+                .map(|p| {
+                    p.get(1)
+                        .and_then(|c| c.as_f64().or_else(|| c.as_str()?.parse().ok()))
+                        .unwrap_or(0.0)
+                })
+                .collect()
         })
-        .sum();
-    // One border per column plus one, and one space of padding on each side of every cell.
-    let chrome = header.len() + 1 + 2 * header.len();
-    (terminal as usize)
-        .saturating_sub(others + chrome)
-        .clamp(16, 100)
+        .unwrap_or_default();
+    let spark = sparkline(&counts, 8);
+    let status = match text(issue, "substatus").as_str() {
+        "new" => out.green("New"),
+        "ongoing" => out.dim("Ongoing"),
+        "regressed" => out.red("Regressed"),
+        "escalating" => out.yellow("Escalating"),
+        _ => String::new(),
+    };
+    let spark = if spark.is_empty() {
+        spark
+    } else {
+        out.dim(&spark)
+    };
+    [spark, status]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-/// Cuts `s` to `max` characters with a trailing `…`, so each issue stays two lines tall.
-fn ellipsize(s: &str, max: usize) -> String {
-    let line = s.lines().next().unwrap_or("");
-    if line.chars().count() <= max && !s.contains('\n') {
-        return line.to_string();
+/// Draws `values` as at most `slots` bars. Longer series are averaged over equal runs; each
+/// bar is scaled to the tallest (eight levels), and an empty slot is drawn as a baseline `⎽`
+/// so a quiet issue still shows a line.
+fn sparkline(values: &[f64], slots: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    if values.is_empty() {
+        return String::new();
     }
-    let cut: String = line.chars().take(max.saturating_sub(1)).collect();
-    format!("{}…", cut.trim_end())
+    let buckets: Vec<f64> = if values.len() <= slots {
+        values.to_vec()
+    } else {
+        let step = values.len() as f64 / slots as f64;
+        (0..slots)
+            .map(|i| {
+                let from = (i as f64 * step).floor() as usize;
+                let to = (((i + 1) as f64 * step).floor() as usize).max(from + 1);
+                let run = &values[from..to.min(values.len())];
+                run.iter().sum::<f64>() / run.len().max(1) as f64
+            })
+            .collect()
+    };
+    let max = buckets.iter().copied().fold(0.0, f64::max);
+    buckets
+        .iter()
+        .map(|v| {
+            if *v <= 0.0 || max <= 0.0 {
+                '⎽'
+            } else {
+                BARS[((v / max * 7.0).round() as usize).min(7)]
+            }
+        })
+        .collect()
 }
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
@@ -372,4 +436,59 @@ fn search_syntax() -> Value {
             "times_seen:>100"
         ]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_averages_runs_and_scales_to_the_peak() {
+        let mut hourly = vec![0.0; 24];
+        hourly[23] = 1.0;
+        assert_eq!(sparkline(&hourly, 8), "⎽⎽⎽⎽⎽⎽⎽█");
+        assert_eq!(sparkline(&[0.0; 24], 8), "⎽⎽⎽⎽⎽⎽⎽⎽");
+        assert_eq!(sparkline(&[1.0, 2.0, 4.0, 8.0], 8), "▂▃▅█");
+        assert_eq!(sparkline(&[], 8), "");
+    }
+
+    #[test]
+    fn multi_line_titles_keep_each_issue_two_lines_tall() {
+        let list = IssueList {
+            title: "o/p".into(),
+            issues: vec![serde_json::json!({
+                "shortId": "P-1",
+                "title": "Error:\n  first\tline",
+                "metadata": {"value": "a\n\nb"},
+                "count": "3",
+            })],
+            next: None,
+            has_prev: false,
+            aliases: BTreeMap::new(),
+            command: "sentry issue list".into(),
+            detected_from: None,
+        };
+        let mut out = Human::new(false);
+        out.width = 80;
+        list.human(&mut out).unwrap();
+        let s = String::from_utf8(out.into_bytes()).unwrap();
+        let body: Vec<&str> = s.lines().filter(|l| l.starts_with('│')).skip(1).collect();
+        assert_eq!(body.len(), 2, "{s}");
+        assert!(
+            body[0].starts_with("│ P-1      │ Error: first line "),
+            "{s}"
+        );
+        assert!(body[1].starts_with("│          │ a b "), "{s}");
+    }
+
+    #[test]
+    fn trend_cell_is_the_sparkline_over_the_substatus() {
+        let out = Human::new(false);
+        let issue = serde_json::json!({
+            "stats": {"24h": [[1, 0], [2, 3], [3, "6"]]},
+            "substatus": "regressed",
+        });
+        assert_eq!(trend_cell(&out, &issue), "⎽▅█\nRegressed");
+        assert_eq!(trend_cell(&out, &serde_json::json!({})), "");
+    }
 }
