@@ -77,7 +77,7 @@ impl JqFilter {
     /// (including a bound being hit) are returned along with it so the caller can print them
     /// first.
     pub fn render(&self, input: &Value) -> (Vec<u8>, Option<CliError>) {
-        let bytes = serde_json::to_vec(input).unwrap_or_default();
+        let bytes = serde_json::to_vec(&crate::output::JsNumbers(input)).unwrap_or_default();
         let budget = MEMORY_BUDGET + MEMORY_PER_INPUT_BYTE * bytes.len() as u64;
         let shared = Arc::new(Shared::default());
         let mut spawned = false;

@@ -76,9 +76,10 @@ impl Human {
             s.to_string()
         }
     }
-    /// A heading followed by a `━` underline, as upstream prints section titles.
+    /// A heading followed by a `━` underline as wide as the title but at most 30 columns, as
+    /// upstream prints section titles.
     pub fn heading(&mut self, title: &str) -> io::Result<()> {
-        let underline = "━".repeat(display_width(title));
+        let underline = "━".repeat(display_width(title).min(30));
         let t = self.bold(title);
         self.line(t)?;
         self.line(underline)
@@ -180,9 +181,43 @@ pub fn emit_jq(jq: &crate::jq::JqFilter, value: &Value) -> Result<(), CliError> 
 
 /// Pretty JSON with 2-space indentation and a trailing newline, as upstream prints it.
 pub fn json_bytes(value: &Value) -> Vec<u8> {
-    let mut v = serde_json::to_vec_pretty(value).unwrap_or_default();
+    let mut v = serde_json::to_vec_pretty(&JsNumbers(value)).unwrap_or_default();
     v.push(b'\n');
     v
+}
+
+/// Serializes a value with numbers as JavaScript writes them: a float with no fraction is a
+/// whole number (`2250`, not `2250.0`). Upstream is JavaScript, so scripts comparing output
+/// byte for byte see the same text; the value is the same number either way.
+pub struct JsNumbers<'a>(pub &'a Value);
+
+impl serde::Serialize for JsNumbers<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 => {
+                    s.serialize_i64(f as i64)
+                }
+                _ => n.serialize(s),
+            },
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&JsNumbers(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(map) => {
+                let mut m = s.serialize_map(Some(map.len()))?;
+                for (k, v) in map {
+                    m.serialize_entry(k, &JsNumbers(v))?;
+                }
+                m.end()
+            }
+            other => other.serialize(s),
+        }
+    }
 }
 
 /// Writes to stdout; a reader that went away is not an error for a CLI.
@@ -370,6 +405,15 @@ mod tests {
         assert_eq!(
             select_fields(&env, &f("id")),
             json!({"data":[{"id":1}],"hasMore":false})
+        );
+    }
+
+    #[test]
+    fn whole_floats_print_like_javascript() {
+        let v: Value = serde_json::from_str(r#"{"a":2250.0,"b":[1.5,-0.0,3],"c":1e300}"#).unwrap();
+        assert_eq!(
+            String::from_utf8(json_bytes(&v)).unwrap(),
+            "{\n  \"a\": 2250,\n  \"b\": [\n    1.5,\n    0,\n    3\n  ],\n  \"c\": 1e+300\n}\n"
         );
     }
 

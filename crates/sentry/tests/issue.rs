@@ -81,7 +81,22 @@ fn issue_list_human_and_json() {
     assert!(human.starts_with("Issues in local/app:\n"), "{human}");
     assert!(human.contains("SHORT ID") && human.contains("TRIAGE"));
     assert!(human.contains("APP-1") && human.contains("ZeroDivisionError"));
-    assert!(human.contains("Showing 3 issues"));
+    // Project mode ends like upstream's: the tip about `issue view`, no count.
+    assert!(
+        human.ends_with("\n\nTip: Use 'sentry issue view <ID>' to view details (bold part works as shorthand).\n"),
+        "{human}"
+    );
+    let org_mode = text(
+        &env.api_cmd()
+            .args(["issues", "local/"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    assert!(
+        org_mode.ends_with("╯\n\n\nShowing 3 issues\n"),
+        "{org_mode}"
+    );
     // Count columns are right-aligned under left-aligned headers, like upstream.
     let app1 = v["data"]
         .as_array()

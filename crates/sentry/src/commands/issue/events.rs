@@ -80,10 +80,13 @@ impl Report for EventList {
                 ]
             })
             .collect();
-        out.table(
+        // Laid out at its natural width, like upstream's events table (on a terminal too): the
+        // whole IDs are what `event view` takes, so they must never wrap.
+        let table = crate::output::Table::new(
             Some(&["EVENT ID", "TIMESTAMP", "TITLE", "PLATFORM", "USER"]),
             rows,
-        )?;
+        );
+        out.line(table.render(usize::MAX))?;
         out.blank()?;
         out.blank()?;
         let n = self.events.len();

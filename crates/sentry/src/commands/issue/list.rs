@@ -46,7 +46,10 @@ struct IssueList {
     has_prev: bool,
     aliases: BTreeMap<String, String>,
     command: String,
-    detected_from: Option<String>,
+    /// Project mode (one project, named or detected) rather than a whole org: upstream's
+    /// footer differs between the two.
+    single_project: bool,
+    limit: usize,
 }
 
 impl Report for IssueList {
@@ -131,16 +134,44 @@ impl Report for IssueList {
             truncate: true,
             border_sgr: out.border_colour(),
         })?;
+        // Upstream's two footers: project mode points at `issue view` and the next page size,
+        // org mode counts and pages with cursors.
         out.blank()?;
-        out.line(format!("Showing {} issues", self.issues.len()))?;
-        for h in paging::hints(&self.command, self.has_prev, self.next.is_some()) {
-            out.line(h)?;
-        }
-        if let Some(from) = &self.detected_from {
-            out.line(format!("Detected from {from}"))?;
+        if self.single_project {
+            out.line(
+                "Tip: Use 'sentry issue view <ID>' to view details (bold part works as shorthand).",
+            )?;
+            if self.next.is_some() {
+                out.blank()?;
+                out.line(format!(
+                    "More issues available — use -n {} or -c next for more.",
+                    self.limit * 2
+                ))?;
+            }
+            if self.has_prev {
+                out.blank()?;
+                out.line("Prev: -c prev")?;
+            }
+            return Ok(());
         }
         out.blank()?;
-        out.line("Tip: Use 'sentry issue view <SHORT ID>' for details")
+        let more = if self.next.is_some() {
+            " (more available)"
+        } else {
+            ""
+        };
+        out.line(format!("Showing {} issues{more}", self.issues.len()))?;
+        let mut nav = Vec::new();
+        if self.has_prev {
+            nav.push(format!("Prev: {} -c prev", self.command));
+        }
+        if self.next.is_some() {
+            nav.push(format!("Next: {} -c next", self.command));
+        }
+        if !nav.is_empty() {
+            out.line(nav.join(" | "))?;
+        }
+        Ok(())
     }
 }
 
@@ -369,7 +400,8 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             has_prev,
             aliases,
             command,
-            detected_from: resolved.detected_from.clone(),
+            single_project: slugs.len() == 1,
+            limit,
         },
         &ctx.output,
     )?;
@@ -466,7 +498,8 @@ mod tests {
             has_prev: false,
             aliases: BTreeMap::new(),
             command: "sentry issue list".into(),
-            detected_from: None,
+            single_project: true,
+            limit: 25,
         };
         let mut out = Human::new(false);
         out.width = 80;
