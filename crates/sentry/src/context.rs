@@ -93,10 +93,11 @@ impl Context {
                 ctx.output.rich = rich;
             }
             Err(_) => {
-                let level = ctx
-                    .global
-                    .log_level
-                    .as_deref()
+                let flag = match ctx.global.verbose {
+                    true => Some("debug"),
+                    false => ctx.global.log_level.as_deref(),
+                };
+                let level = flag
                     .and_then(crate::logging::parse_level)
                     .unwrap_or(log::LevelFilter::Warn);
                 crate::logging::set_level(level);
