@@ -3,34 +3,8 @@
 
 mod common;
 
-use common::{stdout_json, text, TestEnv};
+use common::{http, stdout_json, text, TestEnv};
 use serde_json::{json, Value};
-
-/// Talks to the test server's control routes and ingest endpoint directly (not through the
-/// binary under test).
-fn http(
-    env: &TestEnv,
-    method: &str,
-    path: &str,
-    body: Option<(&[u8], &str)>,
-    headers: &[(&str, &str)],
-) -> (u16, Value) {
-    let mut config = sentry_api::ClientConfig::new(env.url(), "tests");
-    config.max_retries = 0;
-    let client = sentry_api::Client::new(config).expect("client");
-    let mut req = client
-        .request(method, &format!("{}{}", env.url(), path))
-        .without_auth();
-    for (n, v) in headers {
-        req = req.header(*n, *v);
-    }
-    if let Some((bytes, ct)) = body {
-        req = req.body(bytes.to_vec(), ct);
-    }
-    let resp = req.send_raw().expect("control request");
-    let v = serde_json::from_slice(resp.body()).unwrap_or(Value::Null);
-    (resp.status(), v)
-}
 
 fn clear_log(env: &TestEnv) {
     let (status, _) = http(env, "DELETE", "/_test/requests", None, &[]);

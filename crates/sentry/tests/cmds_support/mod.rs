@@ -7,35 +7,7 @@ use serde_json::{json, Value};
 
 use crate::common::TestEnv;
 
-fn client(env: &TestEnv) -> sentry_api::Client {
-    let mut config = sentry_api::ClientConfig::new(env.url(), "tests");
-    config.max_retries = 0;
-    sentry_api::Client::new(config).expect("client")
-}
-
-/// One request outside the CLI; returns the status and the body (JSON, else a string).
-pub fn http(
-    env: &TestEnv,
-    method: &str,
-    path: &str,
-    body: Option<(&[u8], &str)>,
-    headers: &[(&str, &str)],
-) -> (u16, Value) {
-    let client = client(env);
-    let mut req = client
-        .request(method, &format!("{}{}", env.url(), path))
-        .without_auth();
-    for (n, v) in headers {
-        req = req.header(*n, *v);
-    }
-    if let Some((bytes, ct)) = body {
-        req = req.body(bytes.to_vec(), ct);
-    }
-    let resp = req.send_raw().expect("request to the test server");
-    let v = serde_json::from_slice(resp.body())
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(resp.body()).into_owned()));
-    (resp.status(), v)
-}
+pub use crate::common::http;
 
 pub fn clear_log(env: &TestEnv) {
     let (status, _) = http(env, "DELETE", "/_test/requests", None, &[]);

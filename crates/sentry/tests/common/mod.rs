@@ -107,6 +107,74 @@ impl TestEnv {
     }
 }
 
+/// One request to the test server outside the CLI (control routes, DSN ingest); returns the
+/// status and the body (JSON, else a string; `""` when empty).
+pub fn http(
+    env: &TestEnv,
+    method: &str,
+    path: &str,
+    body: Option<(&[u8], &str)>,
+    headers: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let mut config = sentry_api::ClientConfig::new(env.url(), "tests");
+    config.max_retries = 0;
+    let client = sentry_api::Client::new(config).expect("client");
+    let mut req = client
+        .request(method, &format!("{}{}", env.url(), path))
+        .without_auth();
+    for (n, v) in headers {
+        req = req.header(*n, *v);
+    }
+    if let Some((bytes, ct)) = body {
+        req = req.body(bytes.to_vec(), ct);
+    }
+    let resp = req.send_raw().expect("request to the test server");
+    let v = serde_json::from_slice(resp.body()).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(resp.body()).into_owned())
+    });
+    (resp.status(), v)
+}
+
+/// Runs `cmd` to completion with its pipes drained on threads (a chatty child cannot block on
+/// a full pipe). A hang is a test failure: the child is killed after a generous guard — not
+/// a timing assertion, a bounded command ends long before it.
+pub fn run_guarded(mut cmd: std::process::Command) -> std::process::Output {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            pipe.read_to_end(&mut v).ok();
+            v
+        })
+    };
+    let out_t = drain(Box::new(child.stdout.take().unwrap()));
+    let err_t = drain(Box::new(child.stderr.take().unwrap()));
+    let guard = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > guard {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: out_t.join().unwrap(),
+        stderr: err_t.join().unwrap(),
+    }
+}
+
 /// Runs a command to completion: exit code (-1 when killed by a signal), stdout, stderr.
 pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
     let out = cmd.output().unwrap();
