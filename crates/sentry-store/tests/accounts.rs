@@ -201,22 +201,22 @@ fn switching_finding_and_logging_out() {
     );
     assert_eq!(
         ids(store.find_accounts("jane@example.com").unwrap()),
-        [a.clone()]
+        vec![a.clone()]
     );
-    assert_eq!(ids(store.find_accounts("JANE").unwrap()), [b.clone()]);
-    assert_eq!(ids(store.find_accounts("2").unwrap()), [b.clone()]);
-    assert_eq!(ids(store.find_accounts(&c).unwrap()), [c.clone()]);
+    assert_eq!(ids(store.find_accounts("JANE").unwrap()), vec![b.clone()]);
+    assert_eq!(ids(store.find_accounts("2").unwrap()), vec![b.clone()]);
+    assert_eq!(ids(store.find_accounts(&c).unwrap()), vec![c.clone()]);
     assert_eq!(
         ids(store.find_accounts("nobody").unwrap()),
         Vec::<String>::new()
     );
     assert_eq!(
         ids(store.accounts_on_server("https://de.sentry.io/").unwrap()),
-        [a.clone()]
+        vec![a.clone()]
     );
     assert_eq!(
         ids(store.accounts_on_server("http://127.0.0.1:9000/").unwrap()),
-        [c.clone()]
+        vec![c.clone()]
     );
 
     // Switch to a: the active flag moves, session caches go.
@@ -334,7 +334,7 @@ fn identity_dedupes_the_same_user_on_the_same_server() {
         .unwrap()
         .account_id;
     let out = store.set_account_identity(&new, &user("7", "j@d")).unwrap();
-    assert_eq!(out.removed_duplicates, [old.clone()]);
+    assert_eq!(out.removed_duplicates, vec![old.clone()]);
     let now = store.account(&new).unwrap().unwrap();
     assert_eq!(
         now.username.as_deref(),
