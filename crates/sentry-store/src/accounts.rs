@@ -730,16 +730,17 @@ impl Store {
 
     /// Make an account the active one (`auth switch`): stamps its `last_used_at` and, when
     /// the active account changes, empties the per-session caches. Must land;
-    /// [`StoreError::NoSuchAccount`] when there is no such account.
+    /// [`StoreError::NoSuchAccount`] when there is no such (readable) account.
     pub fn set_active_account(&self, account_id: &str) -> Result<()> {
         let found = RefCell::new(false);
         self.write(|c| {
-            let Some((_, _, active)) = raw_credentials(c, account_id)? else {
+            let (acct, _) = by_id(c, account_id)?;
+            let Some(acct) = acct else {
                 *found.borrow_mut() = false;
                 return Ok(());
             };
             *found.borrow_mut() = true;
-            if !active {
+            if !acct.is_active {
                 activate(c, account_id, now_ms())?;
                 clear_session_caches(c)?;
             }

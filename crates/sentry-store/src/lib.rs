@@ -41,7 +41,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 pub use accounts::{
     credential_identity, origin_of, same_server, Account, CredentialKind, IdentityOutcome,
-    LoginOutcome, LoginTarget, ANONYMOUS_IDENTITY,
+    LoginOutcome, LoginTarget, ANONYMOUS_IDENTITY, LEGACY_ACCOUNT_ID,
 };
 pub use auth::{AuthChange, AuthRecord, UserInfo};
 pub use caches::{
@@ -490,10 +490,13 @@ fn unwritable_warning(path: &Path, fault: &WriteFault) -> String {
 impl Store {
     /// Open (creating if needed) `<config_dir>/cli.db`.
     ///
+    /// An older schema is migrated to v21 as upstream 0.49 migrates it (in one transaction).
     /// Never fails because of the file's state: a corrupt file is renamed
-    /// `cli.db.corrupt-<unix seconds>` and replaced; an unwritable one is used read-only; an
-    /// unusable one is replaced by an empty in-memory database. Each of those adds a warning,
-    /// and must-land writes on such a store fail with the recorded [`WriteFault`].
+    /// `cli.db.corrupt-<unix seconds>` and replaced; an unwritable one is used read-only; a
+    /// newer CLI's file (schema above 21) is read but never written
+    /// ([`WriteFault::NewerSchema`]); an unusable one is replaced by an empty in-memory
+    /// database. Each of those adds a warning, and must-land writes on such a store fail with
+    /// the recorded [`WriteFault`].
     pub fn open(config_dir: &Path) -> Result<Store> {
         let path = config_dir.join(DB_FILE_NAME);
         let mut state = State::default();
