@@ -1,11 +1,24 @@
-//! The stored credential (`auth`, single row id = 1) and the cached identity (`user_info`).
+//! The single-login view of the store, kept while the binary moves to the accounts API.
+//!
+//! Up to schema v17 the credential lived in `auth` (one row, id = 1) and the identity in
+//! `user_info`; v18 folded both into `accounts`. These calls map the old shape onto the
+//! **active account**:
+//!
+//! | call | on schema 21 |
+//! | --- | --- |
+//! | [`Store::auth`] | the active account's credentials, when it holds a token |
+//! | [`Store::set_auth`] | [`Store::save_login`] with [`LoginTarget::ReplaceOnServer`]: replace the login for `rec.host`'s server (accounts on other servers stay) and make it active |
+//! | [`Store::clear_auth`] | log out of the active account; the most recently used other one takes over |
+//! | [`Store::user_info`] | the identity of the account [`Store::auth`] returns |
+//! | [`Store::set_user_info`] | [`Store::set_account_identity`] on the active account |
+//! | [`Store::with_auth_lock`] | [`Store::with_account_lock`] on the account active when the lock is taken |
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use crate::accounts::{LockTarget, LoginTarget};
+use crate::{now_ms, Result, Store, StoreError};
 
-use crate::{fault, now_ms, schema, Result, Store, StoreError, AUTH_LOCK_TIMEOUT, BUSY_TIMEOUT};
-
-/// The `auth` row. Timestamps are ms since epoch. `host` is NULL for rows written before
-/// schema v16 (the caller backfills it with the configured host, as upstream does).
+/// A login's credentials (the pre-v18 `auth` row shape). Timestamps are ms since epoch.
+/// `host` is NULL for logins made before schema v16 (the caller backfills it with the
+/// configured host, as upstream does).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuthRecord {
     pub token: Option<String>,
@@ -40,160 +53,92 @@ impl AuthRecord {
     }
 }
 
-/// Cached identity of the logged-in user (`user_info`, single row id = 1).
+/// Who a login belongs to (the pre-v18 `user_info` row shape).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserInfo {
     pub user_id: String,
     pub email: Option<String>,
     pub username: Option<String>,
     pub name: Option<String>,
+    /// Read: the account's `updated_at`. Ignored when writing.
     pub updated_at: i64,
 }
 
-/// What [`Store::with_auth_lock`] should do with the credential once the callback returns.
+/// What [`Store::with_account_lock`] / [`Store::with_auth_lock`] should do with the locked
+/// account once the callback returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthChange {
-    /// Leave the stored row as it is (another process already refreshed, or nothing to do).
+    /// Leave the account as it is (another process already refreshed, or nothing to do).
     Keep,
-    /// Replace the row (a refreshed token), committed atomically with the lock release.
+    /// Replace its credentials (a refreshed token; a record without a host keeps the
+    /// stored one), committed atomically with the lock release. Under
+    /// [`Store::with_auth_lock`] with no logged-in active account this stores a new login
+    /// (as [`Store::set_auth`] does).
     Set(AuthRecord),
-    /// The session is dead (`invalid_grant`): clear credentials exactly like logout.
+    /// The session is dead (`invalid_grant`): invalidate the account as upstream does
+    /// (credentials and their cached regions gone, row and identity kept; see
+    /// [`Store::invalidate_account`]).
     Clear,
 }
 
-/// A column that older schema versions lack (`auth.host` < v16, `user_info.name` < v3):
-/// absent reads as NULL, so a read-only old database still yields its login.
-fn optional_col<T: rusqlite::types::FromSql>(
-    r: &rusqlite::Row<'_>,
-    name: &str,
-) -> rusqlite::Result<Option<T>> {
-    match r.get::<_, Option<T>>(name) {
-        Err(rusqlite::Error::InvalidColumnName(_)) => Ok(None),
-        other => other,
-    }
-}
-
-fn read_auth(c: &Connection) -> rusqlite::Result<Option<AuthRecord>> {
-    c.query_row("SELECT * FROM auth WHERE id = 1", [], |r| {
-        Ok(AuthRecord {
-            token: r.get("token")?,
-            refresh_token: r.get("refresh_token")?,
-            expires_at: r.get("expires_at")?,
-            issued_at: r.get("issued_at")?,
-            updated_at: r.get::<_, Option<i64>>("updated_at")?.unwrap_or(0),
-            host: optional_col(r, "host")?,
-        })
-    })
-    .optional()
-}
-
-fn write_auth(c: &Connection, rec: &AuthRecord) -> rusqlite::Result<()> {
-    c.execute(
-        "INSERT INTO auth (id, token, refresh_token, expires_at, issued_at, updated_at, host)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT(id) DO UPDATE SET token = excluded.token,
-           refresh_token = excluded.refresh_token, expires_at = excluded.expires_at,
-           issued_at = excluded.issued_at, updated_at = excluded.updated_at,
-           host = excluded.host",
-        params![
-            rec.token,
-            rec.refresh_token,
-            rec.expires_at,
-            rec.issued_at,
-            rec.updated_at,
-            rec.host
-        ],
-    )?;
-    Ok(())
-}
-
-/// Everything logout removes (§1.4); every other table and all metadata but the org regions'
-/// sources (which belong to the removed rows) are kept.
-fn clear_session(c: &Connection) -> rusqlite::Result<()> {
-    c.execute_batch(
-        "DELETE FROM auth WHERE id = 1;
-         DELETE FROM user_info WHERE id = 1;
-         DELETE FROM org_regions;
-         DELETE FROM pagination_cursors;
-         DELETE FROM issue_org_cache;",
-    )?;
-    crate::regions::clear_sources(c)
-}
-
-/// Restores the ordinary busy timeout when the auth lock is released, on every exit path.
-struct TimeoutGuard<'a>(&'a Connection);
-
-impl Drop for TimeoutGuard<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.busy_timeout(BUSY_TIMEOUT);
-    }
-}
-
 impl Store {
-    /// The stored credential row, as written by us or by upstream.
+    /// The active account's credentials, when it holds a token (`None` when nobody is
+    /// logged in or the active account was invalidated).
     pub fn auth(&self) -> Result<Option<AuthRecord>> {
-        self.read(read_auth)
+        Ok(self
+            .active_account()?
+            .filter(|a| a.has_token())
+            .map(|a| a.auth_record()))
     }
 
-    /// Store the credential exactly as given (use [`AuthRecord::issued_now`] to build one).
-    /// Must land: fails with [`StoreError::NotSaved`] when the row was not written.
+    /// Store a login for `rec.host`'s server and make it the active account (see
+    /// [`LoginTarget::ReplaceOnServer`]). The record is stored as given (build one with
+    /// [`AuthRecord::issued_now`]). Must land: [`StoreError::NotSaved`] when it did not.
     pub fn set_auth(&self, rec: &AuthRecord) -> Result<()> {
-        self.write(|c| write_auth(c, rec))
+        self.save_login(rec, LoginTarget::ReplaceOnServer)
+            .map(|_| ())
     }
 
-    /// Logout: delete the `auth` and `user_info` rows and all `org_regions`,
-    /// `pagination_cursors` and `issue_org_cache` rows in one transaction (§1.4). Must land.
+    /// Logout of the active account: it and its cached regions are removed, the
+    /// per-session caches (`pagination_cursors`, `issue_org_cache`, `completion_cache`) are
+    /// emptied, and the most recently used remaining account becomes active. Without an
+    /// active account only the per-session caches are emptied. Must land.
     pub fn clear_auth(&self) -> Result<()> {
-        self.write(clear_session)
+        match self.active_account()? {
+            Some(a) => self.remove_account(&a.account_id, true).map(|_| ()),
+            None => self.write(crate::accounts::clear_session_caches),
+        }
     }
 
-    /// The cached identity of the logged-in user.
+    /// Who the login [`Store::auth`] returns belongs to, once known.
     pub fn user_info(&self) -> Result<Option<UserInfo>> {
-        self.read(|c| {
-            c.query_row("SELECT * FROM user_info WHERE id = 1", [], |r| {
-                Ok(UserInfo {
-                    user_id: r.get("user_id")?,
-                    email: r.get("email")?,
-                    username: r.get("username")?,
-                    name: optional_col(r, "name")?,
-                    updated_at: r.get::<_, Option<i64>>("updated_at")?.unwrap_or(0),
-                })
-            })
-            .optional()
-        })
+        Ok(self
+            .active_account()?
+            .filter(|a| a.has_token())
+            .and_then(|a| a.user_info()))
     }
 
-    /// Replace the identity saved at login; `updated_at` is set to now. Must land.
+    /// Save who the active account belongs to (see [`Store::set_account_identity`]; other
+    /// accounts of that user on the same server are removed as duplicates). Must land.
+    /// Without an active account there is no login to describe and nothing is written, as
+    /// upstream does (another process logged out meanwhile); use
+    /// [`Store::set_account_identity`] with the id [`Store::save_login`] returned to name
+    /// exactly the login just made.
     pub fn set_user_info(&self, u: &UserInfo) -> Result<()> {
-        let now = now_ms();
-        self.write(|c| {
-            c.execute(
-                "INSERT INTO user_info (id, user_id, email, username, name, updated_at)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id,
-                   email = excluded.email, username = excluded.username,
-                   name = excluded.name, updated_at = excluded.updated_at",
-                params![u.user_id, u.email, u.username, u.name, now],
-            )?;
-            Ok(())
-        })
+        let Some(active) = self.active_account()? else {
+            log::debug!("no active account to attach the identity to");
+            return Ok(());
+        };
+        match self.set_account_identity(&active.account_id, u) {
+            // Logged out between the two steps: the same as no active account.
+            Err(StoreError::NoSuchAccount(_)) => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
 
-    /// Cross-process serialisation of the OAuth refresh.
-    ///
-    /// Takes SQLite's write lock (`BEGIN IMMEDIATE`, waiting up to [`AUTH_LOCK_TIMEOUT`]),
-    /// re-reads the auth row inside the lock and hands it to `f`. Whatever `f` decides
-    /// ([`AuthChange`]) is committed atomically when the lock is released, so N processes
-    /// refreshing at once perform one refresh each in turn, each seeing the previous result:
-    /// `f` should first check whether the record it receives still needs refreshing.
-    ///
-    /// `f` runs while the lock (and this store's connection) is held: it must not call back
-    /// into this `Store` (that would deadlock) and should do nothing slower than the token
-    /// request. If `f` returns `Err`, nothing is written.
-    ///
-    /// Must land: when the store cannot be written, `f` still runs on what can be read, and
-    /// a change it asks for ([`AuthChange::Set`]/[`AuthChange::Clear`]) fails with
-    /// [`StoreError::NotSaved`] instead of being dropped; [`AuthChange::Keep`] succeeds.
+    /// [`Store::with_account_lock`] for whichever account is active when the lock is
+    /// taken, seen as its credentials (`None` when there is no active account or it holds
+    /// no token).
     pub fn with_auth_lock<T, E>(
         &self,
         f: impl FnOnce(Option<AuthRecord>) -> std::result::Result<(AuthChange, T), E>,
@@ -201,61 +146,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let known = self.state().unwritable.clone();
-        if let Some(fault) = known {
-            let current = self.auth()?;
-            let (change, value) = f(current)?;
-            return match change {
-                AuthChange::Keep => Ok(value),
-                _ => Err(self.not_saved(fault).into()),
-            };
-        }
-        let conn = self.conn();
-        conn.busy_timeout(AUTH_LOCK_TIMEOUT)
-            .map_err(|e| self.err(e))?;
-        let _restore = TimeoutGuard(&conn);
-
-        let tx = match rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate) {
-            Ok(tx) => tx,
-            Err(e) => {
-                let fault = fault::from_sqlite(Some(&conn), &e, &self.path);
-                if !fault.is_unwritable() {
-                    return Err(self.not_saved(fault).into());
-                }
-                // The file cannot be written at all: answer from what can be read.
-                let current = read_auth(&conn).ok().flatten();
-                let (change, value) = f(current)?;
-                return match change {
-                    AuthChange::Keep => Ok(value),
-                    _ => Err(self.not_saved(fault).into()),
-                };
-            }
-        };
-        let current = match read_auth(&tx) {
-            Ok(v) => v,
-            Err(e) if schema::is_schema_error(&e) => {
-                let mut fixed = Vec::new();
-                schema::repair(&tx, &mut fixed).map_err(|e| self.err(e))?;
-                if !fixed.is_empty() {
-                    log::info!("Auto-repaired database: {}", fixed.join(", "));
-                }
-                read_auth(&tx).map_err(|e| self.err(e))?
-            }
-            Err(e) => return Err(self.err(e).into()),
-        };
-        // On `Err` (or a panic) the transaction is dropped, which rolls it back.
-        let (change, value) = f(current)?;
-        let applied = match &change {
-            AuthChange::Keep => Ok(()),
-            AuthChange::Set(rec) => write_auth(&tx, rec),
-            AuthChange::Clear => clear_session(&tx),
-        }
-        .and_then(|()| tx.commit());
-        match applied {
-            Ok(()) => Ok(value),
-            Err(e) => Err(self
-                .not_saved(fault::from_sqlite(Some(&conn), &e, &self.path))
-                .into()),
-        }
+        self.locked(LockTarget::Active, |acct| {
+            f(acct.filter(|a| a.has_token()).map(|a| a.auth_record()))
+        })
     }
 }

@@ -31,6 +31,9 @@ pub enum WriteFault {
     Locked { path: PathBuf },
     /// The file is damaged and could not be moved aside.
     Corrupt { path: PathBuf },
+    /// A newer CLI wrote the file (schema `version`, above ours): it is read but never
+    /// written, so the newer tool finds it as it left it.
+    NewerSchema { path: PathBuf, version: i64 },
     /// Anything else, with the OS or SQLite message.
     Other { detail: String },
 }
@@ -57,6 +60,10 @@ impl WriteFault {
             WriteFault::Corrupt { path } => {
                 format!("{} is damaged and could not be moved aside", path.display())
             }
+            WriteFault::NewerSchema { version, .. } => format!(
+                "the file is from a newer Sentry CLI: schema {version}, this one knows up to {}",
+                crate::SCHEMA_VERSION
+            ),
             WriteFault::Other { detail } => detail.clone(),
         }
     }
@@ -104,6 +111,7 @@ impl WriteFault {
                 "Move {0} out of the way (e.g. mv {0} {0}.bak) and retry.",
                 path.display()
             ),
+            WriteFault::NewerSchema { .. } => "Update this sentry CLI to the latest version; until then, logins and defaults it finds are used but nothing is saved.".into(),
             WriteFault::Other { .. } => {
                 format!("Check the config directory, {elsewhere}.")
             }

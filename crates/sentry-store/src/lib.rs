@@ -1,14 +1,20 @@
 //! `cli.db`: the local SQLite store of the `sentry` CLI.
 //!
-//! The file format is the one of the official TypeScript CLI (npm `sentry` 0.45, schema
-//! version 16) so a login made with either tool works with the other. On top of upstream we
-//! never let the store brick the tool (decisions.md #6): a corrupt file is moved aside and
-//! replaced, and a read-only database degrades to "no caching" with one warning.
+//! The file format is the one of the official TypeScript CLI (npm `sentry` 0.49, schema
+//! version 21) so a login made with either tool works with the other; files of older
+//! upstream versions (0.45 wrote version 16) are migrated forward exactly as 0.49 migrates
+//! them, and a file of a newer schema is used read-only (see [`Store::open`]). On top of
+//! upstream we never let the store brick the tool (decisions.md #6): a corrupt file is moved
+//! aside and replaced, and a read-only database degrades to "no caching" with one warning.
+//!
+//! Logins live in `accounts` (one row per login, one active; see the `accounts` module and
+//! [`Account`]); the single-login calls ([`Store::auth`], [`Store::set_auth`], …) map onto
+//! the active account.
 //!
 //! Writes come in two kinds, and every writing method says which it is:
 //!
-//! - **must land** — the credential (`auth`), the identity saved at login (`user_info`) and
-//!   the `metadata` preferences (`cli defaults`). A failure is returned as
+//! - **must land** — logins and their identity (`accounts`) and the `metadata` preferences
+//!   (`cli defaults`). A failure is returned as
 //!   [`StoreError::NotSaved`] with the real cause ([`WriteFault`]: disk full, permission,
 //!   a directory in place of the file, …) so the command can fail instead of claiming
 //!   success. [`Store::ensure_writable`] checks up front (before a login's network work).
@@ -18,6 +24,7 @@
 //! The library never prints: diagnostics are collected and exposed through
 //! [`Store::warnings`] / [`Store::take_warnings`] for the binary to show.
 
+mod accounts;
 mod auth;
 mod caches;
 mod fault;
@@ -32,6 +39,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
+pub use accounts::{
+    credential_identity, origin_of, same_server, Account, CredentialKind, IdentityOutcome,
+    LoginOutcome, LoginTarget, ANONYMOUS_IDENTITY, LEGACY_ACCOUNT_ID,
+};
 pub use auth::{AuthChange, AuthRecord, UserInfo};
 pub use caches::{
     CachedProject, DsnCacheEntry, ProjectAlias, ProjectRootEntry, RepoCacheEntry,
@@ -68,6 +79,9 @@ pub enum StoreError {
     /// A must-land write did not reach the file; `fault` says why and how to fix it.
     #[error("{fault}")]
     NotSaved { path: PathBuf, fault: WriteFault },
+    /// The account an operation names is not stored (any more).
+    #[error("No stored account with id '{0}'.")]
+    NoSuchAccount(String),
 }
 
 impl StoreError {
@@ -106,6 +120,8 @@ struct State {
     unwritable: Option<WriteFault>,
     /// The "not writable" warning was queued already (it is shown once per process).
     warned: bool,
+    /// The "unreadable accounts" warning was queued already (once per process too).
+    warned_accounts: bool,
     warnings: Vec<String>,
 }
 
@@ -169,31 +185,32 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
     }
 }
 
-/// Apply upstream's connection settings: busy timeout first, so the WAL switch itself waits
-/// for other processes instead of failing.
+/// Apply upstream's connection settings: busy timeout first, so nothing below fails on a
+/// lock another process holds.
+///
+/// The journal mode is never changed here. Upstream 0.49 uses two SQLite drivers: with the
+/// native one (Node ≥ 22.15) it switches every file to WAL on open; with the WASM one (older
+/// Node, the npm install many people have) it cannot open a WAL file while another process
+/// has it open (the `-shm` file exists: "unable to open database file", losing the login for
+/// that run), and converts a WAL file back to a rollback journal (`journal_mode=delete`)
+/// whenever it can. So each upstream keeps the file in the mode it needs, and a file in
+/// rollback-journal mode is the one every upstream driver opens at any time. We therefore
+/// create new files with a rollback journal (see [`create_fresh`]) and keep whatever mode an
+/// existing file has: converting either way would fight one of the upstream drivers, and our
+/// code works in both (writes are `BEGIN IMMEDIATE` transactions under the busy timeout, so
+/// readers and writers wait for each other in either mode).
 fn configure(conn: &Connection, writable: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    if writable {
+    if writable && log::log_enabled!(log::Level::Debug) {
         let mode: String = retry_busy(|| conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            // Only a brand-new file is switched to WAL. A populated rollback-journal file was
-            // written by upstream's WASM driver (npm install on Node < 22.15), which cannot
-            // open WAL databases at all ("unable to open database file"): converting it would
-            // brick that install, so it keeps its journal mode.
-            let pages: i64 = retry_busy(|| conn.query_row("PRAGMA page_count", [], |r| r.get(0)))?;
-            if pages == 0 {
-                let _: String =
-                    retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))?;
-            } else {
-                log::debug!("keeping journal_mode={mode} of an existing database");
-            }
-        }
+        log::debug!("cli.db journal_mode={mode}");
     }
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
     Ok(())
 }
 
-/// Bring the schema up to v16 unless the quick check says it already is.
+/// Bring the schema up to v21 unless the quick check says it already is. Never called on a
+/// file of a newer schema (see [`open_writable`]).
 fn ensure_schema(conn: &Connection) -> rusqlite::Result<()> {
     if retry_busy(|| schema::is_current(conn)).unwrap_or(false) {
         return Ok(());
@@ -236,12 +253,11 @@ fn remove_with_sidecars(path: &Path) {
     }
 }
 
-/// Create `cli.db` when it does not exist, race-free: the WAL-mode database and its schema
-/// are built in a private temp file, closed (so everything is in the main file) and then
+/// Create `cli.db` when it does not exist, race-free: the database and its schema are built
+/// in a private temp file (rollback journal, see [`configure`] for why), closed and then
 /// hard-linked into place, which fails if another process got there first; that process's
 /// identical database is then used. Parallel first runs therefore never see a half-made
-/// file, and never race on the journal-mode switch (which SQLite answers with an immediate
-/// "database is locked" instead of waiting).
+/// file.
 fn create_fresh(path: &Path) -> std::result::Result<(), WriteFault> {
     let tmp = sidecar(
         path,
@@ -273,7 +289,6 @@ fn create_fresh(path: &Path) -> std::result::Result<(), WriteFault> {
         .map_err(|e| fault::from_sqlite(None, &e, path))?;
         let built = (|| {
             conn.busy_timeout(BUSY_TIMEOUT)?;
-            let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
             ensure_schema(&conn)
         })();
         if let Err(e) = built {
@@ -343,6 +358,20 @@ fn open_writable(
     };
     configure(&conn, writable).map_err(|e| classify(&conn, e))?;
     if writable {
+        // A newer CLI's file: we understand the tables we know, but migrating it "down" or
+        // repairing it to our shape would destroy what the newer tool relies on. Read it
+        // and write nothing (SQLite itself refuses writes on this connection).
+        let stored =
+            retry_busy(|| schema::stored_version(&conn)).map_err(|e| classify(&conn, e))?;
+        if let Some(version) = stored.filter(|v| *v > SCHEMA_VERSION) {
+            conn.execute_batch("PRAGMA query_only = ON")
+                .map_err(|e| classify(&conn, e))?;
+            let fault = WriteFault::NewerSchema {
+                path: path.to_path_buf(),
+                version,
+            };
+            return Ok((conn, Some(fault)));
+        }
         ensure_schema(&conn).map_err(|e| classify(&conn, e))?;
         Ok((conn, None))
     } else {
@@ -396,7 +425,7 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
-/// An empty in-memory v16 database: lets every read answer "nothing cached" when the real
+/// An empty in-memory v21 database: lets every read answer "nothing cached" when the real
 /// file cannot be used at all.
 fn open_memory() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
@@ -461,10 +490,13 @@ fn unwritable_warning(path: &Path, fault: &WriteFault) -> String {
 impl Store {
     /// Open (creating if needed) `<config_dir>/cli.db`.
     ///
+    /// An older schema is migrated to v21 as upstream 0.49 migrates it (in one transaction).
     /// Never fails because of the file's state: a corrupt file is renamed
-    /// `cli.db.corrupt-<unix seconds>` and replaced; an unwritable one is used read-only; an
-    /// unusable one is replaced by an empty in-memory database. Each of those adds a warning,
-    /// and must-land writes on such a store fail with the recorded [`WriteFault`].
+    /// `cli.db.corrupt-<unix seconds>` and replaced; an unwritable one is used read-only; a
+    /// newer CLI's file (schema above 21) is read but never written
+    /// ([`WriteFault::NewerSchema`]); an unusable one is replaced by an empty in-memory
+    /// database. Each of those adds a warning, and must-land writes on such a store fail with
+    /// the recorded [`WriteFault`].
     pub fn open(config_dir: &Path) -> Result<Store> {
         let path = config_dir.join(DB_FILE_NAME);
         let mut state = State::default();
@@ -772,12 +804,16 @@ impl Store {
                 "DELETE FROM project_root_cache WHERE ttl_expires_at <= ?1",
                 [now],
             )?;
+            c.execute(
+                "DELETE FROM completion_cache WHERE last_seen < ?1",
+                [cutoff],
+            )?;
             Ok(())
         })
     }
 
     /// On-demand repair (`sentry cli fix`): create missing tables, add missing columns,
-    /// recreate a malformed `pagination_cursors`, stamp version 16. Returns what was fixed,
+    /// rebuild cache tables of the wrong shape, stamp version 21. Returns what was fixed,
     /// in upstream's wording (`Added column auth.host`). Must land: a store that cannot be
     /// written fails with [`StoreError::NotSaved`] rather than reporting nothing to fix.
     pub fn repair_schema(&self) -> Result<Vec<String>> {
@@ -829,7 +865,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(pragma(&store, "busy_timeout"), "5000");
-        assert_eq!(pragma(&store, "journal_mode"), "wal");
+        // A new file uses a rollback journal, which every upstream driver can open.
+        assert_eq!(pragma(&store, "journal_mode"), "delete");
         assert_eq!(pragma(&store, "foreign_keys"), "1");
         // NORMAL = 1
         assert_eq!(pragma(&store, "synchronous"), "1");

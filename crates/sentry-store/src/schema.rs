@@ -1,13 +1,25 @@
-//! The upstream `cli.db` schema (version 16): DDL, version-gated migrations and repair.
+//! The upstream `cli.db` schema (version 21): DDL, version-gated migrations and repair.
 //!
 //! The column lists below are the compatibility contract with the TypeScript CLI (npm `sentry`
-//! 0.45): a database either tool writes must be readable by the other. The DDL text is generated
+//! 0.49): a database either tool writes must be readable by the other. The DDL text is generated
 //! in the same layout upstream uses, so even `sqlite_master.sql` of a fresh database matches.
+//!
+//! Migration follows upstream's version-gated steps exactly, so a file is the same whichever
+//! tool migrated it: v17 rebuilt `org_regions` keyed by credential and origin (the rows are a
+//! cache and were dropped), v18 moved the single login from `auth`/`user_info` into `accounts`
+//! and dropped those two tables, v19 tied region rows to accounts, v20/v21 added
+//! `completion_cache` and `telemetry_envelope_queue`. Tables we don't know are never touched.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// Schema version written by upstream 0.45 and by us.
-pub const SCHEMA_VERSION: i64 = 16;
+use crate::accounts::{credential_identity_of, new_account_id};
+
+/// Schema version written by upstream 0.49 and by us.
+pub const SCHEMA_VERSION: i64 = 21;
+
+/// `metadata` key prefix of the interim (schema 16) record of which origin named each org's
+/// region. v21 has real columns for it; such rows are deleted when `org_regions` is rebuilt.
+pub(crate) const INTERIM_SOURCE_PREFIX: &str = "orgRegionSource.";
 
 const NOW_MS_DEFAULT: &str = "(unixepoch() * 1000)";
 
@@ -20,8 +32,9 @@ pub(crate) struct Column {
     pub check: Option<&'static str>,
     pub not_null: bool,
     pub default: Option<&'static str>,
-    /// Schema version that added this column with `ALTER TABLE` (nullable columns only);
-    /// such columns are the ones repair may add to an existing table.
+    /// Schema version that added this column to an existing table. Repair adds such a
+    /// column with `ALTER TABLE … ADD COLUMN name TYPE` (no constraint, as upstream does);
+    /// a missing column without it cannot be added in place.
     pub added_in: Option<i64>,
 }
 
@@ -31,6 +44,9 @@ pub(crate) struct Table {
     pub name: &'static str,
     pub columns: &'static [Column],
     pub composite_pk: Option<&'static [&'static str]>,
+    /// Holds data that cannot be re-fetched (logins, settings): never dropped by repair.
+    /// The other tables are caches, rebuilt when their shape is wrong.
+    pub persistent: bool,
 }
 
 const fn col(name: &'static str, ty: &'static str) -> Column {
@@ -73,6 +89,13 @@ const fn since(name: &'static str, ty: &'static str, version: i64) -> Column {
     }
 }
 
+const fn req_since(name: &'static str, ty: &'static str, version: i64) -> Column {
+    Column {
+        added_in: Some(version),
+        ..req(name, ty)
+    }
+}
+
 const fn now_ms(name: &'static str) -> Column {
     Column {
         not_null: true,
@@ -81,29 +104,51 @@ const fn now_ms(name: &'static str) -> Column {
     }
 }
 
-/// Every table of schema v16, in upstream's declaration order.
-pub(crate) const TABLES: &[Table] = &[
+const fn table(name: &'static str, columns: &'static [Column]) -> Table {
     Table {
-        name: "schema_version",
-        columns: &[pk("version", "INTEGER")],
+        name,
+        columns,
         composite_pk: None,
-    },
+        persistent: false,
+    }
+}
+
+const fn persistent(name: &'static str, columns: &'static [Column]) -> Table {
     Table {
-        name: "auth",
-        columns: &[
-            single_row_id(),
+        persistent: true,
+        ..table(name, columns)
+    }
+}
+
+/// Every table of schema v21, in upstream's declaration order (which is also the order a
+/// fresh file lists them in `sqlite_master`).
+pub(crate) const TABLES: &[Table] = &[
+    persistent("schema_version", &[pk("version", "INTEGER")]),
+    persistent(
+        "accounts",
+        &[
+            pk("account_id", "TEXT"),
+            col("host", "TEXT"),
+            col("user_id", "TEXT"),
+            col("email", "TEXT"),
+            col("username", "TEXT"),
+            col("name", "TEXT"),
             col("token", "TEXT"),
             col("refresh_token", "TEXT"),
             col("expires_at", "INTEGER"),
             col("issued_at", "INTEGER"),
+            Column {
+                default: Some("0"),
+                ..req("is_active", "INTEGER")
+            },
+            now_ms("created_at"),
             now_ms("updated_at"),
-            since("host", "TEXT", 16),
+            now_ms("last_used_at"),
         ],
-        composite_pk: None,
-    },
-    Table {
-        name: "project_cache",
-        columns: &[
+    ),
+    table(
+        "project_cache",
+        &[
             pk("cache_key", "TEXT"),
             req("org_slug", "TEXT"),
             req("org_name", "TEXT"),
@@ -113,11 +158,10 @@ pub(crate) const TABLES: &[Table] = &[
             now_ms("cached_at"),
             now_ms("last_accessed"),
         ],
-        composite_pk: None,
-    },
-    Table {
-        name: "dsn_cache",
-        columns: &[
+    ),
+    table(
+        "dsn_cache",
+        &[
             pk("directory", "TEXT"),
             req("dsn", "TEXT"),
             req("project_id", "TEXT"),
@@ -137,11 +181,10 @@ pub(crate) const TABLES: &[Table] = &[
             now_ms("cached_at"),
             now_ms("last_accessed"),
         ],
-        composite_pk: None,
-    },
-    Table {
-        name: "project_aliases",
-        columns: &[
+    ),
+    table(
+        "project_aliases",
+        &[
             pk("alias", "TEXT"),
             req("org_slug", "TEXT"),
             req("project_slug", "TEXT"),
@@ -149,81 +192,82 @@ pub(crate) const TABLES: &[Table] = &[
             now_ms("cached_at"),
             now_ms("last_accessed"),
         ],
-        composite_pk: None,
-    },
+    ),
     Table {
-        name: "pagination_cursors",
-        columns: &[
-            req("command_key", "TEXT"),
-            req("context", "TEXT"),
-            req("cursor_stack", "TEXT"),
-            Column {
-                default: Some("0"),
-                ..req("page_index", "INTEGER")
-            },
-            req("expires_at", "INTEGER"),
-        ],
         composite_pk: Some(&["command_key", "context"]),
+        ..table(
+            "pagination_cursors",
+            &[
+                req("command_key", "TEXT"),
+                req("context", "TEXT"),
+                req("cursor_stack", "TEXT"),
+                Column {
+                    default: Some("0"),
+                    ..req("page_index", "INTEGER")
+                },
+                req("expires_at", "INTEGER"),
+            ],
+        )
     },
+    persistent("metadata", &[pk("key", "TEXT"), req("value", "TEXT")]),
     Table {
-        name: "metadata",
-        columns: &[pk("key", "TEXT"), req("value", "TEXT")],
-        composite_pk: None,
+        composite_pk: Some(&["credential_identity", "source_origin", "org_slug"]),
+        ..table(
+            "org_regions",
+            &[
+                req("org_slug", "TEXT"),
+                since("org_id", "TEXT", 8),
+                since("org_name", "TEXT", 9),
+                since("org_role", "TEXT", 10),
+                req("region_url", "TEXT"),
+                req_since("credential_identity", "TEXT", 17),
+                since("account_id", "TEXT", 19),
+                req_since("source_origin", "TEXT", 17),
+                req_since("response_origin", "TEXT", 17),
+                now_ms("updated_at"),
+            ],
+        )
     },
-    Table {
-        name: "org_regions",
-        columns: &[
-            pk("org_slug", "TEXT"),
-            since("org_id", "TEXT", 8),
-            since("org_name", "TEXT", 9),
-            since("org_role", "TEXT", 10),
-            req("region_url", "TEXT"),
-            now_ms("updated_at"),
-        ],
-        composite_pk: None,
-    },
-    Table {
-        name: "user_info",
-        columns: &[
-            single_row_id(),
-            req("user_id", "TEXT"),
-            col("email", "TEXT"),
-            col("username", "TEXT"),
-            since("name", "TEXT", 3),
-            now_ms("updated_at"),
-        ],
-        composite_pk: None,
-    },
-    Table {
-        name: "instance_info",
-        columns: &[
+    persistent(
+        "instance_info",
+        &[
             single_row_id(),
             req("instance_id", "TEXT"),
             now_ms("created_at"),
         ],
-        composite_pk: None,
-    },
-    Table {
-        name: "repo_cache",
-        columns: &[
+    ),
+    table(
+        "repo_cache",
+        &[
             pk("org_slug", "TEXT"),
             req("repos_json", "TEXT"),
             now_ms("cached_at"),
         ],
-        composite_pk: None,
-    },
-    Table {
-        name: "issue_org_cache",
-        columns: &[
+    ),
+    table(
+        "issue_org_cache",
+        &[
             pk("issue_id", "TEXT"),
             req("org_slug", "TEXT"),
             now_ms("cached_at"),
         ],
-        composite_pk: None,
-    },
+    ),
     Table {
-        name: "project_root_cache",
-        columns: &[
+        composite_pk: Some(&["kind", "org_slug", "value"]),
+        ..table(
+            "completion_cache",
+            &[
+                req("kind", "TEXT"),
+                req("org_slug", "TEXT"),
+                req("value", "TEXT"),
+                col("label", "TEXT"),
+                now_ms("last_seen"),
+            ],
+        )
+    },
+    table(
+        "project_root_cache",
+        &[
             pk("cwd", "TEXT"),
             req("project_root", "TEXT"),
             req("reason", "TEXT"),
@@ -231,22 +275,36 @@ pub(crate) const TABLES: &[Table] = &[
             now_ms("cached_at"),
             req("ttl_expires_at", "INTEGER"),
         ],
-        composite_pk: None,
-    },
-    Table {
-        name: "completion_telemetry_queue",
-        columns: &[
+    ),
+    persistent(
+        "completion_telemetry_queue",
+        &[
             pk("id", "INTEGER"),
             now_ms("created_at"),
             req("command_path", "TEXT"),
             req("duration_ms", "INTEGER"),
             req("result_count", "INTEGER"),
         ],
-        composite_pk: None,
-    },
+    ),
+    table(
+        "telemetry_envelope_queue",
+        &[
+            pk("id", "INTEGER"),
+            req("created_at", "INTEGER"),
+            Column {
+                default: Some("0"),
+                ..req("is_error", "INTEGER")
+            },
+            req("size", "INTEGER"),
+            req("envelope", "BLOB"),
+        ],
+    ),
 ];
 
-pub(crate) fn table(name: &str) -> Option<&'static Table> {
+/// The single-login tables of schema ≤ 17, which v18 folded into `accounts` and dropped.
+pub(crate) const LEGACY_LOGIN_TABLES: [&str; 2] = ["auth", "user_info"];
+
+pub(crate) fn table_def(name: &str) -> Option<&'static Table> {
     TABLES.iter().find(|t| t.name == name)
 }
 
@@ -282,7 +340,7 @@ pub(crate) fn create_table_sql(t: &Table) -> String {
     )
 }
 
-fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+pub(crate) fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
         [name],
@@ -316,67 +374,85 @@ fn add_column_if_missing(
 }
 
 fn create_table(conn: &Connection, name: &str) -> rusqlite::Result<()> {
-    if let Some(t) = table(name) {
+    if let Some(t) = table_def(name) {
         conn.execute_batch(&create_table_sql(t))?;
     }
     Ok(())
 }
 
-/// True when the table's stored DDL carries the composite `PRIMARY KEY (a, b)` clause
-/// (an early upstream bug created `pagination_cursors` with a single-column key).
-fn has_composite_pk(conn: &Connection, t: &Table) -> rusqlite::Result<bool> {
-    let Some(cols) = t.composite_pk else {
-        return Ok(true);
-    };
-    let sql: Option<String> = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [t.name],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let expected = format!("PRIMARY KEY ({})", cols.join(", "));
-    Ok(sql.is_some_and(|s| s.contains(&expected)))
+/// The primary key columns the definition declares, in key order.
+fn expected_pk(t: &Table) -> Vec<&'static str> {
+    match t.composite_pk {
+        Some(cols) => cols.to_vec(),
+        None => t
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.name)
+            .collect(),
+    }
 }
 
-/// Cheap check used on every open: are all tables there and is the version current?
-/// Returns `Ok(false)` when the slow path (migrate) must run.
+/// True when the stored table's primary key is the declared one (same columns, same order).
+/// An early upstream bug created `pagination_cursors` with a single-column key, and a v16
+/// `org_regions` is keyed by slug alone.
+fn has_expected_pk(conn: &Connection, t: &Table) -> rusqlite::Result<bool> {
+    let mut stmt =
+        conn.prepare("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk")?;
+    let stored: Vec<String> = stmt
+        .query_map([t.name], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(stored.iter().map(String::as_str).eq(expected_pk(t)))
+}
+
+/// The version in `schema_version`, `None` when the table or its row is missing (a fresh
+/// or hand-made file).
+pub(crate) fn stored_version(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    if !table_exists(conn, "schema_version")? {
+        return Ok(None);
+    }
+    conn.query_row("SELECT version FROM schema_version LIMIT 1", [], |r| {
+        r.get::<_, Option<i64>>(0)
+    })
+    .optional()
+    .map(Option::flatten)
+}
+
+/// Cheap check used on every open: are all v21 tables there, the pre-v18 login tables gone
+/// and the version current? Returns `Ok(false)` when the slow path (migrate) must run.
 pub(crate) fn is_current(conn: &Connection) -> rusqlite::Result<bool> {
     let names = TABLES
         .iter()
         .map(|t| format!("'{}'", t.name))
         .collect::<Vec<_>>()
         .join(",");
-    let present: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({names})"),
+    let legacy = LEGACY_LOGIN_TABLES
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let (present, stale): (i64, i64) = conn.query_row(
+        &format!(
+            "SELECT coalesce(sum(name IN ({names})), 0), coalesce(sum(name IN ({legacy})), 0)
+             FROM sqlite_master WHERE type = 'table'"
+        ),
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if present != TABLES.len() as i64 {
+    if present != TABLES.len() as i64 || stale != 0 {
         return Ok(false);
     }
-    let version: Option<i64> = conn
-        .query_row("SELECT version FROM schema_version LIMIT 1", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    Ok(version.is_some_and(|v| v >= SCHEMA_VERSION))
+    Ok(stored_version(conn)?.is_some_and(|v| v >= SCHEMA_VERSION))
 }
 
 /// Create missing tables, run version-gated migrations from the stored version, repair, and
-/// stamp version 16. Must run inside a write transaction (the caller owns it) so a crash never
-/// leaves a half-migrated file. Returns the repair actions taken (for logging).
+/// stamp version 21. Must run inside a write transaction (the caller owns it) so a crash never
+/// leaves a half-migrated file. The caller never runs it on a file of a newer schema.
+/// Returns the repair actions taken (for logging).
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut fixed = Vec::new();
     // Stored version before we touch anything; `None` = no row (fresh or hand-made DB).
-    let stored: Option<i64> = if table_exists(conn, "schema_version")? {
-        conn.query_row("SELECT version FROM schema_version LIMIT 1", [], |r| {
-            r.get(0)
-        })
-        .optional()?
-    } else {
-        None
-    };
+    let stored = stored_version(conn)?;
 
     for t in TABLES {
         if !table_exists(conn, t.name)? {
@@ -415,15 +491,6 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     if current < 7 {
         add_column_if_missing(conn, "project_cache", "project_id", "TEXT", &mut fixed)?;
     }
-    if current < 8 {
-        add_column_if_missing(conn, "org_regions", "org_id", "TEXT", &mut fixed)?;
-    }
-    if current < 9 {
-        add_column_if_missing(conn, "org_regions", "org_name", "TEXT", &mut fixed)?;
-    }
-    if current < 10 {
-        add_column_if_missing(conn, "org_regions", "org_role", "TEXT", &mut fixed)?;
-    }
     if current < 12 {
         // v12 replaced the single `cursor` column with a cursor stack. Cursors live five
         // minutes, so dropping the old table loses nothing worth keeping.
@@ -435,6 +502,30 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     }
     if current < 16 {
         add_column_if_missing(conn, "auth", "host", "TEXT", &mut fixed)?;
+    }
+    if current < 17 {
+        // v17: regions are cached per credential and per origin. Upstream drops the old rows
+        // (a cache) rather than guess whose credential named them; so do we, together with
+        // our interim per-org source records in `metadata`, which belonged to those rows.
+        conn.execute_batch("DROP TABLE IF EXISTS org_regions")?;
+        create_table(conn, "org_regions")?;
+        conn.execute(
+            "DELETE FROM metadata WHERE substr(key, 1, length(?1)) = ?1",
+            [INTERIM_SOURCE_PREFIX],
+        )?;
+    }
+    // v18 (and a stray `auth` table a v16-era tool recreated in a newer file later): the
+    // single login becomes an account.
+    if current < 18
+        || LEGACY_LOGIN_TABLES
+            .iter()
+            .any(|t| table_exists(conn, t).unwrap_or(false))
+    {
+        migrate_single_login(conn, current >= 18)?;
+    }
+    if current < 19 {
+        add_column_if_missing(conn, "org_regions", "account_id", "TEXT", &mut fixed)?;
+        link_regions_to_accounts(conn)?;
     }
 
     repair(conn, &mut fixed)?;
@@ -478,9 +569,194 @@ fn migrate_legacy_defaults(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("DROP TABLE defaults")
 }
 
-/// Non-destructive schema repair: create missing tables, add missing nullable columns, and
-/// recreate ephemeral tables whose shape cannot be altered in place (wrong composite key, or a
-/// required column missing). Appends a human description of every change to `fixed`.
+/// A text value of a legacy row, tolerating whatever type an old tool stored.
+fn text_of(v: rusqlite::types::Value) -> Option<String> {
+    use rusqlite::types::Value;
+    match v {
+        Value::Text(s) => Some(s),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Real(f) => Some(f.to_string()),
+        Value::Blob(b) => String::from_utf8(b).ok(),
+        Value::Null => None,
+    }
+}
+
+fn int_of(v: rusqlite::types::Value) -> Option<i64> {
+    use rusqlite::types::Value;
+    match v {
+        Value::Integer(i) => Some(i),
+        Value::Real(f) => Some(f as i64),
+        Value::Text(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `SELECT` list of `cols` from `table`, a column the table lacks (an old or hand-made one)
+/// reading as NULL.
+fn select_list(conn: &Connection, table: &str, cols: &[&str]) -> rusqlite::Result<String> {
+    let present = columns_of(conn, table)?;
+    Ok(cols
+        .iter()
+        .map(|c| {
+            if present.iter().any(|p| p == c) {
+                c.to_string()
+            } else {
+                format!("NULL AS {c}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
+/// A pre-v18 login row.
+pub(crate) type LegacyAuth = (
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
+/// The `auth` row (id = 1) of a pre-v18 file: token, refresh token, expires, issued,
+/// updated, host.
+pub(crate) fn legacy_auth_row(conn: &Connection) -> rusqlite::Result<Option<LegacyAuth>> {
+    let cols = select_list(
+        conn,
+        "auth",
+        &[
+            "token",
+            "refresh_token",
+            "expires_at",
+            "issued_at",
+            "updated_at",
+            "host",
+        ],
+    )?;
+    conn.query_row(&format!("SELECT {cols} FROM auth WHERE id = 1"), [], |r| {
+        Ok((
+            text_of(r.get(0)?),
+            text_of(r.get(1)?),
+            int_of(r.get(2)?),
+            int_of(r.get(3)?),
+            int_of(r.get(4)?),
+            text_of(r.get(5)?),
+        ))
+    })
+    .optional()
+}
+
+/// A pre-v18 identity row: user id, email, username, name.
+pub(crate) type LegacyUser = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The `user_info` row (id = 1) of a pre-v18 file.
+pub(crate) fn legacy_user_row(conn: &Connection) -> rusqlite::Result<Option<LegacyUser>> {
+    if !table_exists(conn, "user_info")? {
+        return Ok(None);
+    }
+    let cols = select_list(conn, "user_info", &["user_id", "email", "username", "name"])?;
+    conn.query_row(
+        &format!("SELECT {cols} FROM user_info WHERE id = 1"),
+        [],
+        |r| {
+            Ok((
+                text_of(r.get(0)?),
+                text_of(r.get(1)?),
+                text_of(r.get(2)?),
+                text_of(r.get(3)?),
+            ))
+        },
+    )
+    .optional()
+}
+
+/// v18: the `auth` row (id = 1) with a token becomes the active account, carrying the
+/// identity of the `user_info` row; then both tables are dropped, as upstream does.
+/// `stray`: the file is v18+ already and the tables were recreated by an older tool since
+/// (our v16-era binary does so); its login is imported unless an account holds that token.
+fn migrate_single_login(conn: &Connection, stray: bool) -> rusqlite::Result<()> {
+    create_table(conn, "accounts")?;
+    let login = if table_exists(conn, "auth")? {
+        legacy_auth_row(conn)?
+    } else {
+        None
+    };
+    if let Some((Some(token), refresh, expires, issued, updated, host)) =
+        login.filter(|l| l.0.as_deref().is_some_and(|t| !t.is_empty()))
+    {
+        let duplicate = stray
+            && conn.query_row(
+                "SELECT count(*) FROM accounts WHERE token = ?1",
+                [&token],
+                |r| r.get::<_, i64>(0),
+            )? > 0;
+        if !duplicate {
+            let who = legacy_user_row(conn)?;
+            let (user_id, email, username, name) = who.unwrap_or_default();
+            let now = crate::now_ms();
+            conn.execute("UPDATE accounts SET is_active = 0", [])?;
+            conn.execute(
+                "INSERT INTO accounts (account_id, host, user_id, email, username, name,
+                   token, refresh_token, expires_at, issued_at, is_active, created_at,
+                   updated_at, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12, ?11)",
+                params![
+                    new_account_id(),
+                    host,
+                    user_id,
+                    email,
+                    username,
+                    name,
+                    token,
+                    refresh,
+                    expires,
+                    issued,
+                    now,
+                    updated.unwrap_or(now)
+                ],
+            )?;
+        }
+    }
+    for t in LEGACY_LOGIN_TABLES {
+        conn.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
+    }
+    Ok(())
+}
+
+/// v19: region rows cached under an account's credential get that account's id.
+fn link_regions_to_accounts(conn: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT account_id, token, refresh_token FROM accounts")?;
+    let rows: Vec<(Option<String>, Option<String>, Option<String>)> = stmt
+        .query_map([], |r| {
+            Ok((text_of(r.get(0)?), text_of(r.get(1)?), text_of(r.get(2)?)))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = conn.prepare(
+        "UPDATE org_regions SET account_id = ?1
+         WHERE credential_identity = ?2 AND account_id IS NULL",
+    )?;
+    for (id, token, refresh) in rows {
+        let (Some(id), Some(identity)) = (
+            id,
+            credential_identity_of(token.as_deref(), refresh.as_deref()),
+        ) else {
+            continue;
+        };
+        update.execute(params![id, identity])?;
+    }
+    Ok(())
+}
+
+/// Non-destructive schema repair: create missing tables, add missing columns that a version
+/// added, and rebuild cache tables whose shape cannot be fixed in place (wrong primary key,
+/// or a column missing that no version added). Tables holding data that cannot be re-fetched
+/// are left alone. Appends a human description of every change to `fixed`, in upstream's
+/// wording.
 pub(crate) fn repair(conn: &Connection, fixed: &mut Vec<String>) -> rusqlite::Result<()> {
     for t in TABLES {
         if !table_exists(conn, t.name)? {
@@ -495,11 +771,21 @@ pub(crate) fn repair(conn: &Connection, fixed: &mut Vec<String>) -> rusqlite::Re
             .filter(|c| !present.iter().any(|p| p == c.name))
             .collect();
         let unfixable = missing.iter().any(|c| c.added_in.is_none());
-        if t.name == "pagination_cursors" && (unfixable || !has_composite_pk(conn, t)?) {
-            conn.execute_batch("DROP TABLE pagination_cursors")?;
+        let wrong_pk = !has_expected_pk(conn, t)?;
+        if (unfixable || wrong_pk) && !t.persistent {
+            conn.execute_batch(&format!("DROP TABLE {}", t.name))?;
             conn.execute_batch(&create_table_sql(t))?;
-            fixed.push("Recreated table pagination_cursors with correct shape".into());
+            fixed.push(format!(
+                "Recreated table {} with correct primary key",
+                t.name
+            ));
             continue;
+        }
+        if wrong_pk {
+            log::warn!(
+                "cli.db table {} has an unexpected primary key and holds data that cannot be rebuilt",
+                t.name
+            );
         }
         for c in missing {
             if c.added_in.is_some() {
@@ -536,19 +822,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fourteen_tables_and_upstream_ddl_layout() {
-        assert_eq!(TABLES.len(), 14);
-        let auth = create_table_sql(table("auth").unwrap());
+    fn fifteen_tables_and_upstream_ddl_layout() {
+        assert_eq!(TABLES.len(), 15);
+        let accounts = create_table_sql(table_def("accounts").unwrap());
         assert_eq!(
-            auth,
-            "CREATE TABLE IF NOT EXISTS auth (\n    id INTEGER PRIMARY KEY CHECK (id = 1),\n    \
+            accounts,
+            "CREATE TABLE IF NOT EXISTS accounts (\n    account_id TEXT PRIMARY KEY,\n    \
+             host TEXT,\n    user_id TEXT,\n    email TEXT,\n    username TEXT,\n    name TEXT,\n    \
              token TEXT,\n    refresh_token TEXT,\n    expires_at INTEGER,\n    issued_at INTEGER,\n    \
-             updated_at INTEGER NOT NULL DEFAULT (unixepoch() * 1000),\n    host TEXT\n  )"
+             is_active INTEGER NOT NULL DEFAULT 0,\n    \
+             created_at INTEGER NOT NULL DEFAULT (unixepoch() * 1000),\n    \
+             updated_at INTEGER NOT NULL DEFAULT (unixepoch() * 1000),\n    \
+             last_used_at INTEGER NOT NULL DEFAULT (unixepoch() * 1000)\n  )"
         );
-        let pc = create_table_sql(table("pagination_cursors").unwrap());
-        assert!(pc.ends_with(
-            "page_index INTEGER NOT NULL DEFAULT 0,\n    expires_at INTEGER NOT NULL,\n    \
-             PRIMARY KEY (command_key, context)\n  )"
+        let regions = create_table_sql(table_def("org_regions").unwrap());
+        assert!(regions.ends_with(
+            "updated_at INTEGER NOT NULL DEFAULT (unixepoch() * 1000),\n    \
+             PRIMARY KEY (credential_identity, source_origin, org_slug)\n  )"
         ));
     }
 

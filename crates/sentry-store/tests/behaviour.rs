@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use rusqlite::Connection;
 use sentry_store::{
-    AuthChange, AuthRecord, CachedProject, CursorDirection, DsnCacheEntry, OrgRegion,
-    PaginationState, ProjectAlias, Store, StoreError, UserInfo,
+    credential_identity, AuthChange, AuthRecord, CachedProject, CredentialKind, CursorDirection,
+    DsnCacheEntry, OrgRegion, PaginationState, ProjectAlias, Store, StoreError, UserInfo,
 };
 
 #[cfg(unix)]
@@ -22,11 +22,9 @@ fn creates_dir_0700_and_files_0600() {
     assert_eq!(mode(&cfg), 0o700);
     let db = cfg.join("cli.db");
     assert_eq!(mode(&db), 0o600);
-    // WAL mode keeps -wal/-shm next to the file while a connection is open.
-    for side in ["cli.db-wal", "cli.db-shm"] {
-        let p = cfg.join(side);
-        assert!(p.exists(), "{side} missing");
-        assert_eq!(mode(&p), 0o600, "{side}");
+    // A rollback journal leaves no sidecar files between transactions.
+    for side in ["cli.db-wal", "cli.db-shm", "cli.db-journal"] {
+        assert!(!cfg.join(side).exists(), "{side} left behind");
     }
 }
 
@@ -42,8 +40,13 @@ fn existing_dir_keeps_mode_and_files_are_tightened_on_every_open() {
 
     let db = cfg.join("cli.db");
     chmod(&db, 0o644);
-    // Leave -wal/-shm behind by holding another connection open, loosened too.
+    // A WAL file (upstream's native driver switches files to WAL): leave -wal/-shm behind by
+    // holding another connection open, loosened too.
     let other = Connection::open(&db).unwrap();
+    let wal: String = other
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(wal, "wal");
     other
         .execute("INSERT INTO metadata (key, value) VALUES ('k', 'v')", [])
         .unwrap();
@@ -58,14 +61,39 @@ fn existing_dir_keeps_mode_and_files_are_tightened_on_every_open() {
 }
 
 #[test]
-fn wal_mode_is_persistent_in_the_file() {
+fn journal_mode_is_never_switched() {
+    // New files get a rollback journal (every upstream driver opens those, even while we
+    // hold the file open); a WAL file stays WAL, and is read and written as such.
     let tmp = tempfile::tempdir().unwrap();
     drop(Store::open(tmp.path()).unwrap());
-    let conn = Connection::open(tmp.path().join("cli.db")).unwrap();
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+    let db = tmp.path().join("cli.db");
+    let mode = |c: &Connection| -> String {
+        c.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    };
+    let conn = Connection::open(&db).unwrap();
+    assert_eq!(mode(&conn), "delete");
+    let wal: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(mode, "wal");
+    assert_eq!(wal, "wal");
+    drop(conn);
+    let store = Store::open(tmp.path()).unwrap();
+    store.meta_set("defaults.org", "acme").unwrap();
+    store
+        .set_auth(&AuthRecord::issued_now("t", None, None, None))
+        .unwrap();
+    drop(store);
+    let conn = Connection::open(&db).unwrap();
+    assert_eq!(mode(&conn), "wal");
+    let v: String = conn
+        .query_row(
+            "SELECT value FROM metadata WHERE key = 'defaults.org'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(v, "acme");
 }
 
 #[test]
@@ -182,6 +210,17 @@ fn auth_record_timestamps_follow_upstream_rules() {
     assert!(api.updated_at > 0);
 }
 
+fn region(identity: &str, slug: &str, url: &str) -> OrgRegion {
+    OrgRegion {
+        org_slug: slug.into(),
+        region_url: url.into(),
+        credential_identity: identity.into(),
+        source_origin: "https://sentry.io".into(),
+        response_origin: "https://sentry.io".into(),
+        ..Default::default()
+    }
+}
+
 #[test]
 fn logout_clears_session_tables_and_keeps_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
@@ -200,12 +239,13 @@ fn logout_clears_session_tables_and_keeps_the_rest() {
             ..Default::default()
         })
         .unwrap();
+    let mine = store.credential_identity_for_token(Some("t"));
+    let env = credential_identity(CredentialKind::Env, "ci-token");
     store
-        .upsert_org_regions(&[OrgRegion {
-            org_slug: "acme".into(),
-            region_url: "https://us.sentry.io".into(),
-            ..Default::default()
-        }])
+        .upsert_org_regions(&[
+            region(&mine, "acme", "https://us.sentry.io"),
+            region(&env, "acme", "https://de.sentry.io"),
+        ])
         .unwrap();
     store
         .pagination_set(
@@ -238,7 +278,11 @@ fn logout_clears_session_tables_and_keeps_the_rest() {
     store.clear_auth().unwrap();
     assert_eq!(store.auth().unwrap(), None);
     assert_eq!(store.user_info().unwrap(), None);
-    assert!(store.org_regions().unwrap().is_empty());
+    assert_eq!(store.accounts().unwrap(), vec![]);
+    // Only the logged-out credential's regions go.
+    let left = store.all_org_regions().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].credential_identity, env);
     assert_eq!(store.pagination_get("k", "c").unwrap(), None);
     assert_eq!(store.issue_org("123").unwrap(), None);
     assert_eq!(
@@ -250,80 +294,107 @@ fn logout_clears_session_tables_and_keeps_the_rest() {
 }
 
 #[test]
-fn org_regions_upsert_keeps_known_fields_and_serves_cached_list() {
+fn org_regions_are_kept_per_credential_and_origin() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(tmp.path()).unwrap();
+    let a = credential_identity(CredentialKind::Env, "a");
+    let b = credential_identity(CredentialKind::Env, "b");
     store
         .upsert_org_regions(&[
             OrgRegion {
-                org_slug: "acme".into(),
                 org_id: Some("11".into()),
                 org_name: Some("Acme".into()),
                 org_role: Some("owner".into()),
-                region_url: "https://us.sentry.io".into(),
-                updated_at: 0,
-                source_origin: Some("https://sentry.io".into()),
+                ..region(&a, "acme", "https://us.sentry.io")
             },
-            OrgRegion {
-                org_slug: "beta".into(),
-                region_url: "https://de.sentry.io".into(),
-                ..Default::default()
-            },
+            region(&a, "beta", "https://de.sentry.io"),
+            // Another credential's answer for the same slug is a separate row.
+            region(&b, "acme", "https://evil.example"),
         ])
         .unwrap();
     // Learning only the region later must not erase id/name/role.
     store
         .upsert_org_regions(&[OrgRegion {
-            org_slug: "acme".into(),
-            region_url: "https://de.sentry.io".into(),
-            ..Default::default()
+            response_origin: "https://us.sentry.io/".into(),
+            ..region(&a, "acme", "https://de.sentry.io")
         }])
         .unwrap();
-    let acme = store.org_region("acme").unwrap().unwrap();
+    let acme = store
+        .org_region(&a, "https://sentry.io/", "acme")
+        .unwrap()
+        .unwrap();
     assert_eq!(acme.org_id.as_deref(), Some("11"));
     assert_eq!(acme.org_role.as_deref(), Some("owner"));
     assert_eq!(acme.region_url, "https://de.sentry.io");
+    assert_eq!(acme.source_origin, "https://sentry.io");
+    assert_eq!(acme.response_origin, "https://us.sentry.io");
+    assert_eq!(
+        acme.account_id, None,
+        "no stored account holds credential a"
+    );
     assert!(acme.updated_at > 0);
     assert_eq!(
-        store.org_region_by_id("11").unwrap().unwrap().org_slug,
-        "acme"
+        store
+            .org_region(&b, "https://sentry.io", "acme")
+            .unwrap()
+            .unwrap()
+            .region_url,
+        "https://evil.example"
     );
-    assert_eq!(store.org_region("nope").unwrap(), None);
-    assert_eq!(store.org_regions().unwrap().len(), 2);
-    // The origin that named a region travels with the row; a row learned without one
-    // forgets the old one (it no longer vouches for the new URL).
-    assert_eq!(acme.source_origin, None);
-    store
-        .upsert_org_regions(&[OrgRegion {
-            org_slug: "acme".into(),
-            region_url: "https://de.sentry.io".into(),
-            source_origin: Some("https://sentry.io".into()),
-            ..Default::default()
-        }])
-        .unwrap();
+    // Other origins and credentials see nothing.
     assert_eq!(
         store
-            .org_region("acme")
-            .unwrap()
-            .unwrap()
-            .source_origin
-            .as_deref(),
-        Some("https://sentry.io")
+            .org_region(&a, "https://self.example", "acme")
+            .unwrap(),
+        None
     );
+    let c = credential_identity(CredentialKind::Env, "c");
+    assert_eq!(
+        store.org_region(&c, "https://sentry.io", "acme").unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .org_region_by_id(&a, "https://sentry.io", "11")
+            .unwrap()
+            .unwrap()
+            .org_slug,
+        "acme"
+    );
+    assert_eq!(
+        store
+            .org_region_by_id(&b, "https://sentry.io", "11")
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.org_regions(&a, "https://sentry.io").unwrap().len(), 2);
+    assert_eq!(store.all_org_regions().unwrap().len(), 3);
     // Only rows with id+name count as a cached org list.
-    let cached = store.cached_organizations().unwrap();
+    let cached = store.cached_organizations(&a, "https://sentry.io").unwrap();
     assert_eq!(cached.len(), 1);
     assert_eq!(
         (cached[0].slug.as_str(), cached[0].name.as_str()),
         ("acme", "Acme")
+    );
+    assert_eq!(
+        store.cached_organizations(&b, "https://sentry.io").unwrap(),
+        vec![]
     );
 
     // Stale rows (older than 7 days) are not served as the org list.
     let conn = Connection::open(tmp.path().join("cli.db")).unwrap();
     conn.execute("UPDATE org_regions SET updated_at = 1000", [])
         .unwrap();
-    assert!(store.cached_organizations().unwrap().is_empty());
-    assert!(store.org_region("acme").unwrap().is_some());
+    assert!(store
+        .cached_organizations(&a, "https://sentry.io")
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .org_region(&a, "https://sentry.io", "acme")
+        .unwrap()
+        .is_some());
+    store.clear_org_regions().unwrap();
+    assert_eq!(store.all_org_regions().unwrap(), vec![]);
 }
 
 #[test]
@@ -545,18 +616,26 @@ fn issue_repo_and_project_root_caches() {
 fn auth_lock_set_keep_clear_and_error_rolls_back() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(tmp.path()).unwrap();
+    // Nobody to name yet: nothing is written (upstream's behaviour).
     store
         .set_user_info(&UserInfo {
             user_id: "9".into(),
             ..Default::default()
         })
         .unwrap();
+    assert_eq!(store.accounts().unwrap(), vec![]);
     let seen: Result<Option<AuthRecord>, StoreError> = store.with_auth_lock(|cur| {
         let new = AuthRecord::issued_now("a1", Some("r1".into()), Some(3600), None);
         Ok((AuthChange::Set(new), cur))
     });
     assert_eq!(seen.unwrap(), None);
     assert_eq!(store.auth().unwrap().unwrap().token.as_deref(), Some("a1"));
+    store
+        .set_user_info(&UserInfo {
+            user_id: "9".into(),
+            ..Default::default()
+        })
+        .unwrap();
 
     let r: Result<(), StoreError> = store.with_auth_lock(|cur| {
         assert_eq!(cur.unwrap().refresh_token.as_deref(), Some("r1"));
@@ -581,7 +660,21 @@ fn auth_lock_set_keep_clear_and_error_rolls_back() {
     let r: Result<(), StoreError> = store.with_auth_lock(|_| Ok((AuthChange::Clear, ())));
     r.unwrap();
     assert_eq!(store.auth().unwrap(), None);
-    assert_eq!(store.user_info().unwrap(), None, "Clear is a full logout");
+    assert_eq!(store.user_info().unwrap(), None, "no login, no identity");
+    // Upstream's invalidation: the account stays (active, identity kept), without a token.
+    let a = store.active_account().unwrap().unwrap();
+    assert_eq!((a.token, a.refresh_token, a.expires_at), (None, None, None));
+    assert_eq!(a.user_id.as_deref(), Some("9"));
+    // A lock on a dead session sees no login; a new one replaces it in place.
+    let r: Result<Option<AuthRecord>, StoreError> = store.with_auth_lock(|cur| {
+        Ok((
+            AuthChange::Set(AuthRecord::issued_now("a2", None, None, None)),
+            cur,
+        ))
+    });
+    assert_eq!(r.unwrap(), None);
+    assert_eq!(store.accounts().unwrap().len(), 1);
+    assert_eq!(store.auth().unwrap().unwrap().token.as_deref(), Some("a2"));
 }
 
 #[test]

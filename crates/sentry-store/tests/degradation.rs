@@ -59,7 +59,7 @@ fn corrupt_file_is_moved_aside_and_replaced() {
             .collect::<Vec<_>>()
     );
 
-    // The fresh database works and is a real v16 database.
+    // The fresh database works and is a real v21 database.
     store.meta_set("defaults.org", "acme").unwrap();
     assert_eq!(
         store.meta_get("defaults.org").unwrap().as_deref(),
@@ -70,7 +70,7 @@ fn corrupt_file_is_moved_aside_and_replaced() {
     let v: i64 = conn
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 16);
+    assert_eq!(v, 21);
 
     // Next open: no warning any more.
     let again = Store::open(tmp.path()).unwrap();
@@ -243,6 +243,13 @@ fn prepare_read_only_fixture(root: &Path) {
         .set_auth(&AuthRecord::issued_now("wal-token", None, None, None))
         .unwrap();
     drop(store);
+    // As upstream's native driver leaves it.
+    let conn = rusqlite::Connection::open(wal.join("cli.db")).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(conn);
     assert!(!wal.join("cli.db-shm").exists());
     chmod(&wal, 0o500);
 

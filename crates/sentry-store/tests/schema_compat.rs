@@ -1,14 +1,61 @@
-//! Compatibility with the upstream file format: open an upstream-made v16 database, create one
-//! that upstream would read identically, and migrate older upstream versions.
+//! Compatibility with the upstream file format: create a file exactly like upstream 0.49
+//! does, migrate older files (upstream 0.45's v16, and earlier) the way 0.49 migrates them,
+//! and leave a newer CLI's file alone.
 
 mod common;
 
 use common::*;
 use rusqlite::Connection;
-use sentry_store::{AuthRecord, Store, UserInfo, SCHEMA_VERSION};
+use sentry_store::{
+    credential_identity, AuthRecord, CredentialKind, OrgRegion, Store, StoreError, UserInfo,
+    WriteFault, SCHEMA_VERSION,
+};
+
+/// (name, type, notnull, default, pk) of every column of every table, by table.
+fn shape(conn: &Connection) -> Vec<(String, std::collections::BTreeMap<String, ColumnInfo>)> {
+    let mut names = tables(conn);
+    names.sort();
+    names
+        .into_iter()
+        .map(|t| {
+            let info = table_info(conn, &t);
+            (t, info)
+        })
+        .collect()
+}
 
 #[test]
-fn opens_upstream_v16_database_and_reads_login() {
+fn fresh_database_is_byte_for_byte_the_schema_upstream_049_creates() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let ours = Connection::open(dir.path().join("cli.db")).unwrap();
+    let upstream = Connection::open(fixture("upstream-049-login.db")).unwrap();
+
+    // Same tables and indexes, created in the same order, with identical DDL text.
+    assert_eq!(master(&ours), master(&upstream));
+    let names: Vec<String> = master(&ours)
+        .into_iter()
+        .filter(|(ty, _, _)| ty == "table")
+        .map(|(_, n, _)| n)
+        .collect();
+    assert_eq!(names, V21_TABLE_NAMES);
+    assert_eq!(shape(&ours), shape(&upstream));
+    assert_eq!(
+        scalar::<i64>(&ours, "SELECT version FROM schema_version"),
+        21
+    );
+    assert_eq!(
+        scalar::<i64>(&ours, "SELECT count(*) FROM schema_version"),
+        1
+    );
+    assert_eq!(SCHEMA_VERSION, 21);
+    // A rollback journal, like the file upstream's WASM driver makes (see `configure`).
+    assert_eq!(scalar::<String>(&ours, "PRAGMA journal_mode"), "delete");
+    assert_eq!(scalar::<String>(&upstream, "PRAGMA journal_mode"), "delete");
+}
+
+#[test]
+fn v16_login_becomes_the_active_account_as_049_migrates_it() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("cfg");
     drop(make_upstream_db(&cfg));
@@ -38,112 +85,109 @@ fn opens_upstream_v16_database_and_reads_login() {
             updated_at: 1795336661349,
         })
     );
+    let accounts = store.accounts().unwrap();
+    assert_eq!(accounts.len(), 1);
+    let a = &accounts[0];
+    assert!(a.is_active);
+    assert_eq!(a.account_id.len(), 36);
+    assert_eq!(&a.account_id[14..15], "7", "UUIDv7: {}", a.account_id);
+    assert_eq!(a.updated_at, 1795336661349, "updated_at is the auth row's");
+    assert_eq!(a.created_at, a.last_used_at);
     assert_eq!(
         store.meta_get("defaults.org").unwrap().as_deref(),
         Some("acme")
     );
-    let defaults = store.meta_with_prefix("defaults.").unwrap();
     assert_eq!(
-        defaults.into_iter().collect::<Vec<_>>(),
-        vec![
-            ("defaults.org".to_string(), "acme".to_string()),
-            (
-                "defaults.url".to_string(),
-                "https://sentry.example.com".to_string()
-            ),
-        ]
+        store.meta_get("install.method").unwrap().as_deref(),
+        Some("npm")
     );
-    let region = store.org_region("acme").unwrap().unwrap();
-    assert_eq!(region.region_url, "https://us.sentry.io");
-    assert_eq!(region.org_id.as_deref(), Some("1081365"));
+    // v17 dropped the slug-keyed region rows (a cache), as upstream does.
+    assert_eq!(store.all_org_regions().unwrap(), vec![]);
     assert_eq!(
         store.instance_id().unwrap().as_deref(),
         Some("0190f0e4-0000-7000-8000-000000000000")
     );
     drop(store);
 
-    // Opening did not rewrite the schema: the stored DDL is still upstream's text.
     let conn = Connection::open(cfg.join("cli.db")).unwrap();
-    let version: i64 = conn
-        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 16);
-    let count: i64 = conn
-        .query_row("SELECT count(*) FROM schema_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(count, 1);
-}
-
-#[test]
-fn fresh_database_has_exactly_the_upstream_schema() {
-    let dir = tempfile::tempdir().unwrap();
-    let ours_dir = dir.path().join("ours");
-    drop(Store::open(&ours_dir).unwrap());
-    let ours = Connection::open(ours_dir.join("cli.db")).unwrap();
-
-    let upstream = Connection::open_in_memory().unwrap();
-    upstream.execute_batch(UPSTREAM_V16_DDL).unwrap();
-
-    let mut expected: Vec<String> = TABLE_NAMES.iter().map(|s| s.to_string()).collect();
-    expected.sort();
-    assert_eq!(tables(&ours), expected);
-    assert_eq!(tables(&upstream), expected);
-    for t in TABLE_NAMES {
-        assert_eq!(table_info(&ours, t), table_info(&upstream, t), "table {t}");
-    }
-    // Even the stored CREATE statements are byte-identical.
-    assert_eq!(table_sql(&ours), table_sql(&upstream));
-
-    let version: i64 = ours
-        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 16);
-}
-
-#[test]
-fn rows_we_write_read_back_with_upstream_queries() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let rec = AuthRecord::issued_now(
-        "sntryu_0123456789abcdef",
-        Some("refresh-1".into()),
-        Some(3600),
-        Some("https://sentry.io".into()),
+    assert_eq!(
+        scalar::<i64>(&conn, "SELECT version FROM schema_version"),
+        21
     );
-    store.set_auth(&rec).unwrap();
-    store
-        .set_user_info(&UserInfo {
-            user_id: "7".into(),
-            email: Some("a@b.c".into()),
-            username: Some("ab".into()),
-            name: None,
-            updated_at: 0,
-        })
-        .unwrap();
-    drop(store);
+    assert_eq!(
+        scalar::<i64>(&conn, "SELECT count(*) FROM schema_version"),
+        1
+    );
+    let mut expected: Vec<String> = V21_TABLE_NAMES.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(tables(&conn), expected, "auth and user_info are dropped");
+    let fresh = Connection::open(fixture("upstream-049-login.db")).unwrap();
+    assert_eq!(shape(&conn), shape(&fresh));
+    // The existing WAL file keeps its journal mode.
+    assert_eq!(scalar::<String>(&conn, "PRAGMA journal_mode"), "wal");
+}
 
-    // The queries upstream's auth.ts / user.ts run.
-    let conn = Connection::open(dir.path().join("cli.db")).unwrap();
-    let (token, refresh, expires, issued, host): (String, String, i64, i64, String) = conn
-        .query_row(
-            "SELECT token, refresh_token, expires_at, issued_at, host FROM auth WHERE id = 1",
+#[test]
+fn our_migration_of_our_v16_file_matches_upstream_049s() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_with("ours-v16.db", dir.path());
+    let store = Store::open(&cfg).unwrap();
+    assert!(store.warnings().is_empty(), "{:?}", store.warnings());
+    drop(store);
+    let ours = Connection::open(cfg.join("cli.db")).unwrap();
+    let theirs = Connection::open(fixture("ours-v16-migrated-by-049.db")).unwrap();
+
+    assert_eq!(shape(&ours), shape(&theirs));
+    for t in [
+        "org_regions",
+        "accounts",
+        "completion_cache",
+        "telemetry_envelope_queue",
+    ] {
+        let sql = |c: &Connection| -> String {
+            c.query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [t], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        assert_eq!(sql(&ours), sql(&theirs), "DDL of {t}");
+    }
+    // The login: same row but for the id and the migration's own timestamps.
+    let row = |c: &Connection| -> Vec<rusqlite::types::Value> {
+        c.query_row(
+            "SELECT host, user_id, email, username, name, token, refresh_token, expires_at,
+               issued_at, is_active, updated_at FROM accounts",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| (0..11).map(|i| r.get(i)).collect(),
         )
-        .unwrap();
-    assert_eq!(token, "sntryu_0123456789abcdef");
-    assert_eq!(refresh, "refresh-1");
-    assert_eq!(expires - issued, 3_600_000);
-    assert_eq!(host, "https://sentry.io");
-    let (uid, email, name): (String, String, Option<String>) = conn
-        .query_row(
-            "SELECT user_id, email, name FROM user_info WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
-    assert_eq!((uid.as_str(), email.as_str(), name), ("7", "a@b.c", None));
+        .unwrap()
+    };
+    assert_eq!(row(&ours), row(&theirs));
+    assert_eq!(scalar::<i64>(&ours, "SELECT count(*) FROM accounts"), 1);
+    // Preferences survive; our interim region-source rows go with the rows they described
+    // (upstream, not knowing them, leaves them behind).
+    let meta = |c: &Connection| -> Vec<(String, String)> {
+        let mut s = c
+            .prepare(
+                "SELECT key, value FROM metadata WHERE key NOT LIKE 'orgRegionSource.%'
+                 AND key != 'json_migration_completed' ORDER BY key",
+            )
+            .unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(meta(&ours), meta(&theirs));
+    assert_eq!(
+        scalar::<i64>(
+            &ours,
+            "SELECT count(*) FROM metadata WHERE key LIKE 'orgRegionSource.%'"
+        ),
+        0
+    );
+    assert_eq!(scalar::<i64>(&ours, "SELECT count(*) FROM org_regions"), 0);
+    assert_eq!(scalar::<String>(&ours, "PRAGMA journal_mode"), "wal");
 }
 
 /// Tables as an upstream v10 install left them: before repo_cache / issue_org_cache /
@@ -214,7 +258,7 @@ INSERT INTO metadata (key, value) VALUES ('json_migration_completed', 'true');
 ";
 
 #[test]
-fn migrates_old_upstream_version_to_v16() {
+fn migrates_old_upstream_version_to_v21() {
     let dir = tempfile::tempdir().unwrap();
     {
         let conn = Connection::open(dir.path().join("cli.db")).unwrap();
@@ -223,7 +267,7 @@ fn migrates_old_upstream_version_to_v16() {
     let store = Store::open(dir.path()).unwrap();
     assert!(store.warnings().is_empty(), "{:?}", store.warnings());
 
-    // Pre-v16 auth row: kept, host NULL.
+    // Pre-v16 auth row: now an account without a host.
     assert_eq!(
         store.auth().unwrap(),
         Some(AuthRecord {
@@ -251,31 +295,32 @@ fn migrates_old_upstream_version_to_v16() {
             .as_deref(),
         Some("true")
     );
-    // v3 user_info.name added (NULL for the old row).
+    // v3 user_info.name (NULL for the old row) carried into the account.
     let user = store.user_info().unwrap().unwrap();
-    assert_eq!((user.user_id.as_str(), user.name), ("u1", None));
-    // v10 org_role added, existing columns kept.
-    let region = store.org_region("acme").unwrap().unwrap();
-    assert_eq!(region.org_name.as_deref(), Some("Acme"));
-    assert_eq!(region.org_role, None);
-    assert_eq!(region.region_url, "https://de.sentry.io");
+    assert_eq!(
+        (user.user_id.as_str(), user.email.as_deref(), user.name),
+        ("u1", Some("x@y.z"), None)
+    );
+    // v17: old region rows are gone.
+    assert_eq!(store.all_org_regions().unwrap(), vec![]);
     // v12 cursor stack table works.
     assert_eq!(store.pagination_get("issue-list", "ctx").unwrap(), None);
     drop(store);
 
     let conn = Connection::open(dir.path().join("cli.db")).unwrap();
-    let version: i64 = conn
-        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 16);
-    let mut expected: Vec<String> = TABLE_NAMES.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        scalar::<i64>(&conn, "SELECT version FROM schema_version"),
+        21
+    );
+    let mut expected: Vec<String> = V21_TABLE_NAMES.iter().map(|s| s.to_string()).collect();
     expected.sort();
-    assert_eq!(tables(&conn), expected, "legacy `defaults` must be gone");
-    let upstream = Connection::open_in_memory().unwrap();
-    upstream.execute_batch(UPSTREAM_V16_DDL).unwrap();
-    for t in TABLE_NAMES {
-        assert_eq!(table_info(&conn, t), table_info(&upstream, t), "table {t}");
-    }
+    assert_eq!(
+        tables(&conn),
+        expected,
+        "legacy `defaults`, auth, user_info gone"
+    );
+    let fresh = Connection::open(fixture("upstream-049-login.db")).unwrap();
+    assert_eq!(shape(&conn), shape(&fresh));
     let pc_sql: String = conn
         .query_row(
             "SELECT sql FROM sqlite_master WHERE name = 'pagination_cursors'",
@@ -290,28 +335,34 @@ fn migrates_old_upstream_version_to_v16() {
 }
 
 #[test]
-fn v16_database_missing_a_column_is_repaired_on_use() {
-    // Upstream bug class: version says 16 but a column is missing (fast path can't see it).
+fn v21_database_missing_a_column_is_repaired_on_use() {
+    // Upstream bug class: version says 21 but a column is missing (the fast path can't see
+    // it); the first query that needs it repairs the table.
     let dir = tempfile::tempdir().unwrap();
+    let cfg = config_with("upstream-049-login.db", dir.path());
     {
-        let conn = Connection::open(dir.path().join("cli.db")).unwrap();
-        let ddl = UPSTREAM_V16_DDL.replace(",\n    host TEXT\n  )", "\n  )");
-        assert_ne!(ddl, UPSTREAM_V16_DDL);
-        conn.execute_batch(&ddl).unwrap();
-        conn.execute_batch(
-            "INSERT INTO schema_version VALUES (16);
-             INSERT INTO auth (id, token, updated_at) VALUES (1, 'tok', 5);",
-        )
-        .unwrap();
+        let conn = Connection::open(cfg.join("cli.db")).unwrap();
+        conn.execute_batch("ALTER TABLE org_regions DROP COLUMN account_id")
+            .unwrap();
     }
-    let store = Store::open(dir.path()).unwrap();
-    let rec = store.auth().unwrap().unwrap();
-    assert_eq!(rec.token.as_deref(), Some("tok"));
-    assert_eq!(rec.host, None);
-    let mut rec2 = rec.clone();
-    rec2.host = Some("https://sentry.io".into());
-    store.set_auth(&rec2).unwrap();
-    assert_eq!(store.auth().unwrap(), Some(rec2));
+    let store = Store::open(&cfg).unwrap();
+    let identity = credential_identity(CredentialKind::Env, "t");
+    store
+        .upsert_org_regions(&[OrgRegion {
+            org_slug: "acme".into(),
+            region_url: "https://us.sentry.io".into(),
+            credential_identity: identity.clone(),
+            source_origin: "https://sentry.io".into(),
+            response_origin: "https://sentry.io".into(),
+            ..Default::default()
+        }])
+        .unwrap();
+    let row = store
+        .org_region(&identity, "https://sentry.io", "acme")
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.region_url, "https://us.sentry.io");
+    assert_eq!(row.account_id, None);
 }
 
 #[test]
@@ -321,15 +372,225 @@ fn repair_schema_reports_upstream_wording() {
     assert_eq!(store.repair_schema().unwrap(), Vec::<String>::new());
     {
         let conn = Connection::open(dir.path().join("cli.db")).unwrap();
-        conn.execute_batch("DROP TABLE repo_cache; ALTER TABLE auth DROP COLUMN host;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE repo_cache; ALTER TABLE org_regions DROP COLUMN account_id;
+             DROP TABLE completion_cache;
+             CREATE TABLE completion_cache (kind TEXT PRIMARY KEY, org_slug TEXT NOT NULL,
+               value TEXT NOT NULL, label TEXT, last_seen INTEGER);",
+        )
+        .unwrap();
     }
     let fixed = store.repair_schema().unwrap();
     assert_eq!(
         fixed,
         vec![
             "Created table repo_cache".to_string(),
-            "Added column auth.host".to_string()
+            "Added column org_regions.account_id".to_string(),
+            "Recreated table completion_cache with correct primary key".to_string(),
         ]
     );
+    assert_eq!(store.repair_schema().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn stray_login_tables_in_a_v21_file_are_folded_into_accounts() {
+    // Our v16-era binary, run on a file 0.49 migrated, recreates empty `auth`/`user_info`
+    // tables and may store a login there. That login is kept as an account; the tables go.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_with("upstream-049-login.db", dir.path());
+    {
+        let conn = Connection::open(cfg.join("cli.db")).unwrap();
+        let ddl = UPSTREAM_V16_DDL;
+        let pick = |name: &str| -> String {
+            let start = ddl
+                .find(&format!("CREATE TABLE IF NOT EXISTS {name} ("))
+                .unwrap();
+            let end = start + ddl[start..].find("\n  )").unwrap() + 4;
+            ddl[start..end].to_string()
+        };
+        conn.execute_batch(&pick("auth")).unwrap();
+        conn.execute_batch(&pick("user_info")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO auth (id, token, updated_at, host)
+               VALUES (1, 'sntryu_later', 1800000000000, 'https://self.example');
+             INSERT INTO user_info (id, user_id, email) VALUES (1, '5', 'x@self.example');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&cfg).unwrap();
+    let accounts = store.accounts().unwrap();
+    assert_eq!(accounts.len(), 2);
+    let later = accounts
+        .iter()
+        .find(|a| a.token.as_deref() == Some("sntryu_later"))
+        .unwrap();
+    assert!(later.is_active);
+    assert_eq!(later.host.as_deref(), Some("https://self.example"));
+    assert_eq!(later.email.as_deref(), Some("x@self.example"));
+    assert_eq!(later.updated_at, 1800000000000);
+    assert_eq!(accounts.iter().filter(|a| a.is_active).count(), 1);
+    drop(store);
+    let conn = Connection::open(cfg.join("cli.db")).unwrap();
+    let mut expected: Vec<String> = V21_TABLE_NAMES.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(tables(&conn), expected);
+
+    // An empty stray table (what the old binary leaves) is only dropped.
+    conn.execute_batch(
+        "CREATE TABLE auth (id INTEGER PRIMARY KEY, token TEXT, updated_at INTEGER)",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(&cfg).unwrap();
+    assert_eq!(store.accounts().unwrap().len(), 2);
+    drop(store);
+    let conn = Connection::open(cfg.join("cli.db")).unwrap();
+    assert_eq!(tables(&conn), expected);
+}
+
+#[test]
+fn a_newer_schema_is_read_but_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_with("upstream-049-login.db", dir.path());
+    {
+        let conn = Connection::open(cfg.join("cli.db")).unwrap();
+        conn.execute_batch(
+            "UPDATE schema_version SET version = 22;
+             CREATE TABLE future_things (x TEXT);
+             DROP TABLE completion_cache;",
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(cfg.join("cli.db")).unwrap();
+    let store = Store::open(&cfg).unwrap();
+    let warnings = store.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with(
+            "Warning: Sentry CLI local database cannot be written (the file is from a newer Sentry CLI: schema 22, this one knows up to 21)."
+        ),
+        "{}",
+        warnings[0]
+    );
+    assert!(store.is_read_only());
+    // What we understand is read.
+    let login = store.auth().unwrap().unwrap();
+    assert!(login.token.unwrap().starts_with("sntryu_"));
+    assert_eq!(
+        store.meta_get("defaults.org").unwrap().as_deref(),
+        Some("local")
+    );
+    // Nothing is written: must-land writes say why, cache writes are skipped.
+    match store.meta_set("defaults.org", "other") {
+        Err(StoreError::NotSaved {
+            fault: WriteFault::NewerSchema { version: 22, .. },
+            ..
+        }) => {}
+        other => panic!("expected NotSaved(NewerSchema), got {other:?}"),
+    }
+    assert!(matches!(
+        store.set_auth(&AuthRecord::issued_now("x", None, None, None)),
+        Err(StoreError::NotSaved { .. })
+    ));
+    assert!(matches!(
+        store.repair_schema(),
+        Err(StoreError::NotSaved { .. })
+    ));
+    store.set_issue_org("1", "acme").unwrap();
+    assert_eq!(store.take_warnings().len(), 1, "still the one warning");
+    drop(store);
+    assert!(
+        std::fs::read(cfg.join("cli.db")).unwrap() == before,
+        "file changed"
+    );
+    let conn = Connection::open(cfg.join("cli.db")).unwrap();
+    assert_eq!(
+        scalar::<i64>(&conn, "SELECT version FROM schema_version"),
+        22
+    );
+}
+
+#[test]
+fn rows_we_write_read_back_with_upstream_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let rec = AuthRecord::issued_now(
+        "sntryu_0123456789abcdef",
+        Some("refresh-1".into()),
+        Some(3600),
+        Some("https://sentry.io".into()),
+    );
+    store.set_auth(&rec).unwrap();
+    store
+        .set_user_info(&UserInfo {
+            user_id: "7".into(),
+            email: Some("a@b.c".into()),
+            username: Some("ab".into()),
+            name: None,
+            updated_at: 0,
+        })
+        .unwrap();
+    let identity = store.credential_identity_for_token(Some("sntryu_0123456789abcdef"));
+    assert_eq!(
+        identity,
+        credential_identity(CredentialKind::OAuthRefresh, "refresh-1")
+    );
+    store
+        .upsert_org_regions(&[OrgRegion {
+            org_slug: "acme".into(),
+            org_id: Some("11".into()),
+            region_url: "https://us.sentry.io".into(),
+            credential_identity: identity.clone(),
+            source_origin: "https://sentry.io/".into(),
+            response_origin: "https://sentry.io".into(),
+            ..Default::default()
+        }])
+        .unwrap();
+    let account_id = store.active_account().unwrap().unwrap().account_id;
+    drop(store);
+
+    // The queries upstream 0.49 runs (the active account; a region for a credential).
+    let conn = Connection::open(dir.path().join("cli.db")).unwrap();
+    let (token, refresh, expires, issued, host, uid, email, active): (
+        String,
+        String,
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        i64,
+    ) = conn
+        .query_row(
+            "SELECT * FROM accounts WHERE is_active = 1 ORDER BY updated_at DESC LIMIT 1",
+            [],
+            |r| {
+                Ok((
+                    r.get("token")?,
+                    r.get("refresh_token")?,
+                    r.get("expires_at")?,
+                    r.get("issued_at")?,
+                    r.get("host")?,
+                    r.get("user_id")?,
+                    r.get("email")?,
+                    r.get("is_active")?,
+                ))
+            },
+        )
+        .unwrap();
+    assert_eq!(token, "sntryu_0123456789abcdef");
+    assert_eq!(refresh, "refresh-1");
+    assert_eq!(expires - issued, 3_600_000);
+    assert_eq!(host, "https://sentry.io");
+    assert_eq!((uid.as_str(), email.as_str(), active), ("7", "a@b.c", 1));
+    let (region, acct): (String, String) = conn
+        .query_row(
+            "SELECT region_url, account_id FROM org_regions
+             WHERE org_slug = ? AND source_origin = ? AND credential_identity = ?",
+            rusqlite::params!["acme", "https://sentry.io", identity],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(region, "https://us.sentry.io");
+    assert_eq!(acct, account_id);
 }

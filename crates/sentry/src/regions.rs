@@ -7,9 +7,10 @@
 //!
 //! Trust is never widened here (the token rule, `sentry_api::scope`): a region URL is trusted
 //! only when a response of a trusted origin named it — in this process (the api crate records
-//! it) or in an earlier one (cli.db keeps the origin that named each cached region). A cached
-//! row that no origin trusted by this token vouches for (written under another login, or by
-//! another tool) is re-validated by the probe. A probe answered with a 4xx
+//! it) or in an earlier one (cli.db keeps, per credential and per origin asked, the origin
+//! that named each cached region). Rows learned with another credential or from another
+//! server are never looked at; a cached row that no origin trusted by this token vouches for
+//! is re-validated by the probe. A probe answered with a 4xx
 //! other than 401/403 falls back to the base URL — how self-hosted servers (no regions) keep
 //! working; any other failure (a refusal, an unreachable or stalled server, 5xx) is the
 //! command's error: falling back would only repeat it against the same server.
@@ -18,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use sentry_api::{org_region_url, Client};
-use sentry_store::OrgRegion;
+use sentry_store::{OrgRegion, Store};
 use serde_json::Value;
 
 use crate::context::{api_error, Context};
@@ -58,13 +59,10 @@ pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<St
     };
     let usable = |url: &str| !client.has_token() || client.is_trusted(url);
     if let Ok(store) = ctx.store() {
-        if let Ok(Some(row)) = store.org_region(org) {
+        let identity = credential_identity(ctx, store, client);
+        if let Ok(Some(row)) = store.org_region(&identity, &base, org) {
             let url = normalize(&row.region_url);
-            let vouched = || {
-                row.source_origin
-                    .as_deref()
-                    .is_some_and(|source| client.trust_region_named_by(source, &url))
-            };
+            let vouched = || client.trust_region_named_by(&row.response_origin, &url);
             if !url.is_empty() && (usable(&url) || vouched()) {
                 log::debug!("[region] {org} → {url} (cli.db)");
                 return Ok(remember(url));
@@ -133,16 +131,29 @@ pub fn record_org_list(ctx: &Context, client: &Client, orgs: &[Value]) {
     store_rows(ctx, client, &rows);
 }
 
+/// The identity of the credential `client` sends, which keys its cached regions.
+fn credential_identity(ctx: &Context, store: &Store, client: &Client) -> String {
+    let token = client
+        .has_token()
+        .then(|| ctx.active_token().ok().flatten().map(|t| t.value))
+        .flatten();
+    store.credential_identity_for_token(token.as_deref())
+}
+
 fn store_rows(ctx: &Context, client: &Client, rows: &[(&Value, String)]) {
     let source = normalize(client.base_url());
     let Ok(store) = ctx.store() else { return };
+    let identity = credential_identity(ctx, store, client);
     let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let rows: Vec<OrgRegion> = rows
         .iter()
         .filter_map(|(o, region)| {
             Some(OrgRegion {
-                // The control silo answered both the org list and the probe.
-                source_origin: Some(source.clone()),
+                // The control silo was asked, and answered both the org list and the probe.
+                source_origin: source.clone(),
+                response_origin: source.clone(),
+                credential_identity: identity.clone(),
+                account_id: None,
                 org_slug: str_of(o, "slug")?,
                 org_id: o.get("id").and_then(|v| match v {
                     Value::String(s) => Some(s.clone()),

@@ -36,7 +36,12 @@ fn org_list_human_json_and_region_cache() {
     assert_eq!(arr[0]["name"], "Local");
     // The region cache was filled from links.regionUrl.
     let store = sentry_store::Store::open(&env.config_dir()).unwrap();
-    let row = store.org_region("local").unwrap().expect("org_regions row");
+    let row = store
+        .all_org_regions()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.org_slug == "local")
+        .expect("org_regions row");
     assert_eq!(row.region_url, env.url());
     assert_eq!(row.org_name.as_deref(), Some("Local"));
 }

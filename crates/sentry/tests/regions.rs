@@ -157,7 +157,13 @@ fn org_list_fills_regions_and_requests_go_to_each_orgs_region() {
 
     let store = sentry_store::Store::open(&r.env.config_dir()).unwrap();
     assert_eq!(
-        store.org_region("de-org").unwrap().unwrap().region_url,
+        store
+            .all_org_regions()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.org_slug == "de-org")
+            .unwrap()
+            .region_url,
         r.de.url
     );
     drop(store);

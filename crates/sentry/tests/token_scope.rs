@@ -89,18 +89,23 @@ fn cached_region_on_another_host_is_not_trusted() {
     let env = TestEnv::with_server();
     let evil = other_host();
     env.login();
-    store(&env)
-        .upsert_org_regions(&[sentry_store::OrgRegion {
-            org_slug: "local".into(),
-            org_id: None,
-            org_name: None,
-            org_role: None,
-            region_url: evil.url.clone(),
-            updated_at: 0,
-            // Named by a server this login never trusted.
-            source_origin: Some(evil.url.clone()),
-        }])
-        .unwrap();
+    let s = store(&env);
+    let token = s.auth().unwrap().unwrap().token;
+    s.upsert_org_regions(&[sentry_store::OrgRegion {
+        org_slug: "local".into(),
+        org_id: None,
+        org_name: None,
+        org_role: None,
+        region_url: evil.url.clone(),
+        updated_at: 0,
+        // Cached for this login asking this server, but named by a server this login
+        // never trusted.
+        credential_identity: s.credential_identity_for_token(token.as_deref()),
+        account_id: None,
+        source_origin: env.url(),
+        response_origin: evil.url.clone(),
+    }])
+    .unwrap();
     let (code, _, err) = run(env.cmd().args(["issue", "list", "local/", "--json"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(received(&evil), Vec::<Value>::new());

@@ -1,7 +1,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
@@ -130,7 +130,8 @@ CREATE TABLE IF NOT EXISTS completion_telemetry_queue (
     result_count INTEGER NOT NULL
   )";
 
-pub const TABLE_NAMES: [&str; 14] = [
+/// The tables of a v16 file (npm `sentry` 0.45, and us before schema 21).
+pub const V16_TABLE_NAMES: [&str; 14] = [
     "schema_version",
     "auth",
     "project_cache",
@@ -146,6 +147,54 @@ pub const TABLE_NAMES: [&str; 14] = [
     "project_root_cache",
     "completion_telemetry_queue",
 ];
+
+/// The tables of a v21 file, in the order upstream 0.49 creates them.
+pub const V21_TABLE_NAMES: [&str; 15] = [
+    "schema_version",
+    "accounts",
+    "project_cache",
+    "dsn_cache",
+    "project_aliases",
+    "pagination_cursors",
+    "metadata",
+    "org_regions",
+    "instance_info",
+    "repo_cache",
+    "issue_org_cache",
+    "completion_cache",
+    "project_root_cache",
+    "completion_telemetry_queue",
+    "telemetry_envelope_queue",
+];
+
+/// A file of `tests/fixtures/` (see the README there for how each was made).
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A config dir holding a private copy of a fixture as its `cli.db`.
+pub fn config_with(fixture_name: &str, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(fixture(fixture_name), dir.join("cli.db")).unwrap();
+    dir.to_path_buf()
+}
+
+/// `sqlite_master` rows (type, name, sql) in creation order.
+pub fn master(conn: &Connection) -> Vec<(String, String, Option<String>)> {
+    let mut stmt = conn
+        .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY rowid")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+pub fn scalar<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> T {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
 
 /// (name, type, notnull, default, pk position) per column, keyed by column name so a
 /// migrated table (columns appended at the end) compares equal to a fresh one.
