@@ -32,7 +32,7 @@ fn with_map<T>(f: impl FnOnce(&mut HashMap<String, HashMap<String, String>>) -> 
 }
 
 /// Adds the control route and the rewriting layer to a test-control router.
-pub fn install(app: Router<AppState>, state: &AppState) -> Router<AppState> {
+pub(crate) fn install(app: Router<AppState>, state: &AppState) -> Router<AppState> {
     app.route("/_test/org-regions", put(set).delete(clear))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rewrite))
 }

@@ -137,13 +137,38 @@ fn org_tokens_only_see_their_org_and_read_only_tokens_cannot_write() {
             .collect::<Vec<_>>(),
         vec!["other"]
     );
+    // An `org:ci` token reaches release routes, and only those of its own org...
+    assert_eq!(
+        api_with(
+            &s,
+            "sntrys_orgtok",
+            "GET",
+            "organizations/other/releases/",
+            None
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        api_with(
+            &s,
+            "sntrys_orgtok",
+            "GET",
+            "organizations/local/releases/",
+            None
+        )
+        .status,
+        404
+    );
+    // ...while routes that need `org:read` or `project:read` refuse it before looking
+    // anything up, as Sentry checks a token's scopes first.
     assert_eq!(
         api_with(&s, "sntrys_orgtok", "GET", "organizations/local/", None).status,
-        404
+        403
     );
     assert_eq!(
         api_with(&s, "sntrys_orgtok", "GET", "projects/local/app/", None).status,
-        404
+        403
     );
     assert_eq!(
         api(&s, "GET", "organizations/", None)
