@@ -5,18 +5,6 @@ use common::*;
 use sentry_local::RunningServer;
 use serde_json::{json, Value};
 
-fn add_token(s: &RunningServer, token: &str, scopes: &str, org_id: Option<i64>, kind: &str) {
-    s.state
-        .db
-        .with(|c| {
-            c.execute(
-                "INSERT INTO api_tokens (token, user_id, org_id, scopes, kind, date_created) VALUES (?1, ?2, ?3, ?4, ?5, '2026-01-01T00:00:00Z')",
-                rusqlite::params![token, if kind == "org" { None } else { Some(1) }, org_id, scopes, kind],
-            )
-        })
-        .unwrap();
-}
-
 fn send(s: &RunningServer, ev: Value) -> String {
     let r = send_envelope(s, &event_envelope(&ev));
     assert_eq!(r.status, 200, "{}", r.body);
