@@ -116,7 +116,7 @@ impl Db {
 
     /// Creates the default user, organization, team, project, DSN key and admin token on first
     /// start; on later starts returns the existing ones so the printed token and DSN stay stable.
-    pub fn bootstrap(&self) -> rusqlite::Result<Bootstrap> {
+    pub(crate) fn bootstrap(&self) -> rusqlite::Result<Bootstrap> {
         self.with(|c| {
             let tx = c.transaction()?;
             let now = now_iso();

@@ -98,26 +98,26 @@ pub struct TestHooks {
 }
 
 impl TestHooks {
-    pub fn add_rule(&self, rule: FaultRule) -> usize {
+    pub(crate) fn add_rule(&self, rule: FaultRule) -> usize {
         let mut rules = lock(&self.rules);
         rules.push(rule);
         rules.len()
     }
 
-    pub fn clear_rules(&self) {
+    pub(crate) fn clear_rules(&self) {
         lock(&self.rules).clear();
     }
 
     /// The rules still active (exhausted ones are dropped as they run out).
-    pub fn rules(&self) -> Vec<FaultRule> {
+    pub(crate) fn rules(&self) -> Vec<FaultRule> {
         lock(&self.rules).clone()
     }
 
-    pub fn requests_log(&self) -> Vec<RecordedRequest> {
+    pub(crate) fn requests_log(&self) -> Vec<RecordedRequest> {
         lock(&self.log).iter().cloned().collect()
     }
 
-    pub fn clear_log(&self) {
+    pub(crate) fn clear_log(&self) {
         lock(&self.log).clear();
     }
 
@@ -151,7 +151,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Masks a credential the way the CLI displays tokens: enough to tell two apart, not
 /// enough to use one.
-pub fn mask_secret(value: &str) -> String {
+pub(crate) fn mask_secret(value: &str) -> String {
     let (scheme, secret) = match value.split_once(' ') {
         Some((s, rest)) => (format!("{s} "), rest.trim()),
         None => (String::new(), value),

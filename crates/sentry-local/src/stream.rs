@@ -71,12 +71,12 @@ impl StreamHub {
 
     /// Whether anything could still receive a published message (live or by resuming), i.e.
     /// whether ingest should build one.
-    pub fn wanted(&self) -> bool {
+    pub(crate) fn wanted(&self) -> bool {
         self.armed.load(Ordering::Relaxed)
     }
 
     /// Relays `m` to live subscribers and keeps it for resuming ones.
-    pub fn publish(&self, m: StreamMessage) {
+    pub(crate) fn publish(&self, m: StreamMessage) {
         let mut recent = self.lock();
         recent.bytes += m.body.len();
         recent.messages.push_back(m.clone());
@@ -95,7 +95,7 @@ impl StreamHub {
     /// Subscribes to live messages and returns, first, the kept ones published after the
     /// message `last_event_id` names. An id no longer (or never) kept means everything kept
     /// is newer than what the client saw, so all of it is replayed; no id replays nothing.
-    pub fn subscribe(
+    pub(crate) fn subscribe(
         &self,
         last_event_id: Option<&str>,
     ) -> (Vec<StreamMessage>, broadcast::Receiver<StreamMessage>) {
@@ -263,7 +263,7 @@ fn is_ai(payload: &Map<String, Value>) -> bool {
 }
 
 /// One line per item: `HH:MM:SS  KIND  LEVEL  text`. Items the filters exclude are skipped.
-pub fn describe_envelope(env: &envelope::Envelope, filters: &[String]) -> Vec<String> {
+pub(crate) fn describe_envelope(env: &envelope::Envelope, filters: &[String]) -> Vec<String> {
     let time = now_hms();
     let mut lines = Vec::new();
     let mut push = |kind: &str, level: &str, text: String| {
