@@ -140,8 +140,15 @@ pub async fn serve_forever(
     config: ServerConfig,
     on_ready: impl FnOnce(&ReadyInfo),
 ) -> std::io::Result<()> {
-    let db = Db::open(config.data.as_deref())?;
-    let boot = db.bootstrap().map_err(std::io::Error::other)?;
+    // Opening (and migrating) the database blocks: not on an async worker.
+    let path = config.data.clone();
+    let (db, boot) = tokio::task::spawn_blocking(move || {
+        let db = Db::open(path.as_deref())?;
+        let boot = db.bootstrap().map_err(std::io::Error::other)?;
+        Ok::<_, std::io::Error>((db, boot))
+    })
+    .await
+    .map_err(std::io::Error::other)??;
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
     let addr = listener.local_addr()?;
     let url = base_url(&config.host, addr);
