@@ -351,8 +351,10 @@ impl Client {
         self.request("DELETE", endpoint)
     }
 
-    /// Host scope, retries, and the one refresh-and-retry after a 401.
-    fn execute(&self, req: RequestBuilder<'_>) -> Result<ApiResponse, ApiError> {
+    /// The checks every request passes before anything is sent — the token rule's refusal
+    /// and the host scope of the token — and the request they let through, with the token
+    /// it may carry.
+    fn prepare(&self, req: RequestBuilder<'_>) -> Result<(Prepared, Option<String>), ApiError> {
         let url = append_query(&req.url, &req.query);
         let origin = Origin::parse(&url).ok_or_else(|| ApiError::Config {
             message: format!("Invalid request URL: {url}"),
@@ -392,6 +394,12 @@ impl Client {
             body: req.body,
             timeout,
         };
+        Ok((prepared, token))
+    }
+
+    /// Host scope, retries, and the one refresh-and-retry after a 401.
+    fn execute(&self, req: RequestBuilder<'_>) -> Result<ApiResponse, ApiError> {
+        let (prepared, token) = self.prepare(req)?;
         let response = self.with_retries(&prepared, token.as_deref(), false)?;
         if response.status == 401 {
             if let (Some(rejected), Some(refresher)) = (token.as_deref(), &self.refresher) {
@@ -651,26 +659,15 @@ impl Client {
                     message: format!("Invalid request URL: {url}"),
                 })
             })?;
-            let send_auth = origin == req.origin;
-            let trusted = self.origin_trusted(&origin);
-            let mut builder = http::Request::builder().method(method.as_str()).uri(&url);
-            if trusted {
-                for (n, v) in &self.custom_headers {
-                    builder = builder.header(n.as_str(), v.as_str());
-                }
-            }
-            for (n, v) in &req.headers {
-                if body.is_none() && n.eq_ignore_ascii_case("content-type") {
-                    continue;
-                }
-                builder = builder.header(n.as_str(), v.as_str());
-            }
-            if let (true, Some(t)) = (send_auth, token) {
-                builder = builder.header("Authorization", format!("Bearer {t}"));
-            }
-            if retry_marker {
-                builder = builder.header(RETRY_MARKER_HEADER, "1");
-            }
+            let builder = self.request_head(
+                req,
+                &method,
+                &url,
+                &origin,
+                body.is_some(),
+                token,
+                retry_marker,
+            );
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 return Err(AttemptError::Timeout);
@@ -745,6 +742,97 @@ impl Client {
                 endpoint: req.endpoint.clone(),
             });
         }
+    }
+}
+
+impl Client {
+    /// Method, URL and headers of one hop of `req` to `url`. Authorization only goes to the
+    /// request's own origin; custom headers only to trusted origins.
+    #[allow(clippy::too_many_arguments)]
+    fn request_head(
+        &self,
+        req: &Prepared,
+        method: &str,
+        url: &str,
+        origin: &Origin,
+        has_body: bool,
+        token: Option<&str>,
+        retry_marker: bool,
+    ) -> http::request::Builder {
+        let send_auth = *origin == req.origin;
+        let mut builder = http::Request::builder().method(method).uri(url);
+        if self.origin_trusted(origin) {
+            for (n, v) in &self.custom_headers {
+                builder = builder.header(n.as_str(), v.as_str());
+            }
+        }
+        for (n, v) in &req.headers {
+            if !has_body && n.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            builder = builder.header(n.as_str(), v.as_str());
+        }
+        if let (true, Some(t)) = (send_auth, token) {
+            builder = builder.header("Authorization", format!("Bearer {t}"));
+        }
+        if retry_marker {
+            builder = builder.header(RETRY_MARKER_HEADER, "1");
+        }
+        builder
+    }
+
+    /// A `GET` whose body is read as it arrives (server-sent events): the same checks,
+    /// headers, proxy and TLS settings as [`Client::execute`], one attempt, no redirects
+    /// followed, no retries, and no time limit once the response head arrived (a stream has
+    /// no end). Connecting and waiting for the head are bounded by the usual timeouts.
+    pub(crate) fn open_stream(
+        &self,
+        req: RequestBuilder<'_>,
+    ) -> Result<crate::sse::StreamingResponse, ApiError> {
+        let (prepared, token) = self.prepare(req)?;
+        let head = self.request_head(
+            &prepared,
+            "GET",
+            &prepared.url,
+            &prepared.origin,
+            false,
+            token.as_deref(),
+            false,
+        );
+        let request = head
+            .body(())
+            .map_err(|e| self.finish_error(&prepared, invalid_request(e)))?;
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(None)
+            .timeout_recv_response(Some(prepared.timeout))
+            .build();
+        let started = Instant::now();
+        let response = self
+            .agent
+            .run(request)
+            .map_err(|e| self.finish_error(&prepared, classify(e)))?;
+        log::debug!(
+            "[http] GET {} → {} ({}ms, streaming)",
+            path_of(&prepared.url),
+            response.status().as_u16(),
+            started.elapsed().as_millis()
+        );
+        Ok(crate::sse::StreamingResponse::new(
+            response,
+            prepared.url,
+            prepared.endpoint,
+        ))
+    }
+}
+
+impl RequestBuilder<'_> {
+    /// Sends a `GET` and returns the response with its body unread (see
+    /// [`Client::open_stream`]).
+    pub(crate) fn send_streaming(self) -> Result<crate::sse::StreamingResponse, ApiError> {
+        let client = self.client;
+        client.open_stream(self)
     }
 }
 

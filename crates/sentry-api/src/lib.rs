@@ -16,6 +16,7 @@ mod paginate;
 mod response;
 pub mod retry;
 pub mod scope;
+mod sse;
 mod urls;
 
 pub use client::{Client, RequestBuilder, RETRY_MARKER_HEADER};
@@ -28,6 +29,7 @@ pub use link::{parse_link_header, Links};
 pub use paginate::{Page, MAX_PER_PAGE};
 pub use response::ApiResponse;
 pub use scope::{Binding, Credential, Provenance, Route, Sourced};
+pub use sse::{EventStream, SseEvent};
 pub use urls::{api_url, encode_segment, redact_userinfo, Origin};
 
 /// Sentry SaaS: where a token that names no host belongs.

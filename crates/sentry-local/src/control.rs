@@ -22,7 +22,7 @@ use crate::faults::FaultRule;
 use crate::oauth::{self, Decision};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/_test/faults",
@@ -84,15 +84,15 @@ async fn approve(
     State(state): State<AppState>,
     Json(body): Json<UserCode>,
 ) -> ApiResult<Json<Value>> {
-    decide(&state, &body.user_code, Decision::Approve)
+    decide(&state, &body.user_code, Decision::Approve).await
 }
 
 async fn deny(State(state): State<AppState>, Json(body): Json<UserCode>) -> ApiResult<Json<Value>> {
-    decide(&state, &body.user_code, Decision::Deny)
+    decide(&state, &body.user_code, Decision::Deny).await
 }
 
-fn decide(state: &AppState, user_code: &str, decision: Decision) -> ApiResult<Json<Value>> {
-    match oauth::decide(state, user_code, decision)? {
+async fn decide(state: &AppState, user_code: &str, decision: Decision) -> ApiResult<Json<Value>> {
+    match oauth::decide(state, user_code, decision).await? {
         Ok(code) => Ok(Json(
             json!({ "user_code": code, "status": decision.status() }),
         )),

@@ -18,6 +18,7 @@ use axum::routing::put;
 use axum::{Json, Router};
 use serde_json::Value;
 
+use crate::routing::API_PREFIX;
 use crate::state::AppState;
 
 /// Overrides per server (keyed by its base URL: several servers share one test process).
@@ -32,7 +33,7 @@ fn with_map<T>(f: impl FnOnce(&mut HashMap<String, HashMap<String, String>>) -> 
 }
 
 /// Adds the control route and the rewriting layer to a test-control router.
-pub fn install(app: Router<AppState>, state: &AppState) -> Router<AppState> {
+pub(crate) fn install(app: Router<AppState>, state: &AppState) -> Router<AppState> {
     app.route("/_test/org-regions", put(set).delete(clear))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rewrite))
 }
@@ -64,7 +65,7 @@ fn patch(org: &mut Value, map: &HashMap<String, String>) {
 
 async fn rewrite(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    let is_org_path = path.starts_with("/api/0/organizations/")
+    let is_org_path = path.starts_with(&format!("{API_PREFIX}/organizations/"))
         && path.trim_end_matches('/').split('/').count() <= 5;
     let map = with_map(|m| m.get(&*state.base_url).cloned());
     let (Some(map), true, true) = (map, is_org_path, req.method() == Method::GET) else {

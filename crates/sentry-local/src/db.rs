@@ -1,103 +1,17 @@
 //! SQLite storage of the local server.
 //!
 //! One connection behind a mutex: the server is single-user and SQLite serialises writes
-//! anyway, so a pool would only add contention. Handlers keep their closures short and
-//! never hold the lock across an `.await`.
+//! anyway, so a pool would only add contention. SQLite calls block, so route handlers never
+//! run them on the async worker threads: they go through [`Db::call`], which runs the closure
+//! on tokio's blocking pool; the ingest writer has a thread of its own. The schema is
+//! versioned ([`crate::migrations`]).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// Tables every part of the server relies on. Feature modules add their own tables through
-/// [`EXTRA_SCHEMAS`] so that the core schema stays readable.
-pub const CORE_SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY,
-    email TEXT NOT NULL,
-    username TEXT NOT NULL,
-    name TEXT NOT NULL,
-    date_joined TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS organizations (
-    id INTEGER PRIMARY KEY,
-    slug TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    date_created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS teams (
-    id INTEGER PRIMARY KEY,
-    org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-    slug TEXT NOT NULL,
-    name TEXT NOT NULL,
-    date_created TEXT NOT NULL,
-    UNIQUE (org_id, slug)
-);
-CREATE TABLE IF NOT EXISTS projects (
-    id INTEGER PRIMARY KEY,
-    org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-    team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,
-    slug TEXT NOT NULL,
-    name TEXT NOT NULL,
-    platform TEXT,
-    date_created TEXT NOT NULL,
-    -- next short-id counter for issues of this project (Sentry's per-project sequence)
-    next_short_id INTEGER NOT NULL DEFAULT 1,
-    UNIQUE (org_id, slug)
-);
-CREATE TABLE IF NOT EXISTS project_keys (
-    id INTEGER PRIMARY KEY,
-    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    public_key TEXT NOT NULL UNIQUE,
-    secret_key TEXT NOT NULL,
-    label TEXT NOT NULL,
-    is_active INTEGER NOT NULL DEFAULT 1,
-    date_created TEXT NOT NULL
-);
--- Bearer tokens of every kind: personal (`sntryu_`), OAuth access tokens and org tokens.
-CREATE TABLE IF NOT EXISTS api_tokens (
-    token TEXT PRIMARY KEY,
-    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
-    org_id INTEGER REFERENCES organizations(id) ON DELETE CASCADE,
-    -- space-separated scopes, as OAuth spells them
-    scopes TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('user', 'oauth', 'org')),
-    -- unix milliseconds; NULL = never expires
-    expires_at INTEGER,
-    date_created TEXT NOT NULL
-);
--- Every envelope item the server kept, as received (after decompression). Ingest writes it;
--- the tail, logs, spans, transactions, traces, monitors and attachments read from it.
-CREATE TABLE IF NOT EXISTS items (
-    id INTEGER PRIMARY KEY,
-    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    -- envelope item type: event, transaction, log, check_in, attachment, ...
-    item_type TEXT NOT NULL,
-    -- event_id of the envelope (or of the event/transaction payload), lower-case hex, no dashes
-    event_id TEXT,
-    -- trace id when the payload carries one (contexts.trace.trace_id, log trace_id, check_in trace)
-    trace_id TEXT,
-    received_ms INTEGER NOT NULL,
-    -- the item header as JSON
-    headers TEXT NOT NULL,
-    -- JSON payloads as text; binary payloads (attachments) in `data`
-    payload TEXT,
-    data BLOB
-);
-CREATE INDEX IF NOT EXISTS items_by_type ON items (project_id, item_type, received_ms);
-CREATE INDEX IF NOT EXISTS items_by_trace ON items (trace_id);
-"#;
-
-/// Schemas of feature modules, run after [`CORE_SCHEMA`] on every open (all `IF NOT EXISTS`).
-/// A module that needs tables appends its `SCHEMA` constant here.
-pub const EXTRA_SCHEMAS: &[&str] = &[
-    crate::oauth::SCHEMA,
-    crate::events::SCHEMA,
-    crate::api::repos::SCHEMA,
-    crate::api::releases::SCHEMA,
-    crate::api::uploads::SCHEMA,
-    crate::api::monitors::SCHEMA,
-];
+use crate::error::{ApiError, ApiResult};
 
 /// Every scope a Sentry token can carry; the seeded admin token gets all of them.
 pub const ALL_SCOPES: &[&str] = &[
@@ -139,8 +53,19 @@ pub struct Bootstrap {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database file, or an in-memory one for `None`.
-    pub fn open(path: Option<&Path>) -> rusqlite::Result<Db> {
+    /// Opens (creating if needed) the database file, or an in-memory one for `None`, and
+    /// brings it to the current schema version.
+    pub fn open(path: Option<&Path>) -> std::io::Result<Db> {
+        let in_file = |e: &dyn std::fmt::Display| match path {
+            Some(p) => std::io::Error::other(format!("{}: {e}", p.display())),
+            None => std::io::Error::other(e.to_string()),
+        };
+        let mut conn = Self::connect(path).map_err(|e| in_file(&e))?;
+        crate::migrations::migrate(&mut conn).map_err(|e| in_file(&e))?;
+        Ok(Db(Arc::new(Mutex::new(conn))))
+    }
+
+    fn connect(path: Option<&Path>) -> rusqlite::Result<Connection> {
         let conn = match path {
             Some(p) => {
                 if let Some(dir) = p.parent() {
@@ -162,14 +87,11 @@ impl Db {
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.execute_batch(CORE_SCHEMA)?;
-        for schema in EXTRA_SCHEMAS {
-            conn.execute_batch(schema)?;
-        }
-        Ok(Db(Arc::new(Mutex::new(conn))))
+        Ok(conn)
     }
 
-    /// Runs `f` with the connection locked. Keep `f` short and free of `.await`.
+    /// Runs `f` with the connection locked, on the calling thread. For threads that may
+    /// block (the ingest writer, start-up, tests); route handlers use [`Db::call`].
     pub fn with<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
         let mut guard = self
             .0
@@ -178,9 +100,23 @@ impl Db {
         f(&mut guard)
     }
 
+    /// Runs `f` with the connection locked on tokio's blocking pool, so that neither the
+    /// query nor the wait for the lock holds an async worker thread. A panic in `f` is an
+    /// internal error (the mutex recovers from the poisoning).
+    pub(crate) async fn call<R, F>(&self, f: F) -> ApiResult<R>
+    where
+        F: FnOnce(&mut Connection) -> ApiResult<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.with(f))
+            .await
+            .unwrap_or_else(|e| Err(ApiError::internal(format!("database task failed: {e}"))))
+    }
+
     /// Creates the default user, organization, team, project, DSN key and admin token on first
     /// start; on later starts returns the existing ones so the printed token and DSN stay stable.
-    pub fn bootstrap(&self) -> rusqlite::Result<Bootstrap> {
+    pub(crate) fn bootstrap(&self) -> rusqlite::Result<Bootstrap> {
         self.with(|c| {
             let tx = c.transaction()?;
             let now = now_iso();

@@ -8,65 +8,6 @@ use serde_json::{Map, Value};
 use crate::envelope::{normalize_event_id, Envelope};
 use crate::grouping;
 
-/// Tables of issues (`groups`) and their events. `groups` keeps running aggregates so issue
-/// lists never scan events.
-pub const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS groups (
-    id INTEGER PRIMARY KEY,
-    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    -- per-project counter; the short id is <PROJECT SLUG>-<base32(short_id)>
-    short_id INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    culprit TEXT NOT NULL,
-    event_type TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    level TEXT NOT NULL,
-    platform TEXT NOT NULL,
-    logger TEXT,
-    status TEXT NOT NULL DEFAULT 'unresolved',
-    substatus TEXT,
-    status_details TEXT NOT NULL DEFAULT '{}',
-    is_unhandled INTEGER NOT NULL DEFAULT 0,
-    times_seen INTEGER NOT NULL DEFAULT 0,
-    user_count INTEGER NOT NULL DEFAULT 0,
-    first_seen_ms INTEGER NOT NULL,
-    last_seen_ms INTEGER NOT NULL,
-    resolved_at_ms INTEGER,
-    UNIQUE (project_id, short_id)
-);
-CREATE INDEX IF NOT EXISTS groups_by_last_seen ON groups (project_id, last_seen_ms);
-CREATE TABLE IF NOT EXISTS group_hashes (
-    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    hash TEXT NOT NULL,
-    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
-    PRIMARY KEY (project_id, hash)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS group_users (
-    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
-    user_key TEXT NOT NULL,
-    PRIMARY KEY (group_id, user_key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS group_tags (
-    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (group_id, key, value)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    event_id TEXT NOT NULL,
-    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,
-    timestamp_ms INTEGER NOT NULL,
-    received_ms INTEGER NOT NULL,
-    -- the event as received, with event_id filled in
-    payload TEXT NOT NULL,
-    UNIQUE (project_id, event_id)
-);
-CREATE INDEX IF NOT EXISTS events_by_group ON events (group_id, timestamp_ms);
-CREATE INDEX IF NOT EXISTS events_by_event_id ON events (event_id);
-"#;
-
 /// Item types kept in `items`; everything else (sessions, client reports, ...) is dropped.
 pub const KEPT_ITEM_TYPES: &[&str] = &["event", "transaction", "log", "check_in", "attachment"];
 
@@ -149,13 +90,6 @@ pub struct PreparedEvent {
     payload: String,
 }
 
-impl PreparedEnvelope {
-    /// The event id the SDK is answered with.
-    pub fn answer(&self) -> Option<&str> {
-        self.answer.as_deref()
-    }
-}
-
 /// Works out the rows of `envelope` (see [`PreparedEnvelope`]); `received_ms` stands in for
 /// missing event timestamps.
 pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelope {
@@ -209,23 +143,8 @@ pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelo
     PreparedEnvelope { answer, items }
 }
 
-/// Stores one envelope for `project_id`: kept items into `items`, error events into `events`
-/// and `groups`. Returns the event id the SDK should be answered with.
-pub fn store_envelope(
-    c: &Connection,
-    project_id: i64,
-    envelope: &Envelope,
-    received_ms: i64,
-) -> rusqlite::Result<Option<String>> {
-    store_prepared(
-        c,
-        project_id,
-        &prepare_envelope(envelope, received_ms),
-        received_ms,
-    )
-}
-
-/// The SQL half of [`store_envelope`].
+/// Stores a prepared envelope for `project_id`: kept items into `items`, error events into
+/// `events` and `groups`. Returns the event id the SDK should be answered with.
 pub fn store_prepared(
     c: &Connection,
     project_id: i64,
@@ -356,15 +275,6 @@ pub fn prepare_event(mut ev: Map<String, Value>, received_ms: i64) -> PreparedEv
 }
 
 /// Stores one error event and folds it into its issue (creating the issue on first sight).
-pub fn store_event(
-    c: &Connection,
-    project_id: i64,
-    ev: Map<String, Value>,
-    received_ms: i64,
-) -> rusqlite::Result<i64> {
-    store_prepared_event(c, project_id, &prepare_event(ev, received_ms), received_ms)
-}
-
 fn store_prepared_event(
     c: &Connection,
     project_id: i64,

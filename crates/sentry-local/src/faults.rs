@@ -1,32 +1,25 @@
-//! Fault injection and request recording for tests, plus the connection loop that makes
-//! "reset the TCP connection" possible.
+//! Fault injection and request recording for tests.
 //!
 //! CLI tests need a server that misbehaves on demand (5xx, 429 with `Retry-After`, HTML
 //! bodies from a proxy, stalls, connection resets) and that can tell afterwards which
 //! requests reached it. Rules are installed through the `/_test/faults` control routes
-//! (see [`crate::control`]); the middleware here applies them to every other route.
+//! (see [`crate::control`]); the middleware here applies them to every other route. Both
+//! are mounted only when [`crate::ServerConfig::test_control`] is on.
 //!
-//! axum's own `serve` gives a handler no way to abort its connection, so the server runs its
-//! own accept loop ([`serve`]): each connection keeps a duplicate of its socket and a kill
-//! switch that the middleware can pull. Pulling it sets `SO_LINGER` to zero and closes the
-//! socket, which makes the kernel send a RST instead of a FIN — what a crashing proxy does.
+//! A reset needs the connection itself: the server's accept loop ([`crate::serve`]) gives
+//! each connection of a test server a [`ConnKill`] switch that the middleware pulls.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
-use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 
 use crate::state::AppState;
 
@@ -105,26 +98,26 @@ pub struct TestHooks {
 }
 
 impl TestHooks {
-    pub fn add_rule(&self, rule: FaultRule) -> usize {
+    pub(crate) fn add_rule(&self, rule: FaultRule) -> usize {
         let mut rules = lock(&self.rules);
         rules.push(rule);
         rules.len()
     }
 
-    pub fn clear_rules(&self) {
+    pub(crate) fn clear_rules(&self) {
         lock(&self.rules).clear();
     }
 
     /// The rules still active (exhausted ones are dropped as they run out).
-    pub fn rules(&self) -> Vec<FaultRule> {
+    pub(crate) fn rules(&self) -> Vec<FaultRule> {
         lock(&self.rules).clone()
     }
 
-    pub fn requests_log(&self) -> Vec<RecordedRequest> {
+    pub(crate) fn requests_log(&self) -> Vec<RecordedRequest> {
         lock(&self.log).iter().cloned().collect()
     }
 
-    pub fn clear_log(&self) {
+    pub(crate) fn clear_log(&self) {
         lock(&self.log).clear();
     }
 
@@ -158,7 +151,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Masks a credential the way the CLI displays tokens: enough to tell two apart, not
 /// enough to use one.
-pub fn mask_secret(value: &str) -> String {
+pub(crate) fn mask_secret(value: &str) -> String {
     let (scheme, secret) = match value.split_once(' ') {
         Some((s, rest)) => (format!("{s} "), rest.trim()),
         None => (String::new(), value),
@@ -191,14 +184,20 @@ fn recorded_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
     out
 }
 
-/// Per-connection handle a request carries so that middleware can abort its connection.
-#[derive(Clone)]
-pub struct ConnKill(Arc<Notify>);
+/// Per-connection switch a request carries so that middleware can abort its connection
+/// (the accept loop closes the socket with a RST when it is pulled).
+#[derive(Clone, Default)]
+pub(crate) struct ConnKill(pub(crate) Arc<Notify>);
 
-/// Middleware wrapping every route: applies fault rules and records the request.
-pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Middleware wrapping every route of a test server: applies fault rules and records the
+/// request.
+pub(crate) async fn middleware(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_string();
-    if path.starts_with(CONTROL_PREFIX) || !state.config.test_control {
+    if path.starts_with(CONTROL_PREFIX) {
         return next.run(req).await;
     }
     let hooks = state.hooks.clone();
@@ -230,8 +229,8 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
                 // The connection task drops this future together with the connection.
                 std::future::pending::<()>().await;
             }
-            // Not served through `serve` (e.g. a bare Router in a unit test): the closest
-            // thing to a reset is an empty response the client cannot use.
+            // Not served through the accept loop (a bare Router): the closest thing to a
+            // reset is an empty response the client cannot use.
             return StatusCode::BAD_GATEWAY.into_response();
         }
     }
@@ -278,87 +277,4 @@ fn fault_response(rule: &FaultRule, status: u16) -> Response {
         }
     }
     response
-}
-
-/// How long in-flight connections get to finish after shutdown was requested.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
-
-/// Accepts connections and serves `app` on each (HTTP/1.1) until `shutdown` fires.
-///
-/// Used instead of `axum::serve` because of [`ConnKill`]; it also bounds graceful shutdown,
-/// so that a client holding a streaming response open cannot keep the server alive.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: impl std::future::Future<Output = ()>,
-) {
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut tasks = tokio::task::JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        let accepted = tokio::select! {
-            _ = &mut shutdown => break,
-            accepted = listener.accept() => accepted,
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
-        };
-        let (stream, peer) = match accepted {
-            Ok(conn) => conn,
-            Err(e) => {
-                // Out of file descriptors and the like: back off instead of spinning.
-                log::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        tasks.spawn(serve_connection(stream, peer, app.clone(), stop_rx.clone()));
-    }
-    drop(listener);
-    let _ = stop_tx.send(true);
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
-    tasks.abort_all();
-}
-
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    app: Router,
-    mut stop: watch::Receiver<bool>,
-) {
-    // A second descriptor for the same socket, to set SO_LINGER on it when killing.
-    let dup = socket2::SockRef::from(&stream).try_clone().ok();
-    let kill = Arc::new(Notify::new());
-    let conn_kill = ConnKill(kill.clone());
-    let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-        req.extensions_mut().insert(conn_kill.clone());
-        req.extensions_mut().insert(ConnectInfo(peer));
-        let mut app = app.clone();
-        async move {
-            let req = req.map(Body::new);
-            let res: Result<Response, Infallible> =
-                tower_service::Service::call(&mut app, req).await;
-            res
-        }
-    });
-    let conn = hyper::server::conn::http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service)
-        .with_upgrades();
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = kill.notified() => {
-            if let Some(sock) = &dup {
-                let _ = sock.set_linger(Some(Duration::ZERO));
-            }
-            // Dropping the connection (below) and `dup` closes the last descriptors: RST.
-        }
-        _ = async { let _ = stop.wait_for(|s| *s).await; } => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.as_mut().await;
-        }
-    }
 }

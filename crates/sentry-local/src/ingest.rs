@@ -168,7 +168,7 @@ pub struct StreamMessage {
     pub body: Arc<Vec<u8>>,
 }
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/{project_id}/envelope/", post(envelope_endpoint))
         .route("/api/{project_id}/envelope", post(envelope_endpoint))
@@ -330,9 +330,13 @@ fn key_credentials(project_id: &str, key: Option<String>) -> Result<(i64, String
 }
 
 /// Checks that `key` is an active key of `project_id`, answering as Relay does otherwise.
-fn authorize_key(state: &AppState, project_id: &str, key: Option<String>) -> Result<i64, ApiError> {
+async fn authorize_key(
+    state: &AppState,
+    project_id: &str,
+    key: Option<String>,
+) -> Result<i64, ApiError> {
     let (project_id, key) = key_credentials(project_id, key)?;
-    state.db.with(|c| check_key(c, project_id, &key))
+    state.db.call(move |c| check_key(c, project_id, &key)).await
 }
 
 /// The database half of [`authorize_key`]; the ingest writer runs it inside its batch.
@@ -403,7 +407,7 @@ async fn store_endpoint(
     body: Body,
 ) -> Result<Response, ApiError> {
     let key = sentry_key(&headers, &query);
-    let pid = authorize_key(&state, &project_id, key)?;
+    let pid = authorize_key(&state, &project_id, key).await?;
     let limit = state.config.max_body_bytes;
     let mut bytes = read_body(body, &headers, limit).await?;
     let trimmed = bytes.trim_ascii_start();
@@ -455,26 +459,29 @@ async fn stream_post(
         .get("dsn")
         .and_then(Value::as_str)
         .and_then(dsn_public_key);
-    let pid: Option<i64> = state.db.with(|c| {
-        let mut found = None;
-        if let Some(k) = &by_dsn {
-            found = c
-                .query_row(
-                    "SELECT project_id FROM project_keys WHERE public_key = ?1",
-                    [k],
-                    |r| r.get(0),
-                )
-                .optional()?;
-        }
-        if found.is_none() {
-            found = c
-                .query_row("SELECT id FROM projects ORDER BY id LIMIT 1", [], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-        }
-        Ok::<_, rusqlite::Error>(found)
-    })?;
+    let pid: Option<i64> = state
+        .db
+        .call(move |c| {
+            let mut found = None;
+            if let Some(k) = &by_dsn {
+                found = c
+                    .query_row(
+                        "SELECT project_id FROM project_keys WHERE public_key = ?1",
+                        [k],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+            }
+            if found.is_none() {
+                found = c
+                    .query_row("SELECT id FROM projects ORDER BY id LIMIT 1", [], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+            }
+            Ok(found)
+        })
+        .await?;
     if let Some(pid) = pid {
         state.ingest.submit(pid, &env).await?;
     }

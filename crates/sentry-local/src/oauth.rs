@@ -14,43 +14,19 @@ use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rusqlite::{params, OptionalExtension, Transaction};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::db::{now_iso, now_ms, random_hex, ALL_SCOPES};
-use crate::error::ApiError;
+use crate::error::ApiResult;
 use crate::state::AppState;
-
-/// Tables of the device flow. Device codes are kept after use (status `consumed`) so that a
-/// replayed code is answered `invalid_grant`, not "unknown".
-pub const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS oauth_device_codes (
-    device_code TEXT PRIMARY KEY,
-    user_code TEXT NOT NULL UNIQUE,
-    client_id TEXT NOT NULL,
-    scopes TEXT NOT NULL,
-    expires_ms INTEGER NOT NULL,
-    interval_secs INTEGER NOT NULL,
-    last_poll_ms INTEGER,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed')),
-    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
-    date_created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS oauth_refresh_tokens (
-    token TEXT PRIMARY KEY,
-    access_token TEXT NOT NULL,
-    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    client_id TEXT NOT NULL,
-    scopes TEXT NOT NULL,
-    date_created TEXT NOT NULL
-);
-"#;
 
 /// The grant type string of RFC 8628 §3.4.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -79,7 +55,7 @@ const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 /// request latency jitter.
 const POLL_TOLERANCE_MS: i64 = 100;
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/oauth/device/code/", post(device_code))
         .route("/oauth/token/", post(token))
@@ -149,46 +125,98 @@ fn random_user_code() -> String {
 
 /// Approves or denies the pending device code `user_code`. The outer error is storage
 /// failure; the inner one says why the code could not be decided.
-pub fn decide(
+pub async fn decide(
     state: &AppState,
     user_code: &str,
     decision: Decision,
-) -> rusqlite::Result<Result<String, CodeProblem>> {
+) -> ApiResult<Result<String, CodeProblem>> {
     let Some(code) = normalize_user_code(user_code) else {
         return Ok(Err(CodeProblem::Unknown));
     };
-    state.db.with(|c| {
-        let row: Option<(String, i64)> = c
-            .query_row(
-                "SELECT status, expires_ms FROM oauth_device_codes WHERE user_code = ?1",
-                [&code],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let Some((status, expires_ms)) = row else {
-            return Ok(Err(CodeProblem::Unknown));
-        };
-        if expires_ms <= now_ms() {
-            return Ok(Err(CodeProblem::Expired));
-        }
-        if status != "pending" {
-            return Ok(Err(CodeProblem::AlreadyDecided));
-        }
-        c.execute(
-            "UPDATE oauth_device_codes SET status = ?1, user_id = 1 WHERE user_code = ?2",
-            params![decision.status(), code],
-        )?;
-        Ok(Ok(code))
-    })
+    state
+        .db
+        .call(move |c| {
+            let row: Option<(String, i64)> = c
+                .query_row(
+                    "SELECT status, expires_ms FROM oauth_device_codes WHERE user_code = ?1",
+                    [&code],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((status, expires_ms)) = row else {
+                return Ok(Err(CodeProblem::Unknown));
+            };
+            if expires_ms <= now_ms() {
+                return Ok(Err(CodeProblem::Expired));
+            }
+            if status != "pending" {
+                return Ok(Err(CodeProblem::AlreadyDecided));
+            }
+            c.execute(
+                "UPDATE oauth_device_codes SET status = ?1, user_id = 1 WHERE user_code = ?2",
+                params![decision.status(), code],
+            )?;
+            Ok(Ok(code))
+        })
+        .await
 }
 
-/// Form (or JSON) parameters of the OAuth endpoints. RFC 6749 mandates form encoding; JSON
-/// is accepted as well because hand-written clients send it.
-fn parse_params(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+/// `POST /oauth/device/code/` (RFC 8628 §3.1).
+#[derive(Deserialize, Default)]
+struct DeviceCodeRequest {
+    client_id: Option<String>,
+    scope: Option<String>,
+}
+
+/// `POST /oauth/token/` for both grants this server issues.
+#[derive(Deserialize, Default)]
+struct TokenRequest {
+    grant_type: Option<String>,
+    device_code: Option<String>,
+    refresh_token: Option<String>,
+    client_id: Option<String>,
+}
+
+/// The approve/deny form of the verification page.
+#[derive(Deserialize, Default)]
+struct DecisionForm {
+    user_code: Option<String>,
+    action: Option<String>,
+}
+
+/// Parameters of an OAuth endpoint, typed. RFC 6749 mandates form encoding; JSON is accepted
+/// as well because hand-written clients send it. As in OAuth servers generally, unknown
+/// parameters are ignored, empty ones count as absent and a repeated one counts once (the
+/// first); a body that parses as neither gives no parameters, so the endpoint answers which
+/// one is missing.
+struct OAuthParams<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OAuthParams<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut fields = serde_json::Map::new();
+        for (k, v) in parse_params(is_json, &body) {
+            if !v.is_empty() && !fields.contains_key(&k) {
+                fields.insert(k, Value::String(v));
+            }
+        }
+        // Every field is an optional string, so only a bug can make this fail.
+        let typed = serde_json::from_value(Value::Object(fields)).unwrap_or_default();
+        Ok(OAuthParams(typed))
+    }
+}
+
+/// The name/value pairs of a form or JSON body (JSON numbers count as their text).
+fn parse_params(is_json: bool, body: &[u8]) -> Vec<(String, String)> {
     if is_json {
         if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
             return map
@@ -205,14 +233,6 @@ fn parse_params(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
-}
-
 /// An RFC 6749 §5.2 error response.
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
@@ -227,20 +247,18 @@ fn bad(error: &str, description: &str) -> Response {
     oauth_error(StatusCode::BAD_REQUEST, error, description)
 }
 
-fn internal(e: rusqlite::Error) -> Response {
-    ApiError::internal(e).into_response()
-}
-
-async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let params = parse_params(&headers, &body);
-    let Some(client_id) = param(&params, "client_id") else {
+async fn device_code(
+    State(state): State<AppState>,
+    OAuthParams(req): OAuthParams<DeviceCodeRequest>,
+) -> Response {
+    let Some(client_id) = req.client_id else {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "Missing client_id",
         );
     };
-    let scopes: Vec<String> = match param(&params, "scope") {
+    let scopes: Vec<String> = match req.scope.as_deref() {
         None => DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
         Some(raw) => {
             let mut out: Vec<String> = Vec::new();
@@ -263,7 +281,8 @@ async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: By
     let interval = state.config.device_poll_interval_secs;
     let device_code = random_hex(32);
     let now = now_ms();
-    let inserted = state.db.with(|c| -> rusqlite::Result<String> {
+    let stored = device_code.clone();
+    let inserted = state.db.call(move |c| {
         // Forget codes that expired long ago so user codes can be reused eventually.
         c.execute(
             "DELETE FROM oauth_device_codes WHERE expires_ms < ?1",
@@ -285,7 +304,7 @@ async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: By
                 "INSERT INTO oauth_device_codes (device_code, user_code, client_id, scopes, expires_ms, interval_secs, status, date_created)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
                 params![
-                    device_code,
+                    stored,
                     user_code,
                     client_id,
                     scopes.join(" "),
@@ -297,9 +316,9 @@ async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: By
             return Ok(user_code);
         }
     });
-    let user_code = match inserted {
+    let user_code = match inserted.await {
         Ok(code) => code,
-        Err(e) => return internal(e),
+        Err(e) => return e.into_response(),
     };
     let verification_uri = format!("{}/oauth/device/", state.base_url);
     (
@@ -316,11 +335,13 @@ async fn device_code(State(state): State<AppState>, headers: HeaderMap, body: By
         .into_response()
 }
 
-async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let params = parse_params(&headers, &body);
-    match param(&params, "grant_type") {
-        Some(DEVICE_CODE_GRANT) => device_code_grant(&state, &params),
-        Some("refresh_token") => refresh_grant(&state, &params),
+async fn token(
+    State(state): State<AppState>,
+    OAuthParams(req): OAuthParams<TokenRequest>,
+) -> Response {
+    match req.grant_type.as_deref() {
+        Some(DEVICE_CODE_GRANT) => device_code_grant(&state, req).await,
+        Some("refresh_token") => refresh_grant(&state, req).await,
         Some(other) => bad(
             "unsupported_grant_type",
             &format!("Unsupported grant type: {other}"),
@@ -338,13 +359,14 @@ enum Poll {
     Granted(Value),
 }
 
-fn device_code_grant(state: &AppState, params: &[(String, String)]) -> Response {
-    let Some(device_code) = param(params, "device_code") else {
+async fn device_code_grant(state: &AppState, req: TokenRequest) -> Response {
+    let Some(device_code) = req.device_code else {
         return bad("invalid_request", "Missing device_code");
     };
-    let client_id = param(params, "client_id");
+    let client_id = req.client_id;
     let lifetime = state.config.access_token_lifetime_secs;
-    let result = state.db.with(|c| -> rusqlite::Result<Poll> {
+    let result = state.db.call(move |c| {
+        let device_code = device_code.as_str();
         let tx = c.transaction()?;
         let row: Option<DeviceRow> = tx
             .query_row(
@@ -367,7 +389,7 @@ fn device_code_grant(state: &AppState, params: &[(String, String)]) -> Response 
         let Some((owner, scopes, expires_ms, interval, last_poll, status, user_id)) = row else {
             return Ok(Poll::Error("invalid_grant", "Invalid device code"));
         };
-        if client_id.is_some_and(|id| id != owner) {
+        if client_id.as_ref().is_some_and(|id| *id != owner) {
             return Ok(Poll::Error(
                 "invalid_grant",
                 "Device code was issued to another client",
@@ -419,22 +441,23 @@ fn device_code_grant(state: &AppState, params: &[(String, String)]) -> Response 
         tx.commit()?;
         Ok(Poll::Granted(grant))
     });
-    match result {
+    match result.await {
         Ok(Poll::Granted(body)) => {
             ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
         }
         Ok(Poll::Error(code, description)) => bad(code, description),
-        Err(e) => internal(e),
+        Err(e) => e.into_response(),
     }
 }
 
-fn refresh_grant(state: &AppState, params: &[(String, String)]) -> Response {
-    let Some(refresh_token) = param(params, "refresh_token") else {
+async fn refresh_grant(state: &AppState, req: TokenRequest) -> Response {
+    let Some(refresh_token) = req.refresh_token else {
         return bad("invalid_request", "Missing refresh_token");
     };
-    let client_id = param(params, "client_id");
+    let client_id = req.client_id;
     let lifetime = state.config.access_token_lifetime_secs;
-    let result = state.db.with(|c| -> rusqlite::Result<Option<Value>> {
+    let result = state.db.call(move |c| {
+        let refresh_token = refresh_token.as_str();
         let tx = c.transaction()?;
         let row: Option<(String, i64, String, String)> = tx
             .query_row(
@@ -446,7 +469,7 @@ fn refresh_grant(state: &AppState, params: &[(String, String)]) -> Response {
         let Some((old_access, user_id, owner, scopes)) = row else {
             return Ok(None);
         };
-        if client_id.is_some_and(|id| id != owner) {
+        if client_id.as_ref().is_some_and(|id| *id != owner) {
             return Ok(None);
         }
         tx.execute("DELETE FROM oauth_refresh_tokens WHERE token = ?1", [refresh_token])?;
@@ -455,13 +478,13 @@ fn refresh_grant(state: &AppState, params: &[(String, String)]) -> Response {
         tx.commit()?;
         Ok(Some(grant))
     });
-    match result {
+    match result.await {
         Ok(Some(body)) => {
             state.hooks.refresh_grants.fetch_add(1, Ordering::SeqCst);
             ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
         }
         Ok(None) => bad("invalid_grant", "Invalid refresh token"),
-        Err(e) => internal(e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -571,22 +594,26 @@ async fn device_page(State(state): State<AppState>, Query(q): Query<PageQuery>) 
             &entry_form(&raw, Some(CodeProblem::Unknown.message())),
         );
     };
-    let row = state.db.with(|c| {
-        c.query_row(
-            "SELECT scopes, status, expires_ms FROM oauth_device_codes WHERE user_code = ?1",
-            [&code],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            },
-        )
-        .optional()
-    });
+    let lookup = code.clone();
+    let row = state
+        .db
+        .call(move |c| {
+            Ok(c.query_row(
+                "SELECT scopes, status, expires_ms FROM oauth_device_codes WHERE user_code = ?1",
+                [&lookup],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )
+            .optional()?)
+        })
+        .await;
     let problem = match row {
-        Err(e) => return internal(e),
+        Err(e) => return e.into_response(),
         Ok(None) => Some(CodeProblem::Unknown),
         Ok(Some((_, _, expires))) if expires <= now_ms() => Some(CodeProblem::Expired),
         Ok(Some((_, ref status, _))) if status != "pending" => Some(CodeProblem::AlreadyDecided),
@@ -634,7 +661,7 @@ fn cross_site(state: &AppState, headers: &HeaderMap) -> bool {
 async fn device_page_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    OAuthParams(form): OAuthParams<DecisionForm>,
 ) -> Response {
     if cross_site(&state, &headers) {
         return page(
@@ -643,9 +670,8 @@ async fn device_page_submit(
             "<p class=\"error\">This form can only be submitted from this server's own page.</p>",
         );
     }
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let raw = param(&params, "user_code").unwrap_or_default().to_string();
-    let decision = match param(&params, "action") {
+    let raw = form.user_code.unwrap_or_default();
+    let decision = match form.action.as_deref() {
         Some("approve") => Decision::Approve,
         Some("deny") => Decision::Deny,
         _ => {
@@ -656,8 +682,8 @@ async fn device_page_submit(
             )
         }
     };
-    match decide(&state, &raw, decision) {
-        Err(e) => internal(e),
+    match decide(&state, &raw, decision).await {
+        Err(e) => e.into_response(),
         Ok(Err(p)) => page(
             StatusCode::BAD_REQUEST,
             "Authorize device",

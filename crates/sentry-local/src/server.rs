@@ -1,4 +1,4 @@
-//! Binding, routing and lifecycle of the local server.
+//! Configuration, routing and the background lifecycle of the local server.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use axum::Router;
 use tokio::sync::oneshot;
 
 use crate::db::{Bootstrap, Db};
+use crate::request_log::RequestLog;
 use crate::state::AppState;
 
 /// How to run the server. `data: None` keeps everything in memory (tests).
@@ -28,6 +29,8 @@ pub struct ServerConfig {
     pub device_poll_interval_secs: u64,
     /// Largest accepted request body (after decompression) for ingest.
     pub max_body_bytes: usize,
+    /// Called once per answered request (`sentry local serve --log-requests`).
+    pub request_log: Option<RequestLog>,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +44,7 @@ impl Default for ServerConfig {
             device_code_lifetime_secs: 600,
             device_poll_interval_secs: 5,
             max_body_bytes: 20 * 1024 * 1024,
+            request_log: None,
         }
     }
 }
@@ -56,28 +60,33 @@ impl ServerConfig {
     }
 }
 
-/// Builds the full router. Feature modules contribute `Router<AppState>`s merged here.
-pub fn router(state: AppState) -> Router {
+/// Builds the full router: the REST API under `/api/0`, next to the paths SDKs,
+/// browsers and OAuth clients use (`/api/{project}/envelope/`, `/stream`, `/oauth/…`).
+/// Test control routes and the fault layer exist only on test servers.
+pub(crate) fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .route("/health", get(|| async { "OK" }))
+        .merge(crate::api::router(&state))
         .merge(crate::oauth::routes())
-        .merge(crate::api::releases::routes())
-        .merge(crate::api::uploads::routes())
-        .merge(crate::api::monitors::routes())
-        .merge(crate::api::explore::routes())
-        .merge(crate::api::routes())
         .merge(crate::ingest::routes())
         .merge(crate::stream::routes());
     if state.config.test_control {
         app = app.merge(crate::control::routes());
         app = crate::control_regions::install(app, &state);
+        // The fault layer wraps everything so that tests can break any route.
+        app = app.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::faults::middleware,
+        ));
     }
-    // The fault layer wraps everything so that tests can break any route.
-    app.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        crate::faults::middleware,
-    ))
-    .with_state(state)
+    if let Some(log) = state.config.request_log.clone() {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            log,
+            crate::request_log::middleware,
+        ));
+    }
+    app.layer(axum::middleware::from_fn(crate::error::log_internal_errors))
+        .with_state(state)
 }
 
 /// A server running on its own runtime thread; dropping it shuts the server down.
@@ -85,6 +94,7 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub url: String,
     pub bootstrap: Bootstrap,
+    /// The server's state, for tests that look inside (`state.db.with(...)`).
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -138,7 +148,7 @@ pub fn dsn_for(base_url: &str, public_key: &str, project_id: i64) -> String {
 /// Opens storage, binds the socket and serves on a background thread with its own tokio
 /// runtime, so blocking callers (the CLI, tests) can use it without being async themselves.
 pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
-    let db = Db::open(config.data.as_deref()).map_err(std::io::Error::other)?;
+    let db = Db::open(config.data.as_deref())?;
     let bootstrap = db.bootstrap().map_err(std::io::Error::other)?;
     let std_listener = std::net::TcpListener::bind((config.host.as_str(), config.port))?;
     std_listener.set_nonblocking(true)?;
@@ -146,21 +156,21 @@ pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
     let url = base_url(&config.host, addr);
     let state = AppState::new(db, config, &url);
     let (tx, rx) = oneshot::channel::<()>();
-    let app = router(state.clone());
+    let rt = crate::serve::runtime()?;
+    let serving = state.clone();
     let thread = std::thread::Builder::new()
         .name("sentry-local".into())
         .spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
-                crate::faults::serve(listener, app, async {
-                    let _ = rx.await;
-                })
-                .await;
+                match tokio::net::TcpListener::from_std(std_listener) {
+                    Ok(listener) => {
+                        crate::serve::run(listener, serving, async {
+                            let _ = rx.await;
+                        })
+                        .await
+                    }
+                    Err(e) => log::error!("local server cannot listen: {e}"),
+                }
             });
         })?;
     Ok(RunningServer {

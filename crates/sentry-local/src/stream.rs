@@ -1,9 +1,9 @@
-//! Live view of ingest: `GET /stream` (Spotlight-compatible server-sent events), the blocking
-//! client behind `sentry local tail`, and the environment `sentry local run` gives its child.
+//! Live view of ingest: `GET /stream` (Spotlight-compatible server-sent events), the lines
+//! `sentry local` prints for each message it receives there, and the environment
+//! `sentry local run` gives its child.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
-use std::io::{self, BufRead, BufReader, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
@@ -71,12 +71,12 @@ impl StreamHub {
 
     /// Whether anything could still receive a published message (live or by resuming), i.e.
     /// whether ingest should build one.
-    pub fn wanted(&self) -> bool {
+    pub(crate) fn wanted(&self) -> bool {
         self.armed.load(Ordering::Relaxed)
     }
 
     /// Relays `m` to live subscribers and keeps it for resuming ones.
-    pub fn publish(&self, m: StreamMessage) {
+    pub(crate) fn publish(&self, m: StreamMessage) {
         let mut recent = self.lock();
         recent.bytes += m.body.len();
         recent.messages.push_back(m.clone());
@@ -95,7 +95,7 @@ impl StreamHub {
     /// Subscribes to live messages and returns, first, the kept ones published after the
     /// message `last_event_id` names. An id no longer (or never) kept means everything kept
     /// is newer than what the client saw, so all of it is replayed; no id replays nothing.
-    pub fn subscribe(
+    pub(crate) fn subscribe(
         &self,
         last_event_id: Option<&str>,
     ) -> (Vec<StreamMessage>, broadcast::Receiver<StreamMessage>) {
@@ -123,7 +123,7 @@ impl StreamHub {
     }
 }
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/stream", get(sse))
         .layer(axum::middleware::from_fn(crate::ingest::cors))
@@ -220,70 +220,9 @@ pub fn child_env(base_url: &str, dsn: &str) -> Vec<(String, String)> {
     env
 }
 
-/// Connects to `<url>/stream` and prints one line per envelope item until the server goes
-/// away. `filters` (`error`, `transaction`, `log`, `ai`; empty = all) select item kinds;
-/// `quiet` suppresses the connection banner.
-pub fn tail(url: &str, filters: &[String], quiet: bool, out: &mut dyn Write) -> io::Result<()> {
-    let stream_url = if url.trim_end_matches('/').ends_with("/stream") {
-        url.trim_end_matches('/').to_string()
-    } else {
-        format!("{}/stream", url.trim_end_matches('/'))
-    };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let resp = agent
-        .get(&stream_url)
-        .header("Accept", "text/event-stream")
-        .call()
-        .map_err(|e| io::Error::new(io::ErrorKind::ConnectionRefused, e.to_string()))?;
-    if resp.status() != 200 {
-        return Err(io::Error::other(format!(
-            "{stream_url} answered HTTP {}",
-            resp.status().as_u16()
-        )));
-    }
-    if !quiet {
-        writeln!(out, "Listening on {stream_url} (Ctrl-C to stop)")?;
-        out.flush()?;
-    }
-    let reader = BufReader::new(resp.into_body().into_reader());
-    let mut event_name = String::new();
-    let mut data = String::new();
-    for line in reader.lines() {
-        let line = match line {
-            Ok(l) => l,
-            // The server closing the stream ends the tail normally.
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
-            Err(e) => return Err(e),
-        };
-        if line.is_empty() {
-            if !data.is_empty() {
-                for l in describe_message(&event_name, &data, filters) {
-                    match writeln!(out, "{l}").and_then(|_| out.flush()) {
-                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
-                        other => other?,
-                    }
-                }
-            }
-            event_name.clear();
-            data.clear();
-            continue;
-        }
-        if let Some(v) = line.strip_prefix("event:") {
-            event_name = v.trim_start().to_string();
-        } else if let Some(v) = line.strip_prefix("data:") {
-            if !data.is_empty() {
-                data.push('\n');
-            }
-            data.push_str(v.strip_prefix(' ').unwrap_or(v));
-        }
-    }
-    Ok(())
-}
-
-/// Renders one SSE message (an envelope) as tail lines.
+/// Renders one `/stream` message (an envelope; `event_name` is the SSE event, whose
+/// `;base64` suffix says how `data` is encoded) as tail lines: `HH:MM:SS  KIND  LEVEL  text`
+/// per item the `filters` (`error`, `transaction`, `log`, `ai`; empty = all) select.
 pub fn describe_message(event_name: &str, data: &str, filters: &[String]) -> Vec<String> {
     let bytes = if event_name.ends_with(";base64") {
         match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
@@ -324,7 +263,7 @@ fn is_ai(payload: &Map<String, Value>) -> bool {
 }
 
 /// One line per item: `HH:MM:SS  KIND  LEVEL  text`. Items the filters exclude are skipped.
-pub fn describe_envelope(env: &envelope::Envelope, filters: &[String]) -> Vec<String> {
+pub(crate) fn describe_envelope(env: &envelope::Envelope, filters: &[String]) -> Vec<String> {
     let time = now_hms();
     let mut lines = Vec::new();
     let mut push = |kind: &str, level: &str, text: String| {

@@ -5,18 +5,6 @@ use common::*;
 use sentry_local::RunningServer;
 use serde_json::{json, Value};
 
-fn add_token(s: &RunningServer, token: &str, scopes: &str, org_id: Option<i64>, kind: &str) {
-    s.state
-        .db
-        .with(|c| {
-            c.execute(
-                "INSERT INTO api_tokens (token, user_id, org_id, scopes, kind, date_created) VALUES (?1, ?2, ?3, ?4, ?5, '2026-01-01T00:00:00Z')",
-                rusqlite::params![token, if kind == "org" { None } else { Some(1) }, org_id, scopes, kind],
-            )
-        })
-        .unwrap();
-}
-
 fn send(s: &RunningServer, ev: Value) -> String {
     let r = send_envelope(s, &event_envelope(&ev));
     assert_eq!(r.status, 200, "{}", r.body);
@@ -137,13 +125,38 @@ fn org_tokens_only_see_their_org_and_read_only_tokens_cannot_write() {
             .collect::<Vec<_>>(),
         vec!["other"]
     );
+    // An `org:ci` token reaches release routes, and only those of its own org...
+    assert_eq!(
+        api_with(
+            &s,
+            "sntrys_orgtok",
+            "GET",
+            "organizations/other/releases/",
+            None
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        api_with(
+            &s,
+            "sntrys_orgtok",
+            "GET",
+            "organizations/local/releases/",
+            None
+        )
+        .status,
+        404
+    );
+    // ...while routes that need `org:read` or `project:read` refuse it before looking
+    // anything up, as Sentry checks a token's scopes first.
     assert_eq!(
         api_with(&s, "sntrys_orgtok", "GET", "organizations/local/", None).status,
-        404
+        403
     );
     assert_eq!(
         api_with(&s, "sntrys_orgtok", "GET", "projects/local/app/", None).status,
-        404
+        403
     );
     assert_eq!(
         api(&s, "GET", "organizations/", None)

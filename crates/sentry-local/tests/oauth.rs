@@ -30,6 +30,30 @@ fn post_form(s: &RunningServer, path: &str, form: &[(&str, &str)]) -> (u16, Valu
     (status, resp.body_mut().read_json().expect("json body"))
 }
 
+/// `GET /api/0/` with `token`: status and body (`auth.scopes`, `user.id` for a valid one).
+fn whoami(s: &RunningServer, token: &str) -> (u16, Value) {
+    let mut resp = agent()
+        .get(format!("{}/api/0/", s.url))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_json().expect("json body"))
+}
+
+fn token_kind(s: &RunningServer, token: &str) -> String {
+    s.state
+        .db
+        .with(|c| {
+            c.query_row(
+                "SELECT kind FROM api_tokens WHERE token = ?1",
+                [token],
+                |r| r.get(0),
+            )
+        })
+        .unwrap()
+}
+
 fn start_flow(s: &RunningServer, scope: &str) -> Value {
     let (status, body) = post_form(
         s,
@@ -155,10 +179,11 @@ fn pending_then_approved_issues_tokens_usable_once() {
     let expires_at: jiff::Timestamp = body["expires_at"].as_str().unwrap().parse().unwrap();
     let in_secs = expires_at.as_second() - jiff::Timestamp::now().as_second();
     assert!((3590..=3600).contains(&in_secs), "{in_secs}");
-    let authed = sentry_local::auth::lookup_token(&s.state, access).expect("token is valid");
-    assert_eq!(authed.kind, "oauth");
-    assert_eq!(authed.scopes, vec!["org:read", "project:read"]);
-    assert_eq!(authed.user_id, Some(1));
+    let (status, me) = whoami(&s, access);
+    assert_eq!(status, 200, "the token is valid: {me}");
+    assert_eq!(me["auth"]["scopes"], json!(["org:read", "project:read"]));
+    assert_eq!(me["user"]["id"], "1");
+    assert_eq!(token_kind(&s, access), "oauth");
 
     // The device code cannot be redeemed twice.
     let (status, body) = poll(&s, device_code);
@@ -267,8 +292,8 @@ fn refresh_rotates_and_old_refresh_token_is_invalid() {
     assert_eq!(stats(&s)["refresh_grants"], 1);
 
     // The old pair is dead: the access token is revoked, the refresh token single-use.
-    let err = sentry_local::auth::lookup_token(&s.state, old_access).unwrap_err();
-    assert_eq!(err.status.as_u16(), 401);
+    let (status, body) = whoami(&s, old_access);
+    assert_eq!((status, body), (401, json!({"detail": "Invalid token"})));
     let (status, body) = refresh(&s, old_refresh);
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_grant");
@@ -287,11 +312,10 @@ fn access_token_expires_after_configured_lifetime() {
     let tokens = login(&s);
     assert_eq!(tokens["expires_in"], 1);
     let access = tokens["access_token"].as_str().unwrap();
-    assert!(sentry_local::auth::lookup_token(&s.state, access).is_ok());
+    assert_eq!(whoami(&s, access).0, 200);
     std::thread::sleep(Duration::from_millis(1100));
-    let err = sentry_local::auth::lookup_token(&s.state, access).unwrap_err();
-    assert_eq!(err.status.as_u16(), 401);
-    assert_eq!(err.detail, "Token expired");
+    let (status, body) = whoami(&s, access);
+    assert_eq!((status, body), (401, json!({"detail": "Token expired"})));
     // Over HTTP, an API route answers 401 too.
     let mut resp = agent()
         .get(format!("{}/api/0/organizations/local/releases/", s.url))

@@ -49,6 +49,7 @@ fn local_serve_help_lists_only_flags_that_apply() {
             "--jq",
             "--json",
             "--log-level",
+            "--log-requests",
             "--memory",
             "--port",
             "--verbose",

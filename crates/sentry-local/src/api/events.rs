@@ -5,52 +5,57 @@
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
 use super::issues::{parse_period_ms, resolve_group};
 use super::{find_org, find_project, iso_ms, paginated, project_by_id, Page, Params};
+use crate::auth::needs::EVENT_READ;
 use crate::auth::Authed;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::events::event_tags;
 use crate::grouping;
+use crate::routing::{get, ApiRouter};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/0/organizations/{org}/issues/{id}/events/",
-            get(issue_events_org),
-        )
-        .route("/api/0/issues/{id}/events/", get(issue_events_legacy))
-        .route(
-            "/api/0/organizations/{org}/issues/{id}/events/{event}/",
-            get(issue_event_org),
-        )
-        .route(
-            "/api/0/issues/{id}/events/{event}/",
-            get(issue_event_legacy),
-        )
-        .route("/api/0/projects/{org}/{proj}/events/", get(project_events))
-        .route(
-            "/api/0/projects/{org}/{proj}/events/{event}/",
-            get(project_event),
-        )
-        .route(
-            "/api/0/projects/{org}/{proj}/events/{event}/attachments/",
-            get(event_attachments),
-        )
-        .route(
-            "/api/0/projects/{org}/{proj}/events/{event}/attachments/{attachment}/",
-            get(event_attachment),
-        )
-        .route(
-            "/api/0/organizations/{org}/eventids/{event}/",
-            get(event_id_lookup),
-        )
+/// Every event route reads events: Sentry's GroupPermission, ProjectEventPermission and
+/// OrganizationEventPermission all take `event:read` for `GET`.
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    api.route(
+        "/organizations/{org}/issues/{id}/events/",
+        get(EVENT_READ, issue_events_org),
+    )
+    .route("/issues/{id}/events/", get(EVENT_READ, issue_events_legacy))
+    .route(
+        "/organizations/{org}/issues/{id}/events/{event}/",
+        get(EVENT_READ, issue_event_org),
+    )
+    .route(
+        "/issues/{id}/events/{event}/",
+        get(EVENT_READ, issue_event_legacy),
+    )
+    .route(
+        "/projects/{org}/{proj}/events/",
+        get(EVENT_READ, project_events),
+    )
+    .route(
+        "/projects/{org}/{proj}/events/{event}/",
+        get(EVENT_READ, project_event),
+    )
+    .route(
+        "/projects/{org}/{proj}/events/{event}/attachments/",
+        get(EVENT_READ, event_attachments),
+    )
+    .route(
+        "/projects/{org}/{proj}/events/{event}/attachments/{attachment}/",
+        get(EVENT_READ, event_attachment),
+    )
+    .route(
+        "/organizations/{org}/eventids/{event}/",
+        get(EVENT_READ, event_id_lookup),
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -445,19 +450,23 @@ fn list_events(
     Ok(rows.iter().map(|r| event_json(r, full)).collect())
 }
 
-fn issue_events(
-    state: &AppState,
-    authed: &Authed,
-    org: Option<&str>,
-    id: &str,
-    params: &Params,
+async fn issue_events(
+    state: AppState,
+    authed: Authed,
+    org: Option<String>,
+    id: String,
+    params: Params,
 ) -> ApiResult<Response> {
-    let page = Page::from_params(params, super::MAX_PER_PAGE)?;
-    let items = state.db.with(|c| {
-        let (g, _, _) = resolve_group(c, authed, org, id)?;
-        list_events(c, "group_id", g.id, params, page)
-    })?;
-    Ok(paginated(state, params, page, items))
+    let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
+    state
+        .clone()
+        .db
+        .call(move |c| {
+            let (g, _, _) = resolve_group(c, &authed, org.as_deref(), &id)?;
+            let items = list_events(c, "group_id", g.id, &params, page)?;
+            Ok(paginated(&state, &params, page, items))
+        })
+        .await
 }
 
 async fn issue_events_org(
@@ -466,7 +475,7 @@ async fn issue_events_org(
     Path((org, id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Response> {
-    issue_events(&state, &authed, Some(&org), &id, &params)
+    issue_events(state, authed, Some(org), id, params).await
 }
 
 async fn issue_events_legacy(
@@ -475,18 +484,19 @@ async fn issue_events_legacy(
     Path(id): Path<String>,
     params: Params,
 ) -> ApiResult<Response> {
-    issue_events(&state, &authed, None, &id, &params)
+    issue_events(state, authed, None, id, params).await
 }
 
-fn issue_event(
-    state: &AppState,
-    authed: &Authed,
-    org: Option<&str>,
-    id: &str,
-    which: &str,
+async fn issue_event(
+    state: AppState,
+    authed: Authed,
+    org: Option<String>,
+    id: String,
+    which: String,
 ) -> ApiResult<Json<Value>> {
-    state.db.with(|c| {
-        let (g, _, _) = resolve_group(c, authed, org, id)?;
+    state.db.call(move |c| {
+        let which = which.as_str();
+        let (g, _, _) = resolve_group(c, &authed, org.as_deref(), &id)?;
         let sql = match which {
             // "recommended" in Sentry prefers a complete, recent event; the newest is the best
             // local approximation.
@@ -503,6 +513,7 @@ fn issue_event(
         let row = row.ok_or_else(ApiError::not_found)?;
         Ok(Json(with_neighbours(c, &row, event_json(&row, true))?))
     })
+    .await
 }
 
 async fn issue_event_org(
@@ -510,7 +521,7 @@ async fn issue_event_org(
     authed: Authed,
     Path((org, id, event)): Path<(String, String, String)>,
 ) -> ApiResult<Json<Value>> {
-    issue_event(&state, &authed, Some(&org), &id, &event)
+    issue_event(state, authed, Some(org), id, event).await
 }
 
 async fn issue_event_legacy(
@@ -518,7 +529,7 @@ async fn issue_event_legacy(
     authed: Authed,
     Path((id, event)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    issue_event(&state, &authed, None, &id, &event)
+    issue_event(state, authed, None, id, event).await
 }
 
 async fn project_events(
@@ -528,11 +539,15 @@ async fn project_events(
     params: Params,
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
-    let items = state.db.with(|c| {
-        let (_, p) = find_project(c, &authed, &org, &proj)?;
-        list_events(c, "project_id", p.id, &params, page)
-    })?;
-    Ok(paginated(&state, &params, page, items))
+    state
+        .clone()
+        .db
+        .call(move |c| {
+            let (_, p) = find_project(c, &authed, &org, &proj)?;
+            let items = list_events(c, "project_id", p.id, &params, page)?;
+            Ok(paginated(&state, &params, page, items))
+        })
+        .await
 }
 
 async fn project_event(
@@ -541,7 +556,7 @@ async fn project_event(
     Path((org, proj, event)): Path<(String, String, String)>,
 ) -> ApiResult<Json<Value>> {
     let event_id = crate::envelope::normalize_event_id(&event).ok_or_else(ApiError::not_found)?;
-    state.db.with(|c| {
+    state.db.call(move |c| {
         let (_, p) = find_project(c, &authed, &org, &proj)?;
         let row = c
             .query_row(
@@ -553,6 +568,7 @@ async fn project_event(
             .ok_or_else(ApiError::not_found)?;
         Ok(Json(with_neighbours(c, &row, event_json(&row, true))?))
     })
+    .await
 }
 
 async fn event_id_lookup(
@@ -561,28 +577,31 @@ async fn event_id_lookup(
     Path((org, event)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let event_id = crate::envelope::normalize_event_id(&event).ok_or_else(ApiError::not_found)?;
-    state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        let row = c
-            .query_row(
-                &format!(
+    state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            let row = c
+                .query_row(
+                    &format!(
                     "SELECT {EVENT_COLUMNS} FROM events e JOIN projects p ON p.id = e.project_id
                      WHERE p.org_id = ?1 AND e.event_id = ?2"
                 ),
-                params![o.id, event_id],
-                event_from_row,
-            )
-            .optional()?
-            .ok_or_else(ApiError::not_found)?;
-        let p = project_by_id(c, row.project_id)?;
-        Ok(Json(json!({
-            "organizationSlug": o.slug,
-            "projectSlug": p.slug,
-            "groupId": row.group_id.map(|g| g.to_string()),
-            "eventId": row.event_id,
-            "event": with_neighbours(c, &row, event_json(&row, true))?,
-        })))
-    })
+                    params![o.id, event_id],
+                    event_from_row,
+                )
+                .optional()?
+                .ok_or_else(ApiError::not_found)?;
+            let p = project_by_id(c, row.project_id)?;
+            Ok(Json(json!({
+                "organizationSlug": o.slug,
+                "projectSlug": p.slug,
+                "groupId": row.group_id.map(|g| g.to_string()),
+                "eventId": row.event_id,
+                "event": with_neighbours(c, &row, event_json(&row, true))?,
+            })))
+        })
+        .await
 }
 
 /// One stored `attachment` envelope item: its row id and what the envelope said about it.
@@ -663,11 +682,14 @@ async fn event_attachments(
     params: Params,
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
-    let items = state.db.with(|c| {
-        let (_, p) = find_project(c, &authed, &org, &proj)?;
-        let rows = attachments_of(c, p.id, &event)?;
-        ApiResult::Ok(rows.iter().map(AttachmentRow::json).collect::<Vec<_>>())
-    })?;
+    let items = state
+        .db
+        .call(move |c| {
+            let (_, p) = find_project(c, &authed, &org, &proj)?;
+            let rows = attachments_of(c, p.id, &event)?;
+            Ok(rows.iter().map(AttachmentRow::json).collect::<Vec<_>>())
+        })
+        .await?;
     Ok(super::paginate_vec(&state, &params, page, items))
 }
 
@@ -678,13 +700,16 @@ async fn event_attachment(
     Path((org, proj, event, attachment)): Path<(String, String, String, String)>,
     params: Params,
 ) -> ApiResult<Response> {
-    let row = state.db.with(|c| {
-        let (_, p) = find_project(c, &authed, &org, &proj)?;
-        attachments_of(c, p.id, &event)?
-            .into_iter()
-            .find(|a| a.id.to_string() == attachment)
-            .ok_or_else(ApiError::not_found)
-    })?;
+    let row = state
+        .db
+        .call(move |c| {
+            let (_, p) = find_project(c, &authed, &org, &proj)?;
+            attachments_of(c, p.id, &event)?
+                .into_iter()
+                .find(|a| a.id.to_string() == attachment)
+                .ok_or_else(ApiError::not_found)
+        })
+        .await?;
     if matches!(params.get("download"), Some("1" | "true")) {
         let disposition = format!(
             "attachment; filename=\"{}\"",

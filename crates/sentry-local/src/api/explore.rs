@@ -11,25 +11,30 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
 use crate::api::issues::parse_period_ms;
 use crate::api::{find_org, iso_ms, search_tokens, with_link, Page, Params, MAX_PER_PAGE};
+use crate::auth::needs::EVENT_READ;
 use crate::auth::Authed;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
+use crate::routing::{get, ApiRouter};
 use crate::state::AppState;
 
-const READ_SCOPES: &[&str] = &["event:read", "org:read", "project:read"];
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/0/organizations/{org}/events/", get(events))
-        .route("/api/0/organizations/{org}/trace/{trace_id}/", get(trace))
-        .route("/api/0/organizations/{org}/trace-logs/", get(trace_logs))
+/// Sentry's OrganizationEventPermission (`event:read`) for all three.
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    api.route("/organizations/{org}/events/", get(EVENT_READ, events))
+        .route(
+            "/organizations/{org}/trace/{trace_id}/",
+            get(EVENT_READ, trace),
+        )
+        .route(
+            "/organizations/{org}/trace-logs/",
+            get(EVENT_READ, trace_logs),
+        )
 }
 
 struct Project {
@@ -605,7 +610,6 @@ async fn events(
     Path(org): Path<String>,
     params: Params,
 ) -> ApiResult<Response> {
-    auth.require_any(READ_SCOPES)?;
     let page = Page::from_params(&params, MAX_PER_PAGE)?;
     let dataset = params.get("dataset").unwrap_or("errors").to_string();
     let fields: Vec<String> = params
@@ -619,10 +623,14 @@ async fn events(
     let projects = params.project_ids();
     let tokens = search_tokens(params.get("query").unwrap_or_default());
     let since_ms = since(&params, "14d");
-    let mut rows = state.db.with(|c| -> ApiResult<_> {
-        let org = find_org(c, &auth, &org)?.id;
-        dataset_rows(c, org, &dataset, &projects, since_ms, None)
-    })?;
+    let ds = dataset.clone();
+    let mut rows = state
+        .db
+        .call(move |c| {
+            let org = find_org(c, &auth, &org)?.id;
+            dataset_rows(c, org, &ds, &projects, since_ms, None)
+        })
+        .await?;
     rows.retain(|r| matches_query(r, &tokens));
     if fields.iter().any(|f| aggregate(f).is_some()) {
         rows = aggregate_rows(rows, &fields);
@@ -673,18 +681,20 @@ async fn trace(
     Path((org, trace_id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    auth.require_any(READ_SCOPES)?;
     let trace_id = trace_id.to_ascii_lowercase();
     if !is_trace_id(&trace_id) {
         return Err(ApiError::bad_request("Invalid trace id"));
     }
     let projects = params.project_ids();
-    let (txs, errors, slugs) = state.db.with(|c| -> ApiResult<_> {
-        let org = find_org(c, &auth, &org)?.id;
-        let (txs, slugs) = load_items(c, org, "transaction", &projects, 0, Some(&trace_id))?;
-        let (errors, _) = load_items(c, org, "event", &projects, 0, Some(&trace_id))?;
-        Ok((txs, errors, slugs))
-    })?;
+    let (txs, errors, slugs) = state
+        .db
+        .call(move |c| {
+            let org = find_org(c, &auth, &org)?.id;
+            let (txs, slugs) = load_items(c, org, "transaction", &projects, 0, Some(&trace_id))?;
+            let (errors, _) = load_items(c, org, "event", &projects, 0, Some(&trace_id))?;
+            Ok((txs, errors, slugs))
+        })
+        .await?;
     // Flat node list, then link children to parents.
     let mut nodes: Vec<(Option<String>, Value)> = Vec::new();
     for tx in &txs {
@@ -801,7 +811,6 @@ async fn trace_logs(
     Path(org): Path<String>,
     params: Params,
 ) -> ApiResult<Response> {
-    auth.require_any(READ_SCOPES)?;
     let trace_ids: Vec<String> = params
         .get_all("traceId")
         .into_iter()
@@ -813,10 +822,13 @@ async fn trace_logs(
     let tokens = search_tokens(params.get("query").unwrap_or_default());
     let since_ms = since(&params, "14d");
     // One log item can hold records of several traces, so filter per record.
-    let mut rows = state.db.with(|c| -> ApiResult<_> {
-        let org = find_org(c, &auth, &org)?.id;
-        dataset_rows(c, org, "logs", &[], since_ms, None)
-    })?;
+    let mut rows = state
+        .db
+        .call(move |c| {
+            let org = find_org(c, &auth, &org)?.id;
+            dataset_rows(c, org, "logs", &[], since_ms, None)
+        })
+        .await?;
     rows.retain(|r| {
         r.get("trace")
             .and_then(Value::as_str)

@@ -3,48 +3,56 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::{
-    find_org, find_project, iso_ms, json_body, org_by_id, paginated, project_by_id, search_tokens,
+    find_org, find_project, iso_ms, org_by_id, paginated, project_by_id, search_tokens, JsonBody,
     Org, Page, Params, Project,
 };
+use crate::auth::needs::{EVENT_ADMIN, EVENT_READ, EVENT_WRITE};
 use crate::auth::Authed;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::grouping::{base32_decode, base32_encode};
+use crate::routing::{get, ApiRouter};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/0/organizations/{org}/issues/",
-            get(list_org).put(bulk_update_org).delete(bulk_delete_org),
-        )
-        .route(
-            "/api/0/projects/{org}/{proj}/issues/",
-            get(list_project).put(bulk_update_project),
-        )
-        .route(
-            "/api/0/organizations/{org}/issues/{id}/",
-            get(detail_org).put(update_org).delete(delete_org),
-        )
-        .route(
-            "/api/0/issues/{id}/",
-            get(detail_legacy).put(update_legacy).delete(delete_legacy),
-        )
-        .route(
-            "/api/0/organizations/{org}/shortids/{short_id}/",
-            get(short_id_lookup),
-        )
+/// Sentry's OrganizationEventPermission / GroupPermission: reading issues takes
+/// `event:read`, changing them `event:write`, deleting them `event:admin`.
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    api.route(
+        "/organizations/{org}/issues/",
+        get(EVENT_READ, list_org)
+            .put(EVENT_WRITE, bulk_update_org)
+            .delete(EVENT_ADMIN, bulk_delete_org),
+    )
+    .route(
+        "/projects/{org}/{proj}/issues/",
+        get(EVENT_READ, list_project).put(EVENT_WRITE, bulk_update_project),
+    )
+    .route(
+        "/organizations/{org}/issues/{id}/",
+        get(EVENT_READ, detail_org)
+            .put(EVENT_WRITE, update_org)
+            .delete(EVENT_ADMIN, delete_org),
+    )
+    .route(
+        "/issues/{id}/",
+        get(EVENT_READ, detail_legacy)
+            .put(EVENT_WRITE, update_legacy)
+            .delete(EVENT_ADMIN, delete_legacy),
+    )
+    .route(
+        "/organizations/{org}/shortids/{short_id}/",
+        get(EVENT_READ, short_id_lookup),
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -548,13 +556,83 @@ fn search(
     Ok(rows)
 }
 
+/// `PUT` bodies of single and bulk issue updates. Sentry accepts many more fields
+/// (`assignedTo`, `hasSeen`, …); unknown ones are ignored, as there.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct IssueUpdate {
+    status: Option<String>,
+    #[serde(default)]
+    status_details: StatusDetails,
+    substatus: Option<String>,
+    /// `{"merge": 1}` (also `true`, `"1"`, `"true"`) merges the matched issues.
+    #[serde(default, deserialize_with = "truthy")]
+    merge: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct StatusDetails {
+    in_next_release: Option<bool>,
+    in_release: Option<String>,
+    in_commit: Option<InCommit>,
+    ignore_duration: Option<i64>,
+    ignore_count: Option<i64>,
+    ignore_window: Option<i64>,
+    ignore_user_count: Option<i64>,
+    ignore_user_window: Option<i64>,
+    ignore_until_escalating: Option<bool>,
+}
+
+/// `statusDetails.inCommit`: `{"commit": sha, "repository": name}` or a bare SHA.
+struct InCommit {
+    sha: String,
+    repository: String,
+}
+
+impl<'de> Deserialize<'de> for InCommit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Sha(String),
+            Ref {
+                #[serde(default)]
+                commit: String,
+                #[serde(default)]
+                repository: String,
+            },
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::Sha(sha)) => Ok(InCommit {
+                sha,
+                repository: String::new(),
+            }),
+            Ok(Raw::Ref { commit, repository }) => Ok(InCommit {
+                sha: commit,
+                repository,
+            }),
+            Err(_) => Err(serde::de::Error::custom("invalid commit")),
+        }
+    }
+}
+
+fn truthy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => b,
+        Value::Number(n) => n.as_i64() == Some(1),
+        Value::String(s) => s == "1" || s == "true",
+        _ => false,
+    })
+}
+
 async fn list_org(
     State(state): State<AppState>,
     authed: Authed,
     Path(org): Path<String>,
     params: Params,
 ) -> ApiResult<Response> {
-    list(state, authed, org, None, params)
+    list(state, authed, org, None, params).await
 }
 
 async fn list_project(
@@ -563,10 +641,10 @@ async fn list_project(
     Path((org, proj)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Response> {
-    list(state, authed, org, Some(proj), params)
+    list(state, authed, org, Some(proj), params).await
 }
 
-fn list(
+async fn list(
     state: AppState,
     authed: Authed,
     org: String,
@@ -574,18 +652,22 @@ fn list(
     params: Params,
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
-    let items = state.db.with(|c| {
-        let (o, scope) = match &proj {
-            Some(p) => {
-                let (o, p) = find_project(c, &authed, &org, p)?;
-                (o, Some(p.id))
-            }
-            None => (find_org(c, &authed, &org)?, None),
-        };
-        let rows = search(c, &o, &params, scope, Some(page))?;
-        groups_json(c, &state, &rows, &params)
-    })?;
-    Ok(paginated(&state, &params, page, items))
+    state
+        .clone()
+        .db
+        .call(move |c| {
+            let (o, scope) = match &proj {
+                Some(p) => {
+                    let (o, p) = find_project(c, &authed, &org, p)?;
+                    (o, Some(p.id))
+                }
+                None => (find_org(c, &authed, &org)?, None),
+            };
+            let rows = search(c, &o, &params, scope, Some(page))?;
+            let items = groups_json(c, &state, &rows, &params)?;
+            Ok(paginated(&state, &params, page, items))
+        })
+        .await
 }
 
 /// Finds a group id by short id (`APP-1A`, case-insensitive) within an org.
@@ -658,17 +740,21 @@ pub fn resolve_group(
     Ok((g, p, o))
 }
 
-fn detail(
-    state: &AppState,
-    authed: &Authed,
-    org: Option<&str>,
-    id: &str,
-    params: &Params,
+async fn detail(
+    state: AppState,
+    authed: Authed,
+    org: Option<String>,
+    id: String,
+    params: Params,
 ) -> ApiResult<Json<Value>> {
-    state.db.with(|c| {
-        let (g, p, o) = resolve_group(c, authed, org, id)?;
-        group_json(c, state, &g, &p, &o, params, true).map(Json)
-    })
+    state
+        .clone()
+        .db
+        .call(move |c| {
+            let (g, p, o) = resolve_group(c, &authed, org.as_deref(), &id)?;
+            group_json(c, &state, &g, &p, &o, &params, true).map(Json)
+        })
+        .await
 }
 
 async fn detail_org(
@@ -677,7 +763,7 @@ async fn detail_org(
     Path((org, id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    detail(&state, &authed, Some(&org), &id, &params)
+    detail(state, authed, Some(org), id, params).await
 }
 
 async fn detail_legacy(
@@ -686,64 +772,37 @@ async fn detail_legacy(
     Path(id): Path<String>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    detail(&state, &authed, None, &id, &params)
+    detail(state, authed, None, id, params).await
 }
 
+/// What an update asks for: status, substatus and the `statusDetails` to store.
+type StatusChange = (String, Option<String>, Value);
+
 /// The new status, substatus and `statusDetails` an update body asks for.
-fn status_change(body: &Map<String, Value>) -> ApiResult<Option<(String, Option<String>, Value)>> {
-    let Some(status) = body.get("status").and_then(Value::as_str) else {
-        if body.contains_key("status") {
-            return Err(ApiError::bad_request("status: Not a valid choice."));
-        }
+fn status_change(body: &IssueUpdate) -> ApiResult<Option<StatusChange>> {
+    let Some(status) = body.status.as_deref() else {
         return Ok(None);
     };
-    let details = body
-        .get("statusDetails")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let details = &body.status_details;
     let actor =
         json!({"id": "1", "name": "Local Developer", "username": "dev", "email": "dev@localhost"});
-    let requested_sub = body
-        .get("substatus")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let requested_sub = body.substatus.clone();
     Ok(Some(match status {
         "resolved" | "resolvedInNextRelease" => {
             let mut out = Map::new();
-            if status == "resolvedInNextRelease"
-                || details.get("inNextRelease").and_then(Value::as_bool) == Some(true)
-            {
+            if status == "resolvedInNextRelease" || details.in_next_release == Some(true) {
                 out.insert("inNextRelease".into(), json!(true));
-            } else if let Some(r) = details.get("inRelease").and_then(Value::as_str) {
+            } else if let Some(r) = &details.in_release {
                 out.insert("inRelease".into(), json!(r));
-            } else if let Some(commit) = details.get("inCommit") {
-                let (sha, repo) = match commit {
-                    Value::Object(o) => (
-                        o.get("commit")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                        o.get("repository")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                    ),
-                    Value::String(s) => (s.clone(), String::new()),
-                    _ => {
-                        return Err(ApiError::bad_request(
-                            "statusDetails.inCommit: invalid commit",
-                        ))
-                    }
-                };
-                if sha.is_empty() {
+            } else if let Some(commit) = &details.in_commit {
+                if commit.sha.is_empty() {
                     return Err(ApiError::bad_request(
                         "statusDetails.inCommit: commit is required",
                     ));
                 }
                 out.insert(
                     "inCommit".into(),
-                    json!({"id": sha, "repository": {"name": repo}, "message": null, "dateCreated": crate::db::now_iso()}),
+                    json!({"id": commit.sha, "repository": {"name": commit.repository}, "message": null, "dateCreated": crate::db::now_iso()}),
                 );
             }
             if !out.is_empty() {
@@ -758,27 +817,23 @@ fn status_change(body: &Map<String, Value>) -> ApiResult<Option<(String, Option<
         ),
         "ignored" | "muted" => {
             let mut out = Map::new();
-            let num = |k: &str| details.get(k).and_then(Value::as_i64);
-            if let Some(minutes) = num("ignoreDuration") {
+            if let Some(minutes) = details.ignore_duration {
                 out.insert(
                     "ignoreUntil".into(),
                     json!(iso_ms(now_ms() + minutes * 60_000)),
                 );
             }
-            for k in [
-                "ignoreCount",
-                "ignoreWindow",
-                "ignoreUserCount",
-                "ignoreUserWindow",
+            for (k, v) in [
+                ("ignoreCount", details.ignore_count),
+                ("ignoreWindow", details.ignore_window),
+                ("ignoreUserCount", details.ignore_user_count),
+                ("ignoreUserWindow", details.ignore_user_window),
             ] {
-                if let Some(n) = num(k) {
+                if let Some(n) = v {
                     out.insert(k.into(), json!(n));
                 }
             }
-            let until_escalating = details
-                .get("ignoreUntilEscalating")
-                .and_then(Value::as_bool)
-                == Some(true);
+            let until_escalating = details.ignore_until_escalating == Some(true);
             if until_escalating {
                 out.insert("ignoreUntilEscalating".into(), json!(true));
             }
@@ -812,11 +867,7 @@ fn status_change(body: &Map<String, Value>) -> ApiResult<Option<(String, Option<
     }))
 }
 
-fn apply_status(
-    c: &Connection,
-    ids: &[i64],
-    change: &(String, Option<String>, Value),
-) -> rusqlite::Result<()> {
+fn apply_status(c: &Connection, ids: &[i64], change: &StatusChange) -> rusqlite::Result<()> {
     let mut stmt = c.prepare_cached(
         "UPDATE groups SET status = ?2, substatus = ?3, status_details = ?4,
             resolved_at_ms = CASE WHEN ?2 = 'resolved' THEN ?5 ELSE NULL END WHERE id = ?1",
@@ -833,42 +884,44 @@ fn apply_status(
     Ok(())
 }
 
-fn update(
-    state: &AppState,
-    authed: &Authed,
-    org: Option<&str>,
-    id: &str,
-    body: &[u8],
+async fn update(
+    state: AppState,
+    authed: Authed,
+    org: Option<String>,
+    id: String,
+    body: IssueUpdate,
 ) -> ApiResult<Json<Value>> {
-    authed.require("event:write")?;
-    let body = json_body(body)?;
     let change = status_change(&body)?;
-    state.db.with(|c| {
-        let (g, p, o) = resolve_group(c, authed, org, id)?;
-        if let Some(change) = &change {
-            apply_status(c, &[g.id], change)?;
-        }
-        let g = group_by_id(c, g.id)?.ok_or_else(ApiError::not_found)?;
-        group_json(c, state, &g, &p, &o, &Params::default(), true).map(Json)
-    })
+    state
+        .clone()
+        .db
+        .call(move |c| {
+            let (g, p, o) = resolve_group(c, &authed, org.as_deref(), &id)?;
+            if let Some(change) = &change {
+                apply_status(c, &[g.id], change)?;
+            }
+            let g = group_by_id(c, g.id)?.ok_or_else(ApiError::not_found)?;
+            group_json(c, &state, &g, &p, &o, &Params::default(), true).map(Json)
+        })
+        .await
 }
 
 async fn update_org(
     State(state): State<AppState>,
     authed: Authed,
     Path((org, id)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody<IssueUpdate>,
 ) -> ApiResult<Json<Value>> {
-    update(&state, &authed, Some(&org), &id, &body)
+    update(state, authed, Some(org), id, body).await
 }
 
 async fn update_legacy(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody<IssueUpdate>,
 ) -> ApiResult<Json<Value>> {
-    update(&state, &authed, None, &id, &body)
+    update(state, authed, None, id, body).await
 }
 
 fn delete_groups(c: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
@@ -878,13 +931,20 @@ fn delete_groups(c: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn delete(state: &AppState, authed: &Authed, org: Option<&str>, id: &str) -> ApiResult<StatusCode> {
-    authed.require("event:admin")?;
-    state.db.with(|c| {
-        let (g, _, _) = resolve_group(c, authed, org, id)?;
-        delete_groups(c, &[g.id])?;
-        Ok::<_, ApiError>(())
-    })?;
+async fn delete(
+    state: AppState,
+    authed: Authed,
+    org: Option<String>,
+    id: String,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .call(move |c| {
+            let (g, _, _) = resolve_group(c, &authed, org.as_deref(), &id)?;
+            delete_groups(c, &[g.id])?;
+            Ok(())
+        })
+        .await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -893,7 +953,7 @@ async fn delete_org(
     authed: Authed,
     Path((org, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    delete(&state, &authed, Some(&org), &id)
+    delete(state, authed, Some(org), id).await
 }
 
 async fn delete_legacy(
@@ -901,7 +961,7 @@ async fn delete_legacy(
     authed: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    delete(&state, &authed, None, &id)
+    delete(state, authed, None, id).await
 }
 
 /// Merges `groups` into the one with the most events (ties: the first given), moving events,
@@ -954,78 +1014,74 @@ fn merge(c: &Connection, groups: &[GroupRow]) -> ApiResult<Value> {
 }
 
 /// `PUT .../issues/?id=1&id=2` (or by query): status changes or `{"merge": 1}`.
-fn bulk_update(
-    state: &AppState,
-    authed: &Authed,
-    org: &str,
-    proj: Option<&str>,
-    params: &Params,
-    body: &[u8],
+async fn bulk_update(
+    state: AppState,
+    authed: Authed,
+    org: String,
+    proj: Option<String>,
+    params: Params,
+    body: IssueUpdate,
 ) -> ApiResult<Response> {
-    authed.require("event:write")?;
-    let body = json_body(body)?;
     let change = status_change(&body)?;
-    let wants_merge = match body.get("merge") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_i64() == Some(1),
-        Some(Value::String(s)) => s == "1" || s == "true",
-        _ => false,
-    };
-    state.db.with(|c| {
-        let tx = c.unchecked_transaction()?;
-        let (o, scope) = match proj {
-            Some(p) => {
-                let (o, p) = find_project(&tx, authed, org, p)?;
-                (o, Some(p.id))
-            }
-            None => (find_org(&tx, authed, org)?, None),
-        };
-        let mut groups = search(
-            &tx,
-            &o,
-            params,
-            scope,
-            Some(Page {
-                offset: 0,
-                limit: 1000,
-            }),
-        )?;
-        // Keep the order the ids were given in (merge ties prefer the first).
-        let order: Vec<i64> = params
-            .get_all("id")
-            .iter()
-            .filter_map(|i| i.parse().ok())
-            .collect();
-        groups.sort_by_key(|g| order.iter().position(|i| *i == g.id).unwrap_or(usize::MAX));
-        if groups.is_empty() {
-            return Ok(StatusCode::NO_CONTENT.into_response());
-        }
-        let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
-        let mut result = Map::new();
-        if wants_merge {
-            if groups.len() < 2 {
-                return Err(ApiError::bad_request(
-                    "Merging requires at least two issues.",
-                ));
-            }
-            if let Value::Object(m) = merge(&tx, &groups)? {
-                result.extend(m);
-            }
-        }
-        if let Some(change) = &change {
-            let remaining: Vec<i64> = ids
-                .into_iter()
-                .filter(|id| group_by_id(&tx, *id).ok().flatten().is_some())
+    let wants_merge = body.merge;
+    state
+        .db
+        .call(move |c| {
+            let tx = c.transaction()?;
+            let (o, scope) = match &proj {
+                Some(p) => {
+                    let (o, p) = find_project(&tx, &authed, &org, p)?;
+                    (o, Some(p.id))
+                }
+                None => (find_org(&tx, &authed, &org)?, None),
+            };
+            let mut groups = search(
+                &tx,
+                &o,
+                &params,
+                scope,
+                Some(Page {
+                    offset: 0,
+                    limit: 1000,
+                }),
+            )?;
+            // Keep the order the ids were given in (merge ties prefer the first).
+            let order: Vec<i64> = params
+                .get_all("id")
+                .iter()
+                .filter_map(|i| i.parse().ok())
                 .collect();
-            apply_status(&tx, &remaining, change)?;
-            result.insert("status".into(), json!(change.0));
-            result.insert("statusDetails".into(), change.2.clone());
-            result.insert("substatus".into(), json!(change.1));
-            result.insert("inbox".into(), Value::Null);
-        }
-        tx.commit()?;
-        Ok(Json(Value::Object(result)).into_response())
-    })
+            groups.sort_by_key(|g| order.iter().position(|i| *i == g.id).unwrap_or(usize::MAX));
+            if groups.is_empty() {
+                return Ok(StatusCode::NO_CONTENT.into_response());
+            }
+            let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+            let mut result = Map::new();
+            if wants_merge {
+                if groups.len() < 2 {
+                    return Err(ApiError::bad_request(
+                        "Merging requires at least two issues.",
+                    ));
+                }
+                if let Value::Object(m) = merge(&tx, &groups)? {
+                    result.extend(m);
+                }
+            }
+            if let Some(change) = &change {
+                let remaining: Vec<i64> = ids
+                    .into_iter()
+                    .filter(|id| group_by_id(&tx, *id).ok().flatten().is_some())
+                    .collect();
+                apply_status(&tx, &remaining, change)?;
+                result.insert("status".into(), json!(change.0));
+                result.insert("statusDetails".into(), change.2.clone());
+                result.insert("substatus".into(), json!(change.1));
+                result.insert("inbox".into(), Value::Null);
+            }
+            tx.commit()?;
+            Ok(Json(Value::Object(result)).into_response())
+        })
+        .await
 }
 
 async fn bulk_update_org(
@@ -1033,9 +1089,9 @@ async fn bulk_update_org(
     authed: Authed,
     Path(org): Path<String>,
     params: Params,
-    body: Bytes,
+    JsonBody(body): JsonBody<IssueUpdate>,
 ) -> ApiResult<Response> {
-    bulk_update(&state, &authed, &org, None, &params, &body)
+    bulk_update(state, authed, org, None, params, body).await
 }
 
 async fn bulk_update_project(
@@ -1043,9 +1099,9 @@ async fn bulk_update_project(
     authed: Authed,
     Path((org, proj)): Path<(String, String)>,
     params: Params,
-    body: Bytes,
+    JsonBody(body): JsonBody<IssueUpdate>,
 ) -> ApiResult<Response> {
-    bulk_update(&state, &authed, &org, Some(&proj), &params, &body)
+    bulk_update(state, authed, org, Some(proj), params, body).await
 }
 
 async fn bulk_delete_org(
@@ -1054,30 +1110,32 @@ async fn bulk_delete_org(
     Path(org): Path<String>,
     params: Params,
 ) -> ApiResult<StatusCode> {
-    authed.require("event:admin")?;
     if params.get_all("id").is_empty() {
         return Err(ApiError::bad_request(
             "Bulk delete requires at least one `id`.",
         ));
     }
-    state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        let groups = search(
-            c,
-            &o,
-            &params,
-            None,
-            Some(Page {
-                offset: 0,
-                limit: 1000,
-            }),
-        )?;
-        if groups.is_empty() {
-            return Ok(StatusCode::NO_CONTENT);
-        }
-        delete_groups(c, &groups.iter().map(|g| g.id).collect::<Vec<_>>())?;
-        Ok(StatusCode::ACCEPTED)
-    })
+    state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            let groups = search(
+                c,
+                &o,
+                &params,
+                None,
+                Some(Page {
+                    offset: 0,
+                    limit: 1000,
+                }),
+            )?;
+            if groups.is_empty() {
+                return Ok(StatusCode::NO_CONTENT);
+            }
+            delete_groups(c, &groups.iter().map(|g| g.id).collect::<Vec<_>>())?;
+            Ok(StatusCode::ACCEPTED)
+        })
+        .await
 }
 
 async fn short_id_lookup(
@@ -1086,18 +1144,22 @@ async fn short_id_lookup(
     Path((org, short)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        let id = resolve_short_id(c, &o, &short)?.ok_or_else(ApiError::not_found)?;
-        let g = group_by_id(c, id)?.ok_or_else(ApiError::not_found)?;
-        let p = project_by_id(c, g.project_id)?;
-        let group = group_json(c, &state, &g, &p, &o, &params, true)?;
-        Ok(Json(json!({
-            "organizationSlug": o.slug,
-            "projectSlug": p.slug,
-            "groupId": g.id.to_string(),
-            "group": group,
-            "shortId": short_id(&p, g.short_id),
-        })))
-    })
+    state
+        .clone()
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            let id = resolve_short_id(c, &o, &short)?.ok_or_else(ApiError::not_found)?;
+            let g = group_by_id(c, id)?.ok_or_else(ApiError::not_found)?;
+            let p = project_by_id(c, g.project_id)?;
+            let group = group_json(c, &state, &g, &p, &o, &params, true)?;
+            Ok(Json(json!({
+                "organizationSlug": o.slug,
+                "projectSlug": p.slug,
+                "groupId": g.id.to_string(),
+                "group": group,
+                "shortId": short_id(&p, g.short_id),
+            })))
+        })
+        .await
 }

@@ -1,5 +1,9 @@
 //! The REST API under `/api/0/`, one module per resource, with Sentry's field names and shapes.
 //!
+//! Every module adds its routes (paths relative to `/api/0`) to one [`ApiRouter`], which puts
+//! them under that prefix; each route declares the scope Sentry requires for it
+//! ([`crate::auth::needs`]). Handlers run their SQL through [`crate::db::Db::call`].
+//!
 //! Shared here: query-string access that keeps repeated keys (`id=1&id=2`), Sentry-style
 //! cursor pagination with `Link` headers, org/project lookup that enforces org-token
 //! boundaries, and the small serializers several resources embed (user, project summary).
@@ -14,31 +18,39 @@ use serde_json::{json, Value};
 
 use crate::auth::Authed;
 use crate::error::{ApiError, ApiResult};
+use crate::routing::ApiRouter;
 use crate::state::AppState;
 
-pub mod events;
-pub mod explore;
-pub mod identity;
-pub mod issues;
-pub mod monitors;
-pub mod orgs;
-pub mod projects;
-pub mod releases;
-pub mod repos;
-pub mod teams;
-pub mod uploads;
+mod body;
+mod events;
+mod explore;
+mod identity;
+pub(crate) mod issues;
+pub(crate) mod monitors;
+mod orgs;
+mod projects;
+mod releases;
+mod repos;
+mod teams;
+mod uploads;
 
-/// Routes of the core modules (identity, orgs, projects, teams, repos, issues, events);
-/// the other modules' routes are merged separately in `server::router`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(identity::routes())
-        .merge(orgs::routes())
-        .merge(projects::routes())
-        .merge(teams::routes())
-        .merge(repos::routes())
-        .merge(issues::routes())
-        .merge(events::routes())
+pub(crate) use body::{present, IdOrSlug, JsonBody};
+
+/// The whole REST API, under `/api/0`.
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
+    let api = ApiRouter::new(state);
+    let api = identity::routes(api);
+    let api = orgs::routes(api);
+    let api = projects::routes(api);
+    let api = teams::routes(api);
+    let api = repos::routes(api);
+    let api = issues::routes(api);
+    let api = events::routes(api);
+    let api = releases::routes(api);
+    let api = uploads::routes(api);
+    let api = monitors::routes(api);
+    let api = explore::routes(api);
+    api.into_router()
 }
 
 /// The query string as ordered pairs; unlike `Query<HashMap>` it keeps repeated keys.
@@ -366,18 +378,6 @@ pub fn user_json(c: &Connection, user_id: i64) -> ApiResult<Value> {
 /// this server keeps its single `{"detail"}` error shape and puts the field in the text.
 pub fn field_error(field: &str, message: &str) -> ApiError {
     ApiError::bad_request(format!("{field}: {message}"))
-}
-
-/// Reads a JSON request body leniently: an empty body is `{}`; anything else must be an object.
-pub fn json_body(bytes: &[u8]) -> ApiResult<serde_json::Map<String, Value>> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Map::new());
-    }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::bad_request("Request body must be a JSON object.")),
-        Err(e) => Err(ApiError::bad_request(format!("JSON parse error - {e}"))),
-    }
 }
 
 /// Splits a Sentry search query into tokens, keeping quoted strings and `[a, b]` lists

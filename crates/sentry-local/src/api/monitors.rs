@@ -9,72 +9,68 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::{json, Map, Value};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use crate::api::{
     field_error, find_org, iso_ms, paginate_vec, project_by_id, project_in_org, project_ref,
-    slugify, Page, Params, MAX_PER_PAGE,
+    slugify, IdOrSlug, JsonBody, Page, Params, MAX_PER_PAGE,
 };
+use crate::auth::needs::MONITOR;
 use crate::auth::Authed;
 use crate::db::{now_iso, random_hex};
 use crate::error::{ApiError, ApiResult};
+use crate::routing::{get, ApiRouter};
 use crate::state::AppState;
 
-pub const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS monitors (
-    id INTEGER PRIMARY KEY,
-    guid TEXT NOT NULL UNIQUE,
-    org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    slug TEXT NOT NULL,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'active',
-    is_muted INTEGER NOT NULL DEFAULT 0,
-    -- the API's `config` object as JSON
-    config TEXT NOT NULL,
-    date_created TEXT NOT NULL,
-    UNIQUE (org_id, slug)
-);
-CREATE TABLE IF NOT EXISTS monitor_checkins (
-    id INTEGER PRIMARY KEY,
-    guid TEXT NOT NULL UNIQUE,
-    monitor_id INTEGER NOT NULL REFERENCES monitors(id) ON DELETE CASCADE,
-    check_in_id TEXT,
-    status TEXT NOT NULL,
-    environment TEXT NOT NULL,
-    -- milliseconds, as the API reports it
-    duration INTEGER,
-    date_created_ms INTEGER NOT NULL,
-    date_updated_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS monitor_checkins_by_monitor ON monitor_checkins (monitor_id, date_created_ms);
--- highest `items.id` already folded into the tables above
-CREATE TABLE IF NOT EXISTS monitor_sync (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    last_item_id INTEGER NOT NULL
-);
-"#;
+/// Sentry's OrganizationMonitorPermission: `org:read` for every method.
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    api.route(
+        "/organizations/{org}/monitors/",
+        get(MONITOR, list).post(MONITOR, create),
+    )
+    .route(
+        "/organizations/{org}/monitors/{slug}/",
+        get(MONITOR, detail).delete(MONITOR, remove),
+    )
+    .route(
+        "/organizations/{org}/monitors/{slug}/checkins/",
+        get(MONITOR, checkins),
+    )
+}
 
-const READ_SCOPES: &[&str] = &["org:read", "project:read", "alerts:read", "event:read"];
-const WRITE_SCOPES: &[&str] = &["project:write", "alerts:write", "org:write"];
+/// `POST /organizations/{org}/monitors/`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewMonitor {
+    name: Option<String>,
+    slug: Option<String>,
+    project: Option<IdOrSlug>,
+    config: Option<MonitorConfig>,
+    is_muted: Option<bool>,
+    status: Option<String>,
+}
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/0/organizations/{org}/monitors/",
-            get(list).post(create),
-        )
-        .route(
-            "/api/0/organizations/{org}/monitors/{slug}/",
-            get(detail).delete(remove),
-        )
-        .route(
-            "/api/0/organizations/{org}/monitors/{slug}/checkins/",
-            get(checkins),
-        )
+/// The API's `config` object (what the Sentry UI and API clients send).
+#[derive(Deserialize)]
+struct MonitorConfig {
+    schedule_type: Option<String>,
+    schedule: Option<Schedule>,
+    checkin_margin: Option<i64>,
+    max_runtime: Option<i64>,
+    failure_issue_threshold: Option<i64>,
+    recovery_threshold: Option<i64>,
+    timezone: Option<String>,
+}
+
+/// `"0 * * * *"` (crontab) or `[1, "day"]` (interval).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Schedule {
+    Crontab(String),
+    Interval(i64, String),
 }
 
 const CHECKIN_STATUSES: &[&str] = &["in_progress", "ok", "error"];
@@ -312,115 +308,94 @@ async fn list(
     Path(org): Path<String>,
     params: Params,
 ) -> ApiResult<Response> {
-    auth.require_any(READ_SCOPES)?;
     let page = Page::from_params(&params, MAX_PER_PAGE)?;
     let query = params.get("query").unwrap_or_default().to_lowercase();
     let projects = params.project_ids();
-    let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
-        sync_checkins(c)?;
-        let org = find_org(c, &auth, &org)?.id;
-        let mut stmt = c.prepare(
+    let rows = state
+        .db
+        .call(move |c| {
+            sync_checkins(c)?;
+            let org = find_org(c, &auth, &org)?.id;
+            let mut stmt = c.prepare(
             "SELECT id, slug, name, project_id FROM monitors WHERE org_id = ?1 ORDER BY name, id",
         )?;
-        let monitors: Vec<(i64, String, String, i64)> = stmt
-            .query_map([org], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut out = Vec::new();
-        for (id, slug, name, project) in monitors {
-            if !projects.is_empty() && !projects.contains(&project) {
-                continue;
+            let monitors: Vec<(i64, String, String, i64)> = stmt
+                .query_map([org], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut out = Vec::new();
+            for (id, slug, name, project) in monitors {
+                if !projects.is_empty() && !projects.contains(&project) {
+                    continue;
+                }
+                if !query.is_empty()
+                    && !slug.to_lowercase().contains(&query)
+                    && !name.to_lowercase().contains(&query)
+                {
+                    continue;
+                }
+                out.push(render(c, id)?);
             }
-            if !query.is_empty()
-                && !slug.to_lowercase().contains(&query)
-                && !name.to_lowercase().contains(&query)
-            {
-                continue;
-            }
-            out.push(render(c, id)?);
-        }
-        Ok(out)
-    })?;
+            Ok(out)
+        })
+        .await?;
     Ok(paginate_vec(&state, &params, page, rows))
 }
 
-/// Validates the API's `config` object (what the Sentry UI and API clients send).
-fn api_config(v: Option<&Value>) -> ApiResult<Value> {
-    let Some(Value::Object(cfg)) = v else {
+/// Validates the API's `config` object and renders it as stored.
+fn api_config(cfg: Option<MonitorConfig>) -> ApiResult<Value> {
+    let Some(cfg) = cfg else {
         return Err(field_error("config", "This field is required."));
     };
-    let schedule_type = cfg
-        .get("schedule_type")
-        .and_then(Value::as_str)
-        .unwrap_or("crontab");
-    let schedule = cfg.get("schedule").cloned().unwrap_or(Value::Null);
-    let valid = match schedule_type {
-        "crontab" => schedule
-            .as_str()
-            .is_some_and(|s| s.split_whitespace().count() == 5),
-        "interval" => schedule.as_array().is_some_and(|a| {
-            a.len() == 2 && a[0].as_i64().is_some_and(|n| n > 0) && a[1].is_string()
-        }),
-        _ => false,
+    let schedule_type = cfg.schedule_type.as_deref().unwrap_or("crontab");
+    let schedule = match (schedule_type, cfg.schedule) {
+        ("crontab", Some(Schedule::Crontab(s))) if s.split_whitespace().count() == 5 => json!(s),
+        ("interval", Some(Schedule::Interval(n, unit))) if n > 0 => json!([n, unit]),
+        _ => return Err(field_error("config", "Invalid schedule.")),
     };
-    if !valid {
-        return Err(field_error("config", "Invalid schedule."));
-    }
-    let mut out = Map::new();
-    out.insert("schedule_type".into(), json!(schedule_type));
-    out.insert("schedule".into(), schedule);
-    for key in [
-        "checkin_margin",
-        "max_runtime",
-        "failure_issue_threshold",
-        "recovery_threshold",
-    ] {
-        out.insert(key.into(), cfg.get(key).cloned().unwrap_or(Value::Null));
-    }
-    out.insert(
-        "timezone".into(),
-        cfg.get("timezone").cloned().unwrap_or_else(|| json!("UTC")),
-    );
-    out.insert("alert_rule_id".into(), Value::Null);
-    Ok(Value::Object(out))
+    Ok(json!({
+        "schedule_type": schedule_type,
+        "schedule": schedule,
+        "checkin_margin": cfg.checkin_margin,
+        "max_runtime": cfg.max_runtime,
+        "failure_issue_threshold": cfg.failure_issue_threshold,
+        "recovery_threshold": cfg.recovery_threshold,
+        "timezone": cfg.timezone.unwrap_or_else(|| "UTC".to_string()),
+        "alert_rule_id": null,
+    }))
 }
 
 async fn create(
     State(state): State<AppState>,
     auth: Authed,
     Path(org): Path<String>,
-    Json(body): Json<Value>,
+    JsonBody(body): JsonBody<NewMonitor>,
 ) -> ApiResult<Response> {
-    auth.require_any(WRITE_SCOPES)?;
     let name = body
-        .get("name")
-        .and_then(Value::as_str)
+        .name
+        .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .ok_or_else(|| field_error("name", "This field is required."))?
         .to_string();
-    let slug = match body.get("slug").and_then(Value::as_str) {
+    let slug = match &body.slug {
         Some(s) => slugify(s),
         None => slugify(&name),
     };
     if slug.is_empty() {
         return Err(field_error("slug", "Invalid slug."));
     }
-    let project = match body.get("project") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => return Err(field_error("project", "This field is required.")),
+    let Some(IdOrSlug(project)) = body.project else {
+        return Err(field_error("project", "This field is required."));
     };
-    let config = api_config(body.get("config"))?;
-    let muted = body
-        .get("isMuted")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let status = match body.get("status").and_then(Value::as_str) {
+    let config = api_config(body.config)?;
+    let muted = body.is_muted.unwrap_or(false);
+    let status = match body.status.as_deref() {
         None => "active",
-        Some(s @ ("active" | "disabled")) => s,
+        Some("active") => "active",
+        Some("disabled") => "disabled",
         Some(_) => return Err(field_error("status", "Invalid status.")),
     };
-    state.db.with(|c| {
+    state.db.call(move |c| {
         let org = find_org(c, &auth, &org)?.id;
         let project = project_in_org(c, org, &project)
             .map(|p| p.id)
@@ -443,6 +418,7 @@ async fn create(
         let id = c.last_insert_rowid();
         Ok((StatusCode::CREATED, Json(render(c, id)?)).into_response())
     })
+    .await
 }
 
 async fn detail(
@@ -450,11 +426,13 @@ async fn detail(
     auth: Authed,
     Path((org, slug)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    auth.require_any(READ_SCOPES)?;
-    state.db.with(|c| {
-        let id = find_monitor(c, &auth, &org, &slug)?;
-        Ok(Json(render(c, id)?))
-    })
+    state
+        .db
+        .call(move |c| {
+            let id = find_monitor(c, &auth, &org, &slug)?;
+            Ok(Json(render(c, id)?))
+        })
+        .await
 }
 
 async fn remove(
@@ -462,13 +440,15 @@ async fn remove(
     auth: Authed,
     Path((org, slug)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    auth.require_any(WRITE_SCOPES)?;
-    state.db.with(|c| {
-        let id = find_monitor(c, &auth, &org, &slug)?;
-        c.execute("DELETE FROM monitors WHERE id = ?1", [id])?;
-        // Sentry schedules the deletion and answers 202.
-        Ok(StatusCode::ACCEPTED)
-    })
+    state
+        .db
+        .call(move |c| {
+            let id = find_monitor(c, &auth, &org, &slug)?;
+            c.execute("DELETE FROM monitors WHERE id = ?1", [id])?;
+            // Sentry schedules the deletion and answers 202.
+            Ok(StatusCode::ACCEPTED)
+        })
+        .await
 }
 
 async fn checkins(
@@ -477,49 +457,55 @@ async fn checkins(
     Path((org, slug)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Response> {
-    auth.require_any(READ_SCOPES)?;
     let page = Page::from_params(&params, MAX_PER_PAGE)?;
-    let environments = params.get_all("environment");
-    let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
-        let id = find_monitor(c, &auth, &org, &slug)?;
-        let config: String =
-            c.query_row("SELECT config FROM monitors WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?;
-        let config: Value = serde_json::from_str(&config).unwrap_or_else(|_| json!({}));
-        let mut stmt = c.prepare(
-            "SELECT guid, status, environment, duration, date_created_ms, date_updated_ms
+    let environments: Vec<String> = params
+        .get_all("environment")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let rows = state
+        .db
+        .call(move |c| {
+            let id = find_monitor(c, &auth, &org, &slug)?;
+            let config: String =
+                c.query_row("SELECT config FROM monitors WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            let config: Value = serde_json::from_str(&config).unwrap_or_else(|_| json!({}));
+            let mut stmt = c.prepare(
+                "SELECT guid, status, environment, duration, date_created_ms, date_updated_ms
              FROM monitor_checkins WHERE monitor_id = ?1 ORDER BY date_created_ms DESC, id DESC",
-        )?;
-        let rows: Vec<(String, String, String, Option<i64>, i64, i64)> = stmt
-            .query_map([id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows
-            .into_iter()
-            .filter(|r| environments.is_empty() || environments.contains(&r.2.as_str()))
-            .map(|(guid, status, env, duration, created, updated)| {
-                json!({
-                    "id": guid,
-                    "status": status,
-                    "environment": env,
-                    "duration": duration,
-                    "dateCreated": iso_ms(created),
-                    "dateAdded": iso_ms(created),
-                    "dateUpdated": iso_ms(updated),
-                    "expectedTime": null,
-                    "monitorConfig": config,
+            )?;
+            let rows: Vec<(String, String, String, Option<i64>, i64, i64)> = stmt
+                .query_map([id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows
+                .into_iter()
+                .filter(|r| environments.is_empty() || environments.contains(&r.2))
+                .map(|(guid, status, env, duration, created, updated)| {
+                    json!({
+                        "id": guid,
+                        "status": status,
+                        "environment": env,
+                        "duration": duration,
+                        "dateCreated": iso_ms(created),
+                        "dateAdded": iso_ms(created),
+                        "dateUpdated": iso_ms(updated),
+                        "expectedTime": null,
+                        "monitorConfig": config,
+                    })
                 })
-            })
-            .collect())
-    })?;
+                .collect())
+        })
+        .await?;
     Ok(paginate_vec(&state, &params, page, rows))
 }

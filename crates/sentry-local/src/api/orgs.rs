@@ -3,25 +3,26 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
 use super::{find_org, org_from_row, paginated, Org, Page, Params};
-use crate::auth::Authed;
+use crate::auth::needs::{ORG_ADMIN, ORG_READ, ORG_WRITE};
+use crate::auth::{Authed, Need};
 use crate::error::{ApiError, ApiResult};
+use crate::routing::{get, ApiRouter};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/0/organizations/",
-            get(list)
-                .post(method_not_allowed)
-                .delete(method_not_allowed),
-        )
-        .route("/api/0/organizations/{org}/", get(detail))
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    // Any valid token lists organizations; an org token sees its own one only.
+    api.route(
+        "/organizations/",
+        get(Need::Token, list)
+            .post(ORG_WRITE, method_not_allowed)
+            .delete(ORG_ADMIN, method_not_allowed),
+    )
+    .route("/organizations/{org}/", get(ORG_READ, detail))
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -53,7 +54,7 @@ pub fn org_summary(state: &AppState, o: &Org) -> Value {
 
 fn org_detail(c: &Connection, state: &AppState, authed: &Authed, o: &Org) -> ApiResult<Value> {
     let mut v = org_summary(state, o);
-    let teams = super::teams::teams_of_org(c, state, o, false)?;
+    let teams = super::teams::teams_of_org(c, o, false)?;
     let mut stmt = c.prepare(&format!(
         "SELECT {} FROM projects p WHERE p.org_id = ?1 ORDER BY p.slug",
         super::PROJECT_COLUMNS
@@ -86,19 +87,22 @@ async fn list(
     params: Params,
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
-    let rows = state.db.with(|c| {
-        let mut stmt = c.prepare(
-            "SELECT id, slug, name, date_created FROM organizations
+    let rows = state
+        .db
+        .call(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT id, slug, name, date_created FROM organizations
              WHERE ?1 IS NULL OR id = ?1 ORDER BY slug LIMIT ?2 OFFSET ?3",
-        )?;
-        let rows = stmt
-            .query_map(
-                rusqlite::params![authed.org_id, page.limit as i64 + 1, page.offset as i64],
-                org_from_row,
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>();
-        rows
-    })?;
+            )?;
+            let rows = stmt
+                .query_map(
+                    rusqlite::params![authed.org_id, page.limit as i64 + 1, page.offset as i64],
+                    org_from_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await?;
     let items = rows.iter().map(|o| org_summary(&state, o)).collect();
     Ok(paginated(&state, &params, page, items))
 }
@@ -108,8 +112,12 @@ async fn detail(
     authed: Authed,
     Path(org): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        org_detail(c, &state, &authed, &o).map(Json)
-    })
+    let st = state.clone();
+    state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            org_detail(c, &st, &authed, &o).map(Json)
+        })
+        .await
 }

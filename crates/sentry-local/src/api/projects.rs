@@ -1,47 +1,71 @@
 //! Projects, their DSN keys and environments; creating (through a team) and deleting them.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    find_org, find_project, json_body, org_by_id, paginate_vec, paginated, project_from_row,
-    slugify, Org, Page, Params, Project, PROJECT_COLUMNS,
+    find_org, find_project, org_by_id, paginate_vec, paginated, project_from_row, slugify,
+    JsonBody, Org, Page, Params, Project, PROJECT_COLUMNS,
 };
+use crate::auth::needs::{ORG_READ, PROJECT_ADMIN, PROJECT_READ, PROJECT_WRITE};
 use crate::auth::Authed;
 use crate::db::{now_iso, random_hex};
 use crate::error::{ApiError, ApiResult};
+use crate::routing::{get, post, ApiRouter};
 use crate::server::dsn_for;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/0/projects/", get(list_all))
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    api.route("/projects/", get(PROJECT_READ, list_all))
         .route(
-            "/api/0/organizations/{org}/projects/",
-            get(list_org).post(create_in_org),
+            "/organizations/{org}/projects/",
+            get(ORG_READ, list_org).post(PROJECT_WRITE, create_in_org),
         )
         .route(
-            "/api/0/projects/{org}/{proj}/",
-            get(detail).put(update).delete(remove),
+            "/projects/{org}/{proj}/",
+            get(PROJECT_READ, detail)
+                .put(PROJECT_WRITE, update)
+                .delete(PROJECT_ADMIN, remove),
         )
         .route(
-            "/api/0/projects/{org}/{proj}/keys/",
-            get(keys).post(create_key),
+            "/projects/{org}/{proj}/keys/",
+            get(PROJECT_READ, keys).post(PROJECT_WRITE, create_key),
         )
         .route(
-            "/api/0/projects/{org}/{proj}/environments/",
-            get(environments),
+            "/projects/{org}/{proj}/environments/",
+            get(PROJECT_READ, environments),
         )
         .route(
-            "/api/0/teams/{org}/{team}/projects/",
-            post(create_in_team).get(team_projects),
+            "/teams/{org}/{team}/projects/",
+            post(PROJECT_WRITE, create_in_team).get(PROJECT_READ, team_projects),
         )
+}
+
+/// Body of the project creation routes.
+#[derive(Deserialize)]
+struct NewProject {
+    name: Option<String>,
+    platform: Option<String>,
+    slug: Option<String>,
+}
+
+/// `PUT /projects/{org}/{proj}/`: the fields that can change.
+#[derive(Deserialize)]
+struct ProjectUpdate {
+    name: Option<String>,
+    platform: Option<String>,
+    slug: Option<String>,
+}
+
+/// `POST /projects/{org}/{proj}/keys/`.
+#[derive(Deserialize)]
+struct NewKey {
+    name: Option<String>,
 }
 
 /// The project fields every project listing carries.
@@ -160,23 +184,26 @@ async fn list_org(
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
     let query = params.get("query").unwrap_or("").to_lowercase();
-    let items = state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        let mut stmt = c.prepare(&format!(
-            "SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.org_id = ?1
+    let items = state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.org_id = ?1
                AND (instr(lower(p.slug), ?2) > 0 OR instr(lower(p.name), ?2) > 0)
              ORDER BY p.slug LIMIT ?3 OFFSET ?4"
-        ))?;
-        let rows = stmt
-            .query_map(
-                params![o.id, query, page.limit as i64 + 1, page.offset as i64],
-                project_from_row,
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.iter()
-            .map(|p| project_summary(c, p))
-            .collect::<ApiResult<Vec<_>>>()
-    })?;
+            ))?;
+            let rows = stmt
+                .query_map(
+                    params![o.id, query, page.limit as i64 + 1, page.offset as i64],
+                    project_from_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.iter()
+                .map(|p| project_summary(c, p))
+                .collect::<ApiResult<Vec<_>>>()
+        })
+        .await?;
     Ok(paginated(&state, &params, page, items))
 }
 
@@ -188,7 +215,8 @@ async fn list_all(
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
     let query = params.get("query").unwrap_or("").trim().to_string();
-    let items = state.db.with(|c| {
+    let st = state.clone();
+    let items = state.db.call(move |c| {
         let (dsn_key, text) = match query.strip_prefix("dsn:") {
             Some(k) => (Some(k.trim().to_string()), String::new()),
             None => (None, query.to_lowercase()),
@@ -210,11 +238,12 @@ async fn list_all(
             .map(|p| {
                 let o = org_by_id(c, p.org_id)?;
                 let mut v = project_summary(c, p)?;
-                v["organization"] = super::orgs::org_summary(&state, &o);
+                v["organization"] = super::orgs::org_summary(&st, &o);
                 Ok(v)
             })
             .collect::<ApiResult<Vec<_>>>()
-    })?;
+    })
+    .await?;
     Ok(paginated(&state, &params, page, items))
 }
 
@@ -223,51 +252,57 @@ async fn detail(
     authed: Authed,
     Path((org, proj)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    state.db.with(|c| {
-        let (o, p) = find_project(c, &authed, &org, &proj)?;
-        project_detail(c, &state, &p, &o).map(Json)
-    })
+    let st = state.clone();
+    state
+        .db
+        .call(move |c| {
+            let (o, p) = find_project(c, &authed, &org, &proj)?;
+            project_detail(c, &st, &p, &o).map(Json)
+        })
+        .await
 }
 
 async fn update(
     State(state): State<AppState>,
     authed: Authed,
     Path((org, proj)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody<ProjectUpdate>,
 ) -> ApiResult<Json<Value>> {
-    authed.require("project:write")?;
-    let body = json_body(&body)?;
-    state.db.with(|c| {
-        let (o, p) = find_project(c, &authed, &org, &proj)?;
-        if let Some(name) = body.get("name").and_then(Value::as_str) {
-            c.execute(
-                "UPDATE projects SET name = ?1 WHERE id = ?2",
-                params![name, p.id],
-            )?;
-        }
-        if let Some(platform) = body.get("platform").and_then(Value::as_str) {
-            c.execute(
-                "UPDATE projects SET platform = ?1 WHERE id = ?2",
-                params![platform, p.id],
-            )?;
-        }
-        if let Some(slug) = body.get("slug").and_then(Value::as_str) {
-            if slugify(slug) != slug || slug.is_empty() {
-                return Err(ApiError::bad_request("slug: Enter a valid slug."));
+    let st = state.clone();
+    state
+        .db
+        .call(move |c| {
+            let (o, p) = find_project(c, &authed, &org, &proj)?;
+            if let Some(name) = body.name {
+                c.execute(
+                    "UPDATE projects SET name = ?1 WHERE id = ?2",
+                    params![name, p.id],
+                )?;
             }
-            let n = c.execute(
-                "UPDATE OR IGNORE projects SET slug = ?1 WHERE id = ?2",
-                params![slug, p.id],
-            )?;
-            if n == 0 {
-                return Err(ApiError::bad_request(format!(
-                    "slug: Another project ({slug}) is already using that slug"
-                )));
+            if let Some(platform) = body.platform {
+                c.execute(
+                    "UPDATE projects SET platform = ?1 WHERE id = ?2",
+                    params![platform, p.id],
+                )?;
             }
-        }
-        let p = super::project_by_id(c, p.id)?;
-        project_detail(c, &state, &p, &o).map(Json)
-    })
+            if let Some(slug) = body.slug {
+                if slugify(&slug) != slug || slug.is_empty() {
+                    return Err(ApiError::bad_request("slug: Enter a valid slug."));
+                }
+                let n = c.execute(
+                    "UPDATE OR IGNORE projects SET slug = ?1 WHERE id = ?2",
+                    params![slug, p.id],
+                )?;
+                if n == 0 {
+                    return Err(ApiError::bad_request(format!(
+                        "slug: Another project ({slug}) is already using that slug"
+                    )));
+                }
+            }
+            let p = super::project_by_id(c, p.id)?;
+            project_detail(c, &st, &p, &o).map(Json)
+        })
+        .await
 }
 
 async fn remove(
@@ -275,12 +310,14 @@ async fn remove(
     authed: Authed,
     Path((org, proj)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    authed.require("project:admin")?;
-    state.db.with(|c| {
-        let (_, p) = find_project(c, &authed, &org, &proj)?;
-        c.execute("DELETE FROM projects WHERE id = ?1", [p.id])?;
-        Ok::<_, ApiError>(())
-    })?;
+    state
+        .db
+        .call(move |c| {
+            let (_, p) = find_project(c, &authed, &org, &proj)?;
+            c.execute("DELETE FROM projects WHERE id = ?1", [p.id])?;
+            Ok(())
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -291,17 +328,21 @@ async fn keys(
     params: Params,
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
-    let items = state.db.with(|c| {
-        let (_, p) = find_project(c, &authed, &org, &proj)?;
-        let mut stmt = c.prepare(
-            "SELECT public_key, secret_key, label, is_active, date_created FROM project_keys
+    let st = state.clone();
+    let items = state
+        .db
+        .call(move |c| {
+            let (_, p) = find_project(c, &authed, &org, &proj)?;
+            let mut stmt = c.prepare(
+                "SELECT public_key, secret_key, label, is_active, date_created FROM project_keys
              WHERE project_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([p.id], |r| key_json(&state, p.id, r))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok::<_, ApiError>(rows)
-    })?;
+            )?;
+            let rows = stmt
+                .query_map([p.id], |r| key_json(&st, p.id, r))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await?;
     Ok(paginate_vec(&state, &params, page, items))
 }
 
@@ -317,25 +358,21 @@ async fn create_key(
     State(state): State<AppState>,
     authed: Authed,
     Path((org, proj)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody<NewKey>,
 ) -> ApiResult<Response> {
-    authed.require("project:write")?;
-    let body = json_body(&body)?;
-    let label = body
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or("Default")
-        .to_string();
-    let key = state.db.with(|c| {
+    let label = body.name.unwrap_or_else(|| "Default".to_string());
+    let st = state.clone();
+    let key = state.db.call(move |c| {
         let (_, p) = find_project(c, &authed, &org, &proj)?;
         insert_key(c, p.id, &label)?;
         let id = c.last_insert_rowid();
-        Ok::<_, ApiError>(c.query_row(
+        Ok(c.query_row(
             "SELECT public_key, secret_key, label, is_active, date_created FROM project_keys WHERE id = ?1",
             [id],
-            |r| key_json(&state, p.id, r),
+            |r| key_json(&st, p.id, r),
         )?)
-    })?;
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(key)).into_response())
 }
 
@@ -344,17 +381,20 @@ async fn environments(
     authed: Authed,
     Path((org, proj)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let names = state.db.with(|c| {
-        let (_, p) = find_project(c, &authed, &org, &proj)?;
-        let mut stmt = c.prepare(
-            "SELECT DISTINCT t.value FROM group_tags t JOIN groups g ON g.id = t.group_id
+    let names = state
+        .db
+        .call(move |c| {
+            let (_, p) = find_project(c, &authed, &org, &proj)?;
+            let mut stmt = c.prepare(
+                "SELECT DISTINCT t.value FROM group_tags t JOIN groups g ON g.id = t.group_id
              WHERE g.project_id = ?1 AND t.key = 'environment' ORDER BY t.value",
-        )?;
-        let rows = stmt
-            .query_map([p.id], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok::<_, ApiError>(rows)
-    })?;
+            )?;
+            let rows = stmt
+                .query_map([p.id], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await?;
     Ok(Json(Value::Array(
         names
             .iter()
@@ -371,20 +411,17 @@ fn create_project(
     state: &AppState,
     o: &Org,
     team_id: i64,
-    body: &serde_json::Map<String, Value>,
+    body: NewProject,
 ) -> ApiResult<Value> {
     let name = body
-        .get("name")
-        .and_then(Value::as_str)
+        .name
+        .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::bad_request("name: This field is required."))?
         .to_string();
-    let platform = body
-        .get("platform")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let explicit = body.get("slug").and_then(Value::as_str).map(str::to_string);
+    let platform = body.platform;
+    let explicit = body.slug;
     let taken = |slug: &str| -> rusqlite::Result<bool> {
         c.query_row(
             "SELECT EXISTS (SELECT 1 FROM projects WHERE org_id = ?1 AND slug = ?2)",
@@ -437,15 +474,17 @@ async fn create_in_team(
     State(state): State<AppState>,
     authed: Authed,
     Path((org, team)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody<NewProject>,
 ) -> ApiResult<Response> {
-    authed.require("project:write")?;
-    let body = json_body(&body)?;
-    let project = state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        let t = super::teams::find_team(c, o.id, &team)?;
-        create_project(c, &state, &o, t.id, &body)
-    })?;
+    let st = state.clone();
+    let project = state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            let t = super::teams::find_team(c, o.id, &team)?;
+            create_project(c, &st, &o, t.id, body)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(project)).into_response())
 }
 
@@ -453,26 +492,28 @@ async fn create_in_org(
     State(state): State<AppState>,
     authed: Authed,
     Path(org): Path<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody<NewProject>,
 ) -> ApiResult<Response> {
-    authed.require("project:write")?;
-    let body = json_body(&body)?;
-    let project = state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        let team: Option<(i64, String)> = c
-            .query_row(
-                "SELECT id, slug FROM teams WHERE org_id = ?1 ORDER BY id LIMIT 1",
-                [o.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (team_id, team_slug) = team.ok_or_else(|| {
-            ApiError::bad_request("The organization has no team to own the project.")
-        })?;
-        let mut v = create_project(c, &state, &o, team_id, &body)?;
-        v["team_slug"] = json!(team_slug);
-        Ok::<_, ApiError>(v)
-    })?;
+    let st = state.clone();
+    let project = state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            let team: Option<(i64, String)> = c
+                .query_row(
+                    "SELECT id, slug FROM teams WHERE org_id = ?1 ORDER BY id LIMIT 1",
+                    [o.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (team_id, team_slug) = team.ok_or_else(|| {
+                ApiError::bad_request("The organization has no team to own the project.")
+            })?;
+            let mut v = create_project(c, &st, &o, team_id, body)?;
+            v["team_slug"] = json!(team_slug);
+            Ok(v)
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(project)).into_response())
 }
 
@@ -483,18 +524,21 @@ async fn team_projects(
     params: Params,
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
-    let items = state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        let t = super::teams::find_team(c, o.id, &team)?;
-        let mut stmt = c.prepare(&format!(
-            "SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.team_id = ?1 ORDER BY p.slug"
-        ))?;
-        let rows = stmt
-            .query_map([t.id], project_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.iter()
-            .map(|p| project_summary(c, p))
-            .collect::<ApiResult<Vec<_>>>()
-    })?;
+    let items = state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            let t = super::teams::find_team(c, o.id, &team)?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.team_id = ?1 ORDER BY p.slug"
+            ))?;
+            let rows = stmt
+                .query_map([t.id], project_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.iter()
+                .map(|p| project_summary(c, p))
+                .collect::<ApiResult<Vec<_>>>()
+        })
+        .await?;
     Ok(paginate_vec(&state, &params, page, items))
 }

@@ -2,124 +2,132 @@
 //!
 //! CI pipelines drive these through `sentry release create/finalize/deploy/set-commits`
 //! (and legacy `sentry-cli releases ...`), so the write paths accept both CLIs' bodies.
-//! Also home of the release scope sets, which artifact uploads share.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Value};
 
 use crate::api::{
-    field_error, find_org, iso, iso_ms, paginate_vec, project_in_org, Page, Params, MAX_PER_PAGE,
+    field_error, find_org, iso, iso_ms, paginate_vec, present, project_in_org, IdOrSlug, JsonBody,
+    Page, Params, MAX_PER_PAGE,
 };
+use crate::auth::needs::{RELEASE_DELETE, RELEASE_READ, RELEASE_WRITE};
 use crate::auth::Authed;
 use crate::db::{now_iso, now_ms};
 use crate::error::{ApiError, ApiResult};
+use crate::routing::{get, ApiRouter};
 use crate::state::AppState;
 
-pub const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS releases (
-    id INTEGER PRIMARY KEY,
-    org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-    version TEXT NOT NULL,
-    ref TEXT,
-    url TEXT,
-    status TEXT NOT NULL DEFAULT 'open',
-    date_created TEXT NOT NULL,
-    date_created_ms INTEGER NOT NULL,
-    date_started TEXT,
-    date_released TEXT,
-    -- JSON array of commit objects as the API renders them (newest first)
-    commits TEXT NOT NULL DEFAULT '[]',
-    UNIQUE (org_id, version)
-);
-CREATE TABLE IF NOT EXISTS release_projects (
-    release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
-    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    PRIMARY KEY (release_id, project_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS deploys (
-    id INTEGER PRIMARY KEY,
-    release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
-    environment TEXT NOT NULL,
-    name TEXT,
-    url TEXT,
-    date_started TEXT,
-    date_finished TEXT NOT NULL
-);
-"#;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/0/organizations/{org}/releases/",
-            get(list_org).post(create_org),
-        )
-        .route(
-            "/api/0/projects/{org}/{project}/releases/",
-            get(list_project).post(create_project),
-        )
-        .route(
-            "/api/0/organizations/{org}/releases/{version}/",
-            get(detail).put(update).delete(remove),
-        )
-        .route(
-            "/api/0/organizations/{org}/releases/{version}/deploys/",
-            get(list_deploys).post(create_deploy),
-        )
-        .route(
-            "/api/0/organizations/{org}/releases/{version}/commits/",
-            get(list_commits),
-        )
-        .route(
-            "/api/0/organizations/{org}/releases/{version}/previous-with-commits/",
-            get(previous_with_commits),
-        )
+/// Sentry's OrganizationReleasePermission for every release route.
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    api.route(
+        "/organizations/{org}/releases/",
+        get(RELEASE_READ, list_org).post(RELEASE_WRITE, create_org),
+    )
+    .route(
+        "/projects/{org}/{project}/releases/",
+        get(RELEASE_READ, list_project).post(RELEASE_WRITE, create_project),
+    )
+    .route(
+        "/organizations/{org}/releases/{version}/",
+        get(RELEASE_READ, detail)
+            .put(RELEASE_WRITE, update)
+            .delete(RELEASE_DELETE, remove),
+    )
+    .route(
+        "/organizations/{org}/releases/{version}/deploys/",
+        get(RELEASE_READ, list_deploys).post(RELEASE_WRITE, create_deploy),
+    )
+    .route(
+        "/organizations/{org}/releases/{version}/commits/",
+        get(RELEASE_READ, list_commits),
+    )
+    .route(
+        "/organizations/{org}/releases/{version}/previous-with-commits/",
+        get(RELEASE_READ, previous_with_commits),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
-// Scopes (shared with uploads) and body helpers.
+// Request bodies.
 
-/// Scopes that may read release-like data (Sentry's release permission set).
-pub(crate) const READ_SCOPES: &[&str] =
-    &["project:read", "project:releases", "org:ci", "event:read"];
-/// Scopes that may create or change releases and upload files.
-pub(crate) const WRITE_SCOPES: &[&str] = &["project:releases", "project:write", "org:ci"];
+/// Body of creating and updating a release (what both CLIs send).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ReleaseBody {
+    version: Option<String>,
+    projects: Option<Vec<IdOrSlug>>,
+    #[serde(default, deserialize_with = "present")]
+    r#ref: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    date_released: Option<Option<SentryDate>>,
+    #[serde(default, deserialize_with = "present")]
+    date_started: Option<Option<SentryDate>>,
+    status: Option<String>,
+    /// Commits as `set-commits` sends them; wins over `refs`.
+    commits: Option<Vec<CommitIn>>,
+    /// Repository heads (`set-commits --auto` without a provider).
+    refs: Option<Vec<RefIn>>,
+}
 
-/// Accepts RFC 3339 strings and unix seconds (what both CLIs send) and renders Sentry's
-/// timestamp format; `Ok(None)` for JSON null.
-pub(crate) fn parse_date(field: &str, v: &Value) -> ApiResult<Option<String>> {
-    let ts = match v {
-        Value::Null => return Ok(None),
-        Value::Number(n) => n
-            .as_f64()
-            .and_then(|f| jiff::Timestamp::from_millisecond((f * 1000.0) as i64).ok()),
-        Value::String(s) => s.parse::<jiff::Timestamp>().ok().or_else(|| {
-            s.parse::<f64>()
+#[derive(Deserialize)]
+struct CommitIn {
+    id: Option<String>,
+    message: Option<String>,
+    timestamp: Option<String>,
+    repository: Option<String>,
+    author_name: Option<String>,
+    author_email: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefIn {
+    repository: Option<String>,
+    commit: Option<String>,
+    previous_commit: Option<String>,
+}
+
+/// `POST …/deploys/`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeployBody {
+    environment: Option<String>,
+    name: Option<String>,
+    url: Option<String>,
+    date_started: Option<SentryDate>,
+    date_finished: Option<SentryDate>,
+}
+
+/// A timestamp as both CLIs send them: RFC 3339 or unix seconds (number or string), kept
+/// in Sentry's rendering (microseconds, `Z`).
+struct SentryDate(String);
+
+impl<'de> Deserialize<'de> for SentryDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let from_secs = |f: f64| jiff::Timestamp::from_millisecond((f * 1000.0) as i64).ok();
+        let ts = match Value::deserialize(d)? {
+            Value::Number(n) => n.as_f64().and_then(from_secs),
+            Value::String(s) => s
+                .parse::<jiff::Timestamp>()
                 .ok()
-                .and_then(|f| jiff::Timestamp::from_millisecond((f * 1000.0) as i64).ok())
-        }),
-        _ => None,
-    };
-    ts.map(|t| Some(iso(t)))
-        .ok_or_else(|| field_error(field, "Datetime has wrong format."))
+                .or_else(|| s.parse::<f64>().ok().and_then(from_secs)),
+            _ => None,
+        };
+        ts.map(|t| SentryDate(iso(t)))
+            .ok_or_else(|| serde::de::Error::custom("Datetime has wrong format."))
+    }
 }
 
 /// `health=1` asks for the (empty, sessions are not kept) health data of each project.
 fn wants_health(params: &Params) -> bool {
     matches!(params.get("health"), Some("1" | "true"))
-}
-
-fn opt_str(body: &Map<String, Value>, field: &str) -> ApiResult<Option<Option<String>>> {
-    match body.get(field) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(_) => Err(field_error(field, "Not a valid string.")),
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -357,39 +365,15 @@ pub(crate) fn render_release(c: &Connection, release: i64, health: bool) -> ApiR
     }))
 }
 
-fn body_object(body: Value) -> ApiResult<Map<String, Value>> {
-    match body {
-        Value::Object(m) => Ok(m),
-        _ => Err(ApiError::bad_request(
-            "Invalid request body: expected a JSON object",
-        )),
-    }
-}
-
 /// Resolves the `projects` list of a body (slugs or ids) to project ids.
-fn body_projects(
-    c: &Connection,
-    org: i64,
-    body: &Map<String, Value>,
-) -> ApiResult<Option<Vec<i64>>> {
-    let Some(v) = body.get("projects") else {
-        return Ok(None);
-    };
-    let Value::Array(list) = v else {
-        return Err(field_error("projects", "Expected a list of items."));
-    };
+fn body_projects(c: &Connection, org: i64, projects: &[IdOrSlug]) -> ApiResult<Vec<i64>> {
     let mut ids = Vec::new();
     let mut bad = Vec::new();
-    for item in list {
-        let key = match item {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => return Err(field_error("projects", "Expected a list of project slugs.")),
-        };
-        match project_in_org(c, org, &key).map(|p| p.id) {
+    for IdOrSlug(key) in projects {
+        match project_in_org(c, org, key).map(|p| p.id) {
             Ok(id) if !ids.contains(&id) => ids.push(id),
             Ok(_) => {}
-            Err(_) => bad.push(key),
+            Err(_) => bad.push(key.clone()),
         }
     }
     if !bad.is_empty() {
@@ -398,55 +382,18 @@ fn body_projects(
             &format!("Invalid project ids or slugs: {}", bad.join(", ")),
         ));
     }
-    Ok(Some(ids))
+    Ok(ids)
 }
 
-/// Applies the mutable fields of a create/update body to release `id`.
-fn apply_fields(c: &Connection, id: i64, body: &Map<String, Value>) -> ApiResult<()> {
-    for (field, column) in [("ref", "ref"), ("url", "url")] {
-        if let Some(v) = opt_str(body, field)? {
-            c.execute(
-                &format!("UPDATE releases SET {column} = ?1 WHERE id = ?2"),
-                params![v, id],
-            )?;
-        }
-    }
-    for (field, column) in [
-        ("dateReleased", "date_released"),
-        ("dateStarted", "date_started"),
-    ] {
-        if let Some(v) = body.get(field) {
-            let date = parse_date(field, v)?;
-            c.execute(
-                &format!("UPDATE releases SET {column} = ?1 WHERE id = ?2"),
-                params![date, id],
-            )?;
-        }
-    }
-    if let Some(v) = body.get("status") {
-        let status = match v.as_str() {
-            Some(s @ ("open" | "archived")) => s,
-            _ => {
-                return Err(field_error(
-                    "status",
-                    "Invalid status. Use \"open\" or \"archived\".",
-                ))
-            }
-        };
-        c.execute(
-            "UPDATE releases SET status = ?1 WHERE id = ?2",
-            params![status, id],
-        )?;
-    }
-    if let Some(v) = body.get("commits") {
-        let Value::Array(list) = v else {
-            return Err(field_error("commits", "Expected a list of items."));
-        };
+/// The commits a body sets, as the API renders them (newest first); `None` when the body
+/// sets none.
+fn body_commits(body: &ReleaseBody) -> ApiResult<Option<Vec<Value>>> {
+    if let Some(list) = &body.commits {
         let mut commits = Vec::new();
         for item in list {
             let Some(sha) = item
-                .get("id")
-                .and_then(Value::as_str)
+                .id
+                .as_deref()
                 .filter(|s| !s.is_empty() && s.len() <= 64)
             else {
                 return Err(field_error(
@@ -454,35 +401,25 @@ fn apply_fields(c: &Connection, id: i64, body: &Map<String, Value>) -> ApiResult
                     "Each commit needs an \"id\" of at most 64 characters.",
                 ));
             };
-            let author = match (item.get("author_name"), item.get("author_email")) {
+            let author = match (&item.author_name, &item.author_email) {
                 (None, None) => Value::Null,
-                (n, e) => {
-                    json!({"name": n.cloned().unwrap_or(Value::Null), "email": e.cloned().unwrap_or(Value::Null)})
-                }
+                (n, e) => json!({"name": n, "email": e}),
             };
             commits.push(json!({
                 "id": sha,
-                "message": item.get("message").cloned().unwrap_or(Value::Null),
-                "dateCreated": item.get("timestamp").cloned().unwrap_or(Value::Null),
-                "repository": item.get("repository").cloned().unwrap_or(Value::Null),
+                "message": item.message,
+                "dateCreated": item.timestamp,
+                "repository": item.repository,
                 "author": author,
             }));
         }
-        c.execute(
-            "UPDATE releases SET commits = ?1 WHERE id = ?2",
-            params![Value::Array(commits).to_string(), id],
-        )?;
-    } else if let Some(v) = body.get("refs") {
+        return Ok(Some(commits));
+    }
+    if let Some(list) = &body.refs {
         // Without a repository provider the head commit of each ref is all there is to know.
-        let Value::Array(list) = v else {
-            return Err(field_error("refs", "Expected a list of items."));
-        };
         let mut commits = Vec::new();
         for item in list {
-            let (Some(repo), Some(sha)) = (
-                item.get("repository").and_then(Value::as_str),
-                item.get("commit").and_then(Value::as_str),
-            ) else {
+            let (Some(repo), Some(sha)) = (&item.repository, &item.commit) else {
                 return Err(field_error(
                     "refs",
                     "Each ref needs \"repository\" and \"commit\".",
@@ -494,9 +431,49 @@ fn apply_fields(c: &Connection, id: i64, body: &Map<String, Value>) -> ApiResult
                 "dateCreated": now_iso(),
                 "repository": {"name": repo},
                 "author": null,
-                "previousCommit": item.get("previousCommit").cloned().unwrap_or(Value::Null),
+                "previousCommit": item.previous_commit,
             }));
         }
+        return Ok(Some(commits));
+    }
+    Ok(None)
+}
+
+/// Applies the mutable fields of a create/update body to release `id`.
+fn apply_fields(c: &Connection, id: i64, body: &ReleaseBody) -> ApiResult<()> {
+    for (value, column) in [(&body.r#ref, "ref"), (&body.url, "url")] {
+        if let Some(v) = value {
+            c.execute(
+                &format!("UPDATE releases SET {column} = ?1 WHERE id = ?2"),
+                params![v, id],
+            )?;
+        }
+    }
+    for (value, column) in [
+        (&body.date_released, "date_released"),
+        (&body.date_started, "date_started"),
+    ] {
+        if let Some(v) = value {
+            let date = v.as_ref().map(|d| d.0.as_str());
+            c.execute(
+                &format!("UPDATE releases SET {column} = ?1 WHERE id = ?2"),
+                params![date, id],
+            )?;
+        }
+    }
+    if let Some(status) = &body.status {
+        if !matches!(status.as_str(), "open" | "archived") {
+            return Err(field_error(
+                "status",
+                "Invalid status. Use \"open\" or \"archived\".",
+            ));
+        }
+        c.execute(
+            "UPDATE releases SET status = ?1 WHERE id = ?2",
+            params![status, id],
+        )?;
+    }
+    if let Some(commits) = body_commits(body)? {
         c.execute(
             "UPDATE releases SET commits = ?1 WHERE id = ?2",
             params![Value::Array(commits).to_string(), id],
@@ -511,7 +488,7 @@ fn save_release(
     tx: &Connection,
     id: i64,
     projects: &[i64],
-    body: &Map<String, Value>,
+    body: &ReleaseBody,
 ) -> ApiResult<Value> {
     for p in projects {
         tx.execute(
@@ -524,19 +501,15 @@ fn save_release(
 }
 
 /// Creates (201) or updates an existing (208, as Sentry answers) release.
-fn create(
-    state: &AppState,
-    auth: &Authed,
-    org: &str,
-    forced_project: Option<&str>,
-    body: Value,
+async fn create(
+    state: AppState,
+    auth: Authed,
+    org: String,
+    forced_project: Option<String>,
+    body: ReleaseBody,
 ) -> ApiResult<Response> {
-    auth.require_any(WRITE_SCOPES)?;
-    let body = body_object(body)?;
-    let version = match body.get("version") {
-        Some(Value::String(v)) => v.clone(),
-        None | Some(Value::Null) => return Err(field_error("version", "This field is required.")),
-        Some(_) => return Err(field_error("version", "Not a valid string.")),
+    let Some(version) = body.version.clone() else {
+        return Err(field_error("version", "This field is required."));
     };
     if !is_valid_version(&version) {
         return Err(field_error(
@@ -544,16 +517,19 @@ fn create(
             &format!("Release with name {version} is not allowed"),
         ));
     }
-    state.db.with(|c| {
-        let org_id = find_org(c, auth, org)?.id;
-        let mut projects = body_projects(c, org_id, &body)?.unwrap_or_default();
-        if let Some(p) = forced_project {
+    state.db.call(move |c| {
+        let org_id = find_org(c, &auth, &org)?.id;
+        let mut projects = match &body.projects {
+            Some(list) => body_projects(c, org_id, list)?,
+            None => Vec::new(),
+        };
+        if let Some(p) = &forced_project {
             let id = project_in_org(c, org_id, p)?.id;
             if !projects.contains(&id) {
                 projects.push(id);
             }
         }
-        if forced_project.is_none() && !body.contains_key("projects") {
+        if forced_project.is_none() && body.projects.is_none() {
             return Err(field_error("projects", "This field is required."));
         }
         let tx = c.transaction()?;
@@ -578,42 +554,42 @@ fn create(
         tx.commit()?;
         Ok((status, Json(rendered)).into_response())
     })
+    .await
 }
 
 async fn create_org(
     State(state): State<AppState>,
     auth: Authed,
     Path(org): Path<String>,
-    Json(body): Json<Value>,
+    JsonBody(body): JsonBody<ReleaseBody>,
 ) -> ApiResult<Response> {
-    create(&state, &auth, &org, None, body)
+    create(state, auth, org, None, body).await
 }
 
 async fn create_project(
     State(state): State<AppState>,
     auth: Authed,
     Path((org, project)): Path<(String, String)>,
-    Json(body): Json<Value>,
+    JsonBody(body): JsonBody<ReleaseBody>,
 ) -> ApiResult<Response> {
-    create(&state, &auth, &org, Some(&project), body)
+    create(state, auth, org, Some(project), body).await
 }
 
-fn list(
-    state: &AppState,
-    auth: &Authed,
-    org: &str,
-    project: Option<&str>,
-    params: &Params,
+async fn list(
+    state: AppState,
+    auth: Authed,
+    org: String,
+    project: Option<String>,
+    params: Params,
 ) -> ApiResult<Response> {
-    auth.require_any(READ_SCOPES)?;
-    let page = Page::from_params(params, MAX_PER_PAGE)?;
-    let health = wants_health(params);
-    let query = params.get("query").unwrap_or_default().to_lowercase();
-    let status = params.get("status").unwrap_or("open");
-    let rows = state.db.with(|c| -> ApiResult<Vec<Value>> {
-        let org_id = find_org(c, auth, org)?.id;
+    let page = Page::from_params(&params, MAX_PER_PAGE)?;
+    let health = wants_health(&params);
+    state.clone().db.call(move |c| {
+        let query = params.get("query").unwrap_or_default().to_lowercase();
+        let status = params.get("status").unwrap_or("open");
+        let org_id = find_org(c, &auth, &org)?.id;
         let mut project_ids = params.project_ids();
-        if let Some(p) = project {
+        if let Some(p) = &project {
             project_ids = vec![project_in_org(c, org_id, p)?.id];
         }
         let mut stmt = c.prepare(
@@ -642,9 +618,9 @@ fn list(
             }
             out.push(render_release(c, id, health)?);
         }
-        Ok(out)
-    })?;
-    Ok(paginate_vec(state, params, page, rows))
+        Ok(paginate_vec(&state, &params, page, out))
+    })
+    .await
 }
 
 async fn list_org(
@@ -653,7 +629,7 @@ async fn list_org(
     Path(org): Path<String>,
     params: Params,
 ) -> ApiResult<Response> {
-    list(&state, &auth, &org, None, &params)
+    list(state, auth, org, None, params).await
 }
 
 async fn list_project(
@@ -662,7 +638,7 @@ async fn list_project(
     Path((org, project)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Response> {
-    list(&state, &auth, &org, Some(&project), &params)
+    list(state, auth, org, Some(project), params).await
 }
 
 async fn detail(
@@ -671,30 +647,36 @@ async fn detail(
     Path((org, version)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    auth.require_any(READ_SCOPES)?;
     let health = wants_health(&params);
-    state.db.with(|c| {
-        let (_, id) = find_release(c, &auth, &org, &version)?;
-        Ok(Json(render_release(c, id, health)?))
-    })
+    state
+        .db
+        .call(move |c| {
+            let (_, id) = find_release(c, &auth, &org, &version)?;
+            Ok(Json(render_release(c, id, health)?))
+        })
+        .await
 }
 
 async fn update(
     State(state): State<AppState>,
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
-    Json(body): Json<Value>,
+    JsonBody(body): JsonBody<ReleaseBody>,
 ) -> ApiResult<Json<Value>> {
-    auth.require_any(WRITE_SCOPES)?;
-    let body = body_object(body)?;
-    state.db.with(|c| {
-        let (org_id, id) = find_release(c, &auth, &org, &version)?;
-        let projects = body_projects(c, org_id, &body)?;
-        let tx = c.transaction()?;
-        let rendered = save_release(&tx, id, &projects.unwrap_or_default(), &body)?;
-        tx.commit()?;
-        Ok(Json(rendered))
-    })
+    state
+        .db
+        .call(move |c| {
+            let (org_id, id) = find_release(c, &auth, &org, &version)?;
+            let projects = match &body.projects {
+                Some(list) => body_projects(c, org_id, list)?,
+                None => Vec::new(),
+            };
+            let tx = c.transaction()?;
+            let rendered = save_release(&tx, id, &projects, &body)?;
+            tx.commit()?;
+            Ok(Json(rendered))
+        })
+        .await
 }
 
 async fn remove(
@@ -702,12 +684,14 @@ async fn remove(
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    auth.require_any(WRITE_SCOPES)?;
-    state.db.with(|c| {
-        let (_, id) = find_release(c, &auth, &org, &version)?;
-        c.execute("DELETE FROM releases WHERE id = ?1", [id])?;
-        Ok(StatusCode::NO_CONTENT)
-    })
+    state
+        .db
+        .call(move |c| {
+            let (_, id) = find_release(c, &auth, &org, &version)?;
+            c.execute("DELETE FROM releases WHERE id = ?1", [id])?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
 }
 
 async fn list_deploys(
@@ -715,28 +699,24 @@ async fn list_deploys(
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<Value>>> {
-    auth.require_any(READ_SCOPES)?;
-    state.db.with(|c| {
-        let (_, id) = find_release(c, &auth, &org, &version)?;
-        Ok(Json(deploys_of(c, id)?))
-    })
+    state
+        .db
+        .call(move |c| {
+            let (_, id) = find_release(c, &auth, &org, &version)?;
+            Ok(Json(deploys_of(c, id)?))
+        })
+        .await
 }
 
 async fn create_deploy(
     State(state): State<AppState>,
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
-    Json(body): Json<Value>,
+    JsonBody(body): JsonBody<DeployBody>,
 ) -> ApiResult<Response> {
-    auth.require_any(WRITE_SCOPES)?;
-    let body = body_object(body)?;
-    let environment = match body.get("environment") {
-        Some(Value::String(e)) if !e.trim().is_empty() && e.len() <= 64 && !e.contains('/') => {
-            e.clone()
-        }
-        None | Some(Value::Null) => {
-            return Err(field_error("environment", "This field is required."))
-        }
+    let environment = match body.environment {
+        Some(e) if !e.trim().is_empty() && e.len() <= 64 && !e.contains('/') => e,
+        None => return Err(field_error("environment", "This field is required.")),
         Some(_) => {
             return Err(field_error(
                 "environment",
@@ -744,18 +724,10 @@ async fn create_deploy(
             ))
         }
     };
-    let name = opt_str(&body, "name")?.flatten();
-    let url = opt_str(&body, "url")?.flatten();
-    let started = match body.get("dateStarted") {
-        Some(v) => parse_date("dateStarted", v)?,
-        None => None,
-    };
-    let finished = match body.get("dateFinished") {
-        Some(v) => parse_date("dateFinished", v)?,
-        None => None,
-    }
-    .unwrap_or_else(now_iso);
-    state.db.with(|c| {
+    let (name, url) = (body.name, body.url);
+    let started = body.date_started.map(|d| d.0);
+    let finished = body.date_finished.map_or_else(now_iso, |d| d.0);
+    state.db.call(move |c| {
         let (_, id) = find_release(c, &auth, &org, &version)?;
         c.execute(
             "INSERT INTO deploys (release_id, environment, name, url, date_started, date_finished) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -764,6 +736,7 @@ async fn create_deploy(
         let deploy = deploy_json(c.last_insert_rowid(), environment, name, url, started, finished);
         Ok((StatusCode::CREATED, Json(deploy)).into_response())
     })
+    .await
 }
 
 async fn list_commits(
@@ -771,17 +744,19 @@ async fn list_commits(
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    auth.require_any(READ_SCOPES)?;
-    state.db.with(|c| {
-        let (_, id) = find_release(c, &auth, &org, &version)?;
-        let commits: String =
-            c.query_row("SELECT commits FROM releases WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?;
-        Ok(Json(
-            serde_json::from_str(&commits).unwrap_or_else(|_| json!([])),
-        ))
-    })
+    state
+        .db
+        .call(move |c| {
+            let (_, id) = find_release(c, &auth, &org, &version)?;
+            let commits: String =
+                c.query_row("SELECT commits FROM releases WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            Ok(Json(
+                serde_json::from_str(&commits).unwrap_or_else(|_| json!([])),
+            ))
+        })
+        .await
 }
 
 /// The newest older release that has commits, or `{}` (what `set-commits --auto` reads).
@@ -790,26 +765,28 @@ async fn previous_with_commits(
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    auth.require_any(READ_SCOPES)?;
-    state.db.with(|c| {
-        let (org_id, id) = find_release(c, &auth, &org, &version)?;
-        let created: i64 = c.query_row(
-            "SELECT date_created_ms FROM releases WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?;
-        let prev: Option<i64> = c
-            .query_row(
-                "SELECT id FROM releases WHERE org_id = ?1 AND id != ?2 AND commits != '[]'
-                 AND (date_created_ms < ?3 OR (date_created_ms = ?3 AND id < ?2))
-                 ORDER BY date_created_ms DESC, id DESC LIMIT 1",
-                params![org_id, id, created],
+    state
+        .db
+        .call(move |c| {
+            let (org_id, id) = find_release(c, &auth, &org, &version)?;
+            let created: i64 = c.query_row(
+                "SELECT date_created_ms FROM releases WHERE id = ?1",
+                [id],
                 |r| r.get(0),
-            )
-            .optional()?;
-        match prev {
-            Some(p) => Ok(Json(render_release(c, p, false)?)),
-            None => Ok(Json(json!({}))),
-        }
-    })
+            )?;
+            let prev: Option<i64> = c
+                .query_row(
+                    "SELECT id FROM releases WHERE org_id = ?1 AND id != ?2 AND commits != '[]'
+                     AND (date_created_ms < ?3 OR (date_created_ms = ?3 AND id < ?2))
+                     ORDER BY date_created_ms DESC, id DESC LIMIT 1",
+                    params![org_id, id, created],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match prev {
+                Some(p) => Ok(Json(render_release(c, p, false)?)),
+                None => Ok(Json(json!({}))),
+            }
+        })
+        .await
 }

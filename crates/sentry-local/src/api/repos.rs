@@ -1,37 +1,36 @@
 //! Repositories linked to an organization (the CLI validates `--in @commit:<repo>@<sha>`
 //! against this list). Added through the API since there are no integrations locally.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::params;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{find_org, json_body, paginated, Page, Params};
+use super::{find_org, paginated, JsonBody, Page, Params};
+use crate::auth::needs::{REPO_READ, REPO_WRITE};
 use crate::auth::Authed;
 use crate::db::now_iso;
 use crate::error::{ApiError, ApiResult};
+use crate::routing::{get, ApiRouter};
 use crate::state::AppState;
 
-pub const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS repositories (
-    id INTEGER PRIMARY KEY,
-    org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    url TEXT,
-    provider TEXT NOT NULL,
-    external_slug TEXT,
-    status TEXT NOT NULL DEFAULT 'active',
-    date_created TEXT NOT NULL,
-    UNIQUE (org_id, name)
-);
-"#;
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    api.route(
+        "/organizations/{org}/repos/",
+        get(REPO_READ, list).post(REPO_WRITE, create),
+    )
+}
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/0/organizations/{org}/repos/", get(list).post(create))
+/// `POST /organizations/{org}/repos/` (`identifier` is what Sentry's integrations send).
+#[derive(Deserialize)]
+struct NewRepo {
+    name: Option<String>,
+    identifier: Option<String>,
+    provider: Option<String>,
+    url: Option<String>,
 }
 
 fn repo_json(r: &rusqlite::Row) -> rusqlite::Result<Value> {
@@ -66,27 +65,30 @@ async fn list(
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
     let status = params.get("status").map(str::to_string);
     let query = params.get("query").unwrap_or("").to_lowercase();
-    let items = state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        let mut stmt = c.prepare(&format!(
-            "SELECT {COLUMNS} FROM repositories WHERE org_id = ?1
+    let items = state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM repositories WHERE org_id = ?1
                AND (?2 IS NULL OR status = ?2) AND instr(lower(name), ?3) > 0
              ORDER BY name LIMIT ?4 OFFSET ?5"
-        ))?;
-        let rows = stmt
-            .query_map(
-                params![
-                    o.id,
-                    status,
-                    query,
-                    page.limit as i64 + 1,
-                    page.offset as i64
-                ],
-                repo_json,
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok::<_, ApiError>(rows)
-    })?;
+            ))?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        o.id,
+                        status,
+                        query,
+                        page.limit as i64 + 1,
+                        page.offset as i64
+                    ],
+                    repo_json,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await?;
     Ok(paginated(&state, &params, page, items))
 }
 
@@ -94,32 +96,22 @@ async fn create(
     State(state): State<AppState>,
     authed: Authed,
     Path(org): Path<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody<NewRepo>,
 ) -> ApiResult<Response> {
-    authed.require("org:write")?;
-    let body = json_body(&body)?;
     let name = body
-        .get("name")
-        .or_else(|| body.get("identifier"))
-        .and_then(Value::as_str)
+        .name
+        .or(body.identifier)
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| ApiError::bad_request("name: This field is required."))?
-        .to_string();
+        .ok_or_else(|| ApiError::bad_request("name: This field is required."))?;
     let provider = body
-        .get("provider")
-        .and_then(Value::as_str)
-        .unwrap_or("integrations:github")
-        .to_string();
-    let url = body
-        .get("url")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| {
-            provider
-                .contains("github")
-                .then(|| format!("https://github.com/{name}"))
-        });
-    let repo = state.db.with(|c| {
+        .provider
+        .unwrap_or_else(|| "integrations:github".to_string());
+    let url = body.url.or_else(|| {
+        provider
+            .contains("github")
+            .then(|| format!("https://github.com/{name}"))
+    });
+    let repo = state.db.call(move |c| {
         let o = find_org(c, &authed, &org)?;
         let inserted = c.execute(
             "INSERT OR IGNORE INTO repositories (org_id, name, url, provider, external_slug, date_created)
@@ -137,6 +129,7 @@ async fn create(
             [c.last_insert_rowid()],
             repo_json,
         )?)
-    })?;
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(repo)).into_response())
 }

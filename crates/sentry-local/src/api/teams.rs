@@ -1,29 +1,42 @@
 //! Teams of an organization. The local server has one user who belongs to every team.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{find_org, find_project, json_body, paginate_vec, slugify, Org, Page, Params};
+use super::{find_org, find_project, paginate_vec, slugify, JsonBody, Org, Page, Params};
+use crate::auth::needs::{ORG_READ, PROJECT_READ, TEAM_CREATE, TEAM_JOIN, TEAM_READ};
 use crate::auth::Authed;
 use crate::db::now_iso;
 use crate::error::{ApiError, ApiResult};
+use crate::routing::{get, post, ApiRouter};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/0/organizations/{org}/teams/", get(list).post(create))
-        .route(
-            "/api/0/organizations/{org}/members/me/teams/{team}/",
-            post(join),
-        )
-        .route("/api/0/projects/{org}/{proj}/teams/", get(project_teams))
-        .route("/api/0/teams/{org}/{team}/", get(detail))
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    api.route(
+        "/organizations/{org}/teams/",
+        get(ORG_READ, list).post(TEAM_CREATE, create),
+    )
+    .route(
+        "/organizations/{org}/members/me/teams/{team}/",
+        post(TEAM_JOIN, join),
+    )
+    .route(
+        "/projects/{org}/{proj}/teams/",
+        get(PROJECT_READ, project_teams),
+    )
+    .route("/teams/{org}/{team}/", get(TEAM_READ, detail))
+}
+
+/// `POST /organizations/{org}/teams/`.
+#[derive(Deserialize)]
+struct NewTeam {
+    name: Option<String>,
+    slug: Option<String>,
 }
 
 const TEAM_ACCESS: &[&str] = &[
@@ -84,12 +97,7 @@ pub fn team_json(c: &Connection, t: &Team, with_projects: bool) -> ApiResult<Val
     Ok(v)
 }
 
-pub fn teams_of_org(
-    c: &Connection,
-    _state: &AppState,
-    o: &Org,
-    with_projects: bool,
-) -> ApiResult<Vec<Value>> {
+pub fn teams_of_org(c: &Connection, o: &Org, with_projects: bool) -> ApiResult<Vec<Value>> {
     let mut stmt = c.prepare(
         "SELECT id, slug, name, date_created FROM teams WHERE org_id = ?1 ORDER BY slug",
     )?;
@@ -125,10 +133,13 @@ async fn list(
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
     let detailed = params.get("detailed") != Some("0");
-    let items = state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        teams_of_org(c, &state, &o, detailed)
-    })?;
+    let items = state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            teams_of_org(c, &o, detailed)
+        })
+        .await?;
     Ok(paginate_vec(&state, &params, page, items))
 }
 
@@ -137,26 +148,25 @@ async fn detail(
     authed: Authed,
     Path((org, team)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        let t = find_team(c, o.id, &team)?;
-        team_json(c, &t, true).map(Json)
-    })
+    state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            let t = find_team(c, o.id, &team)?;
+            team_json(c, &t, true).map(Json)
+        })
+        .await
 }
 
 async fn create(
     State(state): State<AppState>,
     authed: Authed,
     Path(org): Path<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody<NewTeam>,
 ) -> ApiResult<Response> {
-    authed.require("team:write")?;
-    let body = json_body(&body)?;
-    let name = body.get("name").and_then(Value::as_str).map(str::to_string);
+    let name = body.name;
     let slug = body
-        .get("slug")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+        .slug
         .or_else(|| name.as_deref().map(slugify))
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::bad_request("slug: This field is required."))?;
@@ -165,7 +175,7 @@ async fn create(
             "slug: Enter a valid slug consisting of lowercase letters, numbers, underscores or hyphens.",
         ));
     }
-    let team = state.db.with(|c| {
+    let team = state.db.call(move |c| {
         let o = find_org(c, &authed, &org)?;
         let n = c.execute(
             "INSERT OR IGNORE INTO teams (org_id, slug, name, date_created) VALUES (?1, ?2, ?3, ?4)",
@@ -179,7 +189,8 @@ async fn create(
         }
         let t = find_team(c, o.id, &slug)?;
         team_json(c, &t, true)
-    })?;
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(team)).into_response())
 }
 
@@ -190,11 +201,13 @@ async fn join(
     authed: Authed,
     Path((org, team)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    authed.require("team:read")?;
-    state.db.with(|c| {
-        let o = find_org(c, &authed, &org)?;
-        find_team(c, o.id, &team)
-    })?;
+    state
+        .db
+        .call(move |c| {
+            let o = find_org(c, &authed, &org)?;
+            find_team(c, o.id, &team)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -205,18 +218,21 @@ async fn project_teams(
     params: Params,
 ) -> ApiResult<Response> {
     let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
-    let items = state.db.with(|c| {
-        let (_, p) = find_project(c, &authed, &org, &proj)?;
-        let mut out = Vec::new();
-        if let Some(team_id) = p.team_id {
-            let t = c.query_row(
-                "SELECT id, slug, name, date_created FROM teams WHERE id = ?1",
-                [team_id],
-                team_from_row,
-            )?;
-            out.push(team_json(c, &t, false)?);
-        }
-        Ok::<_, ApiError>(out)
-    })?;
+    let items = state
+        .db
+        .call(move |c| {
+            let (_, p) = find_project(c, &authed, &org, &proj)?;
+            let mut out = Vec::new();
+            if let Some(team_id) = p.team_id {
+                let t = c.query_row(
+                    "SELECT id, slug, name, date_created FROM teams WHERE id = ?1",
+                    [team_id],
+                    team_from_row,
+                )?;
+                out.push(team_json(c, &t, false)?);
+            }
+            Ok(out)
+        })
+        .await?;
     Ok(paginate_vec(&state, &params, page, items))
 }

@@ -9,43 +9,20 @@
 
 use std::io::Read;
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use rusqlite::{params, OptionalExtension};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::releases::WRITE_SCOPES;
-use crate::api::{field_error, find_org, project_in_org};
+use crate::api::{field_error, find_org, project_in_org, JsonBody};
+use crate::auth::needs::{RELEASE_READ, RELEASE_WRITE};
 use crate::auth::Authed;
 use crate::db::now_iso;
 use crate::error::{ApiError, ApiResult};
+use crate::routing::{get, post, ApiRouter};
 use crate::state::AppState;
-
-pub const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS file_chunks (
-    org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-    -- lower-case hex SHA-1 of the (uncompressed) chunk
-    checksum TEXT NOT NULL,
-    data BLOB NOT NULL,
-    date_created TEXT NOT NULL,
-    PRIMARY KEY (org_id, checksum)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS artifact_bundles (
-    id INTEGER PRIMARY KEY,
-    org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-    checksum TEXT NOT NULL,
-    -- JSON array of project ids
-    projects TEXT NOT NULL,
-    release TEXT,
-    dist TEXT,
-    size INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    date_created TEXT NOT NULL,
-    UNIQUE (org_id, checksum)
-);
-"#;
 
 /// Chunk size offered to clients (Sentry's value).
 pub const CHUNK_SIZE: usize = 8 * 1024 * 1024;
@@ -56,19 +33,31 @@ pub const MAX_REQUEST_SIZE: usize = 32 * 1024 * 1024;
 /// Largest assembled file.
 pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/0/organizations/{org}/chunk-upload/",
-            get(options)
-                .post(upload)
-                // Multipart framing on top of the chunk bytes.
-                .layer(DefaultBodyLimit::max(MAX_REQUEST_SIZE + 1024 * 1024)),
-        )
-        .route(
-            "/api/0/organizations/{org}/artifactbundle/assemble/",
-            post(assemble),
-        )
+/// Sentry's OrganizationReleasePermission, as for releases.
+pub(super) fn routes(api: ApiRouter) -> ApiRouter {
+    api.route(
+        "/organizations/{org}/chunk-upload/",
+        get(RELEASE_READ, options)
+            .post(RELEASE_WRITE, upload)
+            // Multipart framing on top of the chunk bytes.
+            .body_limit(MAX_REQUEST_SIZE + 1024 * 1024),
+    )
+    .route(
+        "/organizations/{org}/artifactbundle/assemble/",
+        post(RELEASE_WRITE, assemble),
+    )
+}
+
+/// `POST …/artifactbundle/assemble/`.
+#[derive(Deserialize)]
+struct AssembleBody {
+    checksum: Option<String>,
+    #[serde(default)]
+    chunks: Option<Vec<String>>,
+    #[serde(default)]
+    projects: Option<Vec<String>>,
+    version: Option<String>,
+    dist: Option<String>,
 }
 
 async fn options(
@@ -76,8 +65,7 @@ async fn options(
     auth: Authed,
     Path(org): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    auth.require_any(WRITE_SCOPES)?;
-    let slug = state.db.with(|c| find_org(c, &auth, &org))?.slug;
+    let slug = state.db.call(move |c| find_org(c, &auth, &org)).await?.slug;
     Ok(Json(json!({
         "url": format!("{}/api/0/organizations/{slug}/chunk-upload/", state.base_url),
         "chunkSize": CHUNK_SIZE,
@@ -108,8 +96,7 @@ async fn upload(
     Path(org): Path<String>,
     mut multipart: Multipart,
 ) -> ApiResult<Json<Value>> {
-    auth.require_any(WRITE_SCOPES)?;
-    let org_id = state.db.with(|c| find_org(c, &auth, &org))?.id;
+    let org_id = state.db.call(move |c| find_org(c, &auth, &org)).await?.id;
     let mut chunks: Vec<(String, Vec<u8>)> = Vec::new();
     let mut total = 0usize;
     while let Some(field) = multipart
@@ -163,7 +150,7 @@ async fn upload(
         chunks.push((name, data));
     }
     let stored: Vec<String> = chunks.iter().map(|(n, _)| n.clone()).collect();
-    state.db.with(|c| -> ApiResult<()> {
+    state.db.call(move |c| {
         let tx = c.transaction()?;
         for (name, data) in &chunks {
             tx.execute(
@@ -173,23 +160,9 @@ async fn upload(
         }
         tx.commit()?;
         Ok(())
-    })?;
+    })
+    .await?;
     Ok(Json(json!({ "checksums": stored })))
-}
-
-fn string_list(body: &Value, field: &str) -> ApiResult<Vec<String>> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| field_error(field, "Expected a list of strings."))
-            })
-            .collect(),
-        Some(_) => Err(field_error(field, "Expected a list of strings.")),
-    }
 }
 
 /// `POST …/artifactbundle/assemble/`: reports missing chunks, or assembles, verifies and
@@ -199,16 +172,16 @@ async fn assemble(
     State(state): State<AppState>,
     auth: Authed,
     Path(org): Path<String>,
-    Json(body): Json<Value>,
+    JsonBody(body): JsonBody<AssembleBody>,
 ) -> ApiResult<Json<Value>> {
-    auth.require_any(WRITE_SCOPES)?;
     let checksum = body
-        .get("checksum")
-        .and_then(Value::as_str)
-        .map(str::to_ascii_lowercase)
+        .checksum
+        .map(|c| c.to_ascii_lowercase())
         .filter(|c| is_sha1(c))
         .ok_or_else(|| field_error("checksum", "A SHA-1 checksum is required."))?;
-    let chunks: Vec<String> = string_list(&body, "chunks")?
+    let chunks: Vec<String> = body
+        .chunks
+        .unwrap_or_default()
         .into_iter()
         .map(|c| c.to_ascii_lowercase())
         .collect();
@@ -218,14 +191,10 @@ async fn assemble(
             "Each chunk must be a SHA-1 checksum.",
         ));
     }
-    let project_names = string_list(&body, "projects")?;
-    let release = body
-        .get("version")
-        .and_then(Value::as_str)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string);
-    let dist = body.get("dist").and_then(Value::as_str).map(str::to_string);
-    state.db.with(|c| -> ApiResult<Json<Value>> {
+    let project_names = body.projects.unwrap_or_default();
+    let release = body.version.filter(|v| !v.is_empty());
+    let dist = body.dist;
+    state.db.call(move |c| {
         let org_id = find_org(c, &auth, &org)?.id;
         let mut projects = Vec::new();
         for p in &project_names {
@@ -293,6 +262,7 @@ async fn assemble(
         )?;
         Ok(Json(json!({"state": "ok", "missingChunks": []})))
     })
+    .await
 }
 
 fn error_state(detail: &str) -> Value {

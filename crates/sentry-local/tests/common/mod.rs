@@ -88,6 +88,19 @@ pub fn api_with(
     )
 }
 
+/// Adds a token with these space-separated `scopes` (`kind` `org` tokens have no user).
+pub fn add_token(s: &RunningServer, token: &str, scopes: &str, org_id: Option<i64>, kind: &str) {
+    s.state
+        .db
+        .with(|c| {
+            c.execute(
+                "INSERT INTO api_tokens (token, user_id, org_id, scopes, kind, date_created) VALUES (?1, ?2, ?3, ?4, ?5, '2026-01-01T00:00:00Z')",
+                rusqlite::params![token, if kind == "org" { None } else { Some(1) }, org_id, scopes, kind],
+            )
+        })
+        .unwrap();
+}
+
 /// Posts an envelope to the bootstrap project with the DSN key in `X-Sentry-Auth`.
 pub fn send_envelope(s: &RunningServer, body: &[u8]) -> Resp {
     let auth = format!(

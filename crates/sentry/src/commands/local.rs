@@ -115,6 +115,9 @@ pub struct ServeArgs {
     /// Keep everything in memory; nothing is written to disk
     #[arg(long)]
     pub memory: bool,
+    /// Log each request on stderr: method, path, status and duration
+    #[arg(long)]
+    pub log_requests: bool,
     #[command(flatten)]
     pub output: OutputFlags,
 }
@@ -165,7 +168,14 @@ fn server_config(
 }
 
 fn serve(ctx: &Context, a: &ServeArgs) -> CliResult<i32> {
-    let config = server_config(ctx, &a.host, a.port, a.data.clone(), a.memory);
+    let mut config = server_config(ctx, &a.host, a.port, a.data.clone(), a.memory);
+    if a.log_requests {
+        // The line carries no header, so never a token (see sentry_local::RequestLine).
+        config.request_log = Some(sentry_local::RequestLog::new(|line| {
+            let time = jiff::ZonedDateTime::now().strftime("%H:%M:%S");
+            eprintln!("{time} {line}");
+        }));
+    }
     let mut printed: CliResult<()> = Ok(());
     let result = sentry_local::serve_blocking(config, |ready| {
         let info = serde_json::json!({
@@ -216,17 +226,49 @@ impl Report for Ready {
     }
 }
 
-fn tail(_ctx: &Context, a: &TailArgs) -> CliResult<i32> {
+/// `sentry local`: reads the server's `/stream` through the CLI's HTTP pipeline (proxy, CA
+/// and custom-header settings, and the token rule, as for every request; no token is sent)
+/// and prints one line per envelope item until the server ends the stream.
+fn tail(ctx: &Context, a: &TailArgs) -> CliResult<i32> {
+    use std::io::Write;
     let url = format!("http://{}:{}", a.host, a.port);
-    let mut out = std::io::stdout();
-    match sentry_local::tail(&url, &a.filters, a.quiet, &mut out) {
-        Ok(()) => Ok(0),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
-        Err(e) => Err(
-            CliError::general(format!("Could not tail the local server at {url}: {e}"))
-                .with_hint("Start it with: sentry local serve"),
-        ),
+    let stream_url = format!("{url}/stream");
+    let failed = |cause: String| {
+        CliError::general(format!("Could not tail the local server at {url}: {cause}"))
+            .with_hint("Start it with: sentry local serve")
+    };
+    let client = ctx.client()?;
+    let events = match client.get(&stream_url).without_auth().event_stream() {
+        Ok(events) => events,
+        Err(
+            e @ (sentry_api::ApiError::HostScope { .. }
+            | sentry_api::ApiError::ProjectConnection { .. }
+            | sentry_api::ApiError::Config { .. }
+            | sentry_api::ApiError::Auth { .. }),
+        ) => return Err(crate::context::api_error(e)),
+        Err(sentry_api::ApiError::Network { cause, .. }) => return Err(failed(cause)),
+        Err(e) => return Err(failed(e.headline())),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut print = |line: &str| match writeln!(out, "{line}").and_then(|_| out.flush()) {
+        // A closed pipe (`sentry local | head`) ends the tail quietly.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(CliError::general(format!("Could not write the tail: {e}"))),
+        Ok(()) => Ok(true),
+    };
+    if !a.quiet && !print(&format!("Listening on {stream_url} (Ctrl-C to stop)"))? {
+        return Ok(0);
     }
+    for event in events {
+        let event = event.map_err(|e| failed(e.to_string()))?;
+        for line in sentry_local::describe_message(&event.event, &event.data, &a.filters) {
+            if !print(&line)? {
+                return Ok(0);
+            }
+        }
+    }
+    Ok(0)
 }
 
 fn run_child(ctx: &Context, a: &RunArgs) -> CliResult<i32> {
