@@ -127,10 +127,20 @@ impl Context {
             return Ok(s);
         }
         let store = sentry_store::Store::open(&self.config_dir()).map_err(store_error)?;
-        for w in store.warnings() {
+        for w in store.take_warnings() {
             eprintln!("{w}");
         }
         Ok(self.store.get_or_init(|| store))
+    }
+
+    /// Prints what the store noticed while the command ran (an unreadable account row),
+    /// once each, after the command's own output.
+    pub fn flush_store_warnings(&self) {
+        if let Some(store) = self.store.get() {
+            for w in store.take_warnings() {
+                eprintln!("{w}");
+            }
+        }
     }
 
     /// Settings from flags, environment, files and `cli defaults`, resolved once.

@@ -79,7 +79,7 @@ fn token_login_good_stores_and_caches_user() {
         &[],
     );
     assert_eq!((code, out.as_str()), (0, ""));
-    assert_eq!(err, "You are already authenticated. Use '--force' or 'sentry auth logout' first to re-authenticate.\n");
+    assert_eq!(err, "You are already authenticated. Use 'sentry auth login <email>' to add another account, or '--force' to replace the current login.\n");
     assert_eq!(
         store(&env).auth().unwrap().unwrap().token.as_deref(),
         Some(env.token().as_str())

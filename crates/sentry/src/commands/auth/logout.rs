@@ -164,7 +164,15 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> CliResult<i32> {
     } else if !names.is_empty() {
         let mut picked: Vec<Account> = Vec::new();
         for n in &names {
-            let a = accounts::resolve(store, n, url, "sentry auth logout", false)?;
+            let a = match accounts::resolve(store, n, url, "sentry auth logout", false) {
+                Ok(a) => a,
+                // An unreadable row is named by its id (the warning about it says so).
+                Err(_) if store.account_row_exists(n).unwrap_or(false) => Account {
+                    account_id: n.clone(),
+                    ..Account::default()
+                },
+                Err(e) => return Err(e),
+            };
             if !picked.iter().any(|p| p.account_id == a.account_id) {
                 picked.push(a);
             }
