@@ -4,6 +4,7 @@
 //! whose cached orgs include the target). Both servers serve the same user
 //! (`dev@localhost`), which is exactly the case where only the server tells accounts apart.
 
+mod auth_support;
 mod common;
 
 use common::{run, stdout_json, text, TestEnv};
@@ -568,4 +569,41 @@ fn whoami_and_status_name_the_other_accounts() {
     let (_, out, _) = run(t.env.cmd().args(["auth", "status"]));
     assert!(out.contains("Accounts"), "{out}");
     assert!(out.contains("2 stored (sentry auth list)"), "{out}");
+}
+
+#[test]
+fn device_flow_login_with_an_email_is_checked_against_who_approved_it() {
+    let env = auth_support::server(600, 3600);
+    env.login();
+    // Approved as dev@localhost, asked for jane: refused, the stored login untouched.
+    let login = auth_support::start_login(&env, &["jane@example.com", "--url", &env.url()]);
+    assert!(
+        login
+            .stderr_head
+            .contains("Starting authentication for jane@example.com..."),
+        "{}",
+        login.stderr_head
+    );
+    auth_support::approve(&env, &login.user_code);
+    let (code, out, err) = login.wait();
+    assert_eq!((code, out.as_str()), (21, ""), "{err}");
+    assert!(
+        err.contains("Error: Signed in as dev@localhost, not jane@example.com. Nothing was saved."),
+        "{err}"
+    );
+    let store = sentry_store::Store::open(&env.config_dir()).unwrap();
+    let before = store.accounts().unwrap();
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].token.as_deref(), Some(env.token().as_str()));
+
+    // Asked for the user who approves: stored without a prompt, and being the same user on
+    // the same server, it replaces the older login instead of duplicating it.
+    let login = auth_support::start_login(&env, &["dev@localhost", "--url", &env.url()]);
+    auth_support::approve(&env, &login.user_code);
+    let (code, _, err) = login.wait();
+    assert_eq!(code, 0, "{err}");
+    let after = store.accounts().unwrap();
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert!(after[0].is_active && after[0].refresh_token.is_some());
+    assert_ne!(after[0].account_id, before[0].account_id);
 }

@@ -299,13 +299,16 @@ mod tests {
         let all = vec![a.clone(), b.clone(), c.clone()];
         assert_eq!(server_label(&a, &all), "127.0.0.1:9000");
         assert_eq!(server_label(&c, &all), "sentry.example.com");
-        assert_eq!(server_label(&a, &[a.clone()]), "127.0.0.1");
+        assert_eq!(server_label(&a, std::slice::from_ref(&a)), "127.0.0.1");
         let s = acct("s", "https://127.0.0.1:9000", "j@x");
         assert_eq!(
             server_label(&a, &[a.clone(), s.clone()]),
             "http://127.0.0.1:9000"
         );
-        assert_eq!(describe(&a, &[a.clone()]), "Jane <j@x> on 127.0.0.1");
+        assert_eq!(
+            describe(&a, std::slice::from_ref(&a)),
+            "Jane <j@x> on 127.0.0.1"
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ enum Logout {
         /// What was removed, labelled against the accounts stored before.
         removed: Vec<(Account, String)>,
         /// The account commands use now, when a removal promoted one.
-        now_active: Option<(Account, String)>,
+        now_active: Option<Box<(Account, String)>>,
         all: bool,
     },
     NotLoggedIn(&'static str),
@@ -53,8 +53,8 @@ impl Report for Logout {
                 if removed.is_empty() {
                     v["message"] = json!("No stored account matched.");
                 }
-                if let Some((a, _)) = now_active {
-                    v["activeAccount"] = json_entry(a);
+                if let Some(na) = now_active {
+                    v["activeAccount"] = json_entry(&na.0);
                 }
                 if *all {
                     v["all"] = json!(true);
@@ -92,9 +92,9 @@ impl Report for Logout {
                 out.line(format!("{check} Logged out{what} successfully."))?;
                 out.blank()?;
                 out.line(format!("Credentials removed from: {config_path}"))?;
-                if let Some((_, label)) = now_active {
+                if let Some(na) = now_active {
                     out.blank()?;
-                    out.line(format!("Now using: {}", out.bold(label)))?;
+                    out.line(format!("Now using: {}", out.bold(&na.1)))?;
                 }
                 Ok(())
             }
@@ -217,7 +217,7 @@ pub fn run(ctx: &Context, args: &LogoutArgs) -> CliResult<i32> {
             .collect(),
         now_active: now_active.map(|a| {
             let label = describe(&a, &remaining);
-            (a, label)
+            Box::new((a, label))
         }),
         all: every,
     };
