@@ -121,12 +121,13 @@ fn token_login_good_stores_and_caches_user() {
     );
 
     // Logout removes the session but keeps defaults.
+    let id = store(&env).active_account().unwrap().unwrap().account_id;
     let (code, out, _) = run(&env, &["auth", "logout", "--json"], &[]);
     assert_eq!(code, 0);
     assert_eq!(
         stdout_json_str(&out),
         json!({"loggedOut": true, "configPath": db.display().to_string(), "removed": [{
-            "active": true, "host": env.url(), "userId": "1", "email": "dev@localhost",
+            "id": id, "active": true, "host": env.url(), "userId": "1", "email": "dev@localhost",
             "username": "dev", "name": "Local Developer", "usable": true,
         }]})
     );
