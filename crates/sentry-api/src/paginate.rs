@@ -28,6 +28,9 @@ pub struct Paging {
     pub shrink: bool,
     /// The cursor to start from (`--cursor`).
     pub cursor: Option<String>,
+    /// Hand error statuses to the caller as responses (`sentry api` prints them) instead
+    /// of failing; the walk ends after one.
+    pub accept_errors: bool,
 }
 
 impl Paging {
@@ -39,6 +42,7 @@ impl Paging {
             size_param: Some("per_page"),
             shrink: false,
             cursor: None,
+            accept_errors: false,
         }
     }
 
@@ -120,7 +124,12 @@ impl<'a> Pages<'a> {
         if let Some(c) = &self.cursor {
             req = req.query("cursor", c.as_str());
         }
-        let resp = match req.send() {
+        let sent = if self.paging.accept_errors {
+            req.send_raw()
+        } else {
+            req.send()
+        };
+        let resp = match sent {
             Ok(r) => r,
             Err(e) => {
                 self.done = true;
@@ -128,6 +137,10 @@ impl<'a> Pages<'a> {
             }
         };
         self.pages += 1;
+        if !resp.is_success() {
+            self.done = true;
+            return Some(Ok(resp));
+        }
         let links = resp.link();
         if self.pages == 1 {
             self.has_prev = links.prev.is_some();
@@ -145,14 +158,24 @@ impl<'a> Pages<'a> {
         Some(Ok(resp))
     }
 
+    /// The cursor the next request will carry.
+    pub fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref()
+    }
+
     /// Requests made so far.
     pub fn pages(&self) -> usize {
         self.pages
     }
 
-    /// Whether the page cap stopped the walk while the server had more.
+    /// Whether the page cap stopped (or will stop) the walk while the server had more.
     pub fn cap_hit(&self) -> bool {
-        self.cap_hit
+        self.cap_hit || (!self.done && self.pages >= self.paging.max_pages.max(1))
+    }
+
+    /// Whether [`Pages::next_response`] would send another request.
+    pub fn has_next(&self) -> bool {
+        !self.done && self.pages < self.paging.max_pages.max(1)
     }
 
     /// Reads up to `limit` items of type `T` from the pages.

@@ -81,6 +81,9 @@ pub enum Command {
     /// View and list Sentry events
     #[command(subcommand)]
     Event(crate::commands::event::EventCommand),
+    /// List the client keys (DSNs) for a Sentry project or organization
+    #[command(subcommand)]
+    Dsn(crate::commands::dsn::DsnCommand),
     /// Work with Sentry teams
     #[command(subcommand)]
     Team(crate::commands::team::TeamCommand),

@@ -91,6 +91,7 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Issue(c) => commands::issue::run(ctx, c),
         Command::Event(c) => commands::event::run(ctx, c),
         Command::Team(c) => commands::team::run(ctx, c),
+        Command::Dsn(c) => commands::dsn::run(ctx, c),
         Command::Repo(c) => commands::repo::run(ctx, c),
         Command::Orgs(p) => match &p.command {
             Some(c) => commands::org::run(ctx, c),

@@ -22,6 +22,19 @@ impl<'c> OrgApi<'c> {
         self.at("GET", &self.project_path(project, &rest))
     }
 
+    /// Where an attachment downloads from (shown to the user, not requested here).
+    pub fn attachment_download_url(&self, project: &str, event: &str, attachment: &str) -> String {
+        let rest = format!(
+            "events/{}/attachments/{}/",
+            encode_segment(event),
+            encode_segment(attachment)
+        );
+        format!(
+            "{}?download=1",
+            crate::api_url(&self.base, &self.project_path(project, &rest))
+        )
+    }
+
     /// `GET /projects/{org}/{project}/events/{id}/attachments/`.
     pub fn event_attachments(&self, project: &str, id: &str) -> RequestBuilder<'c> {
         let rest = format!("events/{}/attachments/", encode_segment(id));

@@ -56,8 +56,10 @@ impl Client {
         self.get(&format!("/issues/{}/", encode_segment(id)))
     }
 
-    /// `GET /shared/issues/{share_id}/` (a public share link).
-    pub fn shared_issue(&self, share_id: &str) -> RequestBuilder<'_> {
-        self.get(&format!("/shared/issues/{}/", encode_segment(share_id)))
+    /// `GET /shared/issues/{share_id}/` on the server of a public share link, without
+    /// credentials (the link is public, and its server need not be the configured one).
+    pub fn shared_issue(&self, base: &str, share_id: &str) -> RequestBuilder<'_> {
+        let path = format!("/shared/issues/{}/", encode_segment(share_id));
+        self.request_at("GET", base, &path).without_auth()
     }
 }

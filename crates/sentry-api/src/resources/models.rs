@@ -85,6 +85,20 @@ pub struct ProjectKey {
     pub is_active: bool,
     #[serde(default)]
     pub dsn: KeyDsn,
+    #[serde(default)]
+    pub date_created: Option<String>,
+    /// Set by the org-wide key list, which spans projects.
+    #[serde(default, deserialize_with = "opt_id")]
+    pub project_id: Option<String>,
+}
+
+fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(D::Error::custom(format!("expected an id, got {other}"))),
+    }
 }
 
 fn yes() -> bool {

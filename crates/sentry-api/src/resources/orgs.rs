@@ -15,6 +15,11 @@ impl<'c> OrgApi<'c> {
         self.at("GET", &self.org_path("teams/"))
     }
 
+    /// `POST /organizations/{org}/teams/`: create a team.
+    pub fn create_team(&self) -> RequestBuilder<'c> {
+        self.at("POST", &self.org_path("teams/"))
+    }
+
     /// `GET /organizations/{org}/repos/` (paginated).
     pub fn repos(&self) -> RequestBuilder<'c> {
         self.at("GET", &self.org_path("repos/"))

@@ -40,6 +40,13 @@ impl<'c> OrgApi<'c> {
         self.at("GET", &self.project_path(project, "keys/"))
     }
 
+    /// `GET /organizations/{org}/project-keys/` (paginated): every project's client keys,
+    /// each naming its `projectId`.
+    pub fn org_project_keys(&self) -> RequestBuilder<'c> {
+        self.at("GET", &self.org_path("project-keys/"))
+            .query("project", "-1")
+    }
+
     /// `GET /projects/{org}/{project}/teams/`.
     pub fn project_teams(&self, project: &str) -> RequestBuilder<'c> {
         self.at("GET", &self.project_path(project, "teams/"))

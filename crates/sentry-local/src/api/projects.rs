@@ -37,6 +37,10 @@ pub(super) fn routes(api: ApiRouter) -> ApiRouter {
             get(PROJECT_READ, keys).post(PROJECT_WRITE, create_key),
         )
         .route(
+            "/organizations/{org}/project-keys/",
+            get(PROJECT_READ, org_keys),
+        )
+        .route(
             "/projects/{org}/{proj}/environments/",
             get(PROJECT_READ, environments),
         )
@@ -339,6 +343,34 @@ async fn keys(
             )?;
             let rows = stmt
                 .query_map([p.id], |r| key_json(&st, p.id, r))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await?;
+    Ok(paginate_vec(&state, &params, page, items))
+}
+
+/// `GET /organizations/{org}/project-keys/`: the client keys of every project of the org
+/// (each names its `projectId`), as `sentry dsn list <org>/` reads them.
+async fn org_keys(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(org): Path<String>,
+    params: Params,
+) -> ApiResult<Response> {
+    let page = Page::from_params(&params, super::MAX_PER_PAGE)?;
+    let st = state.clone();
+    let items = state
+        .db
+        .call(move |c| {
+            let o = super::find_org(c, &authed, &org)?;
+            let mut stmt = c.prepare(
+                "SELECT k.public_key, k.secret_key, k.label, k.is_active, k.date_created, k.project_id
+                 FROM project_keys k JOIN projects p ON p.id = k.project_id
+                 WHERE p.org_id = ?1 ORDER BY k.id",
+            )?;
+            let rows = stmt
+                .query_map([o.id], |r| key_json(&st, r.get(5)?, r))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })

@@ -184,12 +184,25 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
     }
     let verbose = ctx.global.verbose;
     let masked_token = token.as_ref().map(|t| crate::auth::mask_token(&t.value));
-    let mut query = plan.query.clone();
+    // A cursor the user passed starts the walk; the pager adds the ones that follow.
+    let start = plan
+        .query
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "cursor")
+        .map(|(_, v)| v.clone());
+    let base_query: Vec<(String, String)> = plan
+        .query
+        .iter()
+        .filter(|(k, _)| k != "cursor")
+        .cloned()
+        .collect();
     let mut pages: Vec<Value> = Vec::new();
-    let mut seen_cursors: Vec<String> = Vec::new();
     let mut last_status: Option<(u16, String)> = None;
-    for page_no in 0.. {
-        let mut req = client.request(&plan.method, &plan.path).query_pairs(&query);
+    let template = {
+        let mut req = client
+            .request(&plan.method, &plan.path)
+            .query_pairs(&base_query);
         let user_content_type = plan
             .headers
             .iter()
@@ -207,10 +220,28 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
             }
             req = req.header(n.clone(), v.clone());
         }
+        req
+    };
+    let mut walk = template.pages(sentry_api::Paging {
+        limit: usize::MAX,
+        max_pages: if args.paginate { MAX_PAGES } else { 1 },
+        size_param: None,
+        shrink: false,
+        cursor: start,
+        accept_errors: true,
+    });
+    while walk.has_next() {
         if verbose {
+            let mut query = base_query.clone();
+            if let Some(c) = walk.cursor() {
+                query.push(("cursor".to_string(), c.to_string()));
+            }
             print_verbose_request(&plan, &query, masked_token.as_deref(), &client);
         }
-        let resp = req.send_raw().map_err(crate::context::api_error)?;
+        let Some(resp) = walk.next_response() else {
+            break;
+        };
+        let resp = resp.map_err(crate::context::api_error)?;
         if verbose {
             print_verbose_response(&resp);
         }
@@ -269,11 +300,6 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
             }
             return Err(err);
         }
-        let next = if args.paginate {
-            resp.link().next.filter(|c| !seen_cursors.contains(c))
-        } else {
-            None
-        };
         if args.slurp {
             last_status = Some((resp.status(), resp.status_text().to_string()));
             match parsed {
@@ -294,18 +320,12 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
                 }
             }
         }
-        match next {
-            Some(cursor) if page_no + 1 < MAX_PAGES => {
-                query.retain(|(k, _)| k != "cursor");
-                query.push(("cursor".to_string(), cursor.clone()));
-                seen_cursors.push(cursor);
-            }
-            Some(_) => {
-                eprintln!("Warning: stopped after {MAX_PAGES} pages.");
-                break;
-            }
-            None => break,
+        if !args.paginate {
+            break;
         }
+    }
+    if args.paginate && walk.cap_hit() {
+        eprintln!("Warning: stopped after {MAX_PAGES} pages.");
     }
     if args.slurp && !args.silent {
         match (&last_status, ctx.output.json) {

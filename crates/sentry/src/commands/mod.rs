@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dsn;
 pub mod event;
 pub mod info;
 pub mod issue;

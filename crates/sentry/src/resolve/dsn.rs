@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use sentry_api::encode_segment;
 use sentry_store::{CachedProject, DsnCacheEntry, ProjectAlias};
 use sentry_target::dsn::{self, CacheStamp, DetectedDsn, DsnSource};
 use serde_json::Value;
@@ -200,14 +199,12 @@ fn project_for_dsn(r: &Resolver, d: &DetectedDsn) -> CliResult<Option<ProjectRef
     }
     let mut found: Option<Value> = None;
     if let Some(org_id) = d.dsn.org_id {
-        let endpoint = format!(
-            "/projects/{}/{}/",
-            encode_segment(&org_id.to_string()),
-            d.dsn.project_id
-        );
+        // Ids work where slugs do; the org's region is not known yet: the control silo.
+        let (org_id, project_id) = (org_id.to_string(), d.dsn.project_id.to_string());
         if let Ok(v) = r
             .client
-            .get(&endpoint)
+            .org_api(&org_id, r.client.base_url())
+            .project(&project_id)
             .query("collapse", "organization")
             .send_json::<Value>()
         {
@@ -258,7 +255,7 @@ fn search_by_key(r: &Resolver, key: &str) -> CliResult<Option<Value>> {
     for b in bases {
         let resp = r
             .client
-            .request_at("GET", &b, "/projects/")
+            .all_projects_at(&b)
             .query("query", format!("dsn:{key}"))
             .send_json::<Vec<Value>>();
         match resp {

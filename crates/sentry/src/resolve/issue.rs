@@ -4,7 +4,6 @@
 //! request); this module performs the lookup each form needs: numeric detail, short-ID lookup,
 //! alias table, DSN project, fan-out over orgs, magic selectors, issue and share URLs.
 
-use sentry_api::encode_segment;
 use sentry_target::{expand_short_id, parse_issue_ref, IssueRef, Selector, UrlIssue};
 use serde_json::Value;
 
@@ -141,14 +140,9 @@ impl Resolver<'_> {
                     .ok_or_else(|| not_found(short_id)),
             },
             IssueRef::Share { base, share_id, .. } => {
-                let url = sentry_api::api_url(
-                    base,
-                    &format!("/shared/issues/{}/", encode_segment(share_id)),
-                );
                 let v: Value = self
                     .client
-                    .get(&url)
-                    .without_auth()
+                    .shared_issue(base, share_id)
                     .send_json()
                     .map_err(api_error)?;
                 let id = str_field(&v, "groupID")
@@ -163,8 +157,7 @@ impl Resolver<'_> {
 
     /// `GET /organizations/{org}/issues/{id}/` with the detail collapses.
     pub fn numeric(&self, org: &str, id: u64) -> CliResult<ResolvedIssue> {
-        let endpoint = format!("/organizations/{}/issues/{id}/", encode_segment(org));
-        let mut req = self.org_get(org, &endpoint)?;
+        let mut req = self.org(org)?.issue(&id.to_string());
         for c in DETAIL_COLLAPSE {
             req = req.query("collapse", c);
         }
@@ -182,7 +175,7 @@ impl Resolver<'_> {
 
     /// The unscoped legacy endpoint; the org comes from the permalink and is cached.
     fn legacy_numeric(&self, id: u64) -> CliResult<ResolvedIssue> {
-        let mut req = self.client.get(&format!("/issues/{id}/"));
+        let mut req = self.client.issue_by_id(&id.to_string());
         for c in DETAIL_COLLAPSE {
             req = req.query("collapse", c);
         }
@@ -216,12 +209,7 @@ impl Resolver<'_> {
 
     /// `GET /organizations/{org}/shortids/{SHORT}/` → `{group}`; `Ok(None)` on 404.
     pub fn short_id(&self, org: &str, short_id: &str) -> CliResult<Option<ResolvedIssue>> {
-        let endpoint = format!(
-            "/organizations/{}/shortids/{}/",
-            encode_segment(org),
-            encode_segment(&short_id.to_uppercase())
-        );
-        let mut req = self.org_get(org, &endpoint)?;
+        let mut req = self.org(org)?.short_id(&short_id.to_uppercase());
         for c in DETAIL_COLLAPSE {
             req = req.query("collapse", c);
         }
@@ -280,9 +268,9 @@ impl Resolver<'_> {
     }
 
     fn selector(&self, org: &str, which: Selector) -> CliResult<ResolvedIssue> {
-        let endpoint = format!("/organizations/{}/issues/", encode_segment(org));
         let mut req = self
-            .org_get(org, &endpoint)?
+            .org(org)?
+            .issues()
             .query("query", "is:unresolved")
             .query("limit", "1")
             .query("sort", which.sort());

@@ -17,7 +17,7 @@ pub mod paging;
 
 use std::cell::OnceCell;
 
-use sentry_api::{encode_segment, Client, RequestBuilder};
+use sentry_api::{Client, OrgApi, Paging};
 use sentry_target::{parse_target, Target, TargetError};
 use serde_json::Value;
 
@@ -162,30 +162,17 @@ impl<'a> Resolver<'a> {
             .collect())
     }
 
-    /// A request about `org`, sent to the org's region.
-    pub fn org_request(
-        &self,
-        method: &str,
-        org: &str,
-        endpoint: &str,
-    ) -> CliResult<RequestBuilder<'a>> {
+    /// The endpoints of `org`, bound to the region that serves it (discovered once).
+    pub fn org(&self, org: &str) -> CliResult<OrgApi<'a>> {
         let base = crate::regions::region_for_org(self.ctx, self.client, org)?;
-        Ok(self.client.request_at(method, &base, endpoint))
-    }
-
-    pub fn org_get(&self, org: &str, endpoint: &str) -> CliResult<RequestBuilder<'a>> {
-        self.org_request("GET", org, endpoint)
+        Ok(self.client.org_api(org, &base))
     }
 
     /// `GET /projects/{org}/{slug}/?collapse=organization`; `Ok(None)` on 404.
     pub fn project_detail(&self, org: &str, slug: &str) -> CliResult<Option<Value>> {
-        let endpoint = format!(
-            "/projects/{}/{}/",
-            encode_segment(org),
-            encode_segment(slug)
-        );
         match self
-            .org_get(org, &endpoint)?
+            .org(org)?
+            .project(slug)
             .query("collapse", "organization")
             .send_json::<Value>()
         {
@@ -197,14 +184,11 @@ impl<'a> Resolver<'a> {
 
     /// Every project of an org (all pages).
     pub fn org_projects(&self, org: &str) -> CliResult<Vec<Value>> {
-        let base = crate::regions::region_for_org(self.ctx, self.client, org)?;
-        let url = sentry_api::api_url(
-            &base,
-            &format!("/organizations/{}/projects/", encode_segment(org)),
-        );
         let page = self
-            .client
-            .paginate::<Value>(&url, &[("per_page", "100")], 100_000, 50)
+            .org(org)?
+            .projects()
+            .pages(Paging::per_page(100_000, 50))
+            .collect::<Value>()
             .map_err(api_error)?;
         Ok(page.items)
     }

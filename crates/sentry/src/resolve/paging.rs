@@ -110,22 +110,16 @@ pub fn hints(command: &str, has_prev: bool, has_next: bool) -> Vec<String> {
 /// `project/team/repo list`: items, the next cursor (only when the server has more) and
 /// whether a previous page exists.
 pub fn single_page(
-    r: &crate::resolve::Resolver,
-    org: &str,
-    endpoint: &str,
+    req: sentry_api::RequestBuilder<'_>,
     limit: u32,
     plan: &CursorPlan,
 ) -> CliResult<(Vec<serde_json::Value>, Option<String>, bool)> {
-    let per_page = limit.clamp(1, 100).to_string();
-    let mut req = r.org_get(org, endpoint)?.query("per_page", per_page);
-    if let Some(c) = &plan.cursor {
-        req = req.query("cursor", c.as_str());
-    }
-    let resp = req.send().map_err(crate::context::api_error)?;
-    let items: Vec<serde_json::Value> = resp.json().map_err(crate::context::api_error)?;
-    let links = resp.link();
-    let has_prev = plan.has_prev || links.prev.is_some();
-    Ok((items, links.next, has_prev))
+    let paging = sentry_api::Paging::per_page(limit as usize, 1).from_cursor(plan.cursor.clone());
+    let page = req
+        .pages(paging)
+        .collect::<serde_json::Value>()
+        .map_err(crate::context::api_error)?;
+    Ok((page.items, page.next_cursor, plan.has_prev || page.has_prev))
 }
 
 /// `{data, hasMore, nextCursor?, hasPrev}`: the list envelope of upstream's paginated modes.

@@ -432,19 +432,12 @@ pub fn span_tree(r: &Resolver, org: &str, event: &Value, depth: usize) -> SpanTr
     } else {
         format!("{}", ms as f64 / 1000.0)
     };
-    let endpoint = format!(
-        "/organizations/{}/trace/{}/",
-        sentry_api::encode_segment(org),
-        sentry_api::encode_segment(&trace_id)
-    );
-    let fetched = r
-        .org_get(org, &endpoint)
-        .map_err(|e| e.message)
-        .and_then(|req| {
-            req.query("timestamp", timestamp)
-                .send_json::<Value>()
-                .map_err(|e| e.headline())
-        });
+    let fetched = r.org(org).map_err(|e| e.message).and_then(|api| {
+        api.trace(&trace_id)
+            .query("timestamp", timestamp)
+            .send_json::<Value>()
+            .map_err(|e| e.headline())
+    });
     let spans: Vec<Value> = match fetched {
         Ok(Value::Array(a)) => a,
         Ok(Value::Object(m)) => m

@@ -10,7 +10,6 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use sentry_target::{parse_event_id, parse_target, EventIdInput, EventIdRefusal, Partial, Target};
 use serde_json::Value;
 
@@ -299,9 +298,9 @@ fn scan_event_ids(
     project: &str,
     partial: &Partial,
 ) -> CliResult<Option<Vec<String>>> {
-    let endpoint = format!("/organizations/{}/events/", encode_segment(org));
     let sent = r
-        .org_get(org, &endpoint)?
+        .org(org)?
+        .events()
         .query("dataset", "errors")
         .query("field", "id")
         .query("query", format!("project:{project}"))
@@ -336,8 +335,7 @@ fn scan_event_ids(
 
 /// `GET /organizations/{org}/eventids/{id}/` → (org, project, event); `None` on 404.
 fn event_in_org(r: &Resolver, org: &str, id: &str) -> CliResult<Option<(String, String, Value)>> {
-    let endpoint = format!("/organizations/{}/eventids/{id}/", encode_segment(org));
-    match r.org_get(org, &endpoint)?.send_json::<Value>() {
+    match r.org(org)?.event_id(id).send_json::<Value>() {
         Ok(v) => {
             let org = crate::resolve::str_field(&v, "organizationSlug").unwrap_or(org.to_string());
             let project = text(&v, "projectSlug");
@@ -374,13 +372,9 @@ fn project_event(
     project: &str,
     id: &str,
 ) -> CliResult<(String, String, Value)> {
-    let endpoint = format!(
-        "/projects/{}/{}/events/{id}/",
-        encode_segment(org),
-        encode_segment(project)
-    );
     match r
-        .org_get(org, &endpoint)?
+        .org(org)?
+        .project_event(project, id)
         .query("collapse", "adjacentEvents")
         .send_json::<Value>()
     {
@@ -419,23 +413,17 @@ fn attachments(r: &Resolver, org: &str, project: &str, id: &str) -> Vec<Value> {
     if project.is_empty() {
         return Vec::new();
     }
-    let base = match crate::regions::region_for_org(r.ctx, r.client, org) {
-        Ok(b) => b.trim_end_matches('/').to_string(),
+    let api = match r.org(org) {
+        Ok(api) => api,
         Err(e) => {
             log::debug!("[event.view] no region for attachments: {}", e.message);
             return Vec::new();
         }
     };
-    let list_path = format!(
-        "/projects/{}/{}/events/{}/attachments/",
-        encode_segment(org),
-        encode_segment(project),
-        encode_segment(id)
-    );
-    let url = sentry_api::api_url(&base, &list_path);
-    let page = match r
-        .client
-        .paginate::<Value>(&url, &[("per_page", "100")], 10_000, 100)
+    let page = match api
+        .event_attachments(project, id)
+        .pages(sentry_api::Paging::per_page(10_000, 100))
+        .collect::<Value>()
     {
         Ok(p) => p,
         Err(e) => {
@@ -446,13 +434,7 @@ fn attachments(r: &Resolver, org: &str, project: &str, id: &str) -> Vec<Value> {
     page.items
         .into_iter()
         .map(|mut a| {
-            let download = format!(
-                "{base}/api/0/projects/{}/{}/events/{}/attachments/{}/?download=1",
-                encode_segment(org),
-                encode_segment(project),
-                encode_segment(id),
-                encode_segment(&text(&a, "id"))
-            );
+            let download = api.attachment_download_url(project, id, &text(&a, "id"));
             if let Some(m) = a.as_object_mut() {
                 m.insert("download".into(), Value::String(download));
             }

@@ -4,7 +4,6 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::Value;
 
 use crate::commands::issue::render::{relative, text};
@@ -125,52 +124,26 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> CliResult<i32> {
         args.period
     );
     let plan = paging::plan(ctx, "issue events", &key, args.cursor.as_deref())?;
-    let endpoint = format!(
-        "/organizations/{}/issues/{}/events/",
-        encode_segment(&org),
-        encode_segment(&id)
-    );
-    let mut events = Vec::new();
-    let mut cursor = plan.cursor.clone();
-    let mut next: Option<String>;
-    let mut has_prev = plan.has_prev;
-    let mut pages = 0;
-    let cap = ctx.max_pages();
-    loop {
-        let mut req = r.org_get(&org, &endpoint)?;
-        if let Some(q) = args.query.as_deref().filter(|q| !q.is_empty()) {
-            req = req.query("query", q);
-        }
-        req = req.query("full", if args.full { "true" } else { "false" });
-        if let Some(c) = &cursor {
-            req = req.query("cursor", c.as_str());
-        }
-        let resp = req
-            .query("statsPeriod", args.period.as_str())
-            .query("per_page", limit.min(100).to_string())
-            .send()
-            .map_err(api_error)?;
-        pages += 1;
-        let batch: Vec<Value> = resp.json().map_err(api_error)?;
-        let links = resp.link();
-        if pages == 1 && links.prev.is_some() {
-            has_prev = true;
-        }
-        events.extend(batch);
-        next = links.next;
-        if events.len() >= limit || next.is_none() {
-            break;
-        }
-        if pages >= cap {
-            eprintln!(
-                "Warning: Pagination limit reached ({pages} pages, {} items). Results may be incomplete.",
-                events.len()
-            );
-            break;
-        }
-        cursor = next.clone();
+    let mut req = r.org(&org)?.issue_events(&id);
+    if let Some(q) = args.query.as_deref().filter(|q| !q.is_empty()) {
+        req = req.query("query", q);
     }
-    events.truncate(limit);
+    req = req
+        .query("full", if args.full { "true" } else { "false" })
+        .query("statsPeriod", args.period.as_str());
+    let paging =
+        sentry_api::Paging::per_page(limit, ctx.max_pages()).from_cursor(plan.cursor.clone());
+    let page = req.pages(paging).collect::<Value>().map_err(api_error)?;
+    if page.page_cap_hit {
+        eprintln!(
+            "Warning: Pagination limit reached ({} pages, {} items). Results may be incomplete.",
+            page.pages,
+            page.items.len()
+        );
+    }
+    let has_prev = plan.has_prev || page.has_prev;
+    let next = page.next_cursor;
+    let events = page.items;
     plan.record(ctx, next.as_deref());
     emit(
         &EventList {

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::Value;
 
 use crate::commands::issue::render::{abbreviate, relative, subtitle, text, triage};
@@ -329,53 +328,44 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let mut has_prev = plan.has_prev;
     let cap = ctx.max_pages();
     for (org, ids) in &per_org {
-        let endpoint = format!("/organizations/{}/issues/", encode_segment(org));
-        let mut cursor = plan.cursor.clone();
-        let mut pages = 0;
-        let mut got = 0usize;
-        loop {
-            let remaining = limit - got;
-            let mut req = r.org_get(org, &endpoint)?;
-            for id in ids {
-                req = req.query("project", id.as_str());
-            }
-            if !query.is_empty() {
-                req = req.query("query", query.as_str());
-            }
-            if let Some(c) = &cursor {
-                req = req.query("cursor", c.as_str());
-            }
-            req = req
-                .query("limit", remaining.min(100).to_string())
-                .query("sort", sort.as_str());
-            for (k, v) in &period {
-                req = req.query(*k, v.as_str());
-            }
-            req = req
-                .query("groupStatsPeriod", "auto")
-                .query("collapse", "filtered")
-                .query("collapse", "unhandled");
-            let resp = req.send().map_err(|e| search_error(e, &query))?;
-            pages += 1;
-            let batch: Vec<Value> = resp.json().map_err(api_error)?;
-            let links = resp.link();
-            if pages == 1 && links.prev.is_some() {
-                has_prev = true;
-            }
-            got += batch.len();
-            issues.extend(batch);
-            next_cursor = links.next.clone();
-            if got >= limit || next_cursor.is_none() {
-                break;
-            }
-            if pages >= cap {
-                eprintln!(
-                    "Warning: Pagination limit reached ({pages} pages, {got} items). Results may be incomplete."
-                );
-                break;
-            }
-            cursor = next_cursor.clone();
+        let mut req = r.org(org)?.issues();
+        for id in ids {
+            req = req.query("project", id.as_str());
         }
+        if !query.is_empty() {
+            req = req.query("query", query.as_str());
+        }
+        req = req.query("sort", sort.as_str());
+        for (k, v) in &period {
+            req = req.query(*k, v.as_str());
+        }
+        req = req
+            .query("groupStatsPeriod", "auto")
+            .query("collapse", "filtered")
+            .query("collapse", "unhandled");
+        // The issue search sizes pages with `limit`, each asking only for what is missing.
+        let paging = sentry_api::Paging {
+            limit,
+            max_pages: cap,
+            size_param: Some("limit"),
+            shrink: true,
+            cursor: plan.cursor.clone(),
+            accept_errors: false,
+        };
+        let page = req
+            .pages(paging)
+            .collect::<Value>()
+            .map_err(|e| search_error(e, &query))?;
+        has_prev |= page.has_prev;
+        if page.page_cap_hit {
+            eprintln!(
+                "Warning: Pagination limit reached ({} pages, {} items). Results may be incomplete.",
+                page.pages,
+                page.items.len()
+            );
+        }
+        next_cursor = page.next_cursor;
+        issues.extend(page.items);
     }
     if per_org.len() == 1 {
         plan.record(ctx, next_cursor.as_deref());

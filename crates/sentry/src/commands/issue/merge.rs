@@ -3,7 +3,6 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::{json, Value};
 
 use crate::context::{api_error, Context};
@@ -91,8 +90,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> CliResult<i32> {
             other.org
         )));
     }
-    let endpoint = format!("/organizations/{}/issues/", encode_segment(&org));
-    let mut req = r.org_request("PUT", &org, &endpoint)?;
+    let mut req = r.org(&org)?.update_issues();
     for f in &found {
         req = req.query("id", f.id());
     }

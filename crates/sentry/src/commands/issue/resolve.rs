@@ -3,7 +3,6 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::{json, Value};
 
 use crate::commands::issue::render::{issue_box, text};
@@ -53,13 +52,9 @@ impl Report for StatusChange {
 
 /// `PUT /organizations/{org}/issues/{id}/` with `body`; returns the updated issue.
 pub fn put_status(r: &Resolver, found: &ResolvedIssue, body: &Value) -> CliResult<Value> {
-    let endpoint = format!(
-        "/organizations/{}/issues/{}/",
-        encode_segment(&found.org),
-        encode_segment(&found.id())
-    );
     let resp: Value = r
-        .org_request("PUT", &found.org, &endpoint)?
+        .org(&found.org)?
+        .update_issue(&found.id())
         .json(body)
         .map_err(api_error)?
         .send_json()
@@ -149,13 +144,10 @@ pub fn repo_from_remote(url: &str) -> Option<String> {
 }
 
 fn org_repos(r: &Resolver, org: &str) -> CliResult<Vec<Value>> {
-    let base = crate::regions::region_for_org(r.ctx, r.client, org)?;
-    let url = sentry_api::api_url(
-        &base,
-        &format!("/organizations/{}/repos/", encode_segment(org)),
-    );
-    Ok(r.client
-        .paginate::<Value>(&url, &[("per_page", "100")], 10_000, 50)
+    Ok(r.org(org)?
+        .repos()
+        .pages(sentry_api::Paging::per_page(10_000, 50))
+        .collect::<Value>()
         .map_err(api_error)?
         .items)
 }

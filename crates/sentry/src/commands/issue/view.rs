@@ -3,7 +3,6 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::Value;
 
 use crate::commands::event::render::{event_body, span_tree};
@@ -128,11 +127,9 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
         );
     }
     let org = found.org.clone();
-    let replay_ids = r
-        .org_get(
-            &org,
-            &format!("/organizations/{}/replay-count/", encode_segment(&org)),
-        )?
+    let api = r.org(&org)?;
+    let replay_ids = api
+        .replay_count()
         .query("data_source", "errors")
         .query("project", "-1")
         .query("query", format!("issue.id:[{id}]"))
@@ -142,13 +139,8 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
         .ok()
         .and_then(|v| v.get(&id).and_then(Value::as_array).cloned())
         .unwrap_or_default();
-    let endpoint = format!(
-        "/organizations/{}/issues/{}/events/latest/",
-        encode_segment(&org),
-        encode_segment(&id)
-    );
-    let event = match r
-        .org_get(&org, &endpoint)?
+    let event = match api
+        .latest_issue_event(&id)
         .query("collapse", "adjacentEvents")
         .send_json::<Value>()
     {

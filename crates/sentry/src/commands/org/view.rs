@@ -3,7 +3,6 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::Value;
 
 use crate::commands::issue::render::{datetime, text};
@@ -102,11 +101,8 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let detail = match crate::regions::probed_org(&org) {
         Some(v) if base == client.base_url().trim_end_matches('/') => v,
         _ => client
-            .request_at(
-                "GET",
-                &base,
-                &format!("/organizations/{}/", encode_segment(&org)),
-            )
+            .org_api(&org, &base)
+            .detail()
             .send_json::<Value>()
             .map_err(api_error)?,
     };

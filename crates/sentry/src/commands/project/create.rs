@@ -4,7 +4,6 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::{json, Value};
 
 use crate::commands::issue::render::text;
@@ -125,8 +124,7 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
     let team = match &args.team {
         Some(t) => t.clone(),
         None => {
-            let endpoint = format!("/organizations/{}/teams/", encode_segment(&org));
-            let teams: Vec<Value> = r.org_get(&org, &endpoint)?.send_json().map_err(api_error)?;
+            let teams: Vec<Value> = r.org(&org)?.teams().send_json().map_err(api_error)?;
             let member: Vec<&Value> = teams
                 .iter()
                 .filter(|t| t.get("isMember").and_then(Value::as_bool) == Some(true))
@@ -154,18 +152,14 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
                 None if args.dry_run => org.clone(),
                 None => {
                     let created: Value = r
-                        .org_request("POST", &org, &endpoint)?
+                        .org(&org)?
+                        .create_team()
                         .json(&json!({ "slug": org }))
                         .map_err(api_error)?
                         .send_json()
                         .map_err(api_error)?;
                     let slug = str_field(&created, "slug").unwrap_or_else(|| org.clone());
-                    let join = format!(
-                        "/organizations/{}/members/me/teams/{}/",
-                        encode_segment(&org),
-                        encode_segment(&slug)
-                    );
-                    let _ = r.org_request("POST", &org, &join)?.send();
+                    let _ = r.org(&org)?.join_team(&slug).send();
                     notes.push(format!("Created team '{slug}' (the organization had none)"));
                     slug
                 }
@@ -184,14 +178,10 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
         )?;
         return Ok(0);
     }
-    let endpoint = format!(
-        "/teams/{}/{}/projects/",
-        encode_segment(&org),
-        encode_segment(&team)
-    );
     let body = json!({ "name": name, "platform": platform });
-    let project: Value = match r
-        .org_request("POST", &org, &endpoint)?
+    let api = r.org(&org)?;
+    let project: Value = match api
+        .create_team_project(&team)
         .json(&body)
         .map_err(api_error)?
         .send_json()
@@ -202,8 +192,7 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
                 && e.api_detail()
                     .is_some_and(|d| d.contains("disabled this feature")) =>
         {
-            let fallback = format!("/organizations/{}/projects/", encode_segment(&org));
-            r.org_request("POST", &org, &fallback)?
+            api.create_project()
                 .json(&body)
                 .map_err(api_error)?
                 .send_json()

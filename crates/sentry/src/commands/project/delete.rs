@@ -4,7 +4,6 @@
 use std::io::{self, IsTerminal};
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::{json, Value};
 
 use crate::commands::issue::render::text;
@@ -93,12 +92,8 @@ pub fn run(ctx: &Context, args: &DeleteArgs) -> CliResult<i32> {
             return Ok(1);
         }
     }
-    let endpoint = format!(
-        "/projects/{}/{}/",
-        encode_segment(&p.org),
-        encode_segment(&p.slug)
-    );
-    r.org_request("DELETE", &p.org, &endpoint)?
+    r.org(&p.org)?
+        .delete_project(&p.slug)
         .send()
         .map_err(api_error)?;
     let v = json!({"deleted": true, "org": p.org, "project": p.slug, "name": name, "url": url});

@@ -6,7 +6,6 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::Value;
 
 use crate::context::Context;
@@ -98,9 +97,8 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             Scope::OrgAll { org } => {
                 let key = format!("{}|projects|{org}", client.base_url());
                 let plan = paging::plan(ctx, "project list", &key, args.cursor.as_deref())?;
-                let endpoint = format!("/organizations/{}/projects/", encode_segment(&org));
                 let (items, next, has_prev) =
-                    paging::single_page(&r, &org, &endpoint, limit as u32, &plan)?;
+                    paging::single_page(r.org(&org)?.projects(), limit as u32, &plan)?;
                 plan.record(ctx, next.as_deref());
                 let items: Vec<Value> = with_org_slug(items, &org)
                     .into_iter()

@@ -4,7 +4,6 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
 use serde_json::Value;
 
 use crate::commands::issue::render::{datetime, text};
@@ -108,12 +107,11 @@ impl Report for ProjectView {
 
 /// The DSN shown for a project: the first active key's public DSN, else the first key's.
 pub fn project_dsn(r: &Resolver, org: &str, slug: &str) -> CliResult<Option<String>> {
-    let endpoint = format!(
-        "/projects/{}/{}/keys/",
-        encode_segment(org),
-        encode_segment(slug)
-    );
-    let keys: Vec<Value> = r.org_get(org, &endpoint)?.send_json().map_err(api_error)?;
+    let keys: Vec<Value> = r
+        .org(org)?
+        .project_keys(slug)
+        .send_json()
+        .map_err(api_error)?;
     let pick = keys
         .iter()
         .find(|k| k.get("isActive").and_then(Value::as_bool) == Some(true))
@@ -162,14 +160,10 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     }
     let mut out = Vec::new();
     for p in projects {
-        let endpoint = format!(
-            "/projects/{}/{}/",
-            encode_segment(&p.org),
-            encode_segment(&p.slug)
-        );
         // A named project that does not exist is the API's 404, reported as such (exit 30).
         let mut detail: Value = r
-            .org_get(&p.org, &endpoint)?
+            .org(&p.org)?
+            .project(&p.slug)
             .query("collapse", "organization")
             .send_json()
             .map_err(|e| failed_to("get project", e))?;

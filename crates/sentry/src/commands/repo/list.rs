@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use sentry_api::{OrgApi, RequestBuilder};
+
 use crate::commands::team::list::{run_list, ListArgs, ListSpec};
 use crate::context::Context;
 use crate::error::CliResult;
@@ -26,11 +28,16 @@ fn repo_row(r: &Value) -> Vec<String> {
     vec![s("orgSlug"), s("name"), provider, status, s("url")]
 }
 
+fn org_repos<'c>(api: &OrgApi<'c>) -> RequestBuilder<'c> {
+    api.repos()
+}
+
 pub const REPOS: ListSpec = ListSpec {
     command: "repo list",
     noun: "repositories",
     resource: "repos",
-    project_endpoint: None,
+    org_list: org_repos,
+    project_list: None,
     header: &["ORG", "NAME", "PROVIDER", "STATUS", "URL"],
     row: repo_row,
     align: &[],

@@ -5,7 +5,7 @@
 use std::io;
 
 use clap::Args;
-use sentry_api::encode_segment;
+use sentry_api::{OrgApi, RequestBuilder};
 use serde_json::Value;
 
 use crate::context::{api_error, Context};
@@ -35,10 +35,12 @@ pub struct ListSpec {
     pub command: &'static str,
     /// Plural noun for messages.
     pub noun: &'static str,
-    /// `teams` → `/organizations/{org}/teams/`.
+    /// `teams`: names the listing in the cursor key.
     pub resource: &'static str,
-    /// Endpoint for an explicit project, when the resource has one.
-    pub project_endpoint: Option<fn(&str, &str) -> String>,
+    /// The org-wide list endpoint.
+    pub org_list: for<'c> fn(&OrgApi<'c>) -> RequestBuilder<'c>,
+    /// The list endpoint for an explicit project, when the resource has one.
+    pub project_list: Option<for<'c> fn(&OrgApi<'c>, &str) -> RequestBuilder<'c>>,
     pub header: &'static [&'static str],
     pub row: fn(&Value) -> Vec<String>,
     /// Body alignment per column; count columns are right-aligned like upstream's tables.
@@ -108,18 +110,21 @@ pub const TEAMS: ListSpec = ListSpec {
     command: "team list",
     noun: "teams",
     resource: "teams",
-    project_endpoint: Some(|org, proj| {
-        format!(
-            "/projects/{}/{}/teams/",
-            encode_segment(org),
-            encode_segment(proj)
-        )
-    }),
+    org_list: org_teams,
+    project_list: Some(project_teams),
     header: &["ORG", "SLUG", "NAME", "MEMBERS"],
     row: team_row,
     align: &[Align::Left, Align::Left, Align::Left, Align::Right],
     note_for_project: None,
 };
+
+fn org_teams<'c>(api: &OrgApi<'c>) -> RequestBuilder<'c> {
+    api.teams()
+}
+
+fn project_teams<'c>(api: &OrgApi<'c>, project: &str) -> RequestBuilder<'c> {
+    api.project_teams(project)
+}
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     run_list(ctx, &TEAMS, args)
@@ -132,14 +137,12 @@ pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i3
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let resolved = r.resolve_target(args.target.as_deref())?;
-    let org_endpoint =
-        |org: &str| format!("/organizations/{}/{}/", encode_segment(org), spec.resource);
     let listing = match &resolved.scope {
         Scope::OrgAll { org } => {
             let key = format!("{}|{}|{org}", client.base_url(), spec.resource);
             let plan = paging::plan(ctx, spec.command, &key, args.cursor.as_deref())?;
             let (items, next, has_prev) =
-                paging::single_page(&r, org, &org_endpoint(org), limit, &plan)?;
+                paging::single_page((spec.org_list)(&r.org(org)?), limit, &plan)?;
             plan.record(ctx, next.as_deref());
             Listing {
                 spec,
@@ -152,23 +155,21 @@ pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i3
             let mut items = Vec::new();
             let mut seen_orgs: Vec<String> = Vec::new();
             for p in projects {
-                let endpoint = match (spec.project_endpoint, resolved.explicit) {
-                    (Some(f), true) => f(&p.org, &p.slug),
+                let api = r.org(&p.org)?;
+                let req = match (spec.project_list, resolved.explicit) {
+                    (Some(f), true) => f(&api, &p.slug),
                     _ => {
                         if seen_orgs.contains(&p.org) {
                             continue;
                         }
                         seen_orgs.push(p.org.clone());
-                        org_endpoint(&p.org)
+                        (spec.org_list)(&api)
                     }
                 };
                 if let (Some(note), true) = (spec.note_for_project, resolved.explicit) {
                     eprintln!("Note: {note}");
                 }
-                let page: Vec<Value> = r
-                    .org_get(&p.org, &endpoint)?
-                    .send_json()
-                    .map_err(api_error)?;
+                let page: Vec<Value> = req.send_json().map_err(api_error)?;
                 items.extend(with_org_slug(page, &p.org));
             }
             items.truncate(limit as usize);
