@@ -77,6 +77,7 @@ pub struct RequestBuilder<'a> {
     body: Option<Vec<u8>>,
     timeout: Option<Duration>,
     authenticated: bool,
+    follow_redirects: bool,
 }
 
 impl<'a> RequestBuilder<'a> {
@@ -135,6 +136,14 @@ impl<'a> RequestBuilder<'a> {
     /// public share links).
     pub fn without_auth(mut self) -> Self {
         self.authenticated = false;
+        self
+    }
+
+    /// Returns a 3xx response as it is instead of following it: for requests whose body is
+    /// a credential (a one-time setup code), which a 307/308 would carry to wherever the
+    /// `Location` points.
+    pub fn no_redirects(mut self) -> Self {
+        self.follow_redirects = false;
         self
     }
 
@@ -332,6 +341,7 @@ impl Client {
             body: None,
             timeout: None,
             authenticated: true,
+            follow_redirects: true,
         }
     }
 
@@ -393,6 +403,7 @@ impl Client {
             headers: req.headers,
             body: req.body,
             timeout,
+            follow_redirects: req.follow_redirects,
         };
         Ok((prepared, token))
     }
@@ -720,7 +731,7 @@ impl Client {
                 })?;
 
             let is_redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
-            if is_redirect && hops < MAX_REDIRECTS {
+            if is_redirect && req.follow_redirects && hops < MAX_REDIRECTS {
                 if let Some(next) = location.and_then(|l| resolve_location(&url, &l)) {
                     log::debug!("[http] {} {} → {} redirect", method, path_of(&url), status);
                     hops += 1;
@@ -845,6 +856,7 @@ struct Prepared {
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
     timeout: Duration,
+    follow_redirects: bool,
 }
 
 fn invalid_request(e: http::Error) -> AttemptError {
