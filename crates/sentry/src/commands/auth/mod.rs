@@ -1,6 +1,7 @@
 //! `sentry auth`: log in (OAuth device flow or an API token), log out, refresh, and inspect
 //! the credentials the CLI uses.
 
+pub mod bootstrap;
 pub mod login;
 pub mod logout;
 pub mod refresh;
@@ -36,6 +37,9 @@ pub struct AuthArgs {
 pub enum AuthCommand {
     /// Authenticate with Sentry
     Login(login::LoginArgs),
+    /// Authenticate using a one-time setup code
+    #[command(long_about = bootstrap::LONG_ABOUT)]
+    Bootstrap(bootstrap::BootstrapArgs),
     /// Log out of Sentry
     Logout(logout::LogoutArgs),
     /// Refresh your OAuth access token
@@ -51,6 +55,7 @@ pub enum AuthCommand {
 pub fn run(ctx: &Context, args: &AuthArgs) -> CliResult<i32> {
     match &args.command {
         Some(AuthCommand::Login(a)) => login::run(ctx, a),
+        Some(AuthCommand::Bootstrap(a)) => bootstrap::run(ctx, a),
         Some(AuthCommand::Logout(a)) => logout::run(ctx, a),
         Some(AuthCommand::Refresh(a)) => refresh::run(ctx, a),
         Some(AuthCommand::Status(a)) => status::run(ctx, a),
