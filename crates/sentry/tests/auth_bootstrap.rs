@@ -365,3 +365,48 @@ fn a_bad_token_response_or_a_redirect_fails_without_storing() {
     assert_eq!(setup_code_grants(&env), 0);
     assert_nothing_stored(&env);
 }
+
+/// `sentry local setup-code` mints a code for the running `local serve` with its API token;
+/// the code logs in.
+#[test]
+fn local_setup_code_prints_a_code_for_the_running_server() {
+    let env = TestEnv::new();
+    let (_child, info, _reader) = env.serve_child(&["--port", "0", "--memory"]);
+    let url = info["url"].as_str().unwrap().to_string();
+
+    let (status, out, err) = run(env.cmd().args(["local", "setup-code"]));
+    assert_eq!(status, 0, "{err}");
+    let line = out.strip_suffix('\n').unwrap();
+    let code = line.strip_prefix("SENTRY_SETUP_CODE=").unwrap();
+    assert!(!code.contains('\n'));
+    assert_eq!(
+        err,
+        format!("Single use, valid for 10 minutes. Log in with it:\n  SENTRY_SETUP_CODE=<code> sentry auth bootstrap --url {url}\n")
+    );
+
+    let (status, out, err) = run(env.cmd().args(["local", "setup-code", "--json"]));
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(err, "");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["url"], json!(url));
+    assert_eq!(v["expiresIn"], 600);
+    assert_ne!(v["setupCode"], json!(code), "every call mints a new code");
+
+    let (status, out, err) = bootstrap(&env, Some(code), &["--url", &url, "--json"]);
+    assert_eq!(status, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["user"]["email"], "dev@localhost");
+    assert_eq!(
+        store(&env).auth().unwrap().unwrap().host.as_deref(),
+        Some(url.as_str())
+    );
+
+    // Nothing running: a clear error.
+    let other = TestEnv::new();
+    let (status, out, err) = run(other.cmd().args(["local", "setup-code"]));
+    assert_eq!((status, out.as_str()), (20, ""));
+    assert_eq!(
+        err,
+        "Error: No running `sentry local serve` found.\n\nStart one with `sentry local serve`.\n"
+    );
+}
