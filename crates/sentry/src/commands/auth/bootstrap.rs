@@ -168,7 +168,8 @@ fn check_instance(ctx: &Context, host: &str) -> CliResult<()> {
         &configured.origin,
         sentry_config::Origin::Env(v) if v == "SENTRY_HOST" || v == "SENTRY_URL"
     );
-    if !host.starts_with("https://") && !explicit && !(from_env && configured.value == host) {
+    let confirmed = explicit || (from_env && configured.value == host);
+    if !host.starts_with("https://") && !confirmed {
         return Err(CliError::validation(
             "HTTP setup requires an explicit --url or SENTRY_URL for the issuing instance.",
         ));
