@@ -167,35 +167,20 @@ impl OAuthClient {
         })
     }
 
+    /// A form POST to `path` on the host, without a bearer token.
+    fn form_post(&self, path: &str, pairs: &[(&str, &str)]) -> sentry_api::RequestBuilder<'_> {
+        self.http
+            .request("POST", &format!("{}{path}", self.host))
+            .without_auth()
+            .body(form(pairs), "application/x-www-form-urlencoded")
+    }
+
     fn post_form(
         &self,
         path: &str,
         pairs: &[(&str, &str)],
     ) -> Result<sentry_api::ApiResponse, CallError> {
-        let url = format!("{}{path}", self.host);
-        let req = self
-            .http
-            .request("POST", &url)
-            .without_auth()
-            .body(form(pairs), "application/x-www-form-urlencoded");
-        Self::send(req)
-    }
-
-    /// [`OAuthClient::post_form`] for a body that is itself a credential: a redirect is
-    /// answered as is rather than followed, so the body goes nowhere but `host`.
-    fn post_credential_form(
-        &self,
-        path: &str,
-        pairs: &[(&str, &str)],
-    ) -> Result<sentry_api::ApiResponse, CallError> {
-        let url = format!("{}{path}", self.host);
-        let req = self
-            .http
-            .request("POST", &url)
-            .without_auth()
-            .no_redirects()
-            .body(form(pairs), "application/x-www-form-urlencoded");
-        Self::send(req)
+        Self::send(self.form_post(path, pairs))
     }
 
     fn send(req: sentry_api::RequestBuilder<'_>) -> Result<sentry_api::ApiResponse, CallError> {
@@ -272,14 +257,13 @@ impl OAuthClient {
     /// and any 2xx body that is not a token response fail with upstream's messages (exit 12),
     /// the server's OAuth error description, if any, as a detail line.
     pub fn redeem_setup_code(&self, setup_code: &str) -> Result<TokenGrant, CallError> {
-        let resp = self.post_credential_form(
-            "/oauth/token/",
-            &[
-                ("grant_type", SETUP_CODE_GRANT),
-                ("client_id", &self.client_id),
-                ("setup_code", setup_code),
-            ],
-        )?;
+        let pairs = [
+            ("grant_type", SETUP_CODE_GRANT),
+            ("client_id", self.client_id.as_str()),
+            ("setup_code", setup_code),
+        ];
+        // The body is the credential: a redirect is answered as is, so it goes nowhere else.
+        let resp = Self::send(self.form_post("/oauth/token/", &pairs).no_redirects())?;
         if !resp.is_success() {
             let mut err = CliError::new(
                 exit::TOKEN_INVALID,
