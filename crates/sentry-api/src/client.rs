@@ -65,8 +65,10 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// A request being assembled; created by [`Client::request`] and friends.
+/// A request being assembled; created by [`Client::request`] and friends. Cloning it is how a
+/// pager sends the same request once per page.
 #[must_use = "a request does nothing until sent"]
+#[derive(Clone)]
 pub struct RequestBuilder<'a> {
     client: &'a Client,
     method: String,

@@ -13,6 +13,7 @@ mod endpoints;
 mod error;
 mod link;
 mod paginate;
+pub mod resources;
 mod response;
 pub mod retry;
 pub mod scope;
@@ -26,7 +27,9 @@ pub use config::{
 pub use endpoints::{org_region_url, Region, MAX_ORGANIZATIONS};
 pub use error::{ApiError, HttpError};
 pub use link::{parse_link_header, Links};
-pub use paginate::{Page, MAX_PER_PAGE};
+pub use paginate::{Page, Pages, Paging, MAX_PER_PAGE};
+pub use resources::models::{self, Raw};
+pub use resources::OrgApi;
 pub use response::ApiResponse;
 pub use scope::{Binding, Credential, Provenance, Route, Sourced};
 pub use sse::{EventStream, SseEvent};

@@ -667,6 +667,12 @@ impl Store {
         self.read_accounts(active_of)
     }
 
+    /// Whether a row with this account id exists, readable or not (an unreadable row can
+    /// still be logged out of by its id, as the warning about it says).
+    pub fn account_row_exists(&self, account_id: &str) -> Result<bool> {
+        self.read(|c| Ok(raw_credentials(c, account_id)?.is_some()))
+    }
+
     /// One account by id.
     pub fn account(&self, account_id: &str) -> Result<Option<Account>> {
         self.read_accounts(|c| by_id(c, account_id))

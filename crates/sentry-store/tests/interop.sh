@@ -152,4 +152,28 @@ if [ -n "$OLD" ]; then
     if r=$(same_list "$D"); then pass "v16 file of ours, migrated by us -> 0.49 auth list --json agrees"; else fail "v16 migrated by us" "$r"; fi
 fi
 
+# 8. The account commands of both CLIs on one file: two servers, switch both ways, logout all.
+D=$W/accounts
+ours "$D" auth login --token "$T1" --url "$U1" >/dev/null 2>&1
+ours "$D" auth login dev@localhost --token "$T2" --url "$U2" >/dev/null 2>&1
+norm='import json,sys; print(json.dumps(sorted(json.load(sys.stdin), key=lambda x: x["host"]), sort_keys=True))'
+a=$(up "$D" auth list --json 2>/dev/null | python3 -c "$norm"); b=$(ours "$D" auth list --json 2>/dev/null | python3 -c "$norm")
+if [ -n "$a" ] && [ "$a" = "$b" ]; then pass "two accounts logged in by ours: auth list --json of 0.49 and ours are equal"; else fail "auth list --json differs" "0.49: $a" "ours: $b"; fi
+active() { python3 -c 'import json,sys; print([x["host"] for x in json.load(sys.stdin) if x["active"]])'; }
+ours "$D" auth switch dev@localhost --url "$U1" >/dev/null 2>&1
+act=$(up "$D" auth list --json 2>/dev/null | active)
+if [ "$act" = "['$U1']" ]; then pass "ours auth switch -> 0.49 lists $U1 as active"; else fail "0.49 active after our switch" "$act"; fi
+up "$D" auth switch dev@localhost --url "$U2" >/dev/null 2>&1
+act=$(ours "$D" auth list --json 2>/dev/null | active)
+tok=$(ours "$D" auth token 2>&1)
+if [ "$act" = "['$U2']" ] && [ "$tok" = "$T2" ]; then pass "0.49 auth switch -> ours lists $U2 as active and uses its token"; else fail "ours after 0.49 switch" "$act" "$tok"; fi
+ours "$D" auth logout all >/dev/null 2>&1
+a=$(up "$D" auth list --json 2>/dev/null)
+if [ "$(tr -d ' \n' <<<"$a")" = "[]" ]; then pass "ours auth logout all -> 0.49 auth list --json is empty"; else fail "0.49 after our logout all" "$a"; fi
+up "$D" auth login --token "$T1" --url "$U1" >/dev/null 2>&1
+up "$D" auth login dev@localhost --token "$T2" --url "$U2" >/dev/null 2>&1
+up "$D" auth logout all >/dev/null 2>&1
+b=$(ours "$D" auth list --json 2>/dev/null)
+if [ "$(tr -d ' \n' <<<"$b")" = "[]" ]; then pass "0.49 auth logout all -> ours auth list --json is empty"; else fail "ours after 0.49 logout all" "$b"; fi
+
 exit $FAILED

@@ -23,6 +23,9 @@ pub struct Context {
     store: OnceCell<sentry_store::Store>,
     settings: OnceCell<sentry_config::Settings>,
     selection: OnceCell<crate::auth::Selection>,
+    /// The stored account a command asked for (`--account`, or the account that serves the
+    /// org it targets); `None` = the active account. Set before the token is selected.
+    wanted_account: RefCell<Option<String>>,
     /// The stored login after this process refreshed it.
     refreshed: RefCell<Option<ActiveToken>>,
 }
@@ -73,6 +76,7 @@ impl Context {
             store: OnceCell::new(),
             settings: OnceCell::new(),
             selection: OnceCell::new(),
+            wanted_account: RefCell::new(None),
             refreshed: RefCell::new(None),
         };
         // Settings are the single source of the log level and of SENTRY_OUTPUT_FORMAT, from
@@ -123,10 +127,20 @@ impl Context {
             return Ok(s);
         }
         let store = sentry_store::Store::open(&self.config_dir()).map_err(store_error)?;
-        for w in store.warnings() {
+        for w in store.take_warnings() {
             eprintln!("{w}");
         }
         Ok(self.store.get_or_init(|| store))
+    }
+
+    /// Prints what the store noticed while the command ran (an unreadable account row),
+    /// once each, after the command's own output.
+    pub fn flush_store_warnings(&self) {
+        if let Some(store) = self.store.get() {
+            for w in store.take_warnings() {
+                eprintln!("{w}");
+            }
+        }
     }
 
     /// Settings from flags, environment, files and `cli defaults`, resolved once.
@@ -166,6 +180,157 @@ impl Context {
         Ok(self.settings.get_or_init(|| settings))
     }
 
+    /// Makes this command use the stored account `account_id` instead of the active one
+    /// (`org list --account`). Must come before anything selects the token.
+    pub fn use_account(&self, account_id: &str) {
+        debug_assert!(self.selection.get().is_none(), "token already selected");
+        *self.wanted_account.borrow_mut() = Some(account_id.to_string());
+    }
+
+    /// A command that targets `org` uses the stored account that serves it when that is not
+    /// the active one: the org was listed (and cached in cli.db) under exactly one other
+    /// account. A no-op once the token is selected or an account was asked for.
+    pub fn route_to_org(&self, org: &str) {
+        if self.selection.get().is_some() || self.wanted_account.borrow().is_some() {
+            return;
+        }
+        let Ok(store) = self.store() else { return };
+        let Ok(rows) = store.all_org_regions() else {
+            return;
+        };
+        let mut owners: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.org_slug == org)
+            .filter_map(|r| r.account_id.as_deref())
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let active = store.active_account().ok().flatten().map(|a| a.account_id);
+        // A server named by a flag or the environment limits the choice to its accounts.
+        let pinned = self.pinned_url();
+        if let [one] = owners.as_slice() {
+            let on_pinned = pinned.as_deref().is_none_or(|url| {
+                store
+                    .account(one)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|a| a.is_on_server(url))
+            });
+            if active.as_deref() != Some(*one) && on_pinned {
+                log::debug!("org {org} is served by account {one}; using it");
+                self.use_account(one);
+            }
+        }
+    }
+
+    /// Routes to the account that serves the org a target argument names (`org/`,
+    /// `org/project`, `org/SHORT-ID`, a Sentry URL), else the configured default org. See
+    /// [`Context::route_to_org`]; never fails (a bad argument is the command's to report).
+    pub fn route_to_target(&self, raw: Option<&str>) {
+        let named = raw.and_then(|r| {
+            use sentry_target::Target;
+            match sentry_target::parse_target(r).ok()? {
+                Target::OrgAll { org } | Target::Explicit { org, .. } => Some(org),
+                Target::DisplayName { org, .. } | Target::Url { org, .. } => org,
+                _ => r
+                    .split_once('/')
+                    .map(|(o, _)| o.to_string())
+                    .filter(|o| !o.is_empty()),
+            }
+        });
+        let org = named.or_else(|| {
+            self.settings()
+                .ok()
+                .and_then(|s| s.org.as_ref().map(|o| o.value.clone()))
+        });
+        if let Some(org) = org.filter(|o| !o.is_empty()) {
+            self.route_to_org(&org);
+        }
+    }
+
+    /// The server URL when a flag or the environment names it (`--url`, `SENTRY_URL`,
+    /// `SENTRY_HOST`): it limits which stored accounts a command may use.
+    pub fn pinned_url(&self) -> Option<String> {
+        let s = self.settings().ok()?;
+        matches!(
+            s.configured_url.origin,
+            sentry_config::Origin::Flag(_) | sentry_config::Origin::Env(_)
+        )
+        .then(|| s.configured_url.value.clone())
+    }
+
+    /// A context for this same invocation that uses the stored account `account_id`
+    /// (listing every account's organizations). Settings are shared; the store is opened
+    /// again, the token selected afresh.
+    pub fn for_account(&self, account_id: &str) -> CliResult<Context> {
+        let settings = self.settings()?.clone();
+        let ctx = Context {
+            global: self.global.clone(),
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
+            home: self.home.clone(),
+            output: self.output.clone(),
+            store: OnceCell::new(),
+            settings: OnceCell::new(),
+            selection: OnceCell::new(),
+            wanted_account: RefCell::new(Some(account_id.to_string())),
+            refreshed: RefCell::new(None),
+        };
+        let _ = ctx.settings.set(settings);
+        Ok(ctx)
+    }
+
+    /// The stored account this process uses: the one a command asked for, else the active
+    /// one. A login migrated from before schema v16 has no host: it is bound to the
+    /// configured host once, as upstream's lazy migration does.
+    fn stored_account(&self) -> CliResult<Option<sentry_store::Account>> {
+        let store = self.store()?;
+        let wanted = self.wanted_account.borrow().clone();
+        let account = match &wanted {
+            Some(id) => store.account(id).map_err(store_error)?,
+            None => {
+                let active = store.active_account().map_err(store_error)?;
+                match self.pinned_url() {
+                    // A server named by a flag or the environment that the active account is
+                    // not on: that server's most recently used usable account, if any.
+                    Some(url) if !active.as_ref().is_some_and(|a| a.is_on_server(&url)) => {
+                        let now = now_ms();
+                        let there = store.accounts_on_server(&url).map_err(store_error)?;
+                        match there.into_iter().find(|a| a.is_usable(now)) {
+                            Some(a) => {
+                                log::debug!(
+                                    "{url} is named explicitly: using its account {}",
+                                    a.account_id
+                                );
+                                Some(a)
+                            }
+                            None => active,
+                        }
+                    }
+                    _ => active,
+                }
+            }
+        };
+        let Some(mut account) = account else {
+            return Ok(None);
+        };
+        if account.host.is_none() && account.has_token() {
+            let host = if self.project_url_file()?.is_some() {
+                sentry_config::DEFAULT_URL.to_string()
+            } else {
+                self.settings()?.configured_url.value.clone()
+            };
+            let mut rec = account.auth_record();
+            rec.host = Some(host.clone());
+            let target = sentry_store::LoginTarget::Account(&account.account_id);
+            if store.save_login(&rec, target).is_ok() {
+                log::info!("Migrated stored credentials to host-scoped model: {host}");
+            }
+            account.host = Some(host);
+        }
+        Ok(Some(account))
+    }
+
     /// Which token this process uses (decisions.md #1), decided once. The note naming a
     /// shadowed token and the org-token claim warnings are printed here, once.
     pub fn token_selection(&self) -> CliResult<&crate::auth::Selection> {
@@ -173,25 +338,8 @@ impl Context {
             return Ok(s);
         }
         let settings = self.settings()?;
-        let store = self.store()?;
-        let mut stored = store.auth().map_err(store_error)?;
-        if let Some(rec) = stored
-            .as_mut()
-            .filter(|r| r.token.is_some() && r.host.is_none())
-        {
-            // Rows from before schema v16 carry no host: bind them to the configured host
-            // once, as upstream's lazy migration does.
-            let host = if self.project_url_file()?.is_some() {
-                sentry_config::DEFAULT_URL.to_string()
-            } else {
-                settings.configured_url.value.clone()
-            };
-            rec.host = Some(host.clone());
-            if store.set_auth(rec).is_ok() {
-                log::info!("Migrated stored credentials to host-scoped model: {host}");
-            }
-        }
-        let sel = crate::auth::select::select(settings, stored.as_ref(), now_ms());
+        let account = self.stored_account()?;
+        let sel = crate::auth::select::select(settings, account.as_ref(), now_ms());
         if let Some(c) = &sel.chosen {
             crate::logging::register_secret(&c.value);
             if c.settings_index == Some(0) {
@@ -199,20 +347,22 @@ impl Context {
                     eprintln!("Warning: {w}");
                 }
             }
+            if let (true, Some(a)) = (c.stored, &account) {
+                let all = self.store()?.accounts().unwrap_or_default();
+                log::info!("Using account {}", crate::auth::accounts::describe(a, &all));
+            }
         }
-        if let Some(note) = sel.shadow_note(self.user_label().as_deref()) {
+        let user = account.as_ref().map(|a| {
+            a.username
+                .clone()
+                .filter(|s| !s.is_empty())
+                .or(a.name.clone().filter(|s| !s.is_empty()))
+                .or(a.email.clone().filter(|s| !s.is_empty()))
+        });
+        if let Some(note) = sel.shadow_note(user.flatten().as_deref()) {
             eprintln!("{note}");
         }
         Ok(self.selection.get_or_init(|| sel))
-    }
-
-    /// How notes name the stored login's user (`jane`).
-    fn user_label(&self) -> Option<String> {
-        let u = self.store().ok()?.user_info().ok()??;
-        u.username
-            .filter(|s| !s.is_empty())
-            .or(u.name.filter(|s| !s.is_empty()))
-            .or(u.email.filter(|s| !s.is_empty()))
     }
 
     /// The token requests will carry, as selected (not refreshed; see [`Context::fresh_token`]).
@@ -230,10 +380,13 @@ impl Context {
         let sel = self.token_selection()?;
         let Some(tok) = self.active_token()? else {
             if sel.dead_stored {
-                // Tidying up a dead session is not the command's write: if it cannot land,
-                // the session is still dead and exit 11 is still the answer.
-                if let Err(e) = self.store()?.clear_auth() {
-                    log::debug!("could not clear the expired session: {e}");
+                // The account keeps its row and identity, its credentials go (as upstream
+                // does). Tidying up is not the command's write: if it cannot land, the
+                // session is still dead and exit 11 is still the answer.
+                if let Some(a) = self.stored_account()? {
+                    if let Err(e) = self.store()?.invalidate_account(&a.account_id) {
+                        log::debug!("could not clear the expired session: {e}");
+                    }
                 }
                 return Err(CliError::new(
                     exit::TOKEN_EXPIRED,
@@ -258,20 +411,20 @@ impl Context {
         want: crate::auth::refresh::Want<'_>,
     ) -> CliResult<(ActiveToken, bool, sentry_store::AuthRecord)> {
         let store = self.store()?;
-        let rec = store.auth().map_err(store_error)?;
-        let host = rec
-            .as_ref()
-            .and_then(|r| r.host.clone())
-            .unwrap_or_else(|| {
-                self.settings()
-                    .map(|s| s.configured_url.value.clone())
-                    .unwrap_or_default()
-            });
+        let account = self
+            .stored_account()?
+            .ok_or_else(crate::auth::refresh::not_authenticated)?;
+        let host = account.host.clone().unwrap_or_else(|| {
+            self.settings()
+                .map(|s| s.configured_url.value.clone())
+                .unwrap_or_default()
+        });
         let oauth = self.oauth_client(&host)?;
-        let outcome = crate::auth::refresh::refresh_locked(store, &oauth, want)?;
+        let outcome =
+            crate::auth::refresh::refresh_locked(store, &oauth, want, &account.account_id)?;
         let rec = outcome.record().clone();
-        let tok =
-            ActiveToken::from_stored(&rec).ok_or_else(crate::auth::refresh::not_authenticated)?;
+        let tok = ActiveToken::from_stored(&rec, Some(&account.account_id))
+            .ok_or_else(crate::auth::refresh::not_authenticated)?;
         crate::logging::register_secret(&tok.value);
         *self.refreshed.borrow_mut() = Some(tok.clone());
         let did = matches!(outcome, crate::auth::refresh::Outcome::Refreshed(_));
@@ -407,6 +560,7 @@ impl Context {
                         template,
                         host,
                         client_id: self.client_id()?,
+                        account_id: t.account_id.clone().unwrap_or_default(),
                     }));
             }
             config.credential = Some(crate::auth::host::credential(settings, t));
@@ -439,6 +593,33 @@ pub fn confirm(question: &str) -> CliResult<bool> {
         line.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
     ))
+}
+
+/// A numbered choice on the terminal (callers check that there is one): the options on
+/// stderr, the answer from stdin; Enter keeps `default`. Asks again on a bad answer.
+pub fn choose(question: &str, options: &[String], default: usize) -> CliResult<usize> {
+    let mut stderr = io::stderr();
+    writeln!(stderr, "{question}")?;
+    for (i, o) in options.iter().enumerate() {
+        let mark = if i == default { '>' } else { ' ' };
+        writeln!(stderr, "{mark} {}. {o}", i + 1)?;
+    }
+    loop {
+        write!(stderr, "Number [{}]: ", default + 1)?;
+        stderr.flush()?;
+        let mut line = String::new();
+        if io::stdin().lock().read_line(&mut line)? == 0 {
+            return Err(CliError::general("No answer: the input was closed."));
+        }
+        let answer = line.trim();
+        if answer.is_empty() {
+            return Ok(default);
+        }
+        match answer.parse::<usize>() {
+            Ok(n) if (1..=options.len()).contains(&n) => return Ok(n - 1),
+            _ => writeln!(stderr, "Enter a number from 1 to {}.", options.len())?,
+        }
+    }
 }
 
 pub fn store_error(e: sentry_store::StoreError) -> CliError {

@@ -65,7 +65,9 @@ fn run() -> i32 {
             return e.exit_code;
         }
     };
-    match dispatch(&ctx, &command) {
+    let result = dispatch(&ctx, &command);
+    ctx.flush_store_warnings();
+    match result {
         Ok(code) => code,
         Err(e) => {
             if e.reported {

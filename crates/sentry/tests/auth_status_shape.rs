@@ -120,6 +120,12 @@ fn logout_names_the_account_and_host_like_upstream() {
     );
 
     env.login();
+    let id = sentry_store::Store::open(&env.config_dir())
+        .unwrap()
+        .active_account()
+        .unwrap()
+        .unwrap()
+        .account_id;
     let out = env
         .cmd()
         .args(["auth", "logout", "--json"])
@@ -132,6 +138,7 @@ fn logout_names_the_account_and_host_like_upstream() {
             "loggedOut": true,
             "configPath": db.display().to_string(),
             "removed": [{
+                "id": id,
                 "active": true,
                 "host": env.url(),
                 "userId": "1",

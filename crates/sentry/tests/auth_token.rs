@@ -79,7 +79,7 @@ fn token_login_good_stores_and_caches_user() {
         &[],
     );
     assert_eq!((code, out.as_str()), (0, ""));
-    assert_eq!(err, "You are already authenticated. Use '--force' or 'sentry auth logout' first to re-authenticate.\n");
+    assert_eq!(err, "You are already authenticated. Use 'sentry auth login <email>' to add another account, or '--force' to replace the current login.\n");
     assert_eq!(
         store(&env).auth().unwrap().unwrap().token.as_deref(),
         Some(env.token().as_str())
@@ -121,12 +121,13 @@ fn token_login_good_stores_and_caches_user() {
     );
 
     // Logout removes the session but keeps defaults.
+    let id = store(&env).active_account().unwrap().unwrap().account_id;
     let (code, out, _) = run(&env, &["auth", "logout", "--json"], &[]);
     assert_eq!(code, 0);
     assert_eq!(
         stdout_json_str(&out),
         json!({"loggedOut": true, "configPath": db.display().to_string(), "removed": [{
-            "active": true, "host": env.url(), "userId": "1", "email": "dev@localhost",
+            "id": id, "active": true, "host": env.url(), "userId": "1", "email": "dev@localhost",
             "username": "dev", "name": "Local Developer", "usable": true,
         }]})
     );

@@ -76,8 +76,8 @@ pub fn credential(settings: &Settings, token: &ActiveToken) -> Credential {
 }
 
 /// The base URL requests go to for `token`, with its source: an org token's `url` claim,
-/// else the configured URL; a stored login with nothing configured goes to the host it was
-/// issued for.
+/// else the configured URL; a stored login with nothing but `cli defaults` configured goes to
+/// the host it was issued for.
 pub fn base_url(settings: &Settings, token: Option<&ActiveToken>) -> Sourced<String> {
     let sourced = |s: &sentry_config::Setting<String>| {
         Sourced::new(
@@ -87,8 +87,12 @@ pub fn base_url(settings: &Settings, token: Option<&ActiveToken>) -> Sourced<Str
         )
     };
     match token {
+        // The account's own server beats `cli defaults url` too: that default only follows the
+        // active account (0.49 keeps them in step), and a stale one must not refuse the login.
         Some(t) if t.stored => match (&settings.configured_url.origin, &t.host) {
-            (Origin::BuiltIn, Some(h)) => Sourced::new(h.clone(), Provenance::User, "stored login"),
+            (Origin::BuiltIn | Origin::CliDefaults(_), Some(h)) => {
+                Sourced::new(h.clone(), Provenance::User, "stored login")
+            }
             _ => sourced(&settings.configured_url),
         },
         Some(t) if t.settings_index == Some(0) => sourced(&settings.url),

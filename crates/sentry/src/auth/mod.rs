@@ -2,7 +2,9 @@
 //! obtained (device flow) and kept alive (refresh), shared by the `auth` commands and by
 //! [`crate::context::Context::client`].
 
+pub mod accounts;
 pub mod device;
+pub mod env_account;
 pub mod host;
 pub mod interrupt;
 pub mod oauth;

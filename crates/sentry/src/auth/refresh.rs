@@ -86,15 +86,19 @@ pub fn session_expired(why: &str) -> CliError {
     )
 }
 
-/// Refreshes the stored session under the cross-process auth lock.
+/// Refreshes the session of the stored account `account_id` under its cross-process lock.
 pub fn refresh_locked(
     store: &Store,
     oauth: &OAuthClient,
     want: Want<'_>,
+    account_id: &str,
 ) -> Result<Outcome, CliError> {
-    let result = store.with_auth_lock(
+    let result = store.with_account_lock(
+        account_id,
         |current| -> Result<(AuthChange, Result<Outcome, CliError>), LockError> {
-            let Some(rec) = current.filter(|r| r.token.as_deref().is_some_and(|t| !t.is_empty()))
+            let Some(rec) = current
+                .map(|a| a.auth_record())
+                .filter(|r| r.token.as_deref().is_some_and(|t| !t.is_empty()))
             else {
                 return Ok((AuthChange::Keep, Err(not_authenticated())));
             };
@@ -153,6 +157,8 @@ pub struct StoreRefresher {
     pub template: sentry_api::ClientConfig,
     pub host: String,
     pub client_id: String,
+    /// The stored account whose session is refreshed.
+    pub account_id: String,
 }
 
 impl sentry_api::TokenRefresher for StoreRefresher {
@@ -165,8 +171,13 @@ impl sentry_api::TokenRefresher for StoreRefresher {
         let store = Store::open(&self.config_dir).map_err(|e| to_api(store_error(e)))?;
         let oauth =
             OAuthClient::new(self.template.clone(), &self.host, &self.client_id).map_err(to_api)?;
-        let outcome =
-            refresh_locked(&store, &oauth, Want::Rejected(rejected_token)).map_err(to_api)?;
+        let outcome = refresh_locked(
+            &store,
+            &oauth,
+            Want::Rejected(rejected_token),
+            &self.account_id,
+        )
+        .map_err(to_api)?;
         let token = outcome.record().token.clone();
         if let Some(t) = &token {
             crate::logging::register_secret(t);

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use sentry_config::{Origin, Setting, Settings};
-use sentry_store::AuthRecord;
+use sentry_store::{Account, AuthRecord};
 
 /// Where a token came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +80,8 @@ pub struct ActiveToken {
     pub host: Option<String>,
     /// Position in `Settings::tokens` (0 = the token whose claims shaped the settings).
     pub settings_index: Option<usize>,
+    /// The stored account this token belongs to.
+    pub account_id: Option<String>,
 }
 
 impl ActiveToken {
@@ -93,7 +95,8 @@ impl ActiveToken {
         self.expires_at.is_some_and(|e| e <= now_ms)
     }
 
-    pub fn from_stored(rec: &AuthRecord) -> Option<ActiveToken> {
+    /// The credentials `rec` of the stored account `account_id`.
+    pub fn from_stored(rec: &AuthRecord, account_id: Option<&str>) -> Option<ActiveToken> {
         let value = rec.token.clone().filter(|t| !t.trim().is_empty())?;
         Some(ActiveToken {
             value,
@@ -105,7 +108,13 @@ impl ActiveToken {
             issued_at: rec.issued_at,
             host: rec.host.clone(),
             settings_index: None,
+            account_id: account_id.map(str::to_string),
         })
+    }
+
+    /// The credentials of a stored account.
+    pub fn from_account(a: &Account) -> Option<ActiveToken> {
+        ActiveToken::from_stored(&a.auth_record(), Some(&a.account_id))
     }
 }
 
@@ -179,8 +188,9 @@ fn source_of(settings: &Settings, t: &Setting<String>) -> TokenSource {
     }
 }
 
-/// Chooses the token. `stored` is the `auth` row; `now` in ms.
-pub fn select(settings: &Settings, stored: Option<&AuthRecord>, now: i64) -> Selection {
+/// Chooses the token. `stored` is the account this process uses (the active one, or the one
+/// a command asked for); `now` in ms.
+pub fn select(settings: &Settings, stored: Option<&Account>, now: i64) -> Selection {
     let mut flag = Vec::new();
     let mut rest = Vec::new();
     for (i, t) in settings.tokens.iter().enumerate() {
@@ -198,6 +208,7 @@ pub fn select(settings: &Settings, stored: Option<&AuthRecord>, now: i64) -> Sel
             issued_at: None,
             host: None,
             settings_index: Some(i),
+            account_id: None,
         };
         if source == TokenSource::Flag {
             flag.push(tok);
@@ -206,7 +217,7 @@ pub fn select(settings: &Settings, stored: Option<&AuthRecord>, now: i64) -> Sel
         }
     }
     let mut dead_stored = false;
-    let stored_tok = stored.and_then(ActiveToken::from_stored).filter(|t| {
+    let stored_tok = stored.and_then(ActiveToken::from_account).filter(|t| {
         let dead = t.is_expired(now) && !t.refreshable;
         dead_stored = dead;
         !dead
@@ -245,6 +256,7 @@ mod tests {
             issued_at: None,
             host: None,
             settings_index: None,
+            account_id: None,
         };
         let sel = Selection {
             chosen: Some(mk(TokenSource::Stored, "a")),

@@ -30,9 +30,12 @@ pub fn run(ctx: &Context, _args: &LegacyLoginArgs) -> CliResult<i32> {
     // Same as `auth login --token`, including the "already authenticated" gate.
     login::run(
         ctx,
-        &login::LoginArgs {
-            token: Some(token),
-            ..Default::default()
+        &login::LoginCmd {
+            login: login::LoginArgs {
+                token: Some(token),
+                ..Default::default()
+            },
+            email: None,
         },
     )
 }

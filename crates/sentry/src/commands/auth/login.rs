@@ -4,7 +4,7 @@ use std::io::{self, IsTerminal};
 use std::time::Duration;
 
 use clap::Args;
-use sentry_store::{AuthRecord, UserInfo};
+use sentry_store::{AuthRecord, LoginTarget, UserInfo};
 use serde_json::{json, Map, Value};
 
 use crate::auth::device::{self, FlowOptions};
@@ -33,6 +33,17 @@ pub struct LoginArgs {
     /// Never open a browser; print the URL and QR code only
     #[arg(long)]
     pub no_browser: bool,
+}
+
+/// `sentry auth login [<email>|<email>:<server>]`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LoginCmd {
+    #[command(flatten)]
+    pub login: LoginArgs,
+    /// Log in as this account (adds it, or logs in to it again, without prompting):
+    /// <email> or <email>:<server>; the login is refused if you approve it as someone else
+    #[arg(value_name = "EMAIL")]
+    pub email: Option<String>,
 }
 
 /// The identity cached in `user_info`, as printed after login.
@@ -86,18 +97,20 @@ impl LoginUser {
         }
     }
 
-    /// Refresh the cached identity when nothing depends on it (`auth whoami`): failures
-    /// are ignored, as upstream does.
-    pub fn store(&self, ctx: &Context) {
+    /// Refresh the cached identity of `account_id` when nothing depends on it (`auth
+    /// whoami`): failures are ignored, as upstream does.
+    pub fn store(&self, ctx: &Context, account_id: &str) {
         if let Ok(store) = ctx.store() {
-            let _ = store.set_user_info(&self.record());
+            let _ = store.set_account_identity(account_id, &self.record());
         }
     }
 
-    /// Save the identity of a login that was just stored: must land like the login itself.
-    pub fn save(&self, ctx: &Context) -> CliResult<()> {
+    /// Save the identity of the login just stored as `account_id`: must land like the
+    /// login itself.
+    pub fn save(&self, ctx: &Context, account_id: &str) -> CliResult<()> {
         ctx.store()?
-            .set_user_info(&self.record())
+            .set_account_identity(account_id, &self.record())
+            .map(|_| ())
             .map_err(store_error)
     }
 }
@@ -219,10 +232,10 @@ To authenticate against this self-hosted instance, confirm the host explicitly:\
     Ok(settings.configured_url.value.clone())
 }
 
-/// `defaults.url` after a successful login with a self-hosted `--url`; must land, since
-/// later commands would otherwise talk to the wrong host with this login.
-fn persist_url(ctx: &Context, host: &str) -> CliResult<()> {
-    if ctx.global.url.is_some() && !sentry_config::is_saas_url(host) {
+/// `defaults.url` after a successful login with a self-hosted `--url` (or `<email>:<server>`);
+/// must land, since later commands would otherwise talk to the wrong host with this login.
+fn persist_url(ctx: &Context, host: &str, explicit: bool) -> CliResult<()> {
+    if explicit && !sentry_config::is_saas_url(host) {
         ctx.store()?
             .meta_set("defaults.url", host)
             .map_err(store_error)?;
@@ -230,108 +243,198 @@ fn persist_url(ctx: &Context, host: &str) -> CliResult<()> {
     Ok(())
 }
 
-/// The "already logged in" gate. `Ok(false)` means stop with exit 0.
-fn may_replace_login(ctx: &Context, force: bool) -> CliResult<bool> {
-    let store = ctx.store()?;
-    let stored = store.auth().map_err(store_error)?;
-    let usable = stored
-        .as_ref()
-        .and_then(crate::auth::ActiveToken::from_stored)
-        .filter(|t| !t.is_expired(crate::context::now_ms()) || t.refreshable);
-    let settings = ctx.settings()?;
-    if usable.is_none() {
-        let env_var = ["SENTRY_AUTH_TOKEN", "SENTRY_TOKEN"].into_iter().find(|v| {
-            settings
-                .env_var(v)
-                .is_some_and(|s| !s.value.trim().is_empty())
-        });
-        if let Some(var) = env_var {
-            eprintln!("{var} is set in your environment (likely from build tooling).\n  OAuth credentials will be stored separately and used for CLI commands.");
+/// `jane@example.com` or `jane@example.com:sentry.example.com` → the email and the server's
+/// URL (`https://` unless the server names its scheme).
+fn parse_email(raw: &str) -> CliResult<(String, Option<String>)> {
+    let bad = || {
+        CliError::validation(format!(
+            "Expected an email address, or <email>:<server> with a valid server, to log in as; got '{raw}'."
+        ))
+    };
+    let t = raw.trim();
+    let (who, server) = match t.split_once(':') {
+        Some((w, s)) => (w, Some(s.trim())),
+        None => (t, None),
+    };
+    let valid_email = who
+        .find('@')
+        .is_some_and(|i| i > 0 && i < who.len() - 1 && who[i + 1..].find('@').is_none())
+        && !who.chars().any(char::is_whitespace);
+    if !valid_email {
+        return Err(bad());
+    }
+    let url = match server {
+        None => None,
+        Some(s) => {
+            let with_scheme = if s.contains("://") {
+                s.to_string()
+            } else {
+                format!("https://{s}")
+            };
+            Some(sentry_store::origin_of(&with_scheme).ok_or_else(bad)?)
         }
-    }
-    if usable.is_some() && !force {
-        if io::stdin().is_terminal() && io::stderr().is_terminal() && !ctx.output.json {
-            let who = store
-                .user_info()
-                .ok()
-                .flatten()
-                .map(|u| {
-                    LoginUser {
-                        id: u.user_id,
-                        name: u.name,
-                        email: u.email,
-                        username: u.username,
-                    }
-                    .display()
-                })
-                .unwrap_or_else(|| "the stored login".to_string());
-            if !crate::context::confirm(&format!(
-                "Already authenticated as {who}. Re-authenticate?"
-            ))? {
-                return Ok(false);
-            }
-        } else {
-            eprintln!("You are already authenticated. Use '--force' or 'sentry auth logout' first to re-authenticate.");
-            return Ok(false);
-        }
-    }
-    if stored.is_some() {
-        store.clear_auth().map_err(store_error)?;
-    }
-    let _ = std::fs::remove_dir_all(ctx.config_dir().join("cache").join("responses"));
-    Ok(true)
+    };
+    Ok((who.to_string(), url))
 }
 
-pub fn run(ctx: &Context, args: &LoginArgs) -> CliResult<i32> {
+/// The "already logged in" gate for a login without an email. `Ok(false)` means stop
+/// with exit 0. On a terminal the user may add another account; elsewhere the flag that
+/// answers the question is named.
+fn may_add_login(ctx: &Context, force: bool) -> CliResult<bool> {
+    let store = ctx.store()?;
+    let now = crate::context::now_ms();
+    let accounts = store.accounts().map_err(store_error)?;
+    let active = accounts.iter().find(|a| a.is_active && a.is_usable(now));
+    let settings = ctx.settings()?;
+    let env_var = ["SENTRY_AUTH_TOKEN", "SENTRY_TOKEN"].into_iter().find(|v| {
+        settings
+            .env_var(v)
+            .is_some_and(|s| !s.value.trim().is_empty())
+    });
+    if let Some(var) = env_var {
+        eprintln!("Warning: {var} is set in your environment (likely from build tooling).\n  OAuth credentials will be stored separately and used for CLI commands.");
+    }
+    let Some(active) = active else {
+        return Ok(true);
+    };
+    if force {
+        return Ok(true);
+    }
+    if io::stdin().is_terminal() && io::stderr().is_terminal() && !ctx.output.json {
+        let who = crate::auth::accounts::who(active);
+        return crate::context::confirm(&format!(
+            "Already authenticated as {who}. Add another account? (The current account stays saved; see 'sentry auth list'. Use --force to replace it.)"
+        ));
+    }
+    eprintln!("You are already authenticated. Use 'sentry auth login <email>' to add another account, or '--force' to replace the current login.");
+    Ok(false)
+}
+
+/// How a login is stored: a new account when it names one or adds another, else the
+/// login on that server is replaced (`--force`, or the first login).
+fn target_for(email: Option<&str>, force: bool) -> LoginTarget<'static> {
+    if email.is_some() || !force {
+        LoginTarget::NewAccount
+    } else {
+        LoginTarget::ReplaceOnServer
+    }
+}
+
+/// Refuses a login approved as someone else than the email the user asked for: Sentry
+/// authorizes whoever is signed in to the browser.
+fn check_email(expected: Option<&str>, got: Option<&str>) -> CliResult<()> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    match got {
+        None => {
+            eprintln!("Warning: Could not confirm the login is for {expected}: the server did not report an email.");
+            Ok(())
+        }
+        Some(got) if got.trim().eq_ignore_ascii_case(expected.trim()) => Ok(()),
+        Some(got) => Err(CliError::validation(format!(
+            "Signed in as {got}, not {expected}. Nothing was saved.\n\nSentry authorizes whichever user is signed in to the browser. Sign in as {expected} there (or use a private window) and run the command again."
+        ))),
+    }
+}
+
+pub fn run(ctx: &Context, cmd: &LoginCmd) -> CliResult<i32> {
+    let args = &cmd.login;
     scopes::check_flags(args.token.is_some(), args.read_only, !args.scope.is_empty())?;
     let requested = if args.token.is_none() {
         scopes::requested(args.read_only, &args.scope)?
     } else {
         Vec::new()
     };
-    let host = login_host(ctx, args.token.as_deref())?;
+    let (email, named_url) = match &cmd.email {
+        Some(raw) => {
+            let (e, u) = parse_email(raw)?;
+            (Some(e), u)
+        }
+        None => (None, None),
+    };
+    let host = match named_url {
+        Some(url) => {
+            if let Some(flag) = ctx.global.url.as_deref() {
+                if sentry_store::origin_of(flag).as_deref() != Some(url.as_str()) {
+                    return Err(CliError::validation(format!(
+                        "'{}' names {url}, but --url is {flag}. Pass only one server.",
+                        cmd.email.as_deref().unwrap_or_default()
+                    )));
+                }
+            }
+            url
+        }
+        None => login_host(ctx, args.token.as_deref())?,
+    };
+    let explicit_url =
+        ctx.global.url.is_some() || cmd.email.as_deref().is_some_and(|e| e.contains(':'));
     // A login that cannot be saved fails before any network work (or a browser round trip).
     ctx.store()?.ensure_writable().map_err(store_error)?;
-    if !may_replace_login(ctx, args.force)? {
+    if email.is_none() && !may_add_login(ctx, args.force)? {
         return Ok(0);
     }
+    let _ = std::fs::remove_dir_all(ctx.config_dir().join("cache").join("responses"));
+    let how = How {
+        host: &host,
+        email: email.as_deref(),
+        target: target_for(email.as_deref(), args.force),
+        explicit_url,
+    };
     match &args.token {
-        Some(token) => token_login(ctx, token.trim(), &host),
-        None => oauth_login(ctx, &host, requested, args),
+        Some(token) => token_login(ctx, token.trim(), &how),
+        None => oauth_login(ctx, requested, args, &how),
     }
 }
 
-/// `--token`: store, validate against `/users/me/regions/`, cache the user.
-pub fn token_login(ctx: &Context, token: &str, host: &str) -> CliResult<i32> {
+/// Where and as whom a login goes.
+pub struct How<'a> {
+    pub host: &'a str,
+    pub email: Option<&'a str>,
+    pub target: LoginTarget<'static>,
+    /// The server was named on the command line (`--url`, `<email>:<server>`): it becomes the
+    /// default URL.
+    pub explicit_url: bool,
+}
+
+/// `--token`: validate against `/users/me/regions/`, then store and cache the user.
+pub fn token_login(ctx: &Context, token: &str, how: &How<'_>) -> CliResult<i32> {
     if token.is_empty() {
         return Err(CliError::validation("--token cannot be empty"));
     }
     crate::logging::register_secret(token);
-    let client = ctx.login_client(host, token)?;
+    let client = ctx.login_client(how.host, token)?;
     let store = ctx.store()?;
-    store
-        .set_auth(&AuthRecord::issued_now(
-            token,
-            None,
-            None,
-            Some(host.to_string()),
-        ))
-        .map_err(store_error)?;
-    match client.user_regions() {
-        Ok(regions) => log::debug!("token valid for {} region(s)", regions.len()),
+    let rec = AuthRecord::issued_now(token, None, None, Some(how.host.to_string()));
+    // A token the server rejects is never stored; one it could not check (5xx, network)
+    // is kept, so a flaky server does not lose a login the user typed, and the error
+    // still fails the command.
+    let checked = match client.user_regions() {
+        Ok(regions) => {
+            log::debug!("token valid for {} region(s)", regions.len());
+            Ok(())
+        }
         Err(e) if e.is_auth_error() => {
-            store.clear_auth().map_err(store_error)?;
             return Err(CliError::new(
                 exit::TOKEN_INVALID,
                 "Invalid API token. Please check your token and try again.",
             ));
         }
-        Err(e) => return Err(api_error(e)),
+        Err(e) => Err(api_error(e)),
+    };
+    let user = if checked.is_ok() {
+        client.get_auth().ok().and_then(|v| LoginUser::from_api(&v))
+    } else {
+        None
+    };
+    if checked.is_ok() {
+        check_email(how.email, user.as_ref().and_then(|u| u.email.as_deref()))?;
     }
-    persist_url(ctx, host)?;
-    let user = client.get_auth().ok().and_then(|v| LoginUser::from_api(&v));
+    let outcome = store.save_login(&rec, how.target).map_err(store_error)?;
+    checked?;
+    persist_url(ctx, how.host, how.explicit_url)?;
     if let Some(u) = &user {
-        u.save(ctx)?;
+        u.save(ctx, &outcome.account_id)?;
     }
     emit(
         &TokenLogin {
@@ -346,20 +449,30 @@ pub fn token_login(ctx: &Context, token: &str, host: &str) -> CliResult<i32> {
 /// The device flow, then store the session and the user it belongs to.
 pub fn oauth_login(
     ctx: &Context,
-    host: &str,
     scopes: Vec<String>,
     args: &LoginArgs,
+    how: &How<'_>,
 ) -> CliResult<i32> {
-    let grant = run_device_flow(ctx, host, scopes, args)?;
+    if let Some(e) = how.email {
+        eprintln!("Starting authentication for {e}...");
+    }
+    let grant = run_device_flow(ctx, how.host, scopes, args)?;
+    check_email(
+        how.email,
+        grant.user.as_ref().and_then(|u| u.email.as_deref()),
+    )?;
     let store = ctx.store()?;
     let refresh = grant.refresh_token.is_some();
-    store
-        .set_auth(&AuthRecord::issued_now(
-            grant.access_token.clone(),
-            grant.refresh_token.clone(),
-            Some(grant.expires_in),
-            Some(host.to_string()),
-        ))
+    let outcome = store
+        .save_login(
+            &AuthRecord::issued_now(
+                grant.access_token.clone(),
+                grant.refresh_token.clone(),
+                Some(grant.expires_in),
+                Some(how.host.to_string()),
+            ),
+            how.target,
+        )
         .map_err(store_error)?;
     let user = grant.user.as_ref().map(|u| LoginUser {
         id: u.id.clone(),
@@ -368,9 +481,9 @@ pub fn oauth_login(
         username: None,
     });
     if let Some(u) = &user {
-        u.save(ctx)?;
+        u.save(ctx, &outcome.account_id)?;
     }
-    persist_url(ctx, host)?;
+    persist_url(ctx, how.host, how.explicit_url)?;
     emit(
         &OAuthLogin {
             config_path: store.path().display().to_string(),

@@ -2,10 +2,12 @@
 //! the credentials the CLI uses.
 
 pub mod bootstrap;
+pub mod list;
 pub mod login;
 pub mod logout;
 pub mod refresh;
 pub mod status;
+pub mod switch;
 pub mod token;
 pub mod whoami;
 
@@ -18,7 +20,7 @@ use crate::error::CliResult;
 #[derive(Debug, Args)]
 #[command(
     about = "Manage authentication with Sentry",
-    long_about = "Manage authentication with Sentry. Use 'sentry auth' to log in when logged out or show status when logged in. Explicit subcommands: 'sentry auth login', 'sentry auth logout', 'sentry auth refresh', 'sentry auth status', 'sentry auth whoami', and 'sentry auth token'."
+    long_about = "Manage authentication with Sentry. Use 'sentry auth' to log in when logged out or show status when logged in. Explicit subcommands: 'sentry auth login', 'sentry auth logout', 'sentry auth list', 'sentry auth switch', 'sentry auth refresh', 'sentry auth status', 'sentry auth whoami', and 'sentry auth token'.\n\nSeveral accounts (including on different servers) can be stored at once: each 'sentry auth login' adds one, 'sentry auth list' shows them, and 'sentry auth switch' changes which one commands use."
 )]
 pub struct AuthArgs {
     #[command(subcommand)]
@@ -36,16 +38,21 @@ pub struct AuthArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
     /// Authenticate with Sentry
-    Login(login::LoginArgs),
+    Login(login::LoginCmd),
     /// Authenticate using a one-time setup code
     #[command(long_about = bootstrap::LONG_ABOUT)]
     Bootstrap(bootstrap::BootstrapArgs),
+    /// List stored accounts
+    #[command(visible_alias = "ls")]
+    List(list::ListArgs),
     /// Log out of Sentry
     Logout(logout::LogoutArgs),
     /// Refresh your OAuth access token
     Refresh(refresh::RefreshArgs),
     /// View authentication status
     Status(status::StatusArgs),
+    /// Switch the active account
+    Switch(switch::SwitchArgs),
     /// Print the stored authentication token
     Token(token::TokenArgs),
     /// Show the currently authenticated identity
@@ -56,7 +63,9 @@ pub fn run(ctx: &Context, args: &AuthArgs) -> CliResult<i32> {
     match &args.command {
         Some(AuthCommand::Login(a)) => login::run(ctx, a),
         Some(AuthCommand::Bootstrap(a)) => bootstrap::run(ctx, a),
+        Some(AuthCommand::List(a)) => list::run(ctx, a),
         Some(AuthCommand::Logout(a)) => logout::run(ctx, a),
+        Some(AuthCommand::Switch(a)) => switch::run(ctx, a),
         Some(AuthCommand::Refresh(a)) => refresh::run(ctx, a),
         Some(AuthCommand::Status(a)) => status::run(ctx, a),
         Some(AuthCommand::Token(a)) => token::run(ctx, a),
@@ -80,5 +89,11 @@ fn bare(ctx: &Context, args: &AuthArgs) -> CliResult<i32> {
         };
         return status::run_with(ctx, &status, false);
     }
-    login::run(ctx, l)
+    login::run(
+        ctx,
+        &login::LoginCmd {
+            login: l.clone(),
+            email: None,
+        },
+    )
 }

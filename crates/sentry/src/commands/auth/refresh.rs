@@ -158,9 +158,25 @@ fn reauthorize(ctx: &Context, args: &RefreshArgs) -> CliResult<i32> {
         grant.access_token,
         grant.refresh_token,
         Some(grant.expires_in),
-        Some(host),
+        Some(host.clone()),
     );
-    store.set_auth(&rec).map_err(crate::context::store_error)?;
+    // The session being re-authorized is the one this process uses (the active account,
+    // or the one `--account`/routing picked); a login approved as another user on that
+    // server replaces it like `auth login --force` does.
+    let in_use = ctx.active_token()?.and_then(|t| t.account_id).filter(|id| {
+        store
+            .account(id)
+            .ok()
+            .flatten()
+            .is_some_and(|a| a.is_on_server(&host))
+    });
+    let target = match &in_use {
+        Some(id) => sentry_store::LoginTarget::Account(id),
+        None => sentry_store::LoginTarget::ReplaceOnServer,
+    };
+    let outcome = store
+        .save_login(&rec, target)
+        .map_err(crate::context::store_error)?;
     if let Some(u) = grant.user {
         crate::commands::auth::login::LoginUser {
             id: u.id,
@@ -168,7 +184,7 @@ fn reauthorize(ctx: &Context, args: &RefreshArgs) -> CliResult<i32> {
             email: u.email,
             username: None,
         }
-        .save(ctx)?;
+        .save(ctx, &outcome.account_id)?;
     }
     emit(
         &Refreshed {

@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::{json, Map, Value};
 
 use crate::auth::{mask_token, ActiveToken, TokenSource};
-use crate::context::{now_ms, Context};
+use crate::context::{now_ms, store_error, Context};
 use crate::error::CliResult;
 use crate::output::{emit, Human, Report};
 
@@ -26,8 +26,8 @@ struct Status {
     display: String,
     config_path: Option<String>,
     user: Option<(Option<String>, Option<String>, Option<String>)>,
-    /// Stored logins only: the host the login belongs to and how many logins are stored
-    /// (one until multi-account support exists), as upstream's `host`/`accounts`.
+    /// Stored logins only: the host the login belongs to and how many accounts are stored,
+    /// as upstream's `host`/`accounts`.
     host: Option<String>,
     accounts: Option<usize>,
     defaults: Option<(Option<String>, Option<String>)>,
@@ -36,6 +36,8 @@ struct Status {
     env_token: Option<(String, bool)>,
     /// Other tokens found that lost (decisions.md #1: status shows every source).
     others: Vec<String>,
+    /// The stored accounts this command did not use, as `auth list` names them.
+    other_accounts: Vec<String>,
 }
 
 impl Report for Status {
@@ -125,6 +127,12 @@ impl Report for Status {
         if let Some(h) = &self.host {
             rows.push(vec!["Server".into(), out.bold(h)]);
         }
+        if let Some(n) = self.accounts.filter(|n| *n > 1) {
+            rows.push(vec![
+                "Accounts".into(),
+                format!("{n} stored ({})", out.dim("sentry auth list")),
+            ]);
+        }
         let stored_oauth =
             self.token.stored && (self.token.expires_at.is_some() || self.token.refreshable);
         let label = if !self.token.stored {
@@ -177,6 +185,14 @@ impl Report for Status {
                     vec!["Status".into(), status],
                 ],
             )?;
+        }
+        if !self.other_accounts.is_empty() {
+            out.blank()?;
+            out.line("Other accounts (sentry auth switch <email>)")?;
+            out.blank()?;
+            for o in &self.other_accounts {
+                out.line(format!("• {o}"))?;
+            }
         }
         if !self.others.is_empty() {
             out.blank()?;
@@ -263,11 +279,13 @@ pub fn run_with(ctx: &Context, args: &StatusArgs, check_project_url: bool) -> Cl
     let token = ctx.require_token()?;
     let sel = ctx.token_selection()?.clone();
     let store = ctx.store()?;
+    let all = store.accounts().map_err(store_error)?;
+    let in_use = all
+        .iter()
+        .find(|a| Some(&a.account_id) == token.account_id.as_ref());
     let (config_path, user) = if token.stored {
-        let user = store
-            .user_info()
-            .ok()
-            .flatten()
+        let user = in_use
+            .and_then(|a| a.user_info())
             .map(|u| (u.name, u.email, u.username));
         (Some(store.path().display().to_string()), user)
     } else {
@@ -278,7 +296,7 @@ pub fn run_with(ctx: &Context, args: &StatusArgs, check_project_url: bool) -> Cl
             Some(h) => h.clone(),
             None => ctx.settings()?.configured_url.value.clone(),
         };
-        (Some(host), Some(1))
+        (Some(host), Some(all.len()))
     } else {
         (None, None)
     };
@@ -313,6 +331,17 @@ pub fn run_with(ctx: &Context, args: &StatusArgs, check_project_url: bool) -> Cl
         .filter(|o| o.source != token.source && Some(&o.source) != env_source.as_ref())
         .map(|o| format!("{} ({})", describe(o), mask_token(&o.value)))
         .collect();
+    let other_accounts = all
+        .iter()
+        .filter(|a| Some(&a.account_id) != token.account_id.as_ref())
+        .map(|a| {
+            let mut l = crate::auth::accounts::describe(a, &all);
+            if !a.is_usable(now_ms()) {
+                l.push_str(" (logged out)");
+            }
+            l
+        })
+        .collect();
     let display = if args.show_token {
         token.value.clone()
     } else {
@@ -330,6 +359,7 @@ pub fn run_with(ctx: &Context, args: &StatusArgs, check_project_url: bool) -> Cl
             verification,
             env_token,
             others,
+            other_accounts,
         },
         &ctx.output,
     )?;

@@ -55,7 +55,8 @@ impl Report for OrgToken {
     }
 }
 
-struct User(Value);
+/// The user, and the hint naming the other accounts (human output only).
+struct User(Value, Option<String>);
 
 impl Report for User {
     fn json(&self) -> Value {
@@ -64,9 +65,14 @@ impl Report for User {
 
     fn human(&self, out: &mut Human) -> io::Result<()> {
         match LoginUser::from_api(&self.0) {
-            Some(u) => out.line(u.display()),
-            None => out.line("unknown user"),
+            Some(u) => out.line(u.display())?,
+            None => out.line("unknown user")?,
         }
+        if let Some(h) = &self.1 {
+            out.blank()?;
+            out.line(h)?;
+        }
+        Ok(())
     }
 }
 
@@ -88,10 +94,38 @@ pub fn run(ctx: &Context, _args: &WhoamiArgs) -> CliResult<i32> {
             "Invalid response from /auth/: the user has no id",
         )
     })?;
-    if token.stored {
+    if let (true, Some(id)) = (token.stored, token.account_id.as_deref()) {
         // Keep the cached identity current (errors ignored, as upstream).
-        parsed.store(ctx);
+        parsed.store(ctx, id);
     }
-    emit(&User(user), &ctx.output)?;
+    let hint = match token.source.env_var() {
+        Some(_) => None,
+        None => others_hint(ctx, &parsed, token.account_id.as_deref()),
+    };
+    emit(&User(user, hint), &ctx.output)?;
     Ok(0)
+}
+
+/// With several usable accounts stored, whoami names the others (upstream's hint).
+fn others_hint(ctx: &Context, me: &LoginUser, in_use: Option<&str>) -> Option<String> {
+    let all = ctx.store().ok()?.accounts().ok()?;
+    let now = crate::context::now_ms();
+    let others: Vec<String> = all
+        .iter()
+        .filter(|a| Some(a.account_id.as_str()) != in_use && a.is_usable(now))
+        .map(|a| crate::auth::accounts::describe(a, &all))
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let name = me
+        .name
+        .clone()
+        .or_else(|| me.username.clone())
+        .or_else(|| me.email.clone())
+        .unwrap_or_else(|| format!("user {}", me.id));
+    Some(format!(
+        "You are {name}, but you can be whoever you want — as long as it's one of: {}. Run 'sentry auth switch'.",
+        others.join(", ")
+    ))
 }

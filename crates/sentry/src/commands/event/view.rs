@@ -521,6 +521,7 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     // Refusals need no network: reported before anything else.
     let parsed =
         parse_event_id(&first).map_err(|why| refusal_error(&first, why, target.as_deref()))?;
+    ctx.route_to_target(target.as_deref().or(Some(first.as_str())));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let id = first_event_id(&r, target.as_deref(), &first, parsed)?;

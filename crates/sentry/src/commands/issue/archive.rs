@@ -98,6 +98,7 @@ pub fn archive_body(until: Option<&str>) -> CliResult<(Value, String)> {
 pub fn run(ctx: &Context, args: &ArchiveArgs) -> CliResult<i32> {
     let (body, summary) = archive_body(args.until.as_deref())?;
     crate::resolve::issue::parse(&args.issue)?;
+    ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;

@@ -113,6 +113,7 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::resolve::target_error)? as usize;
     crate::resolve::issue::parse(&args.issue)?;
+    ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;

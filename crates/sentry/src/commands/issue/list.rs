@@ -256,6 +256,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
         .map_err(crate::resolve::target_error)? as usize;
     let period = sentry_target::parse_period(&args.period, jiff::Timestamp::now())
         .map_err(crate::resolve::target_error)?;
+    ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let saas = sentry_api::Origin::parse(client.base_url()).is_some_and(|o| o.is_saas());
     let sort = args

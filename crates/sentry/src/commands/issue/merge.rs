@@ -64,6 +64,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> CliResult<i32> {
     for raw in args.issues.iter().chain(args.into.iter()) {
         crate::resolve::issue::parse(raw)?;
     }
+    ctx.route_to_target(args.issues.first().map(String::as_str));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let mut found: Vec<ResolvedIssue> = Vec::new();

@@ -163,6 +163,7 @@ fn org_repos(r: &Resolver, org: &str) -> CliResult<Vec<Value>> {
 pub fn run(ctx: &Context, args: &ResolveArgs) -> CliResult<i32> {
     let spec = parse_spec(args)?;
     crate::resolve::issue::parse(&args.issue)?;
+    ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;

@@ -17,6 +17,7 @@ pub struct UnresolveArgs {
 
 pub fn run(ctx: &Context, args: &UnresolveArgs) -> CliResult<i32> {
     crate::resolve::issue::parse(&args.issue)?;
+    ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;

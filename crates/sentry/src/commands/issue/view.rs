@@ -116,6 +116,7 @@ impl Report for IssueView {
 pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let keep = parse_spans(&args.spans)?;
     crate::resolve::issue::parse(&args.issue)?;
+    ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let found = r.resolve_issue(&args.issue)?;

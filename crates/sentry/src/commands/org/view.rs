@@ -86,6 +86,10 @@ impl Report for OrgView {
 }
 
 pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
+    match args.org.as_deref() {
+        Some(org) => ctx.route_to_org(org.trim_end_matches('/')),
+        None => ctx.route_to_target(None),
+    }
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let (org, detected_from) = r.resolve_org(args.org.as_deref())?;

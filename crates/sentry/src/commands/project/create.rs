@@ -102,6 +102,10 @@ fn parse_spec(spec: &str) -> CliResult<(Option<String>, String, String)> {
 
 pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
     let (org_arg, name, platform) = parse_spec(&args.spec)?;
+    match org_arg.as_deref() {
+        Some(org) => ctx.route_to_org(org),
+        None => ctx.route_to_target(None),
+    }
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let org = match org_arg {

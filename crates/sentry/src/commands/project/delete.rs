@@ -51,6 +51,7 @@ impl Report for Deleted {
 }
 
 pub fn run(ctx: &Context, args: &DeleteArgs) -> CliResult<i32> {
+    ctx.route_to_target(Some(&args.target));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let resolved = r.resolve_target(Some(&args.target))?;

@@ -85,6 +85,7 @@ impl Report for ProjectList {
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::resolve::target_error)? as usize;
+    ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let platform = args.platform.as_deref().map(str::to_lowercase);

@@ -126,6 +126,7 @@ pub fn project_dsn(r: &Resolver, org: &str, slug: &str) -> CliResult<Option<Stri
 }
 
 pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
+    ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let resolved = match args

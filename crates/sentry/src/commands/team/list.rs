@@ -128,6 +128,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
 pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::resolve::target_error)?;
+    ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let resolved = r.resolve_target(args.target.as_deref())?;

@@ -1,0 +1,63 @@
+//! Issues (groups): lists, lookups by id and short id, status changes, their events.
+
+use super::OrgApi;
+use crate::urls::encode_segment;
+use crate::{Client, RequestBuilder};
+
+impl<'c> OrgApi<'c> {
+    /// `GET /organizations/{org}/issues/` (paginated; `limit` is the page size).
+    pub fn issues(&self) -> RequestBuilder<'c> {
+        self.at("GET", &self.org_path("issues/"))
+    }
+
+    /// `PUT /organizations/{org}/issues/`: change several issues at once (`?id=…`).
+    pub fn update_issues(&self) -> RequestBuilder<'c> {
+        self.at("PUT", &self.org_path("issues/"))
+    }
+
+    /// `GET /organizations/{org}/issues/{id}/`.
+    pub fn issue(&self, id: &str) -> RequestBuilder<'c> {
+        self.at(
+            "GET",
+            &self.org_path(&format!("issues/{}/", encode_segment(id))),
+        )
+    }
+
+    /// `PUT /organizations/{org}/issues/{id}/`: status and assignment changes.
+    pub fn update_issue(&self, id: &str) -> RequestBuilder<'c> {
+        self.at(
+            "PUT",
+            &self.org_path(&format!("issues/{}/", encode_segment(id))),
+        )
+    }
+
+    /// `GET /organizations/{org}/issues/{id}/events/` (paginated).
+    pub fn issue_events(&self, id: &str) -> RequestBuilder<'c> {
+        let rest = format!("issues/{}/events/", encode_segment(id));
+        self.at("GET", &self.org_path(&rest))
+    }
+
+    /// `GET /organizations/{org}/issues/{id}/events/latest/`.
+    pub fn latest_issue_event(&self, id: &str) -> RequestBuilder<'c> {
+        let rest = format!("issues/{}/events/latest/", encode_segment(id));
+        self.at("GET", &self.org_path(&rest))
+    }
+
+    /// `GET /organizations/{org}/shortids/{short_id}/`.
+    pub fn short_id(&self, short_id: &str) -> RequestBuilder<'c> {
+        let rest = format!("shortids/{}/", encode_segment(short_id));
+        self.at("GET", &self.org_path(&rest))
+    }
+}
+
+impl Client {
+    /// `GET /issues/{id}/` on the control silo (an issue whose org is not known yet).
+    pub fn issue_by_id(&self, id: &str) -> RequestBuilder<'_> {
+        self.get(&format!("/issues/{}/", encode_segment(id)))
+    }
+
+    /// `GET /shared/issues/{share_id}/` (a public share link).
+    pub fn shared_issue(&self, share_id: &str) -> RequestBuilder<'_> {
+        self.get(&format!("/shared/issues/{}/", encode_segment(share_id)))
+    }
+}
