@@ -17,7 +17,7 @@
 //! The code is never printed: it is registered as a secret before anything can log it.
 
 use clap::Args;
-use sentry_store::{AuthRecord, LoginTarget, UserInfo};
+use sentry_store::{AuthRecord, LoginTarget};
 
 use super::login::{LoginUser, OAuthLogin};
 use crate::auth::oauth::{unreachable_error, CallError};
@@ -115,20 +115,7 @@ SENTRY_SETUP_CODE='<setup-code>' sentry auth bootstrap --force",
         username: None,
     });
     match &user {
-        Some(u) => {
-            store
-                .set_account_identity(
-                    &outcome.account_id,
-                    &UserInfo {
-                        user_id: u.id.clone(),
-                        email: u.email.clone(),
-                        username: None,
-                        name: u.name.clone(),
-                        updated_at: 0,
-                    },
-                )
-                .map_err(store_error)?;
-        }
+        Some(u) => u.save(ctx, &outcome.account_id)?,
         // A replaced login's identity would otherwise be shown for a user nobody confirmed.
         None => store
             .clear_account_identity(&outcome.account_id)
