@@ -79,6 +79,7 @@ pub struct RequestBuilder<'a> {
     body: Option<Vec<u8>>,
     timeout: Option<Duration>,
     authenticated: bool,
+    follow_redirects: bool,
 }
 
 impl<'a> RequestBuilder<'a> {
@@ -137,6 +138,14 @@ impl<'a> RequestBuilder<'a> {
     /// public share links).
     pub fn without_auth(mut self) -> Self {
         self.authenticated = false;
+        self
+    }
+
+    /// Returns a 3xx response as it is instead of following it: for requests whose body is
+    /// a credential (a one-time setup code), which a 307/308 would carry to wherever the
+    /// `Location` points.
+    pub fn no_redirects(mut self) -> Self {
+        self.follow_redirects = false;
         self
     }
 
@@ -334,6 +343,7 @@ impl Client {
             body: None,
             timeout: None,
             authenticated: true,
+            follow_redirects: true,
         }
     }
 
@@ -395,6 +405,7 @@ impl Client {
             headers: req.headers,
             body: req.body,
             timeout,
+            follow_redirects: req.follow_redirects,
         };
         Ok((prepared, token))
     }
@@ -722,7 +733,7 @@ impl Client {
                 })?;
 
             let is_redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
-            if is_redirect && hops < MAX_REDIRECTS {
+            if is_redirect && req.follow_redirects && hops < MAX_REDIRECTS {
                 if let Some(next) = location.and_then(|l| resolve_location(&url, &l)) {
                     log::debug!("[http] {} {} → {} redirect", method, path_of(&url), status);
                     hops += 1;
@@ -847,6 +858,7 @@ struct Prepared {
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
     timeout: Duration,
+    follow_redirects: bool,
 }
 
 fn invalid_request(e: http::Error) -> AttemptError {

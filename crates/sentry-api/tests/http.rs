@@ -431,6 +431,26 @@ fn post_303_becomes_get_without_body() {
     assert_eq!(r.header("content-type"), None);
 }
 
+#[test]
+fn no_redirects_returns_the_3xx_and_the_body_goes_nowhere_else() {
+    let a = TestServer::start();
+    let b = TestServer::start();
+    a.push(Reply::status(307).header("Location", &format!("{}/stolen/", b.url())));
+    let resp = client(&a)
+        .post("/oauth/token/")
+        .without_auth()
+        .body(
+            b"setup_code=secret".to_vec(),
+            "application/x-www-form-urlencoded",
+        )
+        .no_redirects()
+        .send_raw()
+        .unwrap();
+    assert_eq!(resp.status(), 307);
+    assert_eq!(a.requests().len(), 1);
+    assert!(b.requests().is_empty(), "the body was forwarded");
+}
+
 // ---------------------------------------------------------------- host scope
 
 #[test]

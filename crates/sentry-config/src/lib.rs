@@ -24,6 +24,7 @@ mod keys;
 mod origin;
 mod resolve;
 mod settings;
+mod setup_code;
 mod token;
 mod url;
 
@@ -34,6 +35,7 @@ pub use headers::{parse_custom_headers, RESERVED_HEADERS};
 pub use origin::{mask_secret, Origin, Setting};
 pub use resolve::{color_mode, resolve};
 pub use settings::{ColorMode, Entry, LogLevel, Settings, DEFAULT_URL};
+pub use setup_code::{setup_code_url, SetupCodeError, SETUP_CODE_ENV, SETUP_CODE_PREFIX};
 pub use token::{parse_org_token, OrgTokenClaims, MAX_ORG_TOKEN_LEN};
 pub use url::{is_saas_url, normalize_url};
 

@@ -403,6 +403,9 @@ pub fn resolve(inputs: &Inputs) -> Result<Settings, ConfigError> {
             .env("SENTRY_PIPELINE")
             .or_else(|| src.file_value("defaults", "pipeline")),
         client_id: src.env("SENTRY_CLIENT_ID"),
+        setup_code: src
+            .env(crate::SETUP_CODE_ENV)
+            .filter(|s| matches!(s.origin, Origin::Env(_))),
         proxy_url,
         proxy_username: src.file_value("http", "proxy_username"),
         proxy_password: src.file_value("http", "proxy_password"),

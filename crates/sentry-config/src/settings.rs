@@ -98,6 +98,10 @@ pub struct Settings {
     pub pipeline: Option<Setting<String>>,
     /// OAuth client id override (`SENTRY_CLIENT_ID`).
     pub client_id: Option<Setting<String>>,
+    /// The one-time setup code `sentry auth bootstrap` redeems (`SENTRY_SETUP_CODE`), from
+    /// the process environment only: a `.env` file in a cloned project must not choose
+    /// which instance (and whose account) the CLI logs in to. A secret; never listed.
+    pub setup_code: Option<Setting<String>>,
     /// Proxy for the base URL's scheme.
     pub proxy_url: Option<Setting<String>>,
     pub proxy_username: Option<Setting<String>>,

@@ -25,7 +25,8 @@ pub struct OrgTokenClaims {
 
 const PADDING_INDIFFERENT: GeneralPurposeConfig =
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, PADDING_INDIFFERENT);
+pub(crate) const STANDARD: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::STANDARD, PADDING_INDIFFERENT);
 const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, PADDING_INDIFFERENT);
 
 /// Decodes the claims of an org auth token. `Ok(None)` for any token that does not start

@@ -429,3 +429,30 @@ fn properties_directory_is_an_error() {
         "{e}"
     );
 }
+
+#[test]
+fn setup_code_comes_from_the_process_environment_only() {
+    let (s, _root) = ok(None, &[("SENTRY_SETUP_CODE", "  sntryc_abc_def \n")]);
+    assert_eq!(
+        val(&s.setup_code),
+        Some(("sntryc_abc_def".into(), "env SENTRY_SETUP_CODE".into()))
+    );
+    // A secret: not listed, not in Debug.
+    assert!(!s.entries().iter().any(|e| e.value.contains("sntryc_")));
+    assert!(!format!("{s:?}").contains("sntryc_"));
+
+    let (s, _root) = ok(None, &[("SENTRY_SETUP_CODE", "   ")]);
+    assert_eq!(val(&s.setup_code), None);
+
+    // A project `.env` does not supply it (it would pick the instance to log in to).
+    let (r, _root) = run(None, &[], |i| {
+        std::fs::write(i.cwd.join(".env"), "SENTRY_SETUP_CODE=sntryc_from_dotenv\n").unwrap();
+    });
+    let s = r.unwrap();
+    assert_eq!(val(&s.setup_code), None);
+    assert_eq!(
+        s.env_var("SENTRY_SETUP_CODE").map(|v| v.value.as_str()),
+        Some("sntryc_from_dotenv"),
+        "the .env file was read"
+    );
+}

@@ -95,7 +95,7 @@ pub(crate) mod needs {
 
 /// The bearer token of a request: `None` without an `Authorization: Bearer` header,
 /// `Some("")` for a bearer header with nothing in it.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     value
         .strip_prefix("Bearer ")

@@ -5,8 +5,11 @@
 //!
 //! * `POST /_test/faults` — add a [`FaultRule`]; `GET` lists active rules; `DELETE` clears.
 //! * `GET /_test/requests` — the recorded requests, oldest first; `DELETE` clears the log.
-//! * `GET /_test/stats` — `{"requests": n, "refresh_grants": n}`.
+//! * `GET /_test/stats` — `{"requests": n, "refresh_grants": n, "setup_code_grants": n}`.
 //! * `POST /_test/device/approve`, `POST /_test/device/deny` — `{"user_code": "ABCD-EFGH"}`.
+//! * `POST /_test/setup-codes` — `{"scope"?: "a b", "expires_in"?: secs}`: mints a setup code
+//!   for the server's user (`expires_in: 0` makes one that is already expired); answers
+//!   `{"setup_code", "url", "scope", "expires_in"}`.
 
 use std::sync::atomic::Ordering;
 
@@ -32,6 +35,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/_test/stats", get(stats))
         .route("/_test/device/approve", post(approve))
         .route("/_test/device/deny", post(deny))
+        .route("/_test/setup-codes", post(mint_setup_code))
 }
 
 async fn add_fault(
@@ -72,6 +76,7 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "requests": state.hooks.requests.load(Ordering::SeqCst),
         "refresh_grants": state.hooks.refresh_grants.load(Ordering::SeqCst),
+        "setup_code_grants": state.hooks.setup_code_grants.load(Ordering::SeqCst),
     }))
 }
 
@@ -98,4 +103,27 @@ async fn decide(state: &AppState, user_code: &str, decision: Decision) -> ApiRes
         )),
         Err(problem) => Err(ApiError::new(StatusCode::NOT_FOUND, problem.message())),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MintRequest {
+    scope: Option<String>,
+    expires_in: Option<u64>,
+}
+
+/// The local server's one user, as the device page approves for.
+const LOCAL_USER_ID: i64 = 1;
+
+async fn mint_setup_code(
+    State(state): State<AppState>,
+    Json(body): Json<MintRequest>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let scopes = oauth::parse_scopes(body.scope.as_deref())
+        .map_err(|unknown| ApiError::bad_request(format!("Unknown scope: {unknown}")))?;
+    let lifetime = body
+        .expires_in
+        .unwrap_or(state.config.setup_code_lifetime_secs);
+    let minted = oauth::mint_setup_code(&state, LOCAL_USER_ID, scopes, lifetime).await?;
+    Ok((StatusCode::CREATED, Json(minted.json(&state.base_url))))
 }

@@ -95,6 +95,8 @@ pub struct TestHooks {
     pub requests: AtomicU64,
     /// `grant_type=refresh_token` requests that were answered with new tokens.
     pub refresh_grants: AtomicU64,
+    /// Setup codes redeemed for tokens (the setup-code grant answered with new tokens).
+    pub setup_code_grants: AtomicU64,
 }
 
 impl TestHooks {

@@ -22,10 +22,16 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("migrations/0001_baseline.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_baseline.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_setup_codes.sql"),
+    },
+];
 
 /// The schema version this build writes.
 #[cfg(test)]

@@ -1,9 +1,17 @@
-//! OAuth 2.0 device authorization grant (RFC 8628) and refresh-token rotation.
+//! OAuth 2.0 device authorization grant (RFC 8628), Sentry's setup-code grant and
+//! refresh-token rotation.
 //!
 //! `sentry auth login` against the local server runs the same device flow it runs against
 //! sentry.io, so the CLI's polling, `slow_down` handling, expiry and refresh logic are
 //! exercised over real HTTP. The local server has exactly one user, so approving needs no
 //! login: the page at `/oauth/device/` (or the `/_test/device/...` control routes) decides.
+//!
+//! `sentry auth bootstrap` redeems a one-time setup code instead (grant type
+//! [`SETUP_CODE_GRANT`]): `sntryc_<base64 JSON {"url": <this server>}>_<43-character secret>`.
+//! A code is good for one redemption within [`crate::ServerConfig::setup_code_lifetime_secs`]
+//! and yields the same token response as the device flow. Sentry hands codes out in its web
+//! UI; here they are minted by `POST /oauth/setup-code/` with a user's API token (what
+//! `sentry local setup-code` calls) or by the `/_test/setup-codes` control route.
 //!
 //! Access tokens land in `api_tokens` (kind `oauth`) and are checked by [`crate::auth`] like
 //! every other token; their lifetime is [`crate::ServerConfig::access_token_lifetime_secs`].
@@ -25,11 +33,17 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::db::{now_iso, now_ms, random_hex, ALL_SCOPES};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The grant type string of RFC 8628 §3.4.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The grant type Sentry's token endpoint redeems setup codes with.
+pub const SETUP_CODE_GRANT: &str = "urn:sentry:params:oauth:grant-type:setup_code";
+
+/// Prefix of every setup code (the way `sntryu_`/`sntrys_` mark API and org tokens).
+pub const SETUP_CODE_PREFIX: &str = "sntryc_";
 
 /// Scopes granted when the client asks for none: what `sentry auth login` requests by default.
 pub const DEFAULT_SCOPES: &[&str] = &[
@@ -60,6 +74,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth/device/code/", post(device_code))
         .route("/oauth/token/", post(token))
         .route("/oauth/device/", get(device_page).post(device_page_submit))
+        .route("/oauth/setup-code/", post(setup_code_endpoint))
 }
 
 /// What a person (or a test) decided about a pending user code.
@@ -168,12 +183,13 @@ struct DeviceCodeRequest {
     scope: Option<String>,
 }
 
-/// `POST /oauth/token/` for both grants this server issues.
+/// `POST /oauth/token/` for every grant this server issues.
 #[derive(Deserialize, Default)]
 struct TokenRequest {
     grant_type: Option<String>,
     device_code: Option<String>,
     refresh_token: Option<String>,
+    setup_code: Option<String>,
     client_id: Option<String>,
 }
 
@@ -247,6 +263,24 @@ fn bad(error: &str, description: &str) -> Response {
     oauth_error(StatusCode::BAD_REQUEST, error, description)
 }
 
+/// The scopes a space-separated `scope` parameter asks for, deduplicated in order;
+/// [`DEFAULT_SCOPES`] when it names none. `Err` carries the first unknown scope.
+pub(crate) fn parse_scopes(raw: Option<&str>) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in raw.unwrap_or_default().split_whitespace() {
+        if !ALL_SCOPES.contains(&s) {
+            return Err(s.to_string());
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    if out.is_empty() {
+        out = DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect();
+    }
+    Ok(out)
+}
+
 async fn device_code(
     State(state): State<AppState>,
     OAuthParams(req): OAuthParams<DeviceCodeRequest>,
@@ -258,24 +292,9 @@ async fn device_code(
             "Missing client_id",
         );
     };
-    let scopes: Vec<String> = match req.scope.as_deref() {
-        None => DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
-        Some(raw) => {
-            let mut out: Vec<String> = Vec::new();
-            for s in raw.split_whitespace() {
-                if !ALL_SCOPES.contains(&s) {
-                    return bad("invalid_scope", &format!("Unknown scope: {s}"));
-                }
-                if !out.iter().any(|o| o == s) {
-                    out.push(s.to_string());
-                }
-            }
-            if out.is_empty() {
-                DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect()
-            } else {
-                out
-            }
-        }
+    let scopes = match parse_scopes(req.scope.as_deref()) {
+        Ok(scopes) => scopes,
+        Err(unknown) => return bad("invalid_scope", &format!("Unknown scope: {unknown}")),
     };
     let lifetime = state.config.device_code_lifetime_secs;
     let interval = state.config.device_poll_interval_secs;
@@ -341,6 +360,7 @@ async fn token(
 ) -> Response {
     match req.grant_type.as_deref() {
         Some(DEVICE_CODE_GRANT) => device_code_grant(&state, req).await,
+        Some(SETUP_CODE_GRANT) => setup_code_grant(&state, req).await,
         Some("refresh_token") => refresh_grant(&state, req).await,
         Some(other) => bad(
             "unsupported_grant_type",
@@ -446,6 +466,200 @@ async fn device_code_grant(state: &AppState, req: TokenRequest) -> Response {
             ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
         }
         Ok(Poll::Error(code, description)) => bad(code, description),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A setup code just minted, as the minting routes answer it.
+#[derive(Debug, Clone)]
+pub(crate) struct MintedSetupCode {
+    pub code: String,
+    pub scopes: Vec<String>,
+    pub expires_in: u64,
+}
+
+impl MintedSetupCode {
+    pub fn json(&self, base_url: &str) -> Value {
+        json!({
+            "setup_code": self.code,
+            "url": base_url,
+            "scope": self.scopes.join(" "),
+            "expires_in": self.expires_in,
+        })
+    }
+}
+
+/// `sntryc_<base64 of {"url": base_url}>_<secret>`: the secret is 32 random bytes in
+/// unpadded standard base64, the 43 characters `[A-Za-z0-9+/]` clients check for.
+fn new_setup_code(base_url: &str) -> String {
+    use base64::Engine as _;
+    let payload = json!({ "url": base_url }).to_string();
+    let secret: Vec<u8> = (0..32).map(|_| fastrand::u8(..)).collect();
+    format!(
+        "{SETUP_CODE_PREFIX}{}_{}",
+        base64::engine::general_purpose::STANDARD.encode(payload),
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(secret)
+    )
+}
+
+/// Stores a new single-use setup code for `user_id` that grants `scopes` and can be
+/// redeemed for `lifetime_secs` from now.
+pub(crate) async fn mint_setup_code(
+    state: &AppState,
+    user_id: i64,
+    scopes: Vec<String>,
+    lifetime_secs: u64,
+) -> ApiResult<MintedSetupCode> {
+    let code = new_setup_code(&state.base_url);
+    let stored = code.clone();
+    let joined = scopes.join(" ");
+    let now = now_ms();
+    let lifetime_ms = i64::try_from(lifetime_secs)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1000);
+    let expires_ms = now.saturating_add(lifetime_ms);
+    state
+        .db
+        .call(move |c| {
+            // Codes that expired a day ago can no longer be told apart from unknown ones
+            // usefully; forget them.
+            c.execute(
+                "DELETE FROM oauth_setup_codes WHERE expires_ms < ?1",
+                [now - 86_400_000],
+            )?;
+            c.execute(
+                "INSERT INTO oauth_setup_codes (code, user_id, scopes, expires_ms, date_created)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![stored, user_id, joined, expires_ms, now_iso()],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(MintedSetupCode {
+        code,
+        scopes,
+        expires_in: lifetime_secs,
+    })
+}
+
+/// What redeeming a setup code turned into.
+enum Redeem {
+    Refused(&'static str, &'static str),
+    Granted(Value),
+}
+
+/// `grant_type=urn:sentry:params:oauth:grant-type:setup_code`: an unknown, used or expired
+/// code is `invalid_grant` (400), as for the other grants; a good one is marked used and
+/// answered with a fresh token pair in the device flow's response shape.
+async fn setup_code_grant(state: &AppState, req: TokenRequest) -> Response {
+    let Some(client_id) = req.client_id else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Missing client_id",
+        );
+    };
+    let Some(setup_code) = req.setup_code else {
+        return bad("invalid_request", "Missing setup_code");
+    };
+    let lifetime = state.config.access_token_lifetime_secs;
+    let result = state.db.call(move |c| {
+        let tx = c.transaction()?;
+        let row: Option<(i64, String, i64, Option<i64>)> = tx
+            .query_row(
+                "SELECT user_id, scopes, expires_ms, used_ms FROM oauth_setup_codes WHERE code = ?1",
+                [&setup_code],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((user_id, scopes, expires_ms, used_ms)) = row else {
+            return Ok(Redeem::Refused("invalid_grant", "Invalid setup code"));
+        };
+        if used_ms.is_some() {
+            return Ok(Redeem::Refused(
+                "invalid_grant",
+                "Setup code was already used",
+            ));
+        }
+        let now = now_ms();
+        if expires_ms <= now {
+            return Ok(Redeem::Refused("invalid_grant", "Setup code has expired"));
+        }
+        tx.execute(
+            "UPDATE oauth_setup_codes SET used_ms = ?1 WHERE code = ?2",
+            params![now, setup_code],
+        )?;
+        let grant = issue_tokens(&tx, user_id, &scopes, &client_id, lifetime)?;
+        tx.commit()?;
+        Ok(Redeem::Granted(grant))
+    });
+    match result.await {
+        Ok(Redeem::Granted(body)) => {
+            state.hooks.setup_code_grants.fetch_add(1, Ordering::SeqCst);
+            ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+        }
+        Ok(Redeem::Refused(code, description)) => bad(code, description),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Parameters of `POST /oauth/setup-code/` and of the `/_test/setup-codes` control route.
+#[derive(Deserialize, Default)]
+pub(crate) struct SetupCodeRequest {
+    /// Space-separated scopes; [`DEFAULT_SCOPES`] when absent.
+    pub scope: Option<String>,
+}
+
+/// `POST /oauth/setup-code/` with `Authorization: Bearer <token>`: mints a setup code for
+/// the token's user (`sentry local setup-code`). Sentry mints codes in its web UI for a
+/// signed-in person; the token stands in for that session here. Org tokens have no user and
+/// are refused.
+async fn setup_code_endpoint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OAuthParams(req): OAuthParams<SetupCodeRequest>,
+) -> Response {
+    let token = match crate::auth::bearer(&headers) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ => return ApiError::unauthorized().into_response(),
+    };
+    let authed = match state
+        .db
+        .call(move |c| crate::auth::lookup_token(c, &token))
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let Some(user_id) = authed.user_id else {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Setup codes are for users; organization tokens have no user.",
+        )
+        .into_response();
+    };
+    let scopes = match parse_scopes(req.scope.as_deref()) {
+        Ok(scopes) => scopes,
+        Err(unknown) => {
+            return ApiError::bad_request(format!("Unknown scope: {unknown}")).into_response()
+        }
+    };
+    // A code cannot grant more than the token minting it holds.
+    if let Some(extra) = scopes.iter().find(|s| !authed.has_scope(s)) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("The token minting this code lacks the scope {extra}."),
+        )
+        .into_response();
+    }
+    let lifetime = state.config.setup_code_lifetime_secs;
+    match mint_setup_code(&state, user_id, scopes, lifetime).await {
+        Ok(minted) => (
+            StatusCode::CREATED,
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(minted.json(&state.base_url)),
+        )
+            .into_response(),
         Err(e) => e.into_response(),
     }
 }

@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub device_code_lifetime_secs: u64,
     /// Minimum seconds between device-code polls; faster polls get `slow_down`.
     pub device_poll_interval_secs: u64,
+    /// How long a setup code (`sentry auth bootstrap`) can be redeemed after it is minted.
+    pub setup_code_lifetime_secs: u64,
     /// Largest accepted request body (after decompression) for ingest.
     pub max_body_bytes: usize,
     /// Called once per answered request (`sentry local serve --log-requests`).
@@ -43,6 +45,7 @@ impl Default for ServerConfig {
             access_token_lifetime_secs: 8 * 3600,
             device_code_lifetime_secs: 600,
             device_poll_interval_secs: 5,
+            setup_code_lifetime_secs: 600,
             max_body_bytes: 20 * 1024 * 1024,
             request_log: None,
         }

@@ -207,7 +207,10 @@ fn requests_are_recorded_with_masked_authorization() {
         .body_mut()
         .read_json()
         .unwrap();
-    assert_eq!(stats, json!({"requests": 2, "refresh_grants": 0}));
+    assert_eq!(
+        stats,
+        json!({"requests": 2, "refresh_grants": 0, "setup_code_grants": 0})
+    );
 
     agent(Duration::from_secs(5))
         .delete(format!("{}/_test/requests", s.url))

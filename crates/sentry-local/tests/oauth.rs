@@ -445,3 +445,211 @@ fn control_routes_absent_without_test_control() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
 }
+
+// ---------------------------------------------------------------------------------------
+// Setup codes (`sentry auth bootstrap`).
+
+const SETUP_GRANT: &str = "urn:sentry:params:oauth:grant-type:setup_code";
+
+fn mint(s: &RunningServer, body: Value) -> Value {
+    let (status, minted) = control(s, "/_test/setup-codes", body);
+    assert_eq!(status, 201, "{minted}");
+    minted
+}
+
+fn redeem(s: &RunningServer, code: &str) -> (u16, Value) {
+    post_form(
+        s,
+        "/oauth/token/",
+        &[
+            ("grant_type", SETUP_GRANT),
+            ("client_id", CLIENT),
+            ("setup_code", code),
+        ],
+    )
+}
+
+#[test]
+fn minted_setup_code_names_this_server_and_has_a_43_character_secret() {
+    use base64::Engine as _;
+    let s = server(0, 600, 3600);
+    let minted = mint(&s, json!({}));
+    assert_eq!(minted["url"], json!(s.url));
+    assert_eq!(minted["expires_in"], 600);
+    assert_eq!(
+        minted["scope"],
+        "project:read project:write project:admin org:read event:read event:write member:read team:read team:write team:admin alerts:read alerts:write"
+    );
+    let code = minted["setup_code"].as_str().unwrap();
+    // The shape clients accept: sntryc_<base64 JSON>_<43 of [A-Za-z0-9+/]>.
+    let re = regex::Regex::new(r"^sntryc_([A-Za-z0-9+/=]+)_([A-Za-z0-9+/]{43})$").unwrap();
+    let caps = re.captures(code).unwrap_or_else(|| panic!("{code}"));
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&caps[1])
+        .unwrap();
+    let payload: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(payload, json!({ "url": s.url }));
+    assert_ne!(mint(&s, json!({}))["setup_code"], minted["setup_code"]);
+}
+
+#[test]
+fn setup_code_redeems_once_for_a_device_flow_shaped_token_response() {
+    let s = server(0, 600, 3600);
+    let code = mint(&s, json!({ "scope": "org:read project:read" }))["setup_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(stats(&s)["setup_code_grants"], 0);
+
+    let (status, body) = redeem(&s, &code);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(body["scope"], "org:read project:read");
+    assert_eq!(
+        body["user"],
+        json!({"id": "1", "name": "Local Developer", "email": "dev@localhost"})
+    );
+    assert!(
+        body["expires_at"].as_str().unwrap().ends_with('Z'),
+        "{body}"
+    );
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(token_kind(&s, access), "oauth");
+    let (status, me) = whoami(&s, access);
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["auth"]["scopes"], json!(["org:read", "project:read"]));
+    assert_eq!(stats(&s)["setup_code_grants"], 1);
+
+    // Single use: the same code again is invalid_grant, and nothing new is issued.
+    let (status, again) = redeem(&s, &code);
+    assert_eq!(status, 400);
+    assert_eq!(
+        again,
+        json!({"error": "invalid_grant", "error_description": "Setup code was already used"})
+    );
+    assert_eq!(stats(&s)["setup_code_grants"], 1);
+
+    // The refresh token belongs to the client that redeemed the code.
+    let (status, refreshed) = refresh(&s, body["refresh_token"].as_str().unwrap());
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(refreshed["scope"], "org:read project:read");
+}
+
+#[test]
+fn unknown_expired_and_incomplete_setup_code_requests_are_refused() {
+    let s = server(0, 600, 3600);
+    let (status, body) = redeem(&s, "sntryc_eyJ1cmwiOiJodHRwOi8veCJ9_nope");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"error": "invalid_grant", "error_description": "Invalid setup code"})
+    );
+
+    let expired = mint(&s, json!({ "expires_in": 0 }));
+    assert_eq!(expired["expires_in"], 0);
+    let (status, body) = redeem(&s, expired["setup_code"].as_str().unwrap());
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"error": "invalid_grant", "error_description": "Setup code has expired"})
+    );
+
+    let good = mint(&s, json!({}));
+    let good = good["setup_code"].as_str().unwrap();
+    let (status, body) = post_form(
+        &s,
+        "/oauth/token/",
+        &[("grant_type", SETUP_GRANT), ("client_id", CLIENT)],
+    );
+    assert_eq!((status, &body["error"]), (400, &json!("invalid_request")));
+    assert_eq!(body["error_description"], "Missing setup_code");
+    let (status, body) = post_form(
+        &s,
+        "/oauth/token/",
+        &[("grant_type", SETUP_GRANT), ("setup_code", good)],
+    );
+    assert_eq!((status, &body["error"]), (401, &json!("invalid_client")));
+    // Neither refusal used the code up.
+    assert_eq!(redeem(&s, good).0, 200);
+    assert_eq!(stats(&s)["setup_code_grants"], 1);
+
+    let (status, body) = control(
+        &s,
+        "/_test/setup-codes",
+        json!({ "scope": "org:read nope" }),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(body["detail"], "Unknown scope: nope");
+}
+
+fn post_bearer(
+    s: &RunningServer,
+    path: &str,
+    token: Option<&str>,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut req = agent().post(format!("{}{path}", s.url));
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    let mut resp = req.send_form(form.iter().copied()).expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.body_mut().read_json().unwrap_or(Value::Null))
+}
+
+#[test]
+fn setup_code_endpoint_mints_for_a_user_token_on_any_server() {
+    // Plain `sentry local serve`: no control routes, but the endpoint is there.
+    let s = start(ServerConfig {
+        port: 0,
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let (status, body) = post_bearer(&s, "/oauth/setup-code/", None, &[]);
+    assert_eq!(
+        (status, body),
+        (
+            401,
+            json!({"detail": "Authentication credentials were not provided."})
+        )
+    );
+    let (status, body) = post_bearer(&s, "/oauth/setup-code/", Some("sntryu_wrong"), &[]);
+    assert_eq!((status, body), (401, json!({"detail": "Invalid token"})));
+
+    let (status, minted) = post_bearer(&s, "/oauth/setup-code/", Some(s.token()), &[]);
+    assert_eq!(status, 201, "{minted}");
+    assert_eq!(minted["url"], json!(s.url));
+    assert_eq!(minted["expires_in"], 600);
+    let code = minted["setup_code"].as_str().unwrap();
+    let (status, tokens) = redeem(&s, code);
+    assert_eq!(status, 200, "{tokens}");
+
+    // A code grants no more than the token that minted it holds.
+    let narrow = tokens["access_token"].as_str().unwrap();
+    let (status, body) = post_bearer(
+        &s,
+        "/oauth/setup-code/",
+        Some(narrow),
+        &[("scope", "org:admin")],
+    );
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["detail"],
+        "The token minting this code lacks the scope org:admin."
+    );
+    let (status, body) = post_bearer(
+        &s,
+        "/oauth/setup-code/",
+        Some(narrow),
+        &[("scope", "org:read")],
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["scope"], "org:read");
+
+    let resp = agent()
+        .post(format!("{}/_test/setup-codes", s.url))
+        .send_json(json!({}))
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+}

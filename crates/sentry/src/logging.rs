@@ -34,7 +34,7 @@ pub fn redact(line: &str) -> String {
             }
         }
     }
-    for prefix in ["Bearer ", "sntrys_", "sntryu_"] {
+    for prefix in ["Bearer ", "sntrys_", "sntryu_", "sntryc_"] {
         let mut result = String::with_capacity(out.len());
         let mut rest = out.as_str();
         while let Some(pos) = rest.find(prefix) {
@@ -209,6 +209,15 @@ mod tests {
         assert_eq!(
             redact("token sntryu_0123456789abcdef here"),
             "token sntryu_[REDACTED] here"
+        );
+        // Setup codes, also form-encoded in a request body.
+        assert_eq!(
+            redact("SENTRY_SETUP_CODE=sntryc_eyJ1cmwiOiJ4In0=_abc+/def rest"),
+            "SENTRY_SETUP_CODE=sntryc_[REDACTED] rest"
+        );
+        assert_eq!(
+            redact("setup_code=sntryc_eyJ1%3D_ab%2Bc&client_id=x"),
+            "setup_code=sntryc_[REDACTED]"
         );
         assert_eq!(
             redact("proxy http://u:p%40ss@proxy:3128/x and https://h/a@b"),

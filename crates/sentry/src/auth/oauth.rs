@@ -1,5 +1,6 @@
 //! The OAuth endpoints of a Sentry host: device authorization (RFC 8628) and the token
-//! endpoint (device-code and refresh-token grants). Requests carry no bearer token.
+//! endpoint (device-code, setup-code and refresh-token grants). Requests carry no bearer
+//! token.
 
 use serde_json::Value;
 
@@ -66,6 +67,9 @@ pub enum CallError {
     /// Something else; already a user-facing error.
     Other(CliError),
 }
+
+/// The grant type Sentry's token endpoint redeems one-time setup codes with.
+pub const SETUP_CODE_GRANT: &str = "urn:sentry:params:oauth:grant-type:setup_code";
 
 pub struct OAuthClient {
     http: sentry_api::Client,
@@ -163,23 +167,29 @@ impl OAuthClient {
         })
     }
 
+    /// A form POST to `path` on the host, without a bearer token.
+    fn form_post(&self, path: &str, pairs: &[(&str, &str)]) -> sentry_api::RequestBuilder<'_> {
+        self.http
+            .request("POST", &format!("{}{path}", self.host))
+            .without_auth()
+            .body(form(pairs), "application/x-www-form-urlencoded")
+    }
+
     fn post_form(
         &self,
         path: &str,
         pairs: &[(&str, &str)],
     ) -> Result<sentry_api::ApiResponse, CallError> {
-        let url = format!("{}{path}", self.host);
-        self.http
-            .request("POST", &url)
-            .without_auth()
-            .body(form(pairs), "application/x-www-form-urlencoded")
-            .send_raw()
-            .map_err(|e| match e {
-                sentry_api::ApiError::Network { .. }
-                | sentry_api::ApiError::Tls { .. }
-                | sentry_api::ApiError::Timeout { .. } => CallError::Unreachable(e),
-                other => CallError::Other(crate::context::api_error(other)),
-            })
+        Self::send(self.form_post(path, pairs))
+    }
+
+    fn send(req: sentry_api::RequestBuilder<'_>) -> Result<sentry_api::ApiResponse, CallError> {
+        req.send_raw().map_err(|e| match e {
+            sentry_api::ApiError::Network { .. }
+            | sentry_api::ApiError::Tls { .. }
+            | sentry_api::ApiError::Timeout { .. } => CallError::Unreachable(e),
+            other => CallError::Other(crate::context::api_error(other)),
+        })
     }
 
     /// Starts the device flow for `scopes`.
@@ -240,6 +250,59 @@ impl OAuthClient {
             ],
         )?;
         classify_token_body(resp.body()).map_err(CallError::Other)
+    }
+
+    /// The setup-code grant (`sentry auth bootstrap`): one POST of the code, never
+    /// redirected. Any non-2xx answer (an unknown, used or expired code is `invalid_grant`)
+    /// and any 2xx body that is not a token response fail with upstream's messages (exit 12),
+    /// the server's OAuth error description, if any, as a detail line.
+    pub fn redeem_setup_code(&self, setup_code: &str) -> Result<TokenGrant, CallError> {
+        let pairs = [
+            ("grant_type", SETUP_CODE_GRANT),
+            ("client_id", self.client_id.as_str()),
+            ("setup_code", setup_code),
+        ];
+        // The body is the credential: a redirect is answered as is, so it goes nowhere else.
+        let resp = Self::send(self.form_post("/oauth/token/", &pairs).no_redirects())?;
+        if !resp.is_success() {
+            let mut err = CliError::new(
+                exit::TOKEN_INVALID,
+                "Setup-code authentication failed. Generate a new setup code in Sentry and try again.",
+            );
+            let v: Value = serde_json::from_slice(resp.body()).unwrap_or(Value::Null);
+            let why = str_field(&v, "error_description")
+                .or_else(|| str_field(&v, "error"))
+                .map(|s| s.trim().chars().take(300).collect::<String>())
+                .filter(|s| !s.is_empty() && !s.chars().any(char::is_control));
+            if let Some(why) = why {
+                err = err.with_detail(why);
+            } else if (300..400).contains(&resp.status()) {
+                err = err.with_detail(format!(
+                    "The server answered {} {} (a redirect); the code was not sent on.",
+                    resp.status(),
+                    resp.status_text()
+                ));
+            } else {
+                err = err.with_detail(format!("{} {}", resp.status(), resp.status_text()));
+            }
+            return Err(CallError::Other(err));
+        }
+        let invalid = || {
+            CallError::Other(CliError::new(
+                exit::TOKEN_INVALID,
+                "The setup endpoint returned an invalid token response. Generate a new setup code in Sentry.",
+            ))
+        };
+        match classify_token_body(resp.body()) {
+            // A token that is not one printable line cannot be sent as a header later.
+            Ok(TokenAnswer::Granted(g))
+                if !g.access_token.is_empty()
+                    && g.access_token.chars().all(|c| c.is_ascii_graphic()) =>
+            {
+                Ok(g)
+            }
+            _ => Err(invalid()),
+        }
     }
 
     /// The refresh-token grant. `Ok(Err(description))` means the server rejected the refresh

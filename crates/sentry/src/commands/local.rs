@@ -13,6 +13,7 @@ const LOCAL_EXAMPLES: &str = "\
 Examples:
   sentry local serve                  Start the server; prints its URL, API token and DSN
   sentry local demo-events            Send a few SDK-shaped test error events to it
+  sentry local setup-code             A one-time SENTRY_SETUP_CODE for `sentry auth bootstrap`
   sentry local run -- npm start       Run your app with SENTRY_DSN pointing at it
   sentry local                        Tail what arrives, one line per item
   SENTRY_URL=<url> SENTRY_AUTH_TOKEN=<token> sentry issue list local/
@@ -99,6 +100,8 @@ pub enum LocalCommand {
     Run(RunArgs),
     /// Send SDK-shaped test error events (to the running local server by default)
     DemoEvents(crate::commands::local_demo::DemoEventsArgs),
+    /// Print a one-time SENTRY_SETUP_CODE for `sentry auth bootstrap` against the local server
+    SetupCode(crate::commands::local_setup_code::SetupCodeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +144,7 @@ pub fn run(ctx: &Context, args: &LocalArgs) -> CliResult<i32> {
         Some(LocalCommand::Serve(a)) => serve(ctx, a),
         Some(LocalCommand::Run(a)) => run_child(ctx, a),
         Some(LocalCommand::DemoEvents(a)) => crate::commands::local_demo::run(ctx, a),
+        Some(LocalCommand::SetupCode(a)) => crate::commands::local_setup_code::run(ctx, a),
     }
 }
 
@@ -310,14 +314,28 @@ fn existing_dsn(ctx: &Context, host: &str, port: u16) -> Option<String> {
     (v.get("url")?.as_str()? == url).then(|| v.get("dsn")?.as_str().map(str::to_string))?
 }
 
-/// The DSN of the `local serve` that recorded itself in the state file, if it still answers.
-pub fn running_server_dsn(ctx: &Context) -> Option<String> {
+/// The state file of the `local serve` that recorded itself there, if it still answers.
+fn running_server_state(ctx: &Context) -> Option<serde_json::Value> {
     let text = std::fs::read_to_string(state_file(ctx)).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     let url = url::Url::parse(v.get("url")?.as_str()?).ok()?;
     let addr = url.socket_addrs(|| None).ok()?.into_iter().next()?;
     std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300)).ok()?;
+    Some(v)
+}
+
+/// The DSN of the `local serve` that recorded itself in the state file, if it still answers.
+pub fn running_server_dsn(ctx: &Context) -> Option<String> {
+    let v = running_server_state(ctx)?;
     v.get("dsn")?.as_str().map(str::to_string)
+}
+
+/// The URL and API token of the `local serve` that recorded itself in the state file, if it
+/// still answers.
+pub fn running_server(ctx: &Context) -> Option<(String, String)> {
+    let v = running_server_state(ctx)?;
+    let s = |k: &str| v.get(k)?.as_str().map(str::to_string);
+    Some((s("url")?, s("token")?))
 }
 
 /// Where a running `local serve` records its URL, token and DSN for `local run` (mode 0600).

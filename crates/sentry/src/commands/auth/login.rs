@@ -115,11 +115,12 @@ impl LoginUser {
     }
 }
 
-struct OAuthLogin {
-    config_path: String,
-    expires_in: u64,
-    refresh: bool,
-    user: Option<LoginUser>,
+/// The result of an OAuth login (`auth login`, `auth bootstrap`).
+pub(crate) struct OAuthLogin {
+    pub(crate) config_path: String,
+    pub(crate) expires_in: u64,
+    pub(crate) refresh: bool,
+    pub(crate) user: Option<LoginUser>,
 }
 
 impl Report for OAuthLogin {

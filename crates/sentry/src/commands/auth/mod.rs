@@ -1,6 +1,7 @@
 //! `sentry auth`: log in (OAuth device flow or an API token), log out, refresh, and inspect
 //! the credentials the CLI uses.
 
+pub mod bootstrap;
 pub mod list;
 pub mod login;
 pub mod logout;
@@ -38,6 +39,9 @@ pub struct AuthArgs {
 pub enum AuthCommand {
     /// Authenticate with Sentry
     Login(login::LoginCmd),
+    /// Authenticate using a one-time setup code
+    #[command(long_about = bootstrap::LONG_ABOUT)]
+    Bootstrap(bootstrap::BootstrapArgs),
     /// List stored accounts
     #[command(visible_alias = "ls")]
     List(list::ListArgs),
@@ -58,6 +62,7 @@ pub enum AuthCommand {
 pub fn run(ctx: &Context, args: &AuthArgs) -> CliResult<i32> {
     match &args.command {
         Some(AuthCommand::Login(a)) => login::run(ctx, a),
+        Some(AuthCommand::Bootstrap(a)) => bootstrap::run(ctx, a),
         Some(AuthCommand::List(a)) => list::run(ctx, a),
         Some(AuthCommand::Logout(a)) => logout::run(ctx, a),
         Some(AuthCommand::Switch(a)) => switch::run(ctx, a),
