@@ -167,12 +167,15 @@ impl OAuthClient {
         })
     }
 
-    /// A form POST to `path` on the host, without a bearer token.
+    /// A form POST to `path` on the host, without a bearer token. Every OAuth form carries
+    /// a credential (device code, refresh token, setup code), so a redirect is never
+    /// followed: the body would go to wherever the redirect points.
     fn form_post(&self, path: &str, pairs: &[(&str, &str)]) -> sentry_api::RequestBuilder<'_> {
         self.http
             .request("POST", &format!("{}{path}", self.host))
             .without_auth()
             .body(form(pairs), "application/x-www-form-urlencoded")
+            .no_redirects()
     }
 
     fn post_form(
@@ -263,7 +266,7 @@ impl OAuthClient {
             ("setup_code", setup_code),
         ];
         // The body is the credential: a redirect is answered as is, so it goes nowhere else.
-        let resp = Self::send(self.form_post("/oauth/token/", &pairs).no_redirects())?;
+        let resp = Self::send(self.form_post("/oauth/token/", &pairs))?;
         if !resp.is_success() {
             let mut err = CliError::new(
                 exit::TOKEN_INVALID,
