@@ -201,3 +201,33 @@ fn thirty_two_processes_share_one_refresh() {
     assert_eq!(refresh_grants(&env), 1);
     assert!(store(&env).auth().unwrap().unwrap().expires_at.unwrap() > sentry_store::now_ms());
 }
+
+#[test]
+fn a_redirected_refresh_does_not_carry_the_refresh_token_elsewhere() {
+    let env = server(600, 3600);
+    let grant = store_oauth_session(&env);
+    set_expiry(&env, -1000, 3_600_000);
+    // Behind the redirect, a header-logging path of the same server would see the token.
+    fault(
+        &env,
+        json!({"method": "POST", "path_prefix": "/oauth/token/", "status": 307, "times": 1,
+               "headers": {"location": "/elsewhere/"}}),
+    );
+    let out = env.cmd().args(["auth", "whoami"]).output().unwrap();
+    assert!(!out.status.success());
+    let paths: Vec<String> = requests(&env)
+        .iter()
+        .filter_map(|r| r["path"].as_str().map(str::to_string))
+        .collect();
+    assert!(paths.contains(&"/oauth/token/".to_string()), "{paths:?}");
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/elsewhere")),
+        "the redirect was followed: {paths:?}"
+    );
+    assert_eq!(refresh_grants(&env), 0);
+    // The session is still there to retry with.
+    assert_eq!(
+        store(&env).auth().unwrap().unwrap().refresh_token.as_deref(),
+        grant["refresh_token"].as_str()
+    );
+}
