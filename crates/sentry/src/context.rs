@@ -128,7 +128,7 @@ impl Context {
         }
         let store = sentry_store::Store::open(&self.config_dir()).map_err(store_error)?;
         for w in store.take_warnings() {
-            eprintln!("{w}");
+            crate::diag!("{w}");
         }
         Ok(self.store.get_or_init(|| store))
     }
@@ -138,7 +138,7 @@ impl Context {
     pub fn flush_store_warnings(&self) {
         if let Some(store) = self.store.get() {
             for w in store.take_warnings() {
-                eprintln!("{w}");
+                crate::diag!("{w}");
             }
         }
     }
@@ -172,7 +172,7 @@ impl Context {
         };
         let settings = sentry_config::resolve(&inputs).map_err(config_error)?;
         for w in &settings.warnings {
-            eprintln!("Warning: {w}");
+            crate::diag!("Warning: {w}");
         }
         for t in &settings.tokens {
             crate::logging::register_secret(&t.value);
@@ -344,7 +344,7 @@ impl Context {
             crate::logging::register_secret(&c.value);
             if c.settings_index == Some(0) {
                 for w in &settings.token_warnings {
-                    eprintln!("Warning: {w}");
+                    crate::diag!("Warning: {w}");
                 }
             }
             if let (true, Some(a)) = (c.stored, &account) {
@@ -360,7 +360,7 @@ impl Context {
                 .or(a.email.clone().filter(|s| !s.is_empty()))
         });
         if let Some(note) = sel.shadow_note(user.flatten().as_deref()) {
-            eprintln!("{note}");
+            crate::diag!("{note}");
         }
         Ok(self.selection.get_or_init(|| sel))
     }
@@ -503,7 +503,7 @@ impl Context {
         config.retry_base_delay = Duration::from_millis(settings.retry_delay_ms.value);
         config.budget = Some(Duration::from_secs(settings.http_timeout.value));
         config.on_retry = Some(Arc::new(|notice: &sentry_api::RetryNotice| {
-            eprintln!("{notice}");
+            crate::diag!("{notice}");
         }));
         Ok(config)
     }

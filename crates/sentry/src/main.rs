@@ -2,6 +2,11 @@
 //!
 //! Start-up does only what the command needs: `--help` and `--version` are answered by clap
 //! before any file, database or network is touched.
+//!
+//! Only the renderer (`output`) writes to stdout and stderr: commands return results and
+//! report diagnostics through [`diag!`], so `--json`, `--fields` and `--jq` apply to
+//! everything a command prints.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod api_hints;
 mod auth;
@@ -11,6 +16,7 @@ mod context;
 mod error;
 mod jq;
 mod logging;
+#[allow(clippy::print_stdout, clippy::print_stderr)]
 mod output;
 mod regions;
 mod resolve;
@@ -47,7 +53,7 @@ fn run() -> i32 {
     // `sentry projects list`: say which spelling ran (0.49's tip, on stderr).
     if let Some((plural, sub)) = matches.subcommand() {
         if let (Some(group), Some(name)) = (cli::singular_of(plural), sub.subcommand_name()) {
-            eprintln!("Tip: \"{name}\" is a subcommand. Running: sentry {group} {name}");
+            crate::diag!("Tip: \"{name}\" is a subcommand. Running: sentry {group} {name}");
         }
     }
     let Some(command) = cli.command else {

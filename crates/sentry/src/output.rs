@@ -150,6 +150,22 @@ pub enum Align {
     Right,
 }
 
+/// Writes one diagnostic line (a warning, note, progress or tail line) to stderr. Besides
+/// the renderer this is the only way the binary writes to the terminal (`clippy::print_*`
+/// are denied everywhere else): stdout stays data, and a closed stderr is not an error.
+#[macro_export]
+macro_rules! diag {
+    ($($arg:tt)*) => {
+        $crate::output::diag_line(format_args!($($arg)*))
+    };
+}
+
+/// See [`diag!`].
+pub fn diag_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(io::stderr(), "{args}");
+}
+
 /// Prints a report according to the options. Writing to a closed pipe (`| head`) is success.
 pub fn emit(report: &dyn Report, opts: &OutputOptions) -> Result<(), CliError> {
     let bytes = if opts.json {

@@ -227,7 +227,12 @@ fn a_redirected_refresh_does_not_carry_the_refresh_token_elsewhere() {
     assert_eq!(refresh_grants(&env), 0);
     // The session is still there to retry with.
     assert_eq!(
-        store(&env).auth().unwrap().unwrap().refresh_token.as_deref(),
+        store(&env)
+            .auth()
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .as_deref(),
         grant["refresh_token"].as_str()
     );
 }

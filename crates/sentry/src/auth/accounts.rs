@@ -226,7 +226,7 @@ pub fn resolve(
         .filter(|a| contains(&a.email) || contains(&a.username) || contains(&a.name))
         .collect();
     if let ([one], true) = (close.as_slice(), fuzzy) {
-        eprintln!(
+        crate::diag!(
             "Warning: No account matching '{raw}'. Using {}.",
             describe(one, &all)
         );

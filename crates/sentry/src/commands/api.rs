@@ -325,7 +325,7 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
         }
     }
     if args.paginate && walk.cap_hit() {
-        eprintln!("Warning: stopped after {MAX_PAGES} pages.");
+        crate::diag!("Warning: stopped after {MAX_PAGES} pages.");
     }
     if args.slurp && !args.silent {
         match (&last_status, ctx.output.json) {

@@ -177,7 +177,7 @@ fn serve(ctx: &Context, a: &ServeArgs) -> CliResult<i32> {
         // The line carries no header, so never a token (see sentry_local::RequestLine).
         config.request_log = Some(sentry_local::RequestLog::new(|line| {
             let time = jiff::ZonedDateTime::now().strftime("%H:%M:%S");
-            eprintln!("{time} {line}");
+            crate::diag!("{time} {line}");
         }));
     }
     let mut printed: CliResult<()> = Ok(());

@@ -66,7 +66,7 @@ pub fn run(ctx: &Context, _args: &SetupCodeArgs) -> CliResult<i32> {
         expires_in: v.get("expires_in").and_then(Value::as_u64).unwrap_or(0),
     };
     if !ctx.output.json {
-        eprintln!(
+        crate::diag!(
             "Single use, valid for {}. Log in with it:\n  SENTRY_SETUP_CODE=<code> sentry auth bootstrap --url {}",
             crate::auth::format_duration(minted.expires_in as i64),
             minted.url

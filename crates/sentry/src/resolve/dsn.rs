@@ -33,7 +33,7 @@ pub fn detect_cached(r: &Resolver) -> Vec<DetectedDsn> {
     }
     let detection = dsn::detect(&ctx.cwd, &ctx.env);
     for bad in &detection.invalid {
-        eprintln!(
+        crate::diag!(
             "Warning: ignoring invalid DSN in {}{}: {}",
             bad.path.as_deref().unwrap_or(bad.env_var.as_str()),
             bad.line.map(|l| format!(":{l}")).unwrap_or_default(),
@@ -120,7 +120,7 @@ pub fn dsn_projects(r: &Resolver) -> CliResult<Option<(Vec<ProjectRef>, String)>
                     projects.push(p);
                 }
             }
-            None => eprintln!(
+            None => crate::diag!(
                 "Warning: no accessible project matches the DSN found in {} (project {}).",
                 describe(d),
                 d.dsn.project_id

@@ -287,7 +287,7 @@ impl<'a> Resolver<'a> {
                 explicit: true,
             }),
             0 if orgs.iter().any(|o| o == slug) => {
-                eprintln!(
+                crate::diag!(
                     "Warning: '{slug}' is an organization, not a project; listing every project of it (use '{slug}/' next time)."
                 );
                 Ok(Resolved {

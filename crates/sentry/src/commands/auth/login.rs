@@ -292,7 +292,7 @@ fn may_add_login(ctx: &Context, force: bool) -> CliResult<bool> {
             .is_some_and(|s| !s.value.trim().is_empty())
     });
     if let Some(var) = env_var {
-        eprintln!("Warning: {var} is set in your environment (likely from build tooling).\n  OAuth credentials will be stored separately and used for CLI commands.");
+        crate::diag!("Warning: {var} is set in your environment (likely from build tooling).\n  OAuth credentials will be stored separately and used for CLI commands.");
     }
     let Some(active) = active else {
         return Ok(true);
@@ -306,7 +306,7 @@ fn may_add_login(ctx: &Context, force: bool) -> CliResult<bool> {
             "Already authenticated as {who}. Add another account? (The current account stays saved; see 'sentry auth list'. Use --force to replace it.)"
         ));
     }
-    eprintln!("You are already authenticated. Use 'sentry auth login <email>' to add another account, or '--force' to replace the current login.");
+    crate::diag!("You are already authenticated. Use 'sentry auth login <email>' to add another account, or '--force' to replace the current login.");
     Ok(false)
 }
 
@@ -328,7 +328,7 @@ fn check_email(expected: Option<&str>, got: Option<&str>) -> CliResult<()> {
     };
     match got {
         None => {
-            eprintln!("Warning: Could not confirm the login is for {expected}: the server did not report an email.");
+            crate::diag!("Warning: Could not confirm the login is for {expected}: the server did not report an email.");
             Ok(())
         }
         Some(got) if got.trim().eq_ignore_ascii_case(expected.trim()) => Ok(()),
@@ -454,7 +454,7 @@ pub fn oauth_login(
     how: &How<'_>,
 ) -> CliResult<i32> {
     if let Some(e) = how.email {
-        eprintln!("Starting authentication for {e}...");
+        crate::diag!("Starting authentication for {e}...");
     }
     let grant = run_device_flow(ctx, how.host, scopes, args)?;
     check_email(

@@ -121,10 +121,10 @@ pub fn run(ctx: &Context, args: &SwitchArgs) -> CliResult<i32> {
         &ctx.output,
     )?;
     if !usable {
-        eprintln!("This account's session has ended. Run 'sentry auth login' to log in again.");
+        crate::diag!("This account's session has ended. Run 'sentry auth login' to log in again.");
     } else if let Some(e) = crate::auth::env_account::EnvAccount::find(ctx.settings()?) {
         if ctx.settings()?.force_env_token {
-            eprintln!("{} is set and overrides stored accounts.", e.var);
+            crate::diag!("{} is set and overrides stored accounts.", e.var);
         }
     }
     Ok(0)

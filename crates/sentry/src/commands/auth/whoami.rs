@@ -82,7 +82,7 @@ pub fn run(ctx: &Context, _args: &WhoamiArgs) -> CliResult<i32> {
         let claims = sentry_config::parse_org_token(&token.value)
             .map_err(|e| CliError::new(exit::NOT_FOUND, e.to_string()))?
             .ok_or_else(|| CliError::new(exit::NOT_FOUND, "Malformed organization auth token"))?;
-        eprintln!("Warning: This is an organization auth token — not tied to a specific user.");
+        crate::diag!("Warning: This is an organization auth token — not tied to a specific user.");
         emit(&OrgToken(claims), &ctx.output)?;
         return Ok(0);
     }

@@ -157,7 +157,7 @@ fn split_args(args: &[String]) -> CliResult<(Option<String>, String, Vec<String>
     }
     // `<id> <org>/<project>`: the target came second.
     if !first.contains('/') && rest[0].contains('/') {
-        eprintln!(
+        crate::diag!(
             "Warning: Arguments appear reversed. Interpreting as: {} {first}",
             rest[0]
         );
@@ -243,7 +243,7 @@ fn first_event_id(
     let partial = match parsed {
         EventIdInput::Exact(id) => return Ok(id),
         EventIdInput::Cleaned { id, removed } => {
-            eprintln!("Warning: Stripped trailing '{removed}' from event ID. Using {id}.");
+            crate::diag!("Warning: Stripped trailing '{removed}' from event ID. Using {id}.");
             return Ok(id);
         }
         EventIdInput::Partial(p) => p,
@@ -260,7 +260,7 @@ fn first_event_id(
     };
     match matches.as_slice() {
         [id] => {
-            eprintln!(
+            crate::diag!(
                 "Warning: Interpreting '{raw}' as event {id} (matched prefix {}).",
                 partial.display()
             );
@@ -391,12 +391,12 @@ fn project_event(
     };
     let same_org = event_in_org(r, org, id).or_else(keep_auth)?;
     if let Some((o, p, ev)) = same_org {
-        eprintln!("Warning: Event not found in {org}/{project}, but found in {o}/{p}.");
+        crate::diag!("Warning: Event not found in {org}/{project}, but found in {o}/{p}.");
         return Ok((o, p, ev));
     }
     let elsewhere = event_anywhere(r, id, Some(org)).or_else(keep_auth)?;
     if let Some((o, p, ev)) = elsewhere {
-        eprintln!("Warning: Event not found in '{org}', but found in {o}/{p}.");
+        crate::diag!("Warning: Event not found in '{org}', but found in {o}/{p}.");
         return Ok((o, p, ev));
     }
     Err(CliError::new(
@@ -486,7 +486,7 @@ fn locate(r: &Resolver, target: Option<&str>, id: &str) -> CliResult<Located> {
     }
     match event_anywhere(r, id, None)? {
         Some((org, project, event)) => {
-            eprintln!(
+            crate::diag!(
                 "Warning: Found event in {org}/{project}. Use: sentry event view {org}/{project} {id}"
             );
             Ok(at((org, project, event), None))
@@ -512,14 +512,14 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
         match event_id(e) {
             Some(x) if !ids.contains(&x) => ids.push(x),
             Some(_) => {}
-            None => eprintln!("Skipping invalid event ID: {e}"),
+            None => crate::diag!("Skipping invalid event ID: {e}"),
         }
     }
 
     let found = locate(&r, target.as_deref(), &id)?;
     if args.web {
         if ids.len() > 1 {
-            eprintln!("Warning: --web only opens the first event; extra event IDs are ignored.");
+            crate::diag!("Warning: --web only opens the first event; extra event IDs are ignored.");
         }
         return crate::web::open(
             ctx,
@@ -530,7 +530,7 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     for x in &ids[1..] {
         match project_event(&r, &found.org, &found.project, x) {
             Ok(hit) => located.push(hit),
-            Err(e) => eprintln!("Warning: Failed to fetch event {x}: {}", e.message),
+            Err(e) => crate::diag!("Warning: Failed to fetch event {x}: {}", e.message),
         }
     }
     let mut events = Vec::new();

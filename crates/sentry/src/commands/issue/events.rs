@@ -135,7 +135,7 @@ pub fn run(ctx: &Context, args: &EventsArgs) -> CliResult<i32> {
         sentry_api::Paging::per_page(limit, ctx.max_pages()).from_cursor(plan.cursor.clone());
     let page = req.pages(paging).collect::<Value>().map_err(api_error)?;
     if page.page_cap_hit {
-        eprintln!(
+        crate::diag!(
             "Warning: Pagination limit reached ({} pages, {} items). Results may be incomplete.",
             page.pages,
             page.items.len()

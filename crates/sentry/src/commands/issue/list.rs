@@ -358,7 +358,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             .map_err(|e| search_error(e, &query))?;
         has_prev |= page.has_prev;
         if page.page_cap_hit {
-            eprintln!(
+            crate::diag!(
                 "Warning: Pagination limit reached ({} pages, {} items). Results may be incomplete.",
                 page.pages,
                 page.items.len()

@@ -53,7 +53,7 @@ impl Report for Merged {
             out.line(format!("See: {url}"))?;
         }
         if let Some(w) = &self.warning {
-            eprintln!("Warning: {w}");
+            crate::diag!("Warning: {w}");
         }
         Ok(())
     }

@@ -248,7 +248,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             Ok(list) => keep(list, &v, &mut orgs, &mut via),
             Err(e) => {
                 failures += 1;
-                eprintln!("Warning: Skipping {}: {}", v.label, e.message);
+                crate::diag!("Warning: Skipping {}: {}", v.label, e.message);
             }
         }
     }
@@ -262,7 +262,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             Ok(list) => keep(list, &v, &mut orgs, &mut via),
             Err(err) => {
                 failures += 1;
-                eprintln!("Warning: Skipping {}: {}", v.label, err.message);
+                crate::diag!("Warning: Skipping {}: {}", v.label, err.message);
             }
         }
     }

@@ -167,7 +167,7 @@ pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i3
                     }
                 };
                 if let (Some(note), true) = (spec.note_for_project, resolved.explicit) {
-                    eprintln!("Note: {note}");
+                    crate::diag!("Note: {note}");
                 }
                 let page: Vec<Value> = req.send_json().map_err(api_error)?;
                 items.extend(with_org_slug(page, &p.org));
