@@ -163,7 +163,46 @@ macro_rules! diag {
 /// See [`diag!`].
 pub fn diag_line(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    let _ = writeln!(io::stderr(), "{args}");
+    let captured = CAPTURE.with(|c| {
+        c.borrow_mut().as_mut().map(|cap| {
+            let _ = writeln!(cap.stderr, "{args}");
+        })
+    });
+    if captured.is_none() {
+        let _ = writeln!(io::stderr(), "{args}");
+    }
+}
+
+/// What a command printed while [`capture`] ran it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Captured {
+    pub stdout: Vec<u8>,
+    /// Diagnostics written through [`diag!`].
+    pub stderr: Vec<u8>,
+}
+
+#[cfg(test)]
+impl Captured {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's output (the renderer's stdout and `diag!` lines) captured
+/// instead of written: how a command's `run` is unit-tested beside it.
+#[cfg(test)]
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Captured) {
+    CAPTURE.with(|c| *c.borrow_mut() = Some(Captured::default()));
+    let result = f();
+    let captured = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    (result, captured)
 }
 
 /// Prints a report according to the options. Writing to a closed pipe (`| head`) is success.
@@ -238,6 +277,14 @@ impl serde::Serialize for JsNumbers<'_> {
 
 /// Writes to stdout; a reader that went away is not an error for a CLI.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    let captured = CAPTURE.with(|c| {
+        c.borrow_mut()
+            .as_mut()
+            .map(|cap| cap.stdout.extend_from_slice(bytes))
+    });
+    if captured.is_some() {
+        return Ok(());
+    }
     let mut out = io::stdout().lock();
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
