@@ -1,8 +1,6 @@
 //! HTTPS against a throwaway CA: extra CA files extend the built-in roots, and without them
 //! the certificate is rejected with a TLS error that is not retried.
 
-mod support;
-
 use std::io::BufReader;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,10 +8,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use crate::support::{read_request, write_reply, Reply};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use sentry_api::{ApiError, Client, ClientConfig};
 use sentry_api::{Provenance, Sourced};
-use support::{read_request, write_reply, Reply};
 
 struct TlsServer {
     url: String,

@@ -1,7 +1,5 @@
 //! The pipeline against a real (scripted) HTTP server.
 
-mod support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -14,8 +12,8 @@ use sentry_api::{
 fn user<T>(value: T) -> Sourced<T> {
     Sourced::new(value, Provenance::User, "test")
 }
+use crate::support::{Reply, TestProxy, TestServer};
 use serde_json::Value;
-use support::{Reply, TestProxy, TestServer};
 
 const TOKEN: &str = "sntryu_test_secret_token_123";
 
@@ -33,6 +31,9 @@ fn client(server: &TestServer) -> Client {
 
 // ---------------------------------------------------------------- log capture
 
+/// Records every log line of the test process. The logger is process-wide, so it also sees the
+/// lines of the other modules of this test binary (`tls`: another token, other paths); the one
+/// test reading it looks only for its own request and for [`TOKEN`], which no other module uses.
 struct Capture(Mutex<Vec<String>>);
 
 impl log::Log for Capture {
