@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cli.db interop between our CLI and upstream npm `sentry` 0.49, in both directions and both
 # journal modes. Needs Node and the 0.49 launcher, so CI does not run it (CI reads the
-# committed fixtures instead, see tests/interop.rs).
+# committed fixtures instead, see tests/it/interop.rs).
 #
 #   crates/sentry-store/tests/interop.sh /path/to/node_modules/.bin/sentry [our-v16-binary]
 #

@@ -5,12 +5,11 @@
 //! not block writes; then the scenario re-runs this test binary as user `nobody` (uid 65534),
 //! so the real permission path is still exercised.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use sentry_store::{AuthChange, AuthRecord, Store, StoreError, WriteFault};
+use test_support::libtest_name;
 
 const CHILD_ENV: &str = "SENTRY_STORE_TEST_CHILD_DIR";
 
@@ -295,7 +294,7 @@ fn read_only_database_degrades_to_no_caching() {
     let out = std::process::Command::new(exe)
         .args([
             "--exact",
-            "read_only_database_degrades_to_no_caching",
+            &libtest_name(module_path!(), "read_only_database_degrades_to_no_caching"),
             "--nocapture",
             "--test-threads=1",
         ])

@@ -2,9 +2,7 @@
 //! does, migrate older files (upstream 0.45's v16, and earlier) the way 0.49 migrates them,
 //! and leave a newer CLI's file alone.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rusqlite::Connection;
 use sentry_store::{
     credential_identity, AuthRecord, CredentialKind, OrgRegion, Store, StoreError, UserInfo,

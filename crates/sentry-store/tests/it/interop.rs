@@ -3,9 +3,7 @@
 //! queries 0.49 runs. The other direction (0.49 reading our files) needs Node and is checked
 //! by `tests/interop.sh`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rusqlite::Connection;
 use sentry_store::{
     credential_identity, Account, AuthRecord, CredentialKind, LoginTarget, OrgRegion, Store,

@@ -1,11 +1,9 @@
 //! Files, permissions, connection behaviour and every typed accessor.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use rusqlite::Connection;
 use sentry_store::{
     credential_identity, AuthChange, AuthRecord, CachedProject, CredentialKind, CursorDirection,

@@ -8,6 +8,7 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use sentry_store::{AuthChange, AuthRecord, LoginTarget, Store, StoreError};
+use test_support::libtest_name;
 
 const CHILD_ENV: &str = "SENTRY_STORE_TEST_LOCK_DIR";
 
@@ -96,7 +97,10 @@ fn concurrent_processes_serialise_through_the_lock() {
             std::process::Command::new(&exe)
                 .args([
                     "--exact",
-                    "concurrent_processes_serialise_through_the_lock",
+                    &libtest_name(
+                        module_path!(),
+                        "concurrent_processes_serialise_through_the_lock",
+                    ),
                     "--test-threads=1",
                 ])
                 .env(CHILD_ENV, &dir)

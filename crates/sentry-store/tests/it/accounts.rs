@@ -1,9 +1,7 @@
 //! The accounts API (schema v21): which login a write lands in, which account is active,
 //! what a logout removes, identities, unreadable rows and the per-account refresh lock.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rusqlite::Connection;
 use sentry_store::{
     credential_identity, AuthChange, AuthRecord, CredentialKind, LoginTarget, OrgRegion,
