@@ -1,5 +1,8 @@
 //! Error answers: internal failures are logged with their request and answered with Sentry's
 //! generic 500 (never SQL text); bodies of the wrong shape are 400s naming the field.
+// Its own test binary (see `[[test]] name = "errors"` in Cargo.toml), sharing the helpers of
+// the main one.
+#[path = "it/common.rs"]
 mod common;
 
 use std::sync::Mutex;
@@ -7,8 +10,8 @@ use std::sync::Mutex;
 use common::*;
 use serde_json::json;
 
-/// Records every log line of this test binary (each integration test file is its own
-/// process, so installing a logger here affects nothing else).
+/// Records every log line of this test binary (its own process, so installing a logger here
+/// affects no other test, and no other test's server logs into it).
 struct Capture(Mutex<Vec<String>>);
 
 impl log::Log for Capture {

@@ -1,7 +1,6 @@
 //! Chunk upload and artifact-bundle assembly over HTTP.
-mod common;
 
-use common::agent;
+use crate::common::{agent, gzip};
 
 use std::io::Write;
 
@@ -10,12 +9,6 @@ use serde_json::{json, Value};
 
 fn sha1(data: &[u8]) -> String {
     sha1_smol::Sha1::from(data).digest().to_string()
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(data).unwrap();
-    enc.finish().unwrap()
 }
 
 /// A multipart body with one part per chunk, named like both CLIs name them.

@@ -1,11 +1,10 @@
 //! The server's database is versioned: a database written before versions existed
 //! (`tests/fixtures/layout-0`, made by `sentry local serve --data DIR` of that time) is adopted
 //! and keeps its data; one from a newer build is refused.
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use sentry_local::{start, RunningServer, ServerConfig};
 use serde_json::Value;
 

@@ -1,12 +1,11 @@
 //! `GET /stream` (SSE) read as `sentry local` reads it (sentry-api's event stream, lines from
 //! `describe_message`), end to end; `serve_forever` readiness.
-mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[derive(Clone, Default)]

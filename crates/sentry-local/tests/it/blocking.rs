@@ -1,11 +1,10 @@
 //! SQLite never runs on the server's async worker threads: requests waiting for the database
 //! do not keep the server from answering others.
-mod common;
 
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn requests_waiting_for_the_database_do_not_stall_the_server() {

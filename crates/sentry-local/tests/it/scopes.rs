@@ -1,8 +1,7 @@
 //! Every REST API route checks the scope Sentry's permission class requires for it, before
 //! it looks anything up, and refuses with Sentry's 403 shape.
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const FORBIDDEN: &str = "You do not have permission to perform this action.";

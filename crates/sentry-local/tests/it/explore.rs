@@ -1,7 +1,6 @@
 //! Explore datasets, trace trees and trace logs built from real envelopes.
-mod common;
 
-use common::{agent, get};
+use crate::common::{agent, get};
 
 use sentry_local::{start, RunningServer, ServerConfig};
 use serde_json::{json, Value};

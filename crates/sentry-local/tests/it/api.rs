@@ -1,7 +1,6 @@
 //! REST API over real HTTP: identity, orgs, projects, teams, repos, issues and events.
-mod common;
 
-use common::*;
+use crate::common::*;
 use sentry_local::RunningServer;
 use serde_json::{json, Value};
 

@@ -1,7 +1,6 @@
 //! SDK ingest over real HTTP: envelope, store and Spotlight endpoints.
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 fn count(s: &sentry_local::RunningServer, sql: &str) -> i64 {

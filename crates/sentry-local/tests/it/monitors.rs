@@ -1,7 +1,6 @@
 //! Monitors: API CRUD and check-ins sent as real envelopes.
-mod common;
 
-use common::{agent, get};
+use crate::common::{agent, get};
 
 use sentry_local::{start, RunningServer, ServerConfig};
 use serde_json::{json, Value};

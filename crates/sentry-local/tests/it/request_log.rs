@@ -1,10 +1,9 @@
 //! The opt-in request log (`sentry local serve --log-requests`): one line per request with
 //! method, path, status and duration, and never a credential.
-mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::*;
+use crate::common::*;
 use sentry_local::{start, RequestLine, RequestLog, ServerConfig};
 use serde_json::json;
 

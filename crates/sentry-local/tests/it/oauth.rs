@@ -1,7 +1,6 @@
 //! Device flow and refresh rotation against a real local server over HTTP.
-mod common;
 
-use common::agent;
+use crate::common::agent;
 
 use std::time::Duration;
 

@@ -1,7 +1,6 @@
 //! Releases, deploys and commits over HTTP.
-mod common;
 
-use common::agent;
+use crate::common::agent;
 
 use sentry_local::{start, RunningServer, ServerConfig};
 use serde_json::{json, Value};
