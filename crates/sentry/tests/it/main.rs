@@ -1,0 +1,40 @@
+//! The integration tests of the `sentry` binary, as one test binary (one link of the local
+//! server, tokio, axum and SQLite instead of one per file). Each module is one former
+//! `tests/*.rs` file; `common` (TestEnv: sandbox + local server + the binary), `auth_support`
+//! and `cmds_support` are the helpers they share. insta snapshots are in `snapshots/`, named
+//! `it__<module>__<name>.snap`.
+
+mod accounts;
+mod api_cmd;
+mod api_shapes;
+mod auth_device;
+mod auth_guard;
+mod auth_qr;
+mod auth_refresh;
+mod auth_status_shape;
+mod auth_support;
+mod auth_token;
+mod bounded_time;
+mod cmds_support;
+mod common;
+mod config_cmd;
+mod defaults_cmd;
+mod demo;
+mod errors_cmd;
+mod info_cmd;
+mod issue;
+mod jq_limits;
+mod local_cmd;
+mod local_help;
+mod local_server;
+mod org_project_team_repo;
+mod output_cmd;
+mod regions;
+mod render_everywhere;
+mod resolve;
+mod settings_source;
+mod store_v21;
+mod store_writes;
+mod tables;
+mod token_scope;
+mod views;
