@@ -13,5 +13,5 @@ mod sandbox;
 
 pub use assert::{assert_contains, assert_exit, assert_not_contains, assert_success};
 pub use libtest::libtest_name;
-pub use process::{json, output_parts, run, run_guarded, stdout_json, text, ChildGuard, Run};
+pub use process::{output_parts, parse_json, run, run_guarded, stdout_json, text, ChildGuard, Run};
 pub use sandbox::Sandbox;

@@ -56,7 +56,7 @@ pub fn stdout_json(out: &Output) -> Value {
 
 /// `s` parsed as JSON; a test failure that shows the text when it is not JSON.
 #[track_caller]
-pub fn json(s: &str) -> Value {
+pub fn parse_json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
 

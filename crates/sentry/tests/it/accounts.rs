@@ -6,7 +6,7 @@
 
 use crate::auth_support;
 
-use crate::common::{run, stdout_json, text, TestEnv};
+use crate::common::{assert_contains, assert_success, run, stdout_json, text, TestEnv};
 use sentry_local::{RunningServer, ServerConfig};
 use serde_json::{json, Value};
 
@@ -83,7 +83,7 @@ fn list_tells_two_local_servers_apart_by_port() {
         .args(["auth", "list", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let mut listed = stdout_json(&out).as_array().unwrap().clone();
     listed.sort_by_key(|v| v["host"].as_str().map(str::to_string));
     let mut want = vec![entry(&a, &t.env.url(), false), entry(&b, &t.b.url, true)];
@@ -93,7 +93,7 @@ fn list_tells_two_local_servers_apart_by_port() {
     let (code, out, err) = run(t.env.cmd().args(["auth", "ls"]));
     assert_eq!((code, err.as_str()), (0, ""));
     for p in [port(&t.env.url()), port(&t.b.url)] {
-        assert!(out.contains(&format!("127.0.0.1:{p}")), "{out}");
+        assert_contains(&out, &format!("127.0.0.1:{p}"));
     }
     assert!(
         out.ends_with("\n\n\nSwitch accounts with 'sentry auth switch <email>'.\n"),
@@ -150,7 +150,7 @@ fn switch_needs_the_server_when_the_email_is_on_both() {
         .args(["auth", "switch", &spec, "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         stdout_json(&out),
         json!({ "switched": false, "account": entry(&a, &url_a, true) })
@@ -198,7 +198,7 @@ fn a_unique_inexact_match_is_used_with_a_warning() {
     // Without the server it matches both: not unique, so nothing is guessed.
     let (code, _, err) = run(t.env.cmd().args(["auth", "switch", "Local"]));
     assert_eq!(code, 21, "{err}");
-    assert!(err.contains("Did you mean"), "{err}");
+    assert_contains(&err, "Did you mean");
 }
 
 #[test]
@@ -325,7 +325,7 @@ fn logout_of_the_active_account_promotes_the_other_and_its_server() {
         .args(["auth", "logout", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let db = t.env.config_dir().join("cli.db");
     assert_eq!(
         stdout_json(&out),
@@ -407,7 +407,7 @@ fn org_list_covers_every_account_and_account_narrows_it() {
         .args(["org", "list", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let v = stdout_json(&out);
     let mut accounts: Vec<Value> = v
         .as_array()
@@ -429,7 +429,7 @@ fn org_list_covers_every_account_and_account_narrows_it() {
         .args(["org", "list", "--json", "--account", &a])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let v = stdout_json(&out);
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert!(v[0].get("account").is_none(), "{v}");
@@ -439,10 +439,7 @@ fn org_list_covers_every_account_and_account_narrows_it() {
         .cmd()
         .args(["org", "list", "--account", "dev@localhost"]));
     assert_eq!(code, 21);
-    assert!(
-        err.contains("Try:\n  sentry org list --account <account-id>"),
-        "{err}"
-    );
+    assert_contains(&err, "Try:\n  sentry org list --account <account-id>");
 }
 
 #[test]
@@ -505,7 +502,7 @@ fn a_command_for_an_org_uses_the_account_that_serves_it() {
         )),
         "{err}"
     );
-    assert!(out.contains("\"slug\""), "{out}");
+    assert_contains(&out, "\"slug\"");
     // The active account did not change.
     assert_eq!(t.token_in_use(), t.env.token());
 }
@@ -532,7 +529,7 @@ fn a_corrupt_account_row_is_skipped_with_one_warning() {
     assert!(out.status.success(), "{err}");
     assert_eq!(stdout_json(&out), json!([entry(&b, &t.b.url, true)]));
     assert_eq!(err.matches("Warning:").count(), 1, "{err}");
-    assert!(err.contains(&a), "{err}");
+    assert_contains(&err, &a);
     // The other account still works.
     assert_eq!(t.token_in_use(), t.b.token());
     // The unreadable row goes by its id, as the warning says.
@@ -566,8 +563,8 @@ fn whoami_and_status_name_the_other_accounts() {
         (json!(2), json!(t.b.url))
     );
     let (_, out, _) = run(t.env.cmd().args(["auth", "status"]));
-    assert!(out.contains("Accounts"), "{out}");
-    assert!(out.contains("2 stored (sentry auth list)"), "{out}");
+    assert_contains(&out, "Accounts");
+    assert_contains(&out, "2 stored (sentry auth list)");
 }
 
 #[test]
@@ -586,9 +583,9 @@ fn device_flow_login_with_an_email_is_checked_against_who_approved_it() {
     auth_support::approve(&env, &login.user_code);
     let (code, out, err) = login.wait();
     assert_eq!((code, out.as_str()), (21, ""), "{err}");
-    assert!(
-        err.contains("Error: Signed in as dev@localhost, not jane@example.com. Nothing was saved."),
-        "{err}"
+    assert_contains(
+        &err,
+        "Error: Signed in as dev@localhost, not jane@example.com. Nothing was saved.",
     );
     let store = sentry_store::Store::open(&env.config_dir()).unwrap();
     let before = store.accounts().unwrap();

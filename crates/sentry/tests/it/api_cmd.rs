@@ -1,7 +1,7 @@
 //! `sentry api` against the local server: every flag, checked on the wire through the
 //! server's request log (`GET /_test/requests`) and on stdout/stderr/exit code.
 
-use crate::common::{http, stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, http, stdout_json, text, TestEnv};
 use serde_json::{json, Value};
 
 fn clear_log(env: &TestEnv) {
@@ -56,7 +56,7 @@ fn get_prints_the_body_as_pretty_json() {
         .args(["api", "organizations/"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let body = stdout_json(&out);
     assert_eq!(body[0]["slug"], "local");
     assert_eq!(body[0]["name"], "Local");
@@ -75,7 +75,7 @@ fn leading_api_prefix_is_stripped_and_trailing_slash_added() {
         .args(["api", "/api/0/organizations/local"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["slug"], "local");
     let log = logged(&env);
     assert_eq!(log.len(), 1);
@@ -103,7 +103,7 @@ fn get_fields_become_query_parameters() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out), json!([]));
     let log = logged(&env);
     assert_eq!(log.len(), 1);
@@ -131,7 +131,7 @@ fn post_fields_form_a_typed_nested_json_body() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let release = stdout_json(&out);
     assert_eq!(release["version"], "1.2");
     assert_eq!(release["projects"][0]["slug"], "app");
@@ -164,7 +164,7 @@ fn post_fields_form_a_typed_nested_json_body() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         stdout_json(&out)["body"],
         json!({"version":1.2,"projects":["a","b"],"n":5,"meta":{"a":{"b":true}},"none":null,"tags":[],"s":"5"})
@@ -189,7 +189,7 @@ fn headers_from_h_and_global_header_arrive_at_the_server() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let log = logged(&env);
     assert_eq!(log.len(), 1);
     let h = &log[0]["headers"];
@@ -203,7 +203,7 @@ fn headers_from_h_and_global_header_arrive_at_the_server() {
         .args(["api", "organizations/", "-H", "NoColon"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(
         text(&out.stderr),
         "Error: Invalid header format: NoColon. Expected Name: Value\n"
@@ -229,7 +229,7 @@ fn input_file_and_stdin_become_the_body() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["version"], "2.0");
 
     clear_log(&env);
@@ -246,7 +246,7 @@ fn input_file_and_stdin_become_the_body() {
         .write_stdin(r#"{"version":"2.1","projects":["app"]}"#)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["version"], "2.1");
     let log = logged(&env);
     assert_eq!(log[0]["method"], "POST");
@@ -264,7 +264,7 @@ fn input_file_and_stdin_become_the_body() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(text(&out.stderr), "Error: File not found: missing.json\n");
 }
 
@@ -283,7 +283,7 @@ fn data_sends_inline_json_and_rejects_invalid_json() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["version"], "3.0");
 
     clear_log(&env);
@@ -292,7 +292,7 @@ fn data_sends_inline_json_and_rejects_invalid_json() {
         .args(["api", "organizations/", "-X", "POST", "-d", "{nope"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert!(text(&out.stderr).starts_with("Error: Invalid JSON in --data: "));
     assert!(logged(&env).is_empty(), "nothing may be sent");
 }
@@ -317,7 +317,7 @@ fn field_values_can_come_from_files_and_stdin() {
         .write_stdin("from stdin\n")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         stdout_json(&out)["body"],
         json!({"version":"4.0","notes":"from stdin\n"})
@@ -332,7 +332,7 @@ fn field_values_can_come_from_files_and_stdin() {
         .output()
         .unwrap();
     // The body is read first, so the field is the second reader.
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(
         text(&out.stderr),
         "Error: Standard input can only be read once (@- in --field).\n"
@@ -347,7 +347,7 @@ fn include_prints_status_line_and_headers_first() {
         .args(["api", "organizations/local/", "-i"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let s = text(&out.stdout);
     assert!(s.starts_with("HTTP/1.1 200 OK\n"), "{s}");
     assert!(s.contains("\nContent-Type: application/json\n"), "{s}");
@@ -365,7 +365,7 @@ fn silent_prints_nothing_and_verbose_masks_the_token() {
         .args(["api", "organizations/", "--silent"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "");
 
     let out = env
@@ -373,7 +373,7 @@ fn silent_prints_nothing_and_verbose_masks_the_token() {
         .args(["api", "organizations/", "--verbose", "-F", "per_page=1"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     let err = text(&out.stderr);
     let token = env.token();
     assert!(
@@ -412,7 +412,7 @@ fn dry_run_prints_the_request_and_sends_nothing() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let token = env.token();
     let v = stdout_json(&out);
     assert_eq!(v["method"], "GET");
@@ -442,7 +442,7 @@ fn placeholders_are_filled_from_settings_or_fail_with_exit_22() {
         .args(["api", "projects/{org}/{project}/"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["slug"], "app");
 
     let out = env
@@ -450,7 +450,7 @@ fn placeholders_are_filled_from_settings_or_fail_with_exit_22() {
         .args(["api", "-o", "local", "organizations/{org}/"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["slug"], "local");
 
     clear_log(&env);
@@ -459,7 +459,7 @@ fn placeholders_are_filled_from_settings_or_fail_with_exit_22() {
         .args(["api", "projects/local/{project}/"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(22));
+    assert_exit(&out, 22);
     assert_eq!(
         text(&out.stderr),
         "Error: The endpoint uses {project} but no project is set.\n\nPass --project <slug>, set SENTRY_PROJECT, or run `sentry cli defaults project <slug>`.\n"
@@ -475,7 +475,7 @@ fn non_2xx_prints_the_body_and_exits_60() {
         .args(["api", "organizations/nope/"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(60));
+    assert_exit(&out, 60);
     let body = stdout_json(&out);
     let detail = body["detail"].as_str().expect("detail").to_string();
     assert_eq!(
@@ -493,7 +493,7 @@ fn non_2xx_prints_the_body_and_exits_60() {
         .args(["api", "organizations/nope/", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(60));
+    assert_exit(&out, 60);
     assert_eq!(stdout_json(&out)["status"], 404);
     assert_eq!(stdout_json(&out)["body"]["detail"], detail.as_str());
     assert_eq!(text(&out.stderr), "");
@@ -515,7 +515,7 @@ fn paginate_follows_link_cursors_and_slurp_joins_pages() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "100\n5\n");
     let log = logged(&env);
     assert_eq!(log.len(), 2);
@@ -528,7 +528,7 @@ fn paginate_follows_link_cursors_and_slurp_joins_pages() {
         .args(["api", "projects/local/app/issues/", "--paginate", "--slurp"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let all = stdout_json(&out);
     let items = all.as_array().unwrap();
     assert_eq!(items.len(), 105);
@@ -567,7 +567,7 @@ fn paginate_and_slurp_misuse_is_rejected() {
         .args(["api", "organizations/", "-X", "POST", "--paginate"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(
         text(&out.stderr),
         "Error: --paginate works only with GET requests.\n"
@@ -578,7 +578,7 @@ fn paginate_and_slurp_misuse_is_rejected() {
         .args(["api", "organizations/", "--slurp"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     assert!(
         text(&out.stderr).contains("--paginate"),
         "{}",
@@ -594,7 +594,7 @@ fn jq_filters_api_output_and_fields_apply_first() {
         .args(["api", "organizations/", "--jq", ".body[0].slug"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "local\n");
 
     let out = env
@@ -635,7 +635,7 @@ fn bad_jq_fails_with_exit_21_before_any_request() {
         .args(["api", "organizations/", "--jq", ".[0"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(text(&out.stdout), "");
     let err: Value = serde_json::from_slice(&out.stderr).expect("JSON error with --jq");
     assert_eq!(err["error"]["exitCode"], 21);
@@ -654,7 +654,7 @@ fn invalid_method_is_a_usage_error() {
         .args(["api", "x/", "-X", "TRACE"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     assert!(text(&out.stderr)
         .contains("Invalid method: TRACE. Must be one of: GET, POST, PUT, DELETE, PATCH"));
 }

@@ -5,7 +5,7 @@
 use std::process::Stdio;
 
 use crate::cmds_support::{clear_log, fault, logged};
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, stdout_json, text, TestEnv};
 use serde_json::json;
 
 /// A standard input that fails when read: a directory opened as a file (`read` gives
@@ -106,7 +106,7 @@ fn data_with_fields_or_input_is_refused_before_any_request_or_stdin_read() {
             "--json",
         ],
     );
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["error"]["exitCode"], 21);
     assert_eq!(
@@ -153,7 +153,7 @@ fn missing_input_file_says_file_not_found() {
         .args(["api", "organizations/local/", "--input", "missing.json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(text(&out.stderr), "Error: File not found: missing.json\n");
     assert_eq!(logged(&env), Vec::<String>::new());
 }
@@ -172,7 +172,7 @@ fn json_wraps_the_response_in_status_and_body_and_fields_apply_inside_body() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         "{\n  \"status\": 200,\n  \"statusText\": \"OK\",\n  \"body\": {\n    \"slug\": \"local\",\n    \"name\": \"Local\"\n  }\n}\n"
@@ -203,7 +203,7 @@ fn json_wraps_the_response_in_status_and_body_and_fields_apply_inside_body() {
         .args(["api", "organizations/nope/", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(60));
+    assert_exit(&out, 60);
     assert_eq!(
         stdout_json(&out),
         json!({"status": 404, "statusText": "Not Found",
@@ -229,7 +229,7 @@ fn json_reports_cursors_when_more_pages_exist() {
         .args(["project", "create", "local/web:javascript"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
 
     let out = env
         .api_cmd()
@@ -244,7 +244,7 @@ fn json_reports_cursors_when_more_pages_exist() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         stdout_json(&out),
         json!({"status": 200, "statusText": "OK", "body": [{"slug": "app"}],
@@ -295,7 +295,7 @@ fn empty_error_body_prints_the_status_line_on_stdout() {
         .args(["api", "organizations/local/?a=1", "-X", "POST", "-F", "x=1"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(60));
+    assert_exit(&out, 60);
     assert_eq!(
         text(&out.stdout),
         "HTTP 405 Method Not Allowed — POST /api/0/organizations/local/?a=1\n"
@@ -310,7 +310,7 @@ fn empty_error_body_prints_the_status_line_on_stdout() {
         .args(["api", "empty404/x", "-f", "a=1"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(60));
+    assert_exit(&out, 60);
     assert_eq!(
         text(&out.stdout),
         "HTTP 404 Not Found — GET /api/0/empty404/x/\n"
@@ -321,7 +321,7 @@ fn empty_error_body_prints_the_status_line_on_stdout() {
         .args(["api", "empty404/x/", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(60));
+    assert_exit(&out, 60);
     assert_eq!(
         text(&out.stdout),
         "{\n  \"status\": 404,\n  \"statusText\": \"Not Found\",\n  \"body\": \"\"\n}\n"
@@ -333,7 +333,7 @@ fn empty_error_body_prints_the_status_line_on_stdout() {
         json!({"path_prefix": "/api/0/nocontent/", "status": 204}),
     );
     let out = env.api_cmd().args(["api", "nocontent/"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "");
     let out = env
         .api_cmd()

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use crate::auth_support::*;
-use crate::common::{text, TestEnv};
+use crate::common::{assert_contains, assert_exit, assert_success, parse_json, text, TestEnv};
 use serde_json::json;
 
 #[test]
@@ -39,9 +39,9 @@ fn device_flow_end_to_end_stores_session_and_user() {
     approve(&env, &login.user_code);
     let (code, out, err) = login.wait();
     assert_eq!(code, 0, "stderr: {err}");
-    assert!(err.contains("Copy the URL above to sign in."), "{err}");
-    assert!(err.contains("Waiting for authorization..."), "{err}");
-    assert!(err.contains("Authorization received!"), "{err}");
+    assert_contains(&err, "Copy the URL above to sign in.");
+    assert_contains(&err, "Waiting for authorization...");
+    assert_contains(&err, "Authorization received!");
     let db = env.config_dir().join("cli.db");
     assert_eq!(
         out,
@@ -77,7 +77,7 @@ fn device_flow_end_to_end_stores_session_and_user() {
         .args(["auth", "status", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let v = common::stdout_json(&out);
     assert_eq!(v["source"], "oauth");
     assert_eq!(v["token"]["refreshEnabled"], true);
@@ -95,7 +95,7 @@ fn json_output_and_read_only_scopes() {
     approve(&env, &login.user_code);
     let (code, out, err) = login.wait();
     assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = parse_json(&out);
     assert_eq!(
         v,
         json!({
@@ -138,7 +138,7 @@ fn denied_login_exits_51() {
     let (code, out, err) = login.wait();
     assert_eq!(code, 51, "{err}");
     assert_eq!(out, "");
-    assert!(err.contains("✖ Authorization failed"), "{err}");
+    assert_contains(&err, "✖ Authorization failed");
     assert!(
         err.ends_with("Error: Authorization was denied. Please try again.\n"),
         "{err}"
@@ -159,7 +159,7 @@ fn expired_device_code_exits_51() {
         .args(["auth", "login", "--url", &env.url()])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(51));
+    assert_exit(&out, 51);
     assert!(text(&out.stderr)
         .ends_with("Error: Device code expired. Please run 'sentry auth login' again.\n"));
 }
@@ -174,7 +174,7 @@ fn device_code_lifetime_bounds_the_wait() {
         .args(["auth", "login", "--url", &env.url()])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(51));
+    assert_exit(&out, 51);
     assert!(text(&out.stderr).ends_with("Error: Authentication timed out. Please try again.\n"));
     assert!(start.elapsed() < Duration::from_secs(10));
 }
@@ -188,7 +188,7 @@ fn timeout_flag_exits_51() {
         .args(["auth", "login", "--url", &env.url(), "--timeout", "2"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(51), "{}", text(&out.stderr));
+    assert_exit(&out, 51);
     assert!(text(&out.stderr).ends_with("Error: Authentication timed out. Please try again.\n"));
     let took = start.elapsed();
     assert!(
@@ -227,11 +227,11 @@ fn server_down_fails_fast_with_51() {
         .args(["auth", "login", "--url", "http://127.0.0.1:9"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(51));
+    assert_exit(&out, 51);
     let err = text(&out.stderr);
-    assert!(
-        err.contains("Error: Cannot connect to Sentry at http://127.0.0.1:9"),
-        "{err}"
+    assert_contains(
+        &err,
+        "Error: Cannot connect to Sentry at http://127.0.0.1:9",
     );
     assert!(err.contains("Check your network connection and SENTRY_URL configuration"));
     assert!(

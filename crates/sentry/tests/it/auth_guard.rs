@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::common::{text, TestEnv};
+use crate::common::{assert_success, text, TestEnv};
 
 #[test]
 fn data_commands_without_a_token_exit_10_and_send_nothing() {
@@ -50,5 +50,5 @@ fn api_dry_run_needs_no_token() {
         .args(["api", "organizations/", "--dry-run"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
 }

@@ -6,7 +6,7 @@ use crate::common;
 use std::process::Stdio;
 
 use crate::auth_support::*;
-use crate::common::text;
+use crate::common::{assert_exit, assert_success, text};
 use serde_json::json;
 
 fn stored_token(env: &common::TestEnv) -> Option<String> {
@@ -20,7 +20,7 @@ fn refreshes_before_expiry_when_ten_percent_is_left() {
     // 300 s left of 3600 s: refreshed before the request.
     set_expiry(&env, 300_000, 3_600_000);
     let out = env.cmd().args(["auth", "whoami"]).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(refresh_grants(&env), 1);
     let rec = store(&env).auth().unwrap().unwrap();
     assert_ne!(rec.token.as_deref(), grant["access_token"].as_str());
@@ -47,7 +47,7 @@ fn expired_session_is_refreshed_for_status_and_token() {
         .args(["auth", "status", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let v = common::stdout_json(&out);
     assert_eq!(v["source"], "oauth");
     assert!(v["token"]["expiresAt"].as_i64().unwrap() > sentry_store::now_ms());
@@ -72,7 +72,7 @@ fn refresh_after_401_retries_with_marker() {
     s.set_auth(&rec).unwrap();
     post_json_delete_log(&env);
     let out = env.cmd().args(["auth", "whoami"]).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "Local Developer <dev@localhost>\n");
     assert_eq!(refresh_grants(&env), 1);
     let log = requests(&env);
@@ -106,7 +106,7 @@ fn rejected_refresh_clears_credentials_and_exits_11() {
     s.set_auth(&rec).unwrap();
     set_expiry(&env, -1000, 3_600_000);
     let out = env.cmd().args(["auth", "whoami"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(11));
+    assert_exit(&out, 11);
     assert_eq!(
         text(&out.stderr),
         "Error: Session expired: Invalid refresh token. Run 'sentry auth login' to re-authenticate.\n"
@@ -125,7 +125,7 @@ fn network_error_keeps_credentials() {
     rec.host = Some("http://127.0.0.1:9".into());
     s.set_auth(&rec).unwrap();
     let out = env.cmd().args(["auth", "token"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(30), "{}", text(&out.stderr));
+    assert_exit(&out, 30);
     assert!(text(&out.stderr).contains("Cannot connect to Sentry at http://127.0.0.1:9"));
     assert_eq!(store(&env).auth().unwrap().unwrap().token, rec.token);
 }
@@ -139,7 +139,7 @@ fn manual_refresh_command() {
         .args(["auth", "refresh", "--force"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         "✓ Access token refreshed successfully. Access token valid for 1 hour.\n"
@@ -167,13 +167,13 @@ fn manual_refresh_command() {
     rec.issued_at = None;
     s.set_auth(&rec).unwrap();
     let out = env.cmd().args(["auth", "refresh"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(12));
+    assert_exit(&out, 12);
     assert!(text(&out.stderr)
         .starts_with("Error: No refresh token available. You may be using a manual API token.\n"));
     // Nothing stored.
     s.clear_auth().unwrap();
     let out = env.cmd().args(["auth", "refresh"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(10));
+    assert_exit(&out, 10);
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn thirty_two_processes_share_one_refresh() {
         .collect();
     for c in children {
         let out = c.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_success(&out);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["email"], json!("dev@localhost"));
     }

@@ -30,7 +30,7 @@ fn status_shows_server_and_name_with_email_like_upstream() {
     let db = env.config_dir().join("cli.db");
 
     let out = env.cmd().args(["auth", "status"]).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let stdout = text(&out.stdout);
     assert!(
         stdout.starts_with("✓ Authenticated\n━━━━━━━━━━━━━━━\n\n"),
@@ -52,7 +52,7 @@ fn status_shows_server_and_name_with_email_like_upstream() {
         .args(["auth", "status", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let v = stdout_json(&out);
     assert_eq!(
         v,
@@ -92,7 +92,7 @@ fn status_of_an_env_token_has_no_stored_account_fields() {
         .args(["auth", "status", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let v = stdout_json(&out);
     for k in ["configPath", "host", "accounts", "user"] {
         assert!(v.get(k).is_none(), "{k} in {v}");
@@ -108,7 +108,7 @@ fn logout_names_the_account_and_host_like_upstream() {
     env.login();
     let db = env.config_dir().join("cli.db");
     let out = env.cmd().args(["auth", "logout"]).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         format!(
@@ -129,7 +129,7 @@ fn logout_names_the_account_and_host_like_upstream() {
         .args(["auth", "logout", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         stdout_json(&out),
         json!({

@@ -2,7 +2,7 @@
 //! the token precedence rules with their stderr notes.
 
 use crate::auth_support::*;
-use crate::common::{text, TestEnv};
+use crate::common::{assert_contains, parse_json, text, TestEnv};
 use serde_json::json;
 
 fn run(env: &TestEnv, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
@@ -85,7 +85,7 @@ fn token_login_good_stores_and_caches_user() {
     // status, token, whoami for the stored API token.
     let (code, out, _) = run(&env, &["auth", "status", "--json"], &[]);
     assert_eq!(code, 0);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = parse_json(&out);
     assert_eq!(v["source"], "oauth");
     assert_eq!(v["configPath"], db.display().to_string());
     assert_eq!(
@@ -102,10 +102,10 @@ fn token_login_good_stores_and_caches_user() {
         out.starts_with("✓ Authenticated\n━━━━━━━━━━━━━━━\n"),
         "{out}"
     );
-    assert!(out.contains("│ API token │"), "{out}");
-    assert!(
-        out.contains("✓ Access verified — 1 organization(s)\n\n• Local (local)\n"),
-        "{out}"
+    assert_contains(&out, "│ API token │");
+    assert_contains(
+        &out,
+        "✓ Access verified — 1 organization(s)\n\n• Local (local)\n",
     );
     let (_, out, _) = run(&env, &["auth", "token"], &[]);
     assert_eq!(out, format!("{}\n", env.token()));
@@ -122,7 +122,7 @@ fn token_login_good_stores_and_caches_user() {
     let (code, out, _) = run(&env, &["auth", "logout", "--json"], &[]);
     assert_eq!(code, 0);
     assert_eq!(
-        stdout_json_str(&out),
+        parse_json(&out),
         json!({"loggedOut": true, "configPath": db.display().to_string(), "removed": [{
             "id": id, "active": true, "host": env.url(), "userId": "1", "email": "dev@localhost",
             "username": "dev", "name": "Local Developer", "usable": true,
@@ -145,10 +145,6 @@ fn token_login_good_stores_and_caches_user() {
             "Error: Not authenticated. Run 'sentry auth login' first.\n"
         )
     );
-}
-
-fn stdout_json_str(s: &str) -> serde_json::Value {
-    serde_json::from_str(s).unwrap()
 }
 
 #[test]
@@ -263,7 +259,7 @@ fn legacy_login_spelling() {
     let env = TestEnv::new();
     let (code, _, err) = run(&env, &["login", "-g"], &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("--auth-token <TOKEN>"), "{err}");
+    assert_contains(&err, "--auth-token <TOKEN>");
 }
 
 #[test]
@@ -283,7 +279,7 @@ fn env_token_status_whoami_logout_refresh() {
         &env.token()[env.token().len() - 4..]
     );
     assert_eq!(
-        stdout_json_str(&out),
+        parse_json(&out),
         json!({
             "authenticated": true,
             "source": "env:SENTRY_AUTH_TOKEN",
@@ -297,7 +293,7 @@ fn env_token_status_whoami_logout_refresh() {
         out.starts_with("✓ Authenticated via SENTRY_AUTH_TOKEN environment variable\n"),
         "{out}"
     );
-    assert!(out.contains("│ Status  │ active            │"), "{out}");
+    assert_contains(&out, "│ Status  │ active            │");
     assert!(
         out.ends_with("\nRun `sentry auth whoami` to see which user this token belongs to\n"),
         "{out}"
@@ -314,14 +310,11 @@ fn env_token_status_whoami_logout_refresh() {
         ],
         &e,
     );
-    assert_eq!(
-        stdout_json_str(&out),
-        json!({"token": {"display": env.token()}})
-    );
+    assert_eq!(parse_json(&out), json!({"token": {"display": env.token()}}));
     let (_, out, _) = run(&env, &["auth", "token", "--json"], &e);
     assert_eq!(out, format!("\"{}\"\n", env.token()));
     let (_, out, _) = run(&env, &["auth", "whoami", "--json"], &e);
-    assert_eq!(stdout_json_str(&out)["email"], "dev@localhost");
+    assert_eq!(parse_json(&out)["email"], "dev@localhost");
     let (code, _, err) = run(&env, &["auth", "logout"], &e);
     assert_eq!(code, 12);
     assert_eq!(err, "Error: Authentication is provided via SENTRY_AUTH_TOKEN environment variable. Unset SENTRY_AUTH_TOKEN to log out.\n");
@@ -331,7 +324,7 @@ fn env_token_status_whoami_logout_refresh() {
     // Bare `auth` with a token shows status.
     let (code, out, _) = run(&env, &["auth", "--json"], &e);
     assert_eq!(code, 0);
-    assert_eq!(stdout_json_str(&out)["source"], "env:SENTRY_AUTH_TOKEN");
+    assert_eq!(parse_json(&out)["source"], "env:SENTRY_AUTH_TOKEN");
 }
 
 #[test]
@@ -347,15 +340,12 @@ fn org_token_whoami_is_offline() {
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(
-        stdout_json_str(&out),
+        parse_json(&out),
         json!({"type": "org-auth-token", "organization": "acme", "url": "http://127.0.0.1:9", "regionUrl": "http://127.0.0.1:9"})
     );
     assert!(err.contains("This is an organization auth token — not tied to a specific user."));
     let (_, out, _) = run(&env, &["auth", "whoami"], &[("SENTRY_AUTH_TOKEN", &tok)]);
-    assert!(
-        out.contains("│ Token type   │ Organization auth token │"),
-        "{out}"
-    );
+    assert_contains(&out, "│ Token type   │ Organization auth token │");
     assert!(out.ends_with("\nRun `sentry auth login` for user-scoped authentication\n"));
 }
 
@@ -365,7 +355,7 @@ fn oauth_session_status_and_whoami() {
     store_oauth_session(&env);
     let (code, out, err) = run(&env, &["auth", "status", "--json"], &[]);
     assert_eq!(code, 0, "{err}");
-    let v = stdout_json_str(&out);
+    let v = parse_json(&out);
     assert_eq!(v["source"], "oauth");
     assert_eq!(v["token"]["refreshEnabled"], true);
     assert_eq!(
@@ -373,9 +363,9 @@ fn oauth_session_status_and_whoami() {
         store(&env).auth().unwrap().unwrap().expires_at.unwrap()
     );
     let (_, out, _) = run(&env, &["auth", "status"], &[]);
-    assert!(out.contains("│ Access token         │"), "{out}");
-    assert!(out.contains("(59 minutes remaining)"), "{out}");
-    assert!(out.contains("│ Automatic refresh    │ enabled"), "{out}");
+    assert_contains(&out, "│ Access token         │");
+    assert_contains(&out, "(59 minutes remaining)");
+    assert_contains(&out, "│ Automatic refresh    │ enabled");
     let (_, out, _) = run(&env, &["auth", "whoami"], &[]);
     assert_eq!(out, "Local Developer <dev@localhost>\n");
     let (_, out, _) = run(&env, &["auth", "refresh"], &[]);
@@ -401,7 +391,7 @@ fn stored_login_beats_env_token_with_note() {
     assert_eq!(err, "Detected SENTRY_AUTH_TOKEN env var but using stored login for dev.\n  Set SENTRY_FORCE_ENV_TOKEN=1 to prefer it.\n");
     let (_, out, _) = run(&env, &["auth", "status", "--json"], &e);
     assert_eq!(
-        stdout_json_str(&out)["envToken"],
+        parse_json(&out)["envToken"],
         json!({"envVar": "SENTRY_AUTH_TOKEN", "active": false})
     );
 

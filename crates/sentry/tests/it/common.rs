@@ -10,7 +10,10 @@
 use std::ops::Deref;
 
 use sentry_local::{RunningServer, ServerConfig};
-pub use test_support::{run, run_guarded, stdout_json, text, ChildGuard, Sandbox};
+pub use test_support::{
+    assert_contains, assert_exit, assert_not_contains, assert_success, parse_json, run,
+    run_guarded, stdout_json, text, ChildGuard, Sandbox,
+};
 
 /// A [`Sandbox`] (its `root`, `home()`, `config_dir()`, `work()`, `write()` are reached through
 /// `Deref`) and, for most tests, an in-process local server.

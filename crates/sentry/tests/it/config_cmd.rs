@@ -1,7 +1,7 @@
 //! `sentry config list|get`: every effective setting with where it came from — a flag, an
 //! environment variable, a `.sentryclirc` line, `cli defaults`, or the built-in default.
 
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, stdout_json, text, TestEnv};
 use serde_json::{json, Value};
 
 const FLAG_TOKEN: &str = "sntryu_flagtoken_0123456789abcdef";
@@ -38,7 +38,7 @@ fn list_json_names_every_origin() {
         .args(["config", "list", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let list = stdout_json(&out);
     let rc = env.work().join(".sentryclirc");
     let rc = std::fs::canonicalize(&rc).unwrap_or(rc);
@@ -81,7 +81,7 @@ fn list_human_is_a_table_with_the_same_rows() {
         .args(["config", "list"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let s = text(&out.stdout);
     let lines: Vec<&str> = s.lines().collect();
     assert!(
@@ -137,7 +137,7 @@ fn a_flag_beats_the_environment_and_says_so() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "flag-org\tflag --org\n");
 }
 
@@ -148,7 +148,7 @@ fn get_prints_one_value_for_scripts() {
         .args(["config", "get", "defaults.url"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "https://def.example.com\n");
 
     let out = layered(&env)
@@ -170,7 +170,7 @@ fn get_prints_one_value_for_scripts() {
         .args(["config", "get", "defaults.nothing"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(23));
+    assert_exit(&out, 23);
     assert_eq!(text(&out.stdout), "");
     assert_eq!(
         text(&out.stderr),
@@ -186,6 +186,6 @@ fn built_in_url_is_reported_as_default() {
         .args(["config", "get", "defaults.url", "--origin"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "https://sentry.io\tdefault\n");
 }

@@ -1,7 +1,7 @@
 //! `sentry cli defaults`: show, set, clear, clear-all, validation messages and JSON shapes
 //! (spec/core.md §4.4 and appendix A), plus recovery from a corrupt cli.db.
 
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, stdout_json, text, TestEnv};
 use serde_json::{json, Value};
 
 fn all_null() -> Value {
@@ -36,7 +36,7 @@ Defaults
 fn show_on_a_fresh_database() {
     let env = TestEnv::new();
     let out = env.cmd().args(["cli", "defaults"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), FRESH_TABLE);
     assert_eq!(text(&out.stderr), "");
 
@@ -45,7 +45,7 @@ fn show_on_a_fresh_database() {
         .args(["cli", "defaults", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         "{\n  \"action\": \"show\",\n  \"defaults\": {\n    \"organization\": null,\n    \"project\": null,\n    \"telemetry\": null,\n    \"url\": null,\n    \"headers\": null,\n    \"ca-cert\": null,\n    \"agent-skills\": null,\n    \"graphics\": null\n  }\n}\n"
@@ -60,7 +60,7 @@ fn set_prints_a_check_line_and_json_reports_the_change() {
         .args(["cli", "defaults", "org", "my-org"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "✓ Default Organization set to my-org\n");
 
     let out = env
@@ -68,7 +68,7 @@ fn set_prints_a_check_line_and_json_reports_the_change() {
         .args(["cli", "defaults", "project", "my-proj", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     let mut defaults = all_null();
     defaults["organization"] = json!("my-org");
     defaults["project"] = json!("my-proj");
@@ -136,7 +136,7 @@ fn clear_one_key() {
         .args(["cli", "defaults", "org", "--clear"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "✓ Default Organization cleared\n");
 
     let out = env
@@ -166,7 +166,7 @@ fn clear_all_needs_confirmation_when_not_interactive() {
         .args(["cli", "defaults", "--clear"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(text(&out.stdout), "");
     assert_eq!(
         text(&out.stderr),
@@ -185,7 +185,7 @@ fn clear_all_needs_confirmation_when_not_interactive() {
         .args(["cli", "defaults", "--clear", "--yes"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         "✓ All defaults cleared\n\nAll defaults have been cleared.\n"
@@ -200,7 +200,7 @@ fn clear_all_needs_confirmation_when_not_interactive() {
         .args(["cli", "defaults", "--clear", "-f", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(
         stdout_json(&out),
         json!({"action": "clear-all", "defaults": all_null()})
@@ -215,7 +215,7 @@ fn invalid_keys_and_values_are_rejected_with_upstream_messages() {
         .args(["cli", "defaults", "color", "red"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(
         text(&out.stderr),
         "Error: Unknown default 'color'. Valid keys: organization, project, telemetry, agent-skills, graphics, url, headers, ca-cert, org, ca, cert, ca-certs\n"
@@ -226,7 +226,7 @@ fn invalid_keys_and_values_are_rejected_with_upstream_messages() {
         .args(["cli", "defaults", "telemetry", "maybe"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(
         text(&out.stderr),
         "Error: Invalid telemetry value: 'maybe'. Use on/off, yes/no, true/false, or 1/0.\n"
@@ -237,7 +237,7 @@ fn invalid_keys_and_values_are_rejected_with_upstream_messages() {
         .args(["cli", "defaults", "headers", "Authorization: x"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(20));
+    assert_exit(&out, 20);
     assert!(
         text(&out.stderr).starts_with("Error: Cannot override reserved header 'Authorization'"),
         "{}",
@@ -249,7 +249,7 @@ fn invalid_keys_and_values_are_rejected_with_upstream_messages() {
         .args(["cli", "defaults", "ca-cert", "nope.pem"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert!(text(&out.stderr).starts_with("Error: Cannot read CA certificate "));
 
     // Nothing was stored by the failed attempts.
@@ -273,7 +273,7 @@ fn ca_cert_is_stored_as_an_absolute_path() {
         .args(["cli", "defaults", "ca", "ca.pem", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let abs = std::fs::canonicalize(pem).unwrap();
     assert_eq!(
         stdout_json(&out)["defaults"]["ca-cert"],
@@ -292,10 +292,10 @@ fn corrupt_database_does_not_break_help_and_is_replaced_with_a_warning() {
     .unwrap();
 
     let out = env.cmd().arg("--help").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert!(text(&out.stdout).contains("Usage: sentry"));
     let out = env.cmd().arg("--version").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         format!("sentry {}\n", env!("CARGO_PKG_VERSION"))
@@ -305,7 +305,7 @@ fn corrupt_database_does_not_break_help_and_is_replaced_with_a_warning() {
         .args(["cli", "defaults", "--help"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     // --help never touched the file.
     assert_eq!(
         std::fs::read(&db).unwrap(),
@@ -317,7 +317,7 @@ fn corrupt_database_does_not_break_help_and_is_replaced_with_a_warning() {
         .args(["cli", "defaults", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["defaults"], all_null());
     let err = text(&out.stderr);
     assert!(
@@ -337,6 +337,6 @@ fn corrupt_database_does_not_break_help_and_is_replaced_with_a_warning() {
         .args(["cli", "defaults", "org", "x"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(text(&out.stderr), "");
 }

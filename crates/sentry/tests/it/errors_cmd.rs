@@ -2,7 +2,7 @@
 //! telling an env-token user to replace the token and a stored-login user to log in again.
 //! Exit code stays 30 for every HTTP error.
 
-use crate::common::{text, TestEnv};
+use crate::common::{assert_exit, assert_success, text, TestEnv};
 use serde_json::{json, Value};
 
 fn add_fault(env: &TestEnv, rule: Value) {
@@ -40,7 +40,7 @@ fn unknown_env_token_is_called_revoked_with_the_servers_token_page() {
         .args(["org", "list"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(30));
+    assert_exit(&out, 30);
     assert_eq!(text(&out.stdout), "");
     assert_eq!(
         text(&out.stderr),
@@ -64,7 +64,7 @@ fn expired_sentry_token_names_that_variable() {
         .args(["org", "view", "local"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(30));
+    assert_exit(&out, 30);
     assert_eq!(
         text(&out.stderr),
         format!(
@@ -89,7 +89,7 @@ fn forbidden_env_token_may_lack_a_scope() {
         .args(["org", "view", "local"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(30));
+    assert_exit(&out, 30);
     assert_eq!(
         text(&out.stderr),
         format!(
@@ -111,7 +111,7 @@ fn json_errors_carry_the_same_lines() {
         .args(["org", "view", "local", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(30));
+    assert_exit(&out, 30);
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(
         err,
@@ -140,7 +140,7 @@ fn stored_login(env: &TestEnv) {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
 }
 
 #[test]
@@ -149,7 +149,7 @@ fn stored_login_401_says_log_in_again() {
     stored_login(&env);
     fault_orgs(&env, 401, "Authentication credentials were not provided.");
     let out = env.cmd().args(["org", "view", "local"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(30));
+    assert_exit(&out, 30);
     assert_eq!(
         text(&out.stderr),
         "Error: API request failed: 401 Unauthorized\n  Endpoint: /organizations/local/\n  \
@@ -169,7 +169,7 @@ fn stored_login_403_without_and_with_scopes() {
         "You do not have permission to perform this action.",
     );
     let out = env.cmd().args(["org", "view", "local"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(30));
+    assert_exit(&out, 30);
     assert_eq!(
         text(&out.stderr),
         "Error: API request failed: 403 Forbidden\n  Endpoint: /organizations/local/\n  \
@@ -186,7 +186,7 @@ fn stored_login_403_without_and_with_scopes() {
         "This action requires project:write or project:admin.",
     );
     let out = env.cmd().args(["org", "view", "local"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(30));
+    assert_exit(&out, 30);
     assert_eq!(
         text(&out.stderr),
         "Error: API request failed: 403 Forbidden\n  Endpoint: /organizations/local/\n  \
@@ -205,7 +205,7 @@ fn other_statuses_are_not_explained() {
         .args(["org", "view", "local"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(30));
+    assert_exit(&out, 30);
     assert_eq!(
         text(&out.stderr),
         "Error: API request failed: 404 Not Found\n  Endpoint: /organizations/local/\n  \

@@ -1,7 +1,7 @@
 //! `sentry info` against the local server: good, bad and missing tokens, every flag, the
 //! environment reflected in the output, an unreachable server and one that answers HTML.
 
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, stdout_json, text, TestEnv};
 use serde_json::{json, Value};
 
 fn get(env: &TestEnv, path: &str) -> Value {
@@ -53,7 +53,7 @@ fn good_token_prints_server_defaults_user_and_scopes() {
         .collect();
     assert!(!scopes.is_empty());
     let out = info_cmd(&env).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let expected = format!(
         "Sentry Server: {}\nDefault Organization: local\nDefault Project: app\n\nAuthentication Info:\n  Method: Auth Token\n  User: dev@localhost\n  Scopes:\n{}",
         env.url(),
@@ -68,7 +68,7 @@ fn json_shapes_match_upstream_exactly() {
     let env = TestEnv::with_server();
     let me = get(&env, "/auth/");
     let out = info_cmd(&env).arg("--json").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         stdout_json(&out),
         json!({
@@ -88,7 +88,7 @@ fn json_shapes_match_upstream_exactly() {
     );
 
     let out = info_cmd(&env).arg("--config-status-json").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         format!(
@@ -106,7 +106,7 @@ fn no_defaults_hides_org_and_project() {
         .args(["info", "--no-defaults"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let s = text(&out.stdout);
     assert!(s.starts_with(&format!("Sentry Server: {}\n\nAuthentication Info:\n  Method: Auth Token\n  User: dev@localhost\n", env.url())), "{s}");
     assert!(!s.contains("Default"));
@@ -116,20 +116,20 @@ fn no_defaults_hides_org_and_project() {
 fn quiet_prints_nothing_and_reports_through_the_exit_code() {
     let env = TestEnv::with_server();
     let out = info_cmd(&env).arg("--quiet").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "");
     assert_eq!(text(&out.stderr), "");
 
     // Missing defaults fail quiet mode unless --no-defaults.
     let out = env.api_cmd().args(["info", "--quiet"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(text(&out.stdout), "");
     let out = env
         .api_cmd()
         .args(["info", "--quiet", "--no-defaults"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
 
     let out = env
         .api_cmd()
@@ -137,7 +137,7 @@ fn quiet_prints_nothing_and_reports_through_the_exit_code() {
         .args(["info", "-q", "--no-defaults"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(text(&out.stdout), "");
     assert_eq!(text(&out.stderr), "");
 }
@@ -150,7 +150,7 @@ fn bad_token_shows_the_text_and_fails_with_an_error() {
         .env("SENTRY_HTTP_MAX_RETRIES", "0")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(
         text(&out.stdout),
         format!("Sentry Server: {}\nDefault Organization: local\nDefault Project: app\n\nAuthentication Info:\n  Method: Auth Token\n", env.url())
@@ -168,7 +168,7 @@ fn bad_token_shows_the_text_and_fails_with_an_error() {
         .arg("--json")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(
         stdout_json(&out),
         json!({
@@ -190,7 +190,7 @@ fn bad_token_shows_the_text_and_fails_with_an_error() {
         .arg("--config-status-json")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(
         stdout_json(&out)["auth"],
         json!({"type":"token","successful":false})
@@ -207,7 +207,7 @@ fn no_token_is_unauthorized() {
         .arg("info")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(
         text(&out.stdout),
         format!("Sentry Server: {}\nDefault Organization: -\nDefault Project: -\n\nAuthentication Info:\n  Method: Unauthorized\n", env.url())
@@ -218,7 +218,7 @@ fn no_token_is_unauthorized() {
     );
 
     let out = env.cmd().args(["info", "--json"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(
         text(&out.stdout),
         "{\n  \"config\": {\n    \"org\": null,\n    \"project\": null,\n    \"url\": \"https://sentry.io\"\n  },\n  \"auth\": {\n    \"type\": null,\n    \"successful\": false\n  },\n  \"have_dsn\": false\n}\n"
@@ -239,7 +239,7 @@ fn server_down_is_reported_without_hanging() {
         .output()
         .unwrap();
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(
         text(&out.stdout),
         format!("Sentry Server: {url}\n\nAuthentication Info:\n  Method: Auth Token\n")
@@ -256,7 +256,7 @@ fn server_down_is_reported_without_hanging() {
         .args(["info", "--config-status-json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["auth"]["successful"], false);
 }
 
@@ -276,7 +276,7 @@ fn html_from_a_proxy_is_reported_as_such() {
         .env("SENTRY_HTTP_MAX_RETRIES", "0")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert!(text(&out.stdout).ends_with("  Method: Auth Token\n"));
     let err = text(&out.stderr);
     assert!(err.starts_with("Error: "), "{err}");

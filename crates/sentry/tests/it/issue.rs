@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, stdout_json, text, TestEnv};
 use serde_json::Value;
 
 /// Sends events through the DSN ingest path and waits until `issues` issues exist.
@@ -12,7 +12,7 @@ fn seed(env: &TestEnv, extra: &[&str], issues: usize) {
     let mut args = vec!["local", "demo-events", "--dsn", dsn.as_str()];
     args.extend_from_slice(extra);
     let out = env.cmd().args(&args).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let v = list(env, &["local/", "-n", "1000"]);
@@ -31,7 +31,7 @@ fn list(env: &TestEnv, extra: &[&str]) -> Value {
     let mut args = vec!["issue", "list", "--json"];
     args.extend_from_slice(extra);
     let out = env.api_cmd().args(&args).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     stdout_json(&out)
 }
 
@@ -269,7 +269,7 @@ fn every_issue_id_form_resolves() {
         .args(["issue", "view", "@latest", "--json", "--fields", "shortId"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
 
     // Malformed: exit 21 before any request; unknown: 23; suffix without project: 22.
     for (form, code) in [
@@ -373,7 +373,7 @@ fn issue_events_and_event_view() {
         .args(["event", "view", "local/app", &event_id])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let human = text(&out.stdout);
     assert!(human.starts_with(&format!("Event {event_id}\n")), "{human}");
     assert!(
@@ -448,7 +448,7 @@ fn resolve_archive_unresolve_and_merge() {
         .args(["issue", "resolve", "APP-2", "--in", "@bogus"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     let v = stdout_json(
         &env.api_cmd()
             .args(["issue", "resolve", "APP-2", "--in", "1.2.3", "--json"])
@@ -516,7 +516,7 @@ fn resolve_archive_unresolve_and_merge() {
         .args(["issue", "merge", "APP-1", "APP-1"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::common::{run_guarded, text, TestEnv};
+use crate::common::{assert_exit, assert_success, run_guarded, text, TestEnv};
 use serde_json::Value;
 
 /// Peak resident memory of the largest child this test process has waited for, in bytes.
@@ -79,7 +79,7 @@ fn hostile_jq_expressions_end_with_a_clean_bounded_error() {
 
     // Outputs produced before a bound is hit are still printed.
     let out = partial.join().unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(text(&out.stdout), "show\n");
     assert!(jq_error(&out)["error"]["message"]
         .as_str()
@@ -100,7 +100,7 @@ fn ordinary_jq_still_streams_every_output() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "100000\n0\n1\n2\n");
 }
 
@@ -113,7 +113,7 @@ fn seeded() -> TestEnv {
         .args(["local", "demo-events", "--dsn", dsn.as_str()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let out = env
@@ -178,7 +178,7 @@ fn jq_runtime_errors_cut_long_values_and_point_at_data() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     let err = jq_error(&out);
     assert!(err["error"].get("hint").is_none(), "{err}");
     assert!(

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::common::{text, ChildGuard, TestEnv};
+use crate::common::{assert_exit, assert_success, text, ChildGuard, TestEnv};
 use serde_json::Value;
 
 fn serve(env: &TestEnv, extra: &[&str]) -> (ChildGuard, Value) {
@@ -80,7 +80,7 @@ fn run_attaches_to_a_running_server_and_passes_the_exit_code_through() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert_exit(&out, 7);
     let url = info["url"].as_str().unwrap();
     let dsn = info["dsn"].as_str().unwrap();
     assert_eq!(text(&out.stdout), format!("{dsn}|{url}/stream|{dsn}\n"));
@@ -123,7 +123,7 @@ fn run_starts_a_server_for_the_child_when_none_is_running() {
 fn run_without_a_command_is_a_usage_error() {
     let env = TestEnv::new();
     let out = env.std_cmd().args(["local", "run"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn tail_prints_one_line_per_item_as_events_arrive() {
         ])
         .output()
         .unwrap();
-    assert!(sent.status.success(), "{}", text(&sent.stderr));
+    assert_success(&sent);
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut lines = Vec::new();
@@ -187,7 +187,7 @@ fn tail_without_a_server_fails_with_a_hint() {
         .args(["local", "--port", &port.to_string()])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = text(&out.stderr);
     assert!(
         err.starts_with("Error: Could not tail the local server"),

@@ -27,7 +27,7 @@ fn options(help: &str) -> Vec<String> {
 
 fn help(env: &TestEnv, args: &[&str]) -> String {
     let out = env.cmd().args(args).arg("--help").output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     text(&out.stdout)
 }
 
@@ -137,7 +137,7 @@ fn demo_events_default_to_the_running_local_server() {
         .args(["local", "demo-events", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["eventIds"].as_array().unwrap().len(), 4);
     let out = env
         .cmd()
@@ -158,7 +158,7 @@ fn demo_events_default_to_the_running_local_server() {
     // Nothing running and no --dsn: a clear error, not a panic or a hang.
     let other = TestEnv::new();
     let out = other.cmd().args(["local", "demo-events"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(20), "{}", text(&out.stderr));
+    assert_exit(&out, 20);
     assert!(
         text(&out.stderr).contains("No --dsn given and no running `sentry local serve` found"),
         "{}",

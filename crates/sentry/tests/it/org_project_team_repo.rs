@@ -1,7 +1,7 @@
 //! `org`, `project`, `team` and `repo` commands against the local server: human tables
 //! (snapshots with URLs, keys and times redacted) and JSON shapes.
 
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, stdout_json, text, TestEnv};
 
 /// Snapshot with the server URL, DSN keys and local times redacted.
 fn snap(env: &TestEnv, name: &str, s: &str) {
@@ -23,7 +23,7 @@ fn snap(env: &TestEnv, name: &str, s: &str) {
 fn org_list_human_json_and_region_cache() {
     let env = TestEnv::with_server();
     let out = env.api_cmd().args(["org", "list"]).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     insta::assert_snapshot!("org_list_human", text(&out.stdout));
 
     let out = env.api_cmd().args(["orgs", "--json"]).output().unwrap();
@@ -52,7 +52,7 @@ fn org_view_human_and_limit_validation() {
         .args(["org", "view", "local"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     snap(&env, "org_view_human", &text(&out.stdout));
     let out = env
         .api_cmd()
@@ -68,7 +68,7 @@ fn org_view_human_and_limit_validation() {
         .args(["org", "list", "-n", "1001"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert!(text(&out.stderr).contains("--limit cannot exceed 1000"));
 
     let out = env
@@ -76,7 +76,7 @@ fn org_view_human_and_limit_validation() {
         .args(["org", "view", "nope"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(30), "{}", text(&out.stderr));
+    assert_exit(&out, 30);
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn org_view_web_prints_self_hosted_url_without_tty() {
         .args(["org", "view", "local", "-w"])
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         format!("{}/organizations/local/\n", env.url())
@@ -102,7 +102,7 @@ fn project_list_modes() {
         .args(["project", "list", "local/"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     insta::assert_snapshot!("project_list_org_all", text(&out.stdout));
 
     let v = stdout_json(
@@ -146,7 +146,7 @@ fn project_list_modes() {
         .args(["project", "list", "nope"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(23));
+    assert_exit(&out, 23);
     assert!(text(&out.stderr).contains("Project 'nope' not found"));
 
     // Platform filter.
@@ -174,7 +174,7 @@ fn project_list_auto_mode_json_hint_when_truncated() {
         .args(["project", "create", "local/second:python", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let list = |extra: &[&str], org: Option<&str>| {
         let mut cmd = env.api_cmd();
         cmd.args(["project", "list", "--json", "--fields", "slug"])
@@ -220,7 +220,7 @@ fn project_view_has_dsn_and_is_always_an_array() {
         .args(["project", "view", "local/app"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     snap(&env, "project_view_human", &text(&out.stdout));
     let v = stdout_json(
         &env.api_cmd()
@@ -253,7 +253,7 @@ fn project_create_and_delete() {
         .args(["project", "create", "web-shop"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
 
     // Dry run sends no DELETE.
     let v = stdout_json(
@@ -271,7 +271,7 @@ fn project_create_and_delete() {
         .args(["project", "delete", "local/web-shop"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
 
     let out = env
@@ -279,7 +279,7 @@ fn project_create_and_delete() {
         .args(["project", "delete", "local/web-shop", "--yes"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         "Deleted project 'web shop' (local/web-shop).\n"
@@ -290,7 +290,7 @@ fn project_create_and_delete() {
         .output()
         .unwrap();
     // Upstream reports a named project's 404 as a failed request (exit 30).
-    assert_eq!(out.status.code(), Some(30));
+    assert_exit(&out, 30);
     assert_eq!(
         text(&out.stderr),
         "Error: Failed to get project: 404 Not Found\n  The requested resource does not exist\n"
@@ -305,7 +305,7 @@ fn team_and_repo_lists() {
         .args(["team", "list", "local/"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     insta::assert_snapshot!("team_list_org_all", text(&out.stdout));
     let v = stdout_json(
         &env.api_cmd()

@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, stdout_json, text, TestEnv};
 use serde_json::json;
 
 #[test]
@@ -14,7 +14,7 @@ fn fields_select_per_element_and_rebuild_nested_objects() {
         .args(["config", "list", "--json", "--fields", "key, origin"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let list = stdout_json(&out);
     assert!(!list.as_array().unwrap().is_empty());
     for item in list.as_array().unwrap() {
@@ -34,7 +34,7 @@ fn fields_select_per_element_and_rebuild_nested_objects() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         "{\n  \"config\": {\n    \"org\": \"local\"\n  },\n  \"auth\": {\n    \"successful\": true\n  }\n}\n"
@@ -73,7 +73,7 @@ fn jq_works_on_ordinary_commands() {
         .args(["cli", "defaults", "--jq", ".action"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "show\n");
 
     let out = env
@@ -86,7 +86,7 @@ fn jq_works_on_ordinary_commands() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "[\"https://sentry.io\",\"default\"]\n");
 
     // --fields runs first, then --jq sees the reduced value.
@@ -106,7 +106,7 @@ fn jq_runtime_errors_keep_earlier_outputs_and_exit_21() {
         .args(["cli", "defaults", "--jq", ".action, error(\"boom\")"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(text(&out.stdout), "show\n");
     assert_eq!(
         text(&out.stderr),
@@ -118,7 +118,7 @@ fn jq_runtime_errors_keep_earlier_outputs_and_exit_21() {
         .args(["cli", "defaults", "--jq", ".action | tonumber"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(text(&out.stdout), "");
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["error"]["exitCode"], 21);
@@ -136,7 +136,7 @@ fn bad_jq_expression_is_exit_21_on_any_command() {
         .args(["cli", "defaults", "--jq", "nosuchfn"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(21));
+    assert_exit(&out, 21);
     assert_eq!(text(&out.stdout), "");
     assert_eq!(
         text(&out.stderr),
@@ -152,7 +152,7 @@ fn errors_with_json_are_one_json_object_on_stderr() {
         .args(["config", "get", "nothing", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(23));
+    assert_exit(&out, 23);
     assert_eq!(text(&out.stdout), "");
     assert_eq!(
         text(&out.stderr),
@@ -226,7 +226,7 @@ fn on_a_terminal(env: &TestEnv, vars: &[(&str, &str)]) -> Option<String> {
         cmd.env(k, v);
     }
     let out = cmd.stdin(Stdio::null()).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     Some(text(&out.stdout))
 }
 
@@ -262,18 +262,18 @@ fn colour_only_on_a_terminal_and_never_with_no_color_or_plain_output() {
 fn usage_errors_exit_2_with_a_suggestion() {
     let env = TestEnv::new();
     let out = env.cmd().arg("infp").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     let err = text(&out.stderr);
     assert!(err.contains("unrecognized subcommand 'infp'"), "{err}");
     assert!(err.contains("a similar subcommand exists: 'info'"), "{err}");
     assert_eq!(text(&out.stdout), "");
 
     let out = env.cmd().args(["info", "--no-such-flag"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     assert!(text(&out.stderr).contains("unexpected argument '--no-such-flag'"));
 
     let out = env.cmd().args(["config"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     assert!(text(&out.stderr).contains("Usage: sentry config"));
 }
 
@@ -282,7 +282,7 @@ fn help_and_version_work_with_a_corrupt_database() {
     let env = TestEnv::new();
     std::fs::write(env.config_dir().join("cli.db"), vec![0xAB; 4096]).unwrap();
     let out = env.cmd().arg("--version").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert_eq!(
         text(&out.stdout),
         format!("sentry {}\n", env!("CARGO_PKG_VERSION"))
@@ -304,7 +304,7 @@ fn help_and_version_work_with_a_corrupt_database() {
         .args(["cli", "defaults", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_success(&out);
     assert!(text(&out.stderr).starts_with("Warning: Sentry CLI local database was corrupt"));
     assert_eq!(stdout_json(&out)["action"], "show");
 }

@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, stdout_json, text, TestEnv};
 use sentry_local::{RunningServer, ServerConfig};
 use serde_json::Value;
 
@@ -91,7 +91,7 @@ fn setup() -> Regions {
             ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_success(&out);
     }
     std::thread::sleep(Duration::from_millis(300));
     Regions { env, us, de }
@@ -106,7 +106,7 @@ fn issues(r: &Regions, org: &str) -> Value {
             .args(["issue", "list", &format!("{org}/"), "--json"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_success(&out);
         let v = stdout_json(&out);
         if !v["data"].as_array().unwrap().is_empty() || Instant::now() > deadline {
             return v;
@@ -218,7 +218,7 @@ fn self_hosted_probe_failure_falls_back_to_the_base_url() {
         .args(["issue", "list", "nope/"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(30), "{}", text(&out.stderr));
+    assert_exit(&out, 30);
     let paths = request_paths(env.server());
     assert_eq!(
         paths,

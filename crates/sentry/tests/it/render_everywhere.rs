@@ -115,6 +115,6 @@ fn demo_events_summary_goes_through_the_renderer() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(text(&out.stdout), "4\n");
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_success, stdout_json, text, TestEnv};
 use serde_json::Value;
 
 fn create_project(env: &TestEnv, name: &str) -> String {
@@ -17,7 +17,7 @@ fn create_project(env: &TestEnv, name: &str) -> String {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     stdout_json(&out)["dsn"].as_str().unwrap().to_string()
 }
 
@@ -204,7 +204,7 @@ fn monorepo_with_three_dsns_ignores_gitignored_decoys_and_gets_aliases() {
         .args(["local", "demo-events", "--dsn", &web_dsn, "--distinct", "1"])
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_success(&out);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let out = env
@@ -234,7 +234,7 @@ fn monorepo_with_three_dsns_ignores_gitignored_decoys_and_gets_aliases() {
         .args(["issue", "list", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let v: Value = stdout_json(&out);
     assert_eq!(v["data"][0]["shortId"], "WEB-1");
 }

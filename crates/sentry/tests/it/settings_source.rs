@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_success, stdout_json, text, TestEnv};
 
 #[test]
 fn log_level_from_a_config_file_applies() {
@@ -15,7 +15,7 @@ fn log_level_from_a_config_file_applies() {
         .args(["org", "list", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let err = text(&out.stderr);
     assert!(
         err.lines()
@@ -46,7 +46,7 @@ fn output_format_from_dotenv_applies() {
     let env = TestEnv::with_server();
     env.write("work/.env", "SENTRY_OUTPUT_FORMAT=json\n");
     let out = env.api_cmd().args(["org", "list"]).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let orgs = stdout_json(&out);
     assert_eq!(orgs[0]["slug"], "local");
 }
@@ -66,7 +66,7 @@ fn pagination_cap_from_dotenv_applies() {
         ])
         .output()
         .unwrap();
-    assert!(sent.status.success(), "{}", text(&sent.stderr));
+    assert_success(&sent);
     env.write("work/.env", "SENTRY_MAX_PAGINATION_PAGES=1\n");
     // Ingest commits in batches: wait until all 101 issues are listed without the cap.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -89,7 +89,7 @@ fn pagination_cap_from_dotenv_applies() {
         .args(["issue", "list", "local/", "--limit", "150", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["data"].as_array().unwrap().len(), 100);
     assert_eq!(
         text(&out.stderr),

@@ -78,7 +78,7 @@ fn defaults_fail_when_the_config_dir_is_below_a_regular_file() {
         )),
         "{stderr}"
     );
-    assert!(stderr.contains("SENTRY_CONFIG_DIR"), "{stderr}");
+    assert_contains(&stderr, "SENTRY_CONFIG_DIR");
 }
 
 #[test]
@@ -96,10 +96,7 @@ fn login_and_logout_fail_when_nothing_can_be_saved() {
     ]));
     assert_eq!(code, 1, "stdout: {stdout}\nstderr: {stderr}");
     assert_eq!(stdout, "", "no 'Authenticated' line");
-    assert!(
-        stderr.contains("is a directory, not a database file"),
-        "{stderr}"
-    );
+    assert_contains(&stderr, "is a directory, not a database file");
     // Nothing was stored anywhere: the CLI is still logged out.
     std::fs::remove_dir(&db).unwrap();
     let (code, _, stderr) = run(env.std_cmd().args(["auth", "status"]));
@@ -143,9 +140,9 @@ fn logout_fails_when_the_removal_cannot_be_written() {
         16 * 1024,
     ));
     assert_eq!(code, 1, "stdout: {stdout}\nstderr: {stderr}");
-    assert!(!stdout.contains("Logged out"), "{stdout}");
-    assert!(stderr.contains("file size limit"), "{stderr}");
-    assert!(stderr.contains("ulimit -f"), "{stderr}");
+    assert_not_contains(&stdout, "Logged out");
+    assert_contains(&stderr, "file size limit");
+    assert_contains(&stderr, "ulimit -f");
     assert!(
         !stderr.contains("read-only"),
         "not a permission problem: {stderr}"
@@ -156,7 +153,7 @@ fn logout_fails_when_the_removal_cannot_be_written() {
     assert_eq!(code, 0, "{stderr}");
     let (code, stdout, stderr) = run(env.std_cmd().args(["auth", "logout"]));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("Logged out"), "{stdout}");
+    assert_contains(&stdout, "Logged out");
 }
 
 /// A real full disk: a 1 MiB tmpfs in a private mount namespace (needs root, like CI). The
@@ -212,9 +209,9 @@ rm "$MNT/fill"
     let stderr = read("2.err");
     assert_eq!(read("2.code").trim(), "1", "{}\n{stderr}", read("2.out"));
     assert_eq!(read("2.out"), "");
-    assert!(
-        stderr.contains("Could not save to the local database: No space left on device."),
-        "{stderr}"
+    assert_contains(
+        &stderr,
+        "Could not save to the local database: No space left on device.",
     );
     assert!(
         stderr.contains(&format!(
@@ -223,7 +220,7 @@ rm "$MNT/fill"
         )),
         "{stderr}"
     );
-    assert!(!stderr.contains("read-only"), "{stderr}");
+    assert_not_contains(&stderr, "read-only");
     // Caches only degrade: a command whose only writes are caches still succeeds.
     let cache_err = read("c.err");
     assert_eq!(read("c.code").trim(), "0", "{cache_err}");
@@ -231,7 +228,7 @@ rm "$MNT/fill"
         serde_json::from_str::<serde_json::Value>(&read("c.out")).unwrap()[0]["slug"],
         "local"
     );
-    assert!(!cache_err.contains("Error"), "{cache_err}");
+    assert_not_contains(&cache_err, "Error");
     assert_eq!(read("3.code").trim(), "0", "{}", read("3.err"));
     let shown: serde_json::Value = serde_json::from_str(&read("3.out")).unwrap();
     assert_eq!(shown["defaults"]["organization"], "first");
@@ -265,7 +262,7 @@ fn defaults_fail_for_a_config_dir_owned_by_someone_else() {
         .args(["cli", "defaults", "org", "mine"]));
     assert_eq!(code, 1, "stdout: {stdout}\nstderr: {stderr}");
     assert_eq!(stdout, "");
-    assert!(stderr.contains("Permission denied"), "{stderr}");
+    assert_contains(&stderr, "Permission denied");
     assert!(
         stderr.contains(&format!("sudo chown -R {nobody} {}", cfg.display())),
         "{stderr}"

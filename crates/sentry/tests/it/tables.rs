@@ -6,7 +6,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::{run_guarded, stdout_json, text, TestEnv};
+use crate::common::{
+    assert_contains, assert_not_contains, assert_success, run_guarded, stdout_json, text, TestEnv,
+};
 
 /// Removes CSI (`ESC [ … final`) and OSC (`ESC ] … BEL|ESC \`) sequences.
 fn strip_escapes(s: &str) -> String {
@@ -112,7 +114,7 @@ fn seeded() -> TestEnv {
         .args(["local", "demo-events", "--dsn", dsn.as_str()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let out = env
@@ -136,7 +138,7 @@ fn a_megabyte_value_in_config_list_is_cut_not_wrapped() {
     let mut cmd: Command = env.std_cmd();
     cmd.env("COLUMNS", "100").args(["config", "list"]);
     let out = run_guarded(cmd);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let s = text(&out.stdout);
     assert!(s.len() < 64 * 1024, "{} bytes of table", s.len());
     assert_aligned("config list", &s);
@@ -180,19 +182,19 @@ fn a_megabyte_project_name_keeps_project_list_small() {
         .arg(&path)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
 
     let mut cmd: Command = env.std_cmd();
     cmd.env("SENTRY_URL", env.url())
         .env("SENTRY_AUTH_TOKEN", env.token())
         .args(["project", "list", "local/"]);
     let out = run_guarded(cmd);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let s = text(&out.stdout);
     assert!(s.len() < 64 * 1024, "{} bytes", s.len());
     assert_aligned("project list", &s);
-    assert!(s.contains("│ local │ big "), "{s}");
-    assert!(s.contains('…'), "{s}");
+    assert_contains(&s, "│ local │ big ");
+    assert_contains(&s, "…");
 }
 
 #[test]
@@ -210,7 +212,7 @@ fn repeated_keys_in_a_config_file_are_summarised() {
     let mut cmd: Command = env.std_cmd();
     cmd.args(["config", "list", "--json"]);
     let out = run_guarded(cmd);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let list = stdout_json(&out);
     let org = list
         .as_array()
@@ -224,34 +226,26 @@ fn repeated_keys_in_a_config_file_are_summarised() {
     let lines: Vec<&str> = err.lines().collect();
     assert!(lines.len() <= 20, "{} warning lines:\n{err}", lines.len());
     let p = rc_path.display().to_string();
-    assert!(
-        err.contains(&format!(
-            "{p}:3: duplicate key 'org' in [defaults]; the value from line 2 is used"
-        )),
-        "{err}"
+    assert_contains(
+        &err,
+        &format!("{p}:3: duplicate key 'org' in [defaults]; the value from line 2 is used"),
     );
     // 200,000 + 5,000 duplicates in all, 5,000 distinct unknown keys.
     let shown_dups = lines
         .iter()
         .filter(|l| l.contains(": duplicate key "))
         .count();
-    assert!(
-        err.contains(&format!(
-            "… and {} more duplicate keys in {p}",
-            205_000 - shown_dups
-        )),
-        "{err}"
+    assert_contains(
+        &err,
+        &format!("… and {} more duplicate keys in {p}", 205_000 - shown_dups),
     );
     let shown_unknown = lines
         .iter()
         .filter(|l| l.contains(": unknown key "))
         .count();
-    assert!(
-        err.contains(&format!(
-            "… and {} more unknown keys in {p}",
-            5_000 - shown_unknown
-        )),
-        "{err}"
+    assert_contains(
+        &err,
+        &format!("… and {} more unknown keys in {p}", 5_000 - shown_unknown),
     );
 }
 
@@ -294,23 +288,23 @@ fn issue_rows_are_separated_and_trend_shows_on_wide_terminals() {
             .args(["issue", "list", "local/app"])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_success(&out);
         text(&out.stdout)
     };
     let narrow = list("80");
     // One separator under the header and one between each pair of (two-line) issues.
     let separators = narrow.lines().filter(|l| l.starts_with('├')).count();
     assert_eq!(separators, 3, "{narrow}");
-    assert!(!narrow.contains("TREND"), "{narrow}");
+    assert_not_contains(&narrow, "TREND");
     // Titles are cut at a word with an ellipsis, like upstream.
-    assert!(narrow.contains("│ TypeError: Cannot …  "), "{narrow}");
+    assert_contains(&narrow, "│ TypeError: Cannot …  ");
     assert_aligned("issue list", &narrow);
 
     let wide = list("150");
-    assert!(wide.contains("│ TREND    │"), "{wide}");
+    assert_contains(&wide, "│ TREND    │");
     // Each issue has one event in the last hour: the sparkline peaks at the end, and the
     // substatus is printed under it.
-    assert!(wide.contains("│ ⎽⎽⎽⎽⎽⎽⎽█ │"), "{wide}");
+    assert_contains(&wide, "│ ⎽⎽⎽⎽⎽⎽⎽█ │");
     assert_eq!(
         wide.lines().filter(|l| l.contains("│ New      │")).count(),
         3,

@@ -3,7 +3,7 @@
 //! records every request reaching it, so each test proves what was (not) sent there.
 
 use crate::auth_support::{get_json, requests, store};
-use crate::common::{run, TestEnv};
+use crate::common::{assert_contains, assert_not_contains, run, TestEnv};
 use sentry_local::{RunningServer, ServerConfig};
 use serde_json::Value;
 
@@ -275,26 +275,26 @@ fn passwords_in_urls_are_never_printed() {
             .cmd()
             .args(["--url", "http://user:hunter2@127.0.0.1:9/", "org", "list"]));
     assert_eq!(code, 21, "{err}");
-    assert!(!err.contains("hunter2"), "{err}");
-    assert!(err.contains("http://***@127.0.0.1:9/"), "{err}");
+    assert_not_contains(&err, "hunter2");
+    assert_contains(&err, "http://***@127.0.0.1:9/");
     let (code, _, err) = run(env
         .api_cmd()
         .env("SENTRY_URL", "http://user:hunter2@127.0.0.1:9")
         .args(["api", "organizations/", "--log-level", "debug"]));
     assert_eq!(code, 20, "{err}");
-    assert!(!err.contains("hunter2"), "{err}");
+    assert_not_contains(&err, "hunter2");
     // A proxy with credentials that cannot be reached, with debug logging on.
     let (code, _, err) = run(env
         .api_cmd()
         .env("HTTP_PROXY", "http://proxyuser:hunter2@127.0.0.1:9")
         .args(["org", "list", "--log-level", "debug"]));
     assert_ne!(code, 0);
-    assert!(!err.contains("hunter2"), "{err}");
+    assert_not_contains(&err, "hunter2");
     let (_, out, _) = run(env
         .cmd()
         .env("HTTP_PROXY", "http://proxyuser:hunter2@127.0.0.1:9")
         .args(["config", "list", "--json"]));
-    assert!(!out.contains("hunter2"), "{out}");
+    assert_not_contains(&out, "hunter2");
 }
 
 /// Item 8: `--url ''` is a usage error, never a silent fall-back to sentry.io with the token.

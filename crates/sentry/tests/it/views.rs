@@ -5,7 +5,7 @@
 use crate::cmds_support;
 
 use crate::cmds_support::{clear_log, fault, logged, send_event};
-use crate::common::{stdout_json, text, TestEnv};
+use crate::common::{assert_exit, assert_success, stdout_json, text, TestEnv};
 use serde_json::{json, Value};
 
 const PROJECT_VIEW_UNDETECTED: &str = "Error: Could not auto-detect organization and project.
@@ -38,7 +38,7 @@ fn add_project(env: &TestEnv, slug: &str) {
         .args(["project", "create", &format!("local/{slug}:python")])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
 }
 
 /// A Python error event with a stack trace carrying source context and a mechanism, as an
@@ -78,7 +78,7 @@ fn project_view_org_only_needs_a_project_and_sends_nothing() {
         .args(["project", "view", "local/"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(22));
+    assert_exit(&out, 22);
     assert_eq!(
         text(&out.stderr),
         "Error: Specific project is required.
@@ -128,7 +128,7 @@ fn project_view_without_a_detectable_target_exits_22_at_once() {
         .args(["project", "view"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(22));
+    assert_exit(&out, 22);
     assert_eq!(text(&out.stderr), PROJECT_VIEW_UNDETECTED);
 
     // Failing lookups while guessing are "not detected", not an API error.
@@ -155,7 +155,7 @@ fn project_view_without_a_detectable_target_exits_22_at_once() {
         .args(["project", "view", "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(22));
+    assert_exit(&out, 22);
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(
         err["error"]["message"],
@@ -178,7 +178,7 @@ fn event_view_without_a_target_guesses_or_searches_then_exits_22() {
         .args(["event", "view", EVENT_A])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert!(text(&out.stdout).ends_with("\nDetected from your only accessible org/project\n"));
 
     // A failing project listing while guessing: the event is found org-wide instead.
@@ -192,7 +192,7 @@ fn event_view_without_a_target_guesses_or_searches_then_exits_22() {
         .args(["event", "view", EVENT_A])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(
         text(&out.stderr),
         format!("Warning: Found event in local/app. Use: sentry event view local/app {EVENT_A}\n")
@@ -203,7 +203,7 @@ fn event_view_without_a_target_guesses_or_searches_then_exits_22() {
         .args(["event", "view", "0123456789abcdef0123456789abcdef"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(22));
+    assert_exit(&out, 22);
     assert_eq!(text(&out.stderr), EVENT_VIEW_UNDETECTED);
 
     // Two projects: nothing to guess; an unknown event is exit 22 as well.
@@ -214,7 +214,7 @@ fn event_view_without_a_target_guesses_or_searches_then_exits_22() {
         .args(["event", "view", "0123456789abcdef0123456789abcdef"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(22));
+    assert_exit(&out, 22);
     assert_eq!(text(&out.stderr), EVENT_VIEW_UNDETECTED);
 }
 
@@ -247,7 +247,7 @@ fn issue_events_shows_whole_ids_and_event_view_takes_them_or_a_prefix() {
         .args(["issue", "events", "local/APP-1"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let stdout = text(&out.stdout);
     for id in [EVENT_A, EVENT_B, EVENT_C] {
         assert!(stdout.contains(&format!("│ {id} │")), "{stdout}");
@@ -271,7 +271,7 @@ fn issue_events_shows_whole_ids_and_event_view_takes_them_or_a_prefix() {
         .args(["event", "view", &format!("local/app/{EVENT_C}")])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert!(text(&out.stdout).starts_with(&format!("Event {EVENT_C}\n")));
     assert_eq!(text(&out.stderr), "");
 
@@ -285,7 +285,7 @@ fn issue_events_shows_whole_ids_and_event_view_takes_them_or_a_prefix() {
         .args(["event", "view", &url, "--json", "--fields", "eventID"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out), json!({"eventID": EVENT_C}));
 
     // An unambiguous prefix: one lookup among the project's recent events, then the event.
@@ -503,7 +503,7 @@ fn event_and_issue_view_show_source_lines_mechanism_and_whole_ids() {
         .args(["event", "view", &format!("local/app/{EVENT_A}")])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let stdout = text(&out.stdout);
     assert!(
         stdout.starts_with(&format!("Event {EVENT_A}\n")),
@@ -527,7 +527,7 @@ fn event_and_issue_view_show_source_lines_mechanism_and_whole_ids() {
         .args(["issue", "view", "local/APP-1"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains(&format!(
@@ -561,7 +561,7 @@ fn event_view_json_carries_attachments_with_download_urls() {
         .args(["event", "view", &format!("local/app/{EVENT_A}"), "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out)["attachments"], json!([]));
 
     let log_bytes = b"line one\nline two\n".to_vec();
@@ -587,7 +587,7 @@ fn event_view_json_carries_attachments_with_download_urls() {
         .args(["event", "view", &format!("local/app/{EVENT_B}"), "--json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     let atts = stdout_json(&out)["attachments"].clone();
     let atts = atts.as_array().expect("attachments array");
     assert_eq!(atts.len(), 2);
@@ -632,6 +632,6 @@ Download attachment: sentry api '{download}' > 'app.log' (1 more)
 
     // The hint's command works: the bytes come back as sent.
     let out = env.api_cmd().args(["api", &download]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(out.stdout, log_bytes);
 }
