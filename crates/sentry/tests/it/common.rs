@@ -5,9 +5,11 @@
 //! are in the `test-support` crate; this module adds what only this crate can: the `sentry`
 //! binary (`cargo_bin` finds the binaries of the crate whose tests call it) and the server.
 
-#![allow(dead_code)]
+// Shared by two test binaries (`it` and `jq_limits`): what one of them does not use is fine.
+#![allow(dead_code, unused_imports)]
 
 use std::ops::Deref;
+use std::time::{Duration, Instant};
 
 use sentry_local::{RunningServer, ServerConfig};
 pub use test_support::{
@@ -67,6 +69,32 @@ impl TestEnv {
     }
     pub fn token(&self) -> String {
         self.server().token().to_string()
+    }
+
+    /// Same as [`TestEnv::with_server`], with the three demo issues ingested through the DSN
+    /// (`sentry local demo-events`): returns once `issue list` shows all three.
+    pub fn with_demo_issues() -> Self {
+        let env = Self::with_server();
+        let dsn = env.server().dsn();
+        let out = env
+            .cmd()
+            .args(["local", "demo-events", "--dsn", dsn.as_str()])
+            .output()
+            .unwrap();
+        assert_success(&out);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = env
+                .api_cmd()
+                .args(["issue", "list", "local/app", "--jq", ".data | length"])
+                .output()
+                .unwrap();
+            if text(&out.stdout) == "3\n" {
+                return env;
+            }
+            assert!(Instant::now() < deadline, "{}", text(&out.stderr));
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The binary with a clean environment: only PATH survives from the parent.

@@ -2,7 +2,7 @@
 //! server, tokio, axum and SQLite instead of one per file). Each module is one former
 //! `tests/*.rs` file; `common` (TestEnv: sandbox + local server + the binary), `auth_support`
 //! and `cmds_support` are the helpers they share. insta snapshots are in `snapshots/`, named
-//! `it__<module>__<name>.snap`.
+//! `it__<module>__<name>.snap`. `tests/jq_limits.rs` stays a binary of its own: see Cargo.toml.
 
 mod accounts;
 mod api_cmd;
@@ -23,7 +23,6 @@ mod demo;
 mod errors_cmd;
 mod info_cmd;
 mod issue;
-mod jq_limits;
 mod local_cmd;
 mod local_help;
 mod local_server;

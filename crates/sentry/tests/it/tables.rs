@@ -4,7 +4,6 @@
 //! produce a short summary instead of millions of warnings.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use crate::common::{
     assert_contains, assert_not_contains, assert_success, run_guarded, stdout_json, text, TestEnv,
@@ -103,31 +102,6 @@ fn on_a_terminal(env: &TestEnv, cols: u16, args: &[&str]) -> Option<String> {
         text(&out.stdout)
     );
     Some(text(&out.stdout))
-}
-
-/// The local server with the three demo issues ingested through the DSN.
-fn seeded() -> TestEnv {
-    let env = TestEnv::with_server();
-    let dsn = env.server().dsn();
-    let out = env
-        .cmd()
-        .args(["local", "demo-events", "--dsn", dsn.as_str()])
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let out = env
-            .api_cmd()
-            .args(["issue", "list", "local/app", "--jq", ".data | length"])
-            .output()
-            .unwrap();
-        if text(&out.stdout) == "3\n" {
-            return env;
-        }
-        assert!(Instant::now() < deadline, "{}", text(&out.stderr));
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -251,7 +225,7 @@ fn repeated_keys_in_a_config_file_are_summarised() {
 
 #[test]
 fn tables_line_up_on_a_colour_terminal() {
-    let env = seeded();
+    let env = TestEnv::with_demo_issues();
     let Some(orgs) = on_a_terminal(&env, 100, &["org", "list"]) else {
         eprintln!("util-linux `script` is not installed; skipping the terminal checks");
         return;
@@ -280,7 +254,7 @@ fn tables_line_up_on_a_colour_terminal() {
 
 #[test]
 fn issue_rows_are_separated_and_trend_shows_on_wide_terminals() {
-    let env = seeded();
+    let env = TestEnv::with_demo_issues();
     let list = |cols: &str| {
         let out = env
             .api_cmd()

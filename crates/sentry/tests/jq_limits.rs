@@ -2,13 +2,19 @@
 //! intermediate values end with one clean jq error (exit 21) instead of a stack-overflow abort,
 //! a hang or unbounded memory; runtime errors name the problem without echoing the input.
 
+// Its own test binary (see `[[test]] name = "jq_limits"` in Cargo.toml), sharing the helpers
+// of the main one.
+#[path = "it/common.rs"]
+mod common;
+
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use crate::common::{assert_exit, assert_success, run_guarded, text, TestEnv};
 use serde_json::Value;
 
-/// Peak resident memory of the largest child this test process has waited for, in bytes.
+/// Peak resident memory of the largest child this test process has waited for, in bytes
+/// (`RUSAGE_CHILDREN` covers every child of the process: this file is a test binary of its own
+/// so that only its own children count).
 fn children_peak_rss() -> u64 {
     // SAFETY: getrusage only writes into the struct we pass.
     let ru = unsafe {
@@ -104,34 +110,9 @@ fn ordinary_jq_still_streams_every_output() {
     assert_eq!(text(&out.stdout), "100000\n0\n1\n2\n");
 }
 
-/// The local server with a few issues ingested through the DSN.
-fn seeded() -> TestEnv {
-    let env = TestEnv::with_server();
-    let dsn = env.server().dsn();
-    let out = env
-        .cmd()
-        .args(["local", "demo-events", "--dsn", dsn.as_str()])
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let out = env
-            .api_cmd()
-            .args(["issue", "list", "local/app", "--jq", ".data | length"])
-            .output()
-            .unwrap();
-        if text(&out.stdout) == "3\n" {
-            return env;
-        }
-        assert!(Instant::now() < deadline, "{}", text(&out.stderr));
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn jq_runtime_errors_cut_long_values_and_point_at_data() {
-    let env = seeded();
+    let env = TestEnv::with_demo_issues();
     // Treating the {data: [...]} envelope like the list itself.
     for expr in [
         ".[] | .title",
