@@ -7,6 +7,7 @@
 mod accounts;
 mod api_cmd;
 mod api_shapes;
+mod auth_bootstrap;
 mod auth_device;
 mod auth_guard;
 mod auth_qr;
@@ -20,6 +21,7 @@ mod common;
 mod config_cmd;
 mod defaults_cmd;
 mod demo;
+mod dsn_cmd;
 mod errors_cmd;
 mod info_cmd;
 mod issue;

@@ -1,9 +1,7 @@
 //! `sentry dsn list` against the local server: a project's keys, the org-wide key list with
 //! each key's project, and the JSON envelope 0.49 prints.
 
-mod common;
-
-use common::{run, stdout_json, text, TestEnv};
+use crate::common::{assert_success, run, stdout_json, TestEnv};
 use serde_json::json;
 
 #[test]
@@ -15,7 +13,7 @@ fn project_and_org_wide_listings_show_the_servers_key() {
         .args(["dsn", "list", "local/app", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     let v = stdout_json(&out);
     let created = v["data"][0]["dateCreated"].clone();
     assert!(created.is_string(), "{v}");
@@ -32,7 +30,7 @@ fn project_and_org_wide_listings_show_the_servers_key() {
         .args(["dsn", "ls", "local/", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_success(&out);
     assert_eq!(stdout_json(&out), want);
 
     let (code, out, err) = run(env.api_cmd().args(["dsn", "list", "local/app"]));

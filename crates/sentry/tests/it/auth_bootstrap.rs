@@ -2,12 +2,11 @@
 //! binary over HTTP, and everything refused before a request when the code or the flags are
 //! wrong.
 
-mod auth_support;
-mod common;
+use crate::common;
 
-use auth_support::*;
+use crate::auth_support::*;
+use crate::common::{run, TestEnv};
 use base64::Engine as _;
-use common::{run, TestEnv};
 use serde_json::{json, Value};
 
 /// A code from the server's control plane (`POST /_test/setup-codes`).
