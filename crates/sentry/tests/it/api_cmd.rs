@@ -1,25 +1,9 @@
 //! `sentry api` against the local server: every flag, checked on the wire through the
 //! server's request log (`GET /_test/requests`) and on stdout/stderr/exit code.
 
+use crate::cmds_support::{clear_log, requests};
 use crate::common::{assert_exit, assert_success, http, stdout_json, text, TestEnv};
 use serde_json::{json, Value};
-
-fn clear_log(env: &TestEnv) {
-    let (status, _) = http(env, "DELETE", "/_test/requests", None, &[]);
-    assert_eq!(status, 204);
-}
-
-/// Requests the binary made (control-plane requests are not logged by the server).
-fn logged(env: &TestEnv) -> Vec<Value> {
-    let (status, v) = http(env, "GET", "/_test/requests", None, &[]);
-    assert_eq!(status, 200);
-    v.as_array()
-        .expect("request log is an array")
-        .iter()
-        .filter(|r| !r["path"].as_str().unwrap_or("").starts_with("/_test/"))
-        .cloned()
-        .collect()
-}
 
 /// Posts `n` events with distinct fingerprints so the server creates `n` issues.
 fn create_issues(env: &TestEnv, n: usize) {
@@ -77,7 +61,7 @@ fn leading_api_prefix_is_stripped_and_trailing_slash_added() {
         .unwrap();
     assert_success(&out);
     assert_eq!(stdout_json(&out)["slug"], "local");
-    let log = logged(&env);
+    let log = requests(&env);
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["method"], "GET");
     assert_eq!(log[0]["path"], "/api/0/organizations/local/");
@@ -105,7 +89,7 @@ fn get_fields_become_query_parameters() {
         .unwrap();
     assert_success(&out);
     assert_eq!(stdout_json(&out), json!([]));
-    let log = logged(&env);
+    let log = requests(&env);
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["path"], "/api/0/projects/local/app/issues/");
     assert_eq!(
@@ -190,7 +174,7 @@ fn headers_from_h_and_global_header_arrive_at_the_server() {
         .output()
         .unwrap();
     assert_success(&out);
-    let log = logged(&env);
+    let log = requests(&env);
     assert_eq!(log.len(), 1);
     let h = &log[0]["headers"];
     assert_eq!(h["x-custom-one"], "a");
@@ -248,7 +232,7 @@ fn input_file_and_stdin_become_the_body() {
         .unwrap();
     assert_success(&out);
     assert_eq!(stdout_json(&out)["version"], "2.1");
-    let log = logged(&env);
+    let log = requests(&env);
     assert_eq!(log[0]["method"], "POST");
     assert_eq!(log[0]["headers"]["content-type"], "application/json");
 
@@ -294,7 +278,7 @@ fn data_sends_inline_json_and_rejects_invalid_json() {
         .unwrap();
     assert_exit(&out, 21);
     assert!(text(&out.stderr).starts_with("Error: Invalid JSON in --data: "));
-    assert!(logged(&env).is_empty(), "nothing may be sent");
+    assert!(requests(&env).is_empty(), "nothing may be sent");
 }
 
 #[test]
@@ -429,7 +413,11 @@ fn dry_run_prints_the_request_and_sends_nothing() {
     );
     assert_eq!(v["headers"]["X-Trace"], "1");
     assert_eq!(v["body"], Value::Null);
-    assert!(logged(&env).is_empty(), "dry run sent {:?}", logged(&env));
+    assert!(
+        requests(&env).is_empty(),
+        "dry run sent {:?}",
+        requests(&env)
+    );
 }
 
 #[test]
@@ -464,7 +452,7 @@ fn placeholders_are_filled_from_settings_or_fail_with_exit_22() {
         text(&out.stderr),
         "Error: The endpoint uses {project} but no project is set.\n\nPass --project <slug>, set SENTRY_PROJECT, or run `sentry cli defaults project <slug>`.\n"
     );
-    assert!(logged(&env).is_empty());
+    assert!(requests(&env).is_empty());
 }
 
 #[test]
@@ -517,7 +505,7 @@ fn paginate_follows_link_cursors_and_slurp_joins_pages() {
         .unwrap();
     assert_success(&out);
     assert_eq!(text(&out.stdout), "100\n5\n");
-    let log = logged(&env);
+    let log = requests(&env);
     assert_eq!(log.len(), 2);
     assert_eq!(log[0]["query"], Value::Null);
     let q = log[1]["query"].as_str().unwrap();
@@ -643,7 +631,7 @@ fn bad_jq_fails_with_exit_21_before_any_request() {
         err["error"]["message"],
         "Invalid --jq expression '.[0': expected closing bracket at position 4"
     );
-    assert!(logged(&env).is_empty());
+    assert!(requests(&env).is_empty());
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Helpers for the command-behaviour tests (`api_shapes`, `views`): raw HTTP to the test
-//! server's control routes and its DSN ingest endpoint, bypassing the binary under test.
+//! Helpers for the command-behaviour tests (`api_cmd`, `api_shapes`, `views`): raw HTTP to the
+//! test server's control routes (request log, faults) and its DSN ingest endpoint, bypassing
+//! the binary under test.
 
 #![allow(dead_code)]
 
@@ -14,14 +15,23 @@ pub fn clear_log(env: &TestEnv) {
     assert_eq!(status, 204);
 }
 
-/// `METHOD path?query` of every request the binary made since the last [`clear_log`].
-pub fn logged(env: &TestEnv) -> Vec<String> {
+/// Every request the binary made since the last [`clear_log`] (the server's request log, its
+/// control routes left out), as the server recorded it: method, path, query, headers, body.
+pub fn requests(env: &TestEnv) -> Vec<Value> {
     let (status, v) = http(env, "GET", "/_test/requests", None, &[]);
     assert_eq!(status, 200);
     v.as_array()
         .expect("request log is an array")
         .iter()
         .filter(|r| !r["path"].as_str().unwrap_or("").starts_with("/_test/"))
+        .cloned()
+        .collect()
+}
+
+/// `METHOD path?query` of every request the binary made since the last [`clear_log`].
+pub fn logged(env: &TestEnv) -> Vec<String> {
+    requests(env)
+        .iter()
         .map(|r| {
             let q = r["query"].as_str().unwrap_or("");
             let sep = if q.is_empty() { "" } else { "?" };
