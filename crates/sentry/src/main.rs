@@ -19,7 +19,7 @@ mod logging;
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 mod output;
 mod regions;
-mod resolve;
+mod target;
 mod web;
 
 use clap::{CommandFactory, FromArgMatches};

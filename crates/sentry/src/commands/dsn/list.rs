@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::paging;
-use crate::resolve::{Resolver, Scope};
+use crate::target::paging;
+use crate::target::{Resolver, Scope};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -135,7 +135,7 @@ fn project_not_found(org: &str, project: &str) -> CliError {
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
-        .map_err(crate::resolve::target_error)?;
+        .map_err(crate::target::target_error)?;
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::commands::issue::render::{datetime, text};
 use crate::output::Human;
-use crate::resolve::Resolver;
+use crate::target::Resolver;
 
 /// A non-empty string (numbers as text) at `key`.
 fn s(v: &Value, key: &str) -> Option<String> {

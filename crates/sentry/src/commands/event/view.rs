@@ -19,7 +19,7 @@ use crate::commands::issue::view::parse_spans;
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::{auto_detect_failed, failed_to, Guess, Resolver, Scope};
+use crate::target::{auto_detect_failed, failed_to, Guess, Resolver, Scope};
 
 #[derive(Debug, Args)]
 pub struct ViewArgs {
@@ -337,7 +337,7 @@ fn scan_event_ids(
 fn event_in_org(r: &Resolver, org: &str, id: &str) -> CliResult<Option<(String, String, Value)>> {
     match r.org(org)?.event_id(id).send_json::<Value>() {
         Ok(v) => {
-            let org = crate::resolve::str_field(&v, "organizationSlug").unwrap_or(org.to_string());
+            let org = crate::target::str_field(&v, "organizationSlug").unwrap_or(org.to_string());
             let project = text(&v, "projectSlug");
             let event = v.get("event").cloned().unwrap_or(Value::Null);
             Ok(Some((org, project, event)))
@@ -558,7 +558,7 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
         hints.push(format!("Detected from {from}"));
     }
     if let Some(a) = first_attachments.first() {
-        let name = crate::resolve::str_field(a, "name").unwrap_or_else(|| "attachment".into());
+        let name = crate::target::str_field(a, "name").unwrap_or_else(|| "attachment".into());
         let more = if first_attachments.len() > 1 {
             format!(" ({} more)", first_attachments.len() - 1)
         } else {

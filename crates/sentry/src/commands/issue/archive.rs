@@ -8,7 +8,7 @@ use crate::commands::issue::resolve::{put_status, StatusChange};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::output::emit;
-use crate::resolve::Resolver;
+use crate::target::Resolver;
 
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
@@ -97,7 +97,7 @@ pub fn archive_body(until: Option<&str>) -> CliResult<(Value, String)> {
 
 pub fn run(ctx: &Context, args: &ArchiveArgs) -> CliResult<i32> {
     let (body, summary) = archive_body(args.until.as_deref())?;
-    crate::resolve::issue::parse(&args.issue)?;
+    crate::target::issue::parse(&args.issue)?;
     ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);

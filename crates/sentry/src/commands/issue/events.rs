@@ -10,8 +10,8 @@ use crate::commands::issue::render::{relative, text};
 use crate::context::{api_error, Context};
 use crate::error::CliResult;
 use crate::output::{emit, Human, Report};
-use crate::resolve::paging::{self, envelope};
-use crate::resolve::Resolver;
+use crate::target::paging::{self, envelope};
+use crate::target::Resolver;
 
 #[derive(Debug, Args)]
 pub struct EventsArgs {
@@ -51,7 +51,7 @@ fn user_label(e: &Value) -> String {
     };
     ["email", "username", "id", "ip_address"]
         .iter()
-        .find_map(|k| crate::resolve::str_field(u, k).filter(|s| !s.is_empty()))
+        .find_map(|k| crate::target::str_field(u, k).filter(|s| !s.is_empty()))
         .unwrap_or_default()
 }
 
@@ -110,8 +110,8 @@ impl Report for EventList {
 
 pub fn run(ctx: &Context, args: &EventsArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
-        .map_err(crate::resolve::target_error)? as usize;
-    crate::resolve::issue::parse(&args.issue)?;
+        .map_err(crate::target::target_error)? as usize;
+    crate::target::issue::parse(&args.issue)?;
     ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);

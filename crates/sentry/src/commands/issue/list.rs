@@ -11,8 +11,8 @@ use crate::commands::issue::render::{abbreviate, relative, subtitle, text, triag
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Align, Human, Report, Table};
-use crate::resolve::paging::{self, envelope};
-use crate::resolve::{Resolver, Scope};
+use crate::target::paging::{self, envelope};
+use crate::target::{Resolver, Scope};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -252,9 +252,9 @@ fn sparkline(values: &[f64], slots: usize) -> String {
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
-        .map_err(crate::resolve::target_error)? as usize;
+        .map_err(crate::target::target_error)? as usize;
     let period = sentry_target::parse_period(&args.period, jiff::Timestamp::now())
-        .map_err(crate::resolve::target_error)?;
+        .map_err(crate::target::target_error)?;
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let saas = sentry_api::Origin::parse(client.base_url()).is_some_and(|o| o.is_saas());
@@ -281,7 +281,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                                 format!("Project '{}/{}' not found.", p.org, p.slug),
                             )
                         })?;
-                        crate::resolve::str_field(&d, "id").unwrap_or_default()
+                        crate::target::str_field(&d, "id").unwrap_or_default()
                     }
                 };
                 slugs.push(format!("{}/{}", p.org, p.slug));

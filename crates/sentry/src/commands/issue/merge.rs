@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::issue::ResolvedIssue;
-use crate::resolve::Resolver;
+use crate::target::issue::ResolvedIssue;
+use crate::target::Resolver;
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
@@ -61,7 +61,7 @@ impl Report for Merged {
 
 pub fn run(ctx: &Context, args: &MergeArgs) -> CliResult<i32> {
     for raw in args.issues.iter().chain(args.into.iter()) {
-        crate::resolve::issue::parse(raw)?;
+        crate::target::issue::parse(raw)?;
     }
     ctx.route_to_target(args.issues.first().map(String::as_str));
     let client = ctx.authed_client()?;
@@ -107,7 +107,7 @@ pub fn run(ctx: &Context, args: &MergeArgs) -> CliResult<i32> {
     }
     let body: Value = resp.json().map_err(api_error)?;
     let merge = body.get("merge").cloned().unwrap_or(Value::Null);
-    let parent_id = crate::resolve::str_field(&merge, "parent").unwrap_or_default();
+    let parent_id = crate::target::str_field(&merge, "parent").unwrap_or_default();
     let children_ids: Vec<String> = merge
         .get("children")
         .and_then(Value::as_array)

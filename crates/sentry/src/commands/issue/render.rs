@@ -7,7 +7,7 @@ use jiff::{tz::TimeZone, Timestamp};
 use serde_json::Value;
 
 use crate::output::Human;
-use crate::resolve::str_field;
+use crate::target::str_field;
 
 fn parse_ts(s: &str) -> Option<Timestamp> {
     s.parse::<Timestamp>().ok()

@@ -9,8 +9,8 @@ use crate::commands::issue::render::{issue_box, text};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::issue::ResolvedIssue;
-use crate::resolve::{str_field, Resolver};
+use crate::target::issue::ResolvedIssue;
+use crate::target::{str_field, Resolver};
 
 #[derive(Debug, Args)]
 pub struct ResolveArgs {
@@ -154,7 +154,7 @@ fn org_repos(r: &Resolver, org: &str) -> CliResult<Vec<Value>> {
 
 pub fn run(ctx: &Context, args: &ResolveArgs) -> CliResult<i32> {
     let spec = parse_spec(args)?;
-    crate::resolve::issue::parse(&args.issue)?;
+    crate::target::issue::parse(&args.issue)?;
     ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);

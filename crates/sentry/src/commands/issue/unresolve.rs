@@ -7,7 +7,7 @@ use crate::commands::issue::resolve::{put_status, StatusChange};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::output::emit;
-use crate::resolve::Resolver;
+use crate::target::Resolver;
 
 #[derive(Debug, Args)]
 pub struct UnresolveArgs {
@@ -16,7 +16,7 @@ pub struct UnresolveArgs {
 }
 
 pub fn run(ctx: &Context, args: &UnresolveArgs) -> CliResult<i32> {
-    crate::resolve::issue::parse(&args.issue)?;
+    crate::target::issue::parse(&args.issue)?;
     ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);

@@ -10,7 +10,7 @@ use crate::commands::issue::render::{issue_box, text};
 use crate::context::{api_error, Context};
 use crate::error::{CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::Resolver;
+use crate::target::Resolver;
 
 #[derive(Debug, Args)]
 pub struct ViewArgs {
@@ -114,7 +114,7 @@ impl Report for IssueView {
 
 pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let keep = parse_spans(&args.spans)?;
-    crate::resolve::issue::parse(&args.issue)?;
+    crate::target::issue::parse(&args.issue)?;
     ctx.route_to_target(Some(&args.issue));
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);

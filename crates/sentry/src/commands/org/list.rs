@@ -13,7 +13,7 @@ use crate::auth::env_account::EnvAccount;
 use crate::context::{api_error, store_error, Context};
 use crate::error::CliResult;
 use crate::output::{emit, Human, Report};
-use crate::resolve::str_field;
+use crate::target::str_field;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -193,7 +193,7 @@ impl Report for OrgList {
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
-        .map_err(crate::resolve::target_error)?;
+        .map_err(crate::target::target_error)?;
     let store = ctx.store()?;
     if let Some(raw) = &args.account {
         let a = crate::auth::accounts::resolve(

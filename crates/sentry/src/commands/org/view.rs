@@ -9,7 +9,7 @@ use crate::commands::issue::render::{datetime, text};
 use crate::context::{api_error, Context};
 use crate::error::CliResult;
 use crate::output::{emit, Human, Report};
-use crate::resolve::Resolver;
+use crate::target::Resolver;
 
 #[derive(Debug, Args)]
 pub struct ViewArgs {

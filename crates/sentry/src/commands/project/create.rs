@@ -10,7 +10,7 @@ use crate::commands::issue::render::text;
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::{str_field, Resolver};
+use crate::target::{str_field, Resolver};
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {

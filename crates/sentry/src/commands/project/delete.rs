@@ -10,7 +10,7 @@ use crate::commands::issue::render::text;
 use crate::context::{api_error, confirm, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::{Resolver, Scope};
+use crate::target::{Resolver, Scope};
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {

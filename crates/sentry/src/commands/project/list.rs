@@ -11,8 +11,8 @@ use serde_json::Value;
 use crate::context::Context;
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::paging::{self, envelope, with_org_slug};
-use crate::resolve::{str_field, Resolver, Scope};
+use crate::target::paging::{self, envelope, with_org_slug};
+use crate::target::{str_field, Resolver, Scope};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -83,7 +83,7 @@ impl Report for ProjectList {
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
-        .map_err(crate::resolve::target_error)? as usize;
+        .map_err(crate::target::target_error)? as usize;
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);

@@ -10,7 +10,7 @@ use crate::commands::issue::render::{datetime, text};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
-use crate::resolve::{auto_detect_failed, failed_to, Guess, Resolver, Scope};
+use crate::target::{auto_detect_failed, failed_to, Guess, Resolver, Scope};
 
 #[derive(Debug, Args)]
 pub struct ViewArgs {

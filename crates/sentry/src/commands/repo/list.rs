@@ -8,7 +8,7 @@ use sentry_api::{OrgApi, RequestBuilder};
 use crate::commands::team::list::{run_list, ListArgs, ListSpec};
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::resolve::str_field;
+use crate::target::str_field;
 
 fn repo_row(r: &Value) -> Vec<String> {
     let s = |k: &str| str_field(r, k).unwrap_or_default();

@@ -11,8 +11,8 @@ use serde_json::Value;
 use crate::context::{api_error, Context};
 use crate::error::CliResult;
 use crate::output::{emit, Align, Human, Report};
-use crate::resolve::paging::{self, envelope, with_org_slug};
-use crate::resolve::{Resolver, Scope};
+use crate::target::paging::{self, envelope, with_org_slug};
+use crate::target::{Resolver, Scope};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -102,7 +102,7 @@ impl Report for Listing<'_> {
 }
 
 fn team_row(t: &Value) -> Vec<String> {
-    let s = |k: &str| crate::resolve::str_field(t, k).unwrap_or_default();
+    let s = |k: &str| crate::target::str_field(t, k).unwrap_or_default();
     vec![s("orgSlug"), s("slug"), s("name"), s("memberCount")]
 }
 
@@ -132,7 +132,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
 
 pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
-        .map_err(crate::resolve::target_error)?;
+        .map_err(crate::target::target_error)?;
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);

@@ -37,7 +37,7 @@ pub fn plan(
         has_prev: false,
     };
     let Some(raw) = arg else { return Ok(p) };
-    let parsed = parse_cursor(raw).map_err(crate::resolve::target_error)?;
+    let parsed = parse_cursor(raw).map_err(crate::target::target_error)?;
     let state = || -> CliResult<sentry_store::PaginationState> {
         ctx.store()?
             .pagination_get(command_key, context_key)
