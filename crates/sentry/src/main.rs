@@ -18,6 +18,7 @@ mod jq;
 mod logging;
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 mod output;
+mod prompt;
 mod regions;
 mod target;
 mod web;

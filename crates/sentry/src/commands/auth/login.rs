@@ -302,7 +302,7 @@ fn may_add_login(ctx: &Context, force: bool) -> CliResult<bool> {
     }
     if io::stdin().is_terminal() && io::stderr().is_terminal() && !ctx.output.json {
         let who = crate::auth::accounts::who(active);
-        return crate::context::confirm(&format!(
+        return crate::prompt::confirm(&format!(
             "Already authenticated as {who}. Add another account? (The current account stays saved; see 'sentry auth list'. Use --force to replace it.)"
         ));
     }

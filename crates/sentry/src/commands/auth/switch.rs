@@ -80,7 +80,7 @@ fn pick(ctx: &Context, all: &[Account], url: Option<&str>) -> CliResult<Account>
                 })
                 .collect();
             let start = several.iter().position(|a| a.is_active).unwrap_or(0);
-            let chosen = crate::context::choose("Switch to which account?", &labels, start)?;
+            let chosen = crate::prompt::choose("Switch to which account?", &labels, start)?;
             Ok(several[chosen].clone())
         }
     }

@@ -178,7 +178,7 @@ pub fn run(ctx: &Context, args: &DefaultsArgs) -> CliResult<i32> {
                         "Destructive operation refused in non-interactive mode. Use --yes or --force to confirm.",
                     ));
                 }
-                if !crate::context::confirm("Clear all defaults?")? {
+                if !crate::prompt::confirm("Clear all defaults?")? {
                     return Ok(0);
                 }
             }

@@ -7,9 +7,10 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use crate::commands::issue::render::text;
-use crate::context::{api_error, confirm, Context};
+use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
 use crate::output::{emit, Human, Report};
+use crate::prompt::confirm;
 use crate::target::{Resolver, Scope};
 
 #[derive(Debug, Args)]
