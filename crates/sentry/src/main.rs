@@ -8,12 +8,12 @@
 //! everything a command prints.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-mod api_hints;
 mod auth;
 mod cli;
 mod commands;
 mod context;
 mod error;
+mod explain;
 mod jq;
 mod logging;
 #[allow(clippy::print_stdout, clippy::print_stderr)]

@@ -250,7 +250,7 @@ impl Context {
         };
         let token = self.active_token().ok().flatten();
         let base = self.base_url_for(token.as_ref()).unwrap_or_default();
-        let lines = crate::api_hints::explain(
+        let lines = crate::explain::auth_failure(
             api.status,
             &api.detail,
             token.as_ref().map(|t| &t.source),

@@ -11,7 +11,7 @@ use crate::auth::{scopes::ALL_SCOPES, TokenSource};
 ///
 /// `detail` is the body's `detail` string (or the raw body), `source` the active token's
 /// origin (`None`: no token), `base_url` the Sentry URL requests went to.
-pub fn explain(
+pub fn auth_failure(
     status: u16,
     detail: &str,
     source: Option<&TokenSource>,
@@ -161,14 +161,14 @@ mod tests {
     #[test]
     fn env_token_401_revoked_or_expired() {
         assert_eq!(
-            explain(401, "Invalid token", Some(&env()), SELF),
+            auth_failure(401, "Invalid token", Some(&env()), SELF),
             vec![
                 "Your SENTRY_TOKEN token is not recognized or has been revoked.",
                 "Create a new token at: http://sentry.example:9000/settings/account/api/auth-tokens/",
             ]
         );
         assert_eq!(
-            explain(401, "Token Expired", Some(&env()), "https://us.sentry.io"),
+            auth_failure(401, "Token Expired", Some(&env()), "https://us.sentry.io"),
             vec![
                 "Your SENTRY_TOKEN token has expired.",
                 "Create a new token at: https://sentry.io/settings/account/api/auth-tokens/",
@@ -182,13 +182,16 @@ mod tests {
             "Not authenticated or your session has expired.",
             "Re-authenticate with: sentry auth login",
         ];
-        assert_eq!(explain(401, "", Some(&TokenSource::Stored), SELF), want);
-        assert_eq!(explain(401, "", None, SELF), want);
+        assert_eq!(
+            auth_failure(401, "", Some(&TokenSource::Stored), SELF),
+            want
+        );
+        assert_eq!(auth_failure(401, "", None, SELF), want);
     }
 
     #[test]
     fn seat_limit_wins_over_the_token_source() {
-        let lines = explain(401, "member-disabled-over-limit", Some(&env()), SELF);
+        let lines = auth_failure(401, "member-disabled-over-limit", Some(&env()), SELF);
         assert_eq!(lines.len(), 3);
         assert!(lines[0].contains("over its member (seat) limit"));
     }
@@ -196,14 +199,14 @@ mod tests {
     #[test]
     fn forbidden_by_source_and_scopes() {
         assert_eq!(
-            explain(403, "You do not have permission", Some(&env()), SELF),
+            auth_failure(403, "You do not have permission", Some(&env()), SELF),
             vec![
                 "Your SENTRY_TOKEN token may lack the required scope for this operation.",
                 "Check token scopes at: http://sentry.example:9000/settings/account/api/auth-tokens/",
             ]
         );
         assert_eq!(
-            explain(
+            auth_failure(
                 403,
                 "requires Project:Write or org:admin (not org:adminx)",
                 Some(&TokenSource::Stored),
@@ -215,14 +218,14 @@ mod tests {
             ]
         );
         assert_eq!(
-            explain(403, "{\"required\":[\"event:read\"]}", Some(&TokenSource::Flag), SELF),
+            auth_failure(403, "{\"required\":[\"event:read\"]}", Some(&TokenSource::Flag), SELF),
             vec![
                 "Your --auth-token token is missing the required scope(s) 'event:read'.",
                 "Check token scopes at: http://sentry.example:9000/settings/account/api/auth-tokens/",
             ]
         );
         assert_eq!(
-            explain(403, "nope", Some(&TokenSource::Stored), SELF),
+            auth_failure(403, "nope", Some(&TokenSource::Stored), SELF),
             vec![
                 "You may not have access to this resource.",
                 "Re-authenticate with: sentry auth login",
@@ -230,14 +233,14 @@ mod tests {
         );
         let file = TokenSource::File(PathBuf::from("/home/u/.sentryclirc"));
         assert_eq!(
-            explain(403, "", Some(&file), SELF)[0],
+            auth_failure(403, "", Some(&file), SELF)[0],
             "Your .sentryclirc token may lack the required scope for this operation."
         );
     }
 
     #[test]
     fn org_policy_403() {
-        let lines = explain(
+        let lines = auth_failure(
             403,
             "Your organization has disabled this feature for members.",
             None,
@@ -249,7 +252,7 @@ mod tests {
 
     #[test]
     fn other_statuses_add_nothing() {
-        assert!(explain(404, "expired", Some(&env()), SELF).is_empty());
-        assert!(explain(500, "", None, SELF).is_empty());
+        assert!(auth_failure(404, "expired", Some(&env()), SELF).is_empty());
+        assert!(auth_failure(500, "", None, SELF).is_empty());
     }
 }
