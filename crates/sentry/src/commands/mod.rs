@@ -9,8 +9,6 @@ pub mod event;
 pub mod info;
 pub mod issue;
 pub mod local;
-pub mod local_demo;
-pub mod local_setup_code;
 pub mod login_legacy;
 pub mod org;
 pub mod project;

@@ -16,7 +16,7 @@ use crate::output::{Human, Report};
 #[derive(Debug, Args)]
 pub struct SetupCodeArgs {
     #[command(flatten)]
-    pub output: crate::commands::local::OutputFlags,
+    pub output: super::OutputFlags,
 }
 
 /// The code as the server minted it.
@@ -44,7 +44,7 @@ impl Report for Minted {
 }
 
 pub fn run(ctx: &Context, _args: &SetupCodeArgs) -> CliResult<i32> {
-    let (url, token) = crate::commands::local::running_server(ctx).ok_or_else(|| {
+    let (url, token) = super::state::running_server(ctx).ok_or_else(|| {
         CliError::config("No running `sentry local serve` found.")
             .with_hint("Start one with `sentry local serve`.")
     })?;

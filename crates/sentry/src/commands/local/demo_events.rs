@@ -21,7 +21,7 @@ pub struct DemoEventsArgs {
     #[arg(long, value_name = "N")]
     pub distinct: Option<u32>,
     #[command(flatten)]
-    pub output: crate::commands::local::OutputFlags,
+    pub output: super::OutputFlags,
 }
 
 fn event_id() -> String {
@@ -132,7 +132,7 @@ fn demo_set() -> Vec<Value> {
 pub fn run(ctx: &Context, args: &DemoEventsArgs) -> CliResult<i32> {
     let raw = match &args.dsn {
         Some(d) => d.clone(),
-        None => crate::commands::local::running_server_dsn(ctx).ok_or_else(|| {
+        None => super::state::running_server_dsn(ctx).ok_or_else(|| {
             CliError::config("No --dsn given and no running `sentry local serve` found.")
                 .with_hint("Start one with `sentry local serve`, or pass --dsn <DSN>.")
         })?,
