@@ -103,9 +103,7 @@ pub enum Command {
     Issues(Plural<crate::commands::issue::IssueCommand, crate::commands::issue::list::ListArgs>),
     /// `event list`, or `events <subcommand>` = `event <subcommand>`
     #[command(hide = true)]
-    Events(
-        Plural<crate::commands::event::EventCommand, crate::commands::issue::events::EventsArgs>,
-    ),
+    Events(Plural<crate::commands::event::EventCommand, crate::commands::event::list::ListArgs>),
     /// `team list`, or `teams <subcommand>` = `team <subcommand>`
     #[command(hide = true)]
     Teams(Plural<crate::commands::team::TeamCommand, crate::commands::team::list::ListArgs>),

@@ -114,7 +114,7 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         },
         Command::Events(p) => match &p.command {
             Some(c) => commands::event::run(ctx, c),
-            None => commands::issue::events::run(ctx, &p.list),
+            None => commands::event::list::run(ctx, &p.list),
         },
         Command::Teams(p) => match &p.command {
             Some(c) => commands::team::run(ctx, c),

@@ -1,5 +1,6 @@
 //! `sentry event`: view events and list an issue's events.
 
+pub mod list;
 pub mod render;
 pub mod view;
 
@@ -13,12 +14,12 @@ pub enum EventCommand {
     /// Show one or more events by ID
     View(view::ViewArgs),
     /// List the events of an issue (same as `issue events`)
-    List(crate::commands::issue::events::EventsArgs),
+    List(list::ListArgs),
 }
 
 pub fn run(ctx: &Context, cmd: &EventCommand) -> CliResult<i32> {
     match cmd {
         EventCommand::View(a) => view::run(ctx, a),
-        EventCommand::List(a) => crate::commands::issue::events::run(ctx, a),
+        EventCommand::List(a) => list::run(ctx, a),
     }
 }

@@ -1,7 +1,6 @@
 //! `sentry issue`: list, inspect and triage issues.
 
 pub mod archive;
-pub mod events;
 pub mod list;
 pub mod merge;
 pub mod render;
@@ -21,7 +20,7 @@ pub enum IssueCommand {
     /// Show an issue with its latest event
     View(view::ViewArgs),
     /// List the events of an issue
-    Events(events::EventsArgs),
+    Events(crate::commands::event::list::ListArgs),
     /// Mark an issue resolved (now, in a release, in the next release or in a commit)
     Resolve(resolve::ResolveArgs),
     /// Reopen a resolved or archived issue
@@ -36,7 +35,8 @@ pub fn run(ctx: &Context, cmd: &IssueCommand) -> CliResult<i32> {
     match cmd {
         IssueCommand::List(a) => list::run(ctx, a),
         IssueCommand::View(a) => view::run(ctx, a),
-        IssueCommand::Events(a) => events::run(ctx, a),
+        // The same command as `event list`, which owns it.
+        IssueCommand::Events(a) => crate::commands::event::list::run(ctx, a),
         IssueCommand::Resolve(a) => resolve::run(ctx, a),
         IssueCommand::Unresolve(a) => unresolve::run(ctx, a),
         IssueCommand::Archive(a) => archive::run(ctx, a),

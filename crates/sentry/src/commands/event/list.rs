@@ -1,5 +1,8 @@
-//! `sentry issue events <issue>` (also `sentry event list`): an issue's events, newest first,
-//! following cursors until `--limit`.
+//! `sentry event list <issue>` (also `sentry issue events`, which delegates here): an issue's
+//! events, newest first, following cursors until `--limit`.
+//!
+//! Both spellings are one command: the page stack in cli.db and the navigation hint use the
+//! name `issue events` whichever spelling ran.
 
 use std::io;
 
@@ -14,7 +17,7 @@ use crate::target::paging::{self, envelope};
 use crate::target::Resolver;
 
 #[derive(Debug, Args)]
-pub struct EventsArgs {
+pub struct ListArgs {
     /// Issue: numeric ID, short ID, org/CLI-G, cli-G, G, @latest, or an issue URL
     pub issue: String,
     /// Maximum number of events (1-1000)
@@ -108,7 +111,7 @@ impl Report for EventList {
     }
 }
 
-pub fn run(ctx: &Context, args: &EventsArgs) -> CliResult<i32> {
+pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::target::target_error)? as usize;
     crate::target::issue::parse(&args.issue)?;
