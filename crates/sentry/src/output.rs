@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::CliError;
 
+pub mod format;
 mod table;
 pub use table::{display_width, Table};
 

@@ -32,42 +32,6 @@ pub fn mask_token(token: &str) -> String {
     format!("{head}...{tail}")
 }
 
-/// Upstream's `formatDuration`: the two largest units, singular when 1.
-pub fn format_duration(secs: i64) -> String {
-    let secs = secs.max(0);
-    let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
-    };
-    let pair = |big: i64, big_unit: &str, small: i64, small_unit: &str| {
-        if small == 0 {
-            plural(big, big_unit)
-        } else {
-            format!(
-                "{} and {}",
-                plural(big, big_unit),
-                plural(small, small_unit)
-            )
-        }
-    };
-    let minutes = secs / 60;
-    if minutes < 60 {
-        return plural(minutes, "minute");
-    }
-    let hours = minutes / 60;
-    if hours < 24 {
-        return pair(hours, "hour", minutes % 60, "minute");
-    }
-    let days = hours / 24;
-    if days < 7 {
-        return pair(days, "day", hours % 24, "hour");
-    }
-    pair(days / 7, "week", days % 7, "day")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,17 +41,5 @@ mod tests {
         assert_eq!(mask_token("sntryu_faketoken1234567890"), "sntryu_f...7890");
         assert_eq!(mask_token("abcdefghijkl"), "****");
         assert_eq!(mask_token("abcdefghijklm"), "abcdefgh...jklm");
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(format_duration(59), "0 minutes");
-        assert_eq!(format_duration(60), "1 minute");
-        assert_eq!(format_duration(3599), "59 minutes");
-        assert_eq!(format_duration(3600), "1 hour");
-        assert_eq!(format_duration(3600 + 120), "1 hour and 2 minutes");
-        assert_eq!(format_duration(2 * 86400 + 3600), "2 days and 1 hour");
-        assert_eq!(format_duration(8 * 86400), "1 week and 1 day");
-        assert_eq!(format_duration(14 * 86400), "2 weeks");
     }
 }

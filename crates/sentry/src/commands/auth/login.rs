@@ -156,7 +156,7 @@ impl Report for OAuthLogin {
             out.line("  Automatic refresh: unavailable")?;
             out.line(format!(
                 "  Access token expires in: {}",
-                crate::auth::format_duration(self.expires_in as i64)
+                crate::output::format::duration(self.expires_in as i64)
             ))?;
         }
         out.line(format!("  Config saved to: {}", self.config_path))?;

@@ -65,7 +65,7 @@ impl Report for Refreshed {
     }
 
     fn human(&self, out: &mut Human) -> io::Result<()> {
-        let dur = crate::auth::format_duration(self.expires_in().unwrap_or(0));
+        let dur = crate::output::format::duration(self.expires_in().unwrap_or(0));
         if self.refreshed {
             let head = out.green(&format!("✓ {}.", self.message));
             out.line(format!("{head} Access token valid for {dur}."))

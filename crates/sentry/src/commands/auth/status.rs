@@ -152,7 +152,7 @@ impl Report for Status {
                     format!(
                         "{} ({} remaining)",
                         local_time(exp),
-                        crate::auth::format_duration(remaining)
+                        crate::output::format::duration(remaining)
                     )
                 };
                 rows.push(vec!["Access token expires".into(), cell]);
@@ -253,10 +253,7 @@ impl Report for Status {
 /// `11/22/2026, 9:37:41 AM` in the local time zone (upstream's `toLocaleString()`).
 fn local_time(ms: i64) -> String {
     match jiff::Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts
-            .to_zoned_datetime(jiff::tz::TimeZone::system())
-            .strftime("%-m/%-d/%Y, %-I:%M:%S %p")
-            .to_string(),
+        Ok(ts) => crate::output::format::local_datetime(ts),
         Err(_) => ms.to_string(),
     }
 }

@@ -87,7 +87,7 @@ impl Report for DsnList {
                         "Disabled"
                     }
                     .to_string(),
-                    crate::commands::issue::render::relative(d.key.date_created.as_deref()),
+                    crate::output::format::relative(d.key.date_created.as_deref()),
                     d.key.dsn.public.clone().unwrap_or_default(),
                 ]
             })

@@ -9,9 +9,9 @@ use std::io;
 use clap::Args;
 use serde_json::Value;
 
-use crate::commands::issue::render::{relative, text};
 use crate::context::{api_error, Context};
 use crate::error::CliResult;
+use crate::output::format::{relative, text};
 use crate::output::{emit, Human, Report};
 use crate::target::paging::{self, envelope};
 use crate::target::Resolver;

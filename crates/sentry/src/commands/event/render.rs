@@ -8,7 +8,7 @@ use std::io;
 use jiff::{tz::TimeZone, Timestamp};
 use serde_json::{json, Value};
 
-use crate::commands::issue::render::{datetime, text};
+use crate::output::format::{datetime, text};
 use crate::output::Human;
 use crate::target::Resolver;
 

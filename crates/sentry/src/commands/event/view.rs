@@ -14,10 +14,10 @@ use sentry_target::{parse_event_id, parse_target, EventIdInput, EventIdRefusal, 
 use serde_json::Value;
 
 use crate::commands::event::render::{attachment_lines, event_body, span_tree};
-use crate::commands::issue::render::text;
 use crate::commands::issue::view::parse_spans;
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
+use crate::output::format::text;
 use crate::output::{emit, Human, Report};
 use crate::target::{auto_detect_failed, failed_to, Guess, Resolver, Scope};
 

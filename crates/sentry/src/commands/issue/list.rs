@@ -7,9 +7,10 @@ use std::io;
 use clap::Args;
 use serde_json::Value;
 
-use crate::commands::issue::render::{abbreviate, relative, subtitle, text, triage};
+use crate::commands::issue::render::{subtitle, triage};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
+use crate::output::format::{abbreviate, relative, text};
 use crate::output::{emit, Align, Human, Report, Table};
 use crate::target::paging::{self, envelope};
 use crate::target::{Resolver, Scope};

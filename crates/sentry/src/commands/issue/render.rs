@@ -1,78 +1,14 @@
-//! Human rendering shared by the issue, event, org and project commands: dates, counts and the
-//! issue key/value box, in the layout of the official CLI.
+//! Human rendering of issues: the status label, triage line, subtitle and the issue
+//! key/value box, in the layout of the official CLI. Formatting that is not about issues
+//! (dates, counts) is in [`crate::output::format`].
 
 use std::io;
 
-use jiff::{tz::TimeZone, Timestamp};
 use serde_json::Value;
 
+use crate::output::format::{capitalize, datetime, text};
 use crate::output::Human;
 use crate::target::str_field;
-
-fn parse_ts(s: &str) -> Option<Timestamp> {
-    s.parse::<Timestamp>().ok()
-}
-
-/// `5m ago`, `3h ago`, `2d ago`, or `Jan 15` for anything older than a month.
-pub fn relative(ts: Option<&str>) -> String {
-    let Some(t) = ts.and_then(parse_ts) else {
-        return "-".to_string();
-    };
-    let secs = Timestamp::now().as_second() - t.as_second();
-    let secs = secs.max(0);
-    match secs {
-        s if s < 3600 => format!("{}m ago", s / 60),
-        s if s < 86_400 => format!("{}h ago", s / 3600),
-        s if s < 30 * 86_400 => format!("{}d ago", s / 86_400),
-        _ => t
-            .to_zoned_datetime(TimeZone::system())
-            .strftime("%b %-d")
-            .to_string(),
-    }
-}
-
-/// `11/25/2026, 9:43:36 PM` in the local time zone, like the official CLI's detail views.
-pub fn datetime(ts: Option<&str>) -> String {
-    match ts.and_then(parse_ts) {
-        Some(t) => t
-            .to_zoned_datetime(TimeZone::system())
-            .strftime("%-m/%-d/%Y, %-I:%M:%S %p")
-            .to_string(),
-        None => "-".to_string(),
-    }
-}
-
-/// 1234 → `1.2k`, 2500000 → `2.5M`.
-pub fn abbreviate(v: Option<&Value>) -> String {
-    let n = match v {
-        Some(Value::String(s)) => s.parse::<f64>().ok(),
-        Some(Value::Number(n)) => n.as_f64(),
-        _ => None,
-    };
-    match n {
-        None => "0".into(),
-        Some(n) if n < 1000.0 => format!("{}", n as i64),
-        Some(n) if n < 1_000_000.0 => trim_unit(n / 1000.0, "k"),
-        Some(n) => trim_unit(n / 1_000_000.0, "M"),
-    }
-}
-
-fn trim_unit(v: f64, unit: &str) -> String {
-    let s = format!("{v:.1}");
-    format!("{}{unit}", s.trim_end_matches(".0"))
-}
-
-pub fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
-pub fn text(v: &Value, key: &str) -> String {
-    str_field(v, key).unwrap_or_default()
-}
 
 /// `● Unresolved (New)` from `status` + `substatus`.
 pub fn status_label(issue: &Value) -> String {
@@ -188,14 +124,6 @@ pub fn issue_box(out: &mut Human, issue: &Value) -> io::Result<()> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn counts_are_abbreviated() {
-        assert_eq!(abbreviate(Some(&json!("12"))), "12");
-        assert_eq!(abbreviate(Some(&json!(1234))), "1.2k");
-        assert_eq!(abbreviate(Some(&json!(2000))), "2k");
-        assert_eq!(abbreviate(Some(&json!(2_500_000))), "2.5M");
-    }
 
     #[test]
     fn status_labels() {

@@ -5,9 +5,10 @@ use std::io;
 use clap::Args;
 use serde_json::{json, Value};
 
-use crate::commands::issue::render::{issue_box, text};
+use crate::commands::issue::render::issue_box;
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
+use crate::output::format::text;
 use crate::output::{emit, Human, Report};
 use crate::target::issue::ResolvedIssue;
 use crate::target::{str_field, Resolver};

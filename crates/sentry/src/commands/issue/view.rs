@@ -6,9 +6,10 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::commands::event::render::{event_body, span_tree};
-use crate::commands::issue::render::{issue_box, text};
+use crate::commands::issue::render::issue_box;
 use crate::context::{api_error, Context};
 use crate::error::{CliError, CliResult};
+use crate::output::format::text;
 use crate::output::{emit, Human, Report};
 use crate::target::Resolver;
 

@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, _args: &SetupCodeArgs) -> CliResult<i32> {
     if !ctx.output.json {
         crate::diag!(
             "Single use, valid for {}. Log in with it:\n  SENTRY_SETUP_CODE=<code> sentry auth bootstrap --url {}",
-            crate::auth::format_duration(minted.expires_in as i64),
+            crate::output::format::duration(minted.expires_in as i64),
             minted.url
         );
     }

@@ -6,9 +6,9 @@ use std::io;
 use clap::Args;
 use serde_json::Value;
 
-use crate::commands::issue::render::{datetime, text};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
+use crate::output::format::{datetime, text};
 use crate::output::{emit, Human, Report};
 use crate::target::{auto_detect_failed, failed_to, Guess, Resolver, Scope};
 
