@@ -30,9 +30,8 @@ pub struct AuthArgs {
     /// Show the token unmasked (status)
     #[arg(long)]
     pub show_token: bool,
-    /// Accepted for compatibility; responses are never cached
-    #[arg(short = 'f', long)]
-    pub fresh: bool,
+    #[command(flatten)]
+    pub fresh: crate::commands::flags::Fresh,
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,9 +16,8 @@ pub struct StatusArgs {
     /// Show the token unmasked
     #[arg(long)]
     pub show_token: bool,
-    /// Accepted for compatibility; responses are never cached
-    #[arg(short = 'f', long)]
-    pub fresh: bool,
+    #[command(flatten)]
+    pub fresh: crate::commands::flags::Fresh,
 }
 
 struct Status {

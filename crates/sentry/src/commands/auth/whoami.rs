@@ -13,9 +13,8 @@ use crate::output::{emit, Human, Report};
 
 #[derive(Debug, Args)]
 pub struct WhoamiArgs {
-    /// Accepted for compatibility; responses are never cached
-    #[arg(short = 'f', long)]
-    pub fresh: bool,
+    #[command(flatten)]
+    pub fresh: crate::commands::flags::Fresh,
 }
 
 struct OrgToken(sentry_config::OrgTokenClaims);

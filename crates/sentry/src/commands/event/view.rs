@@ -33,9 +33,8 @@ pub struct ViewArgs {
     /// Span tree depth: a number, `all` or `no`
     #[arg(long, default_value = "3")]
     pub spans: String,
-    /// Accepted for compatibility; responses are never cached
-    #[arg(short = 'f', long)]
-    pub fresh: bool,
+    #[command(flatten)]
+    pub fresh: crate::commands::flags::Fresh,
 }
 
 /// A 32-hex event ID (UUID dashes allowed), normalised to lower-case without dashes.

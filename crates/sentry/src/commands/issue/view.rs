@@ -23,9 +23,8 @@ pub struct ViewArgs {
     /// Span tree depth for the latest event's trace: a number, `all` or `no`
     #[arg(long, default_value = "3")]
     pub spans: String,
-    /// Accepted for compatibility; responses are never cached
-    #[arg(short = 'f', long)]
-    pub fresh: bool,
+    #[command(flatten)]
+    pub fresh: crate::commands::flags::Fresh,
 }
 
 /// `--spans n|all|no` → how many levels of the span tree to show (0 = skip the trace

@@ -20,9 +20,8 @@ pub struct ListArgs {
     /// Maximum number of organizations to show (1-1000)
     #[arg(short = 'n', long, default_value_t = 25)]
     pub limit: i64,
-    /// Accepted for compatibility; responses are never cached
-    #[arg(short = 'f', long)]
-    pub fresh: bool,
+    #[command(flatten)]
+    pub fresh: crate::commands::flags::Fresh,
     /// Only this account's organizations (email, username or account id; add :<server> to
     /// pick one server's login)
     #[arg(short = 'a', long, value_name = "ACCOUNT")]

@@ -27,9 +27,8 @@ pub struct ListArgs {
     /// Page: next, prev, first, or a raw cursor (org-all mode)
     #[arg(short = 'c', long)]
     pub cursor: Option<String>,
-    /// Accepted for compatibility; responses are never cached
-    #[arg(short = 'f', long)]
-    pub fresh: bool,
+    #[command(flatten)]
+    pub fresh: crate::commands::flags::Fresh,
 }
 
 struct ProjectList {

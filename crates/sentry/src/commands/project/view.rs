@@ -19,9 +19,8 @@ pub struct ViewArgs {
     /// Open the project in the browser instead
     #[arg(short = 'w', long)]
     pub web: bool,
-    /// Accepted for compatibility; responses are never cached
-    #[arg(short = 'f', long)]
-    pub fresh: bool,
+    #[command(flatten)]
+    pub fresh: crate::commands::flags::Fresh,
 }
 
 struct ProjectView {
