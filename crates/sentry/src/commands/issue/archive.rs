@@ -2,13 +2,11 @@
 //! duration, or until a count of events/users (optionally within a window).
 
 use clap::Args;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 
-use crate::commands::issue::resolve::{put_status, StatusChange};
+use crate::commands::issue::status::{change_status, Change};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::output::emit;
-use crate::target::Resolver;
 
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
@@ -36,7 +34,7 @@ fn minutes(s: &str) -> Option<u64> {
 }
 
 /// The PUT body and the summary line for `--until`.
-pub fn archive_body(until: Option<&str>) -> CliResult<(Value, String)> {
+pub fn archive_body(until: Option<&str>) -> CliResult<Change> {
     let raw = until
         .map(str::trim)
         .unwrap_or("forever")
@@ -96,15 +94,8 @@ pub fn archive_body(until: Option<&str>) -> CliResult<(Value, String)> {
 }
 
 pub fn run(ctx: &Context, args: &ArchiveArgs) -> CliResult<i32> {
-    let (body, summary) = archive_body(args.until.as_deref())?;
-    crate::target::issue::parse(&args.issue)?;
-    ctx.route_to_target(Some(&args.issue));
-    let client = ctx.authed_client()?;
-    let r = Resolver::new(ctx, &client);
-    let found = r.resolve_issue(&args.issue)?;
-    let issue = put_status(&r, &found, &body)?;
-    emit(&StatusChange { summary, issue }, &ctx.output)?;
-    Ok(0)
+    let change = archive_body(args.until.as_deref())?;
+    change_status(ctx, &args.issue, |_, _| Ok(change))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod list;
 pub mod merge;
 pub mod render;
 pub mod resolve;
+pub mod status;
 pub mod unresolve;
 pub mod view;
 

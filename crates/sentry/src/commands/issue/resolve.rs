@@ -1,15 +1,11 @@
 //! `sentry issue resolve <issue> [--in <release|@next|@commit[:<repo>@<sha>]>]`.
 
-use std::io;
-
 use clap::Args;
 use serde_json::{json, Value};
 
-use crate::commands::issue::render::issue_box;
+use crate::commands::issue::status::{change_status, Change};
 use crate::context::{api_error, Context};
 use crate::error::{exit, CliError, CliResult};
-use crate::output::format::text;
-use crate::output::{emit, Human, Report};
 use crate::target::issue::ResolvedIssue;
 use crate::target::{str_field, Resolver};
 
@@ -26,48 +22,6 @@ pub struct ResolveArgs {
     /// Same as `--in @next`
     #[arg(long = "in-next-release", conflicts_with = "in_spec")]
     pub in_next_release: bool,
-}
-
-/// The result of a status change: a one-line summary and the updated issue.
-pub struct StatusChange {
-    pub summary: String,
-    pub issue: Value,
-}
-
-impl Report for StatusChange {
-    fn json(&self) -> Value {
-        self.issue.clone()
-    }
-    fn human(&self, out: &mut Human) -> io::Result<()> {
-        out.line(out.green(&self.summary))?;
-        out.blank()?;
-        out.heading(&format!(
-            "{}: {}",
-            text(&self.issue, "shortId"),
-            text(&self.issue, "title")
-        ))?;
-        out.blank()?;
-        issue_box(out, &self.issue)
-    }
-}
-
-/// `PUT /organizations/{org}/issues/{id}/` with `body`; returns the updated issue.
-pub fn put_status(r: &Resolver, found: &ResolvedIssue, body: &Value) -> CliResult<Value> {
-    let resp: Value = r
-        .org(&found.org)?
-        .update_issue(&found.id())
-        .json(body)
-        .map_err(api_error)?
-        .send_json()
-        .map_err(api_error)?;
-    // Some servers answer with only the changed fields: show them over the issue we had.
-    let mut merged = found.issue.clone();
-    if let (Some(m), Some(changes)) = (merged.as_object_mut(), resp.as_object()) {
-        for (k, v) in changes {
-            m.insert(k.clone(), v.clone());
-        }
-    }
-    Ok(merged)
 }
 
 enum Spec {
@@ -155,12 +109,13 @@ fn org_repos(r: &Resolver, org: &str) -> CliResult<Vec<Value>> {
 
 pub fn run(ctx: &Context, args: &ResolveArgs) -> CliResult<i32> {
     let spec = parse_spec(args)?;
-    crate::target::issue::parse(&args.issue)?;
-    ctx.route_to_target(Some(&args.issue));
-    let client = ctx.authed_client()?;
-    let r = Resolver::new(ctx, &client);
-    let found = r.resolve_issue(&args.issue)?;
-    let (body, summary) = match spec {
+    change_status(ctx, &args.issue, |r, found| change(r, found, spec))
+}
+
+/// The body and summary of resolving `found` as `spec` says. A commit given as bare `@commit`
+/// is the working tree's `HEAD` in its `origin` repository, which must be connected to the org.
+fn change(r: &Resolver, found: &ResolvedIssue, spec: Spec) -> CliResult<Change> {
+    Ok(match spec {
         Spec::Now => (
             json!({"status": "resolved"}),
             "Resolved immediately".to_string(),
@@ -177,10 +132,10 @@ pub fn run(ctx: &Context, args: &ResolveArgs) -> CliResult<i32> {
             let (repo, sha) = match (repo, sha) {
                 (Some(repo), Some(sha)) => (repo, sha),
                 _ => {
-                    let remote = git(ctx, &["remote", "get-url", "origin"]).ok_or_else(|| {
+                    let remote = git(r.ctx, &["remote", "get-url", "origin"]).ok_or_else(|| {
                         CliError::validation("@commit needs a git repository with an 'origin' remote here; or use @commit:<repo>@<sha>.")
                     })?;
-                    let sha = git(ctx, &["rev-parse", "HEAD"]).ok_or_else(|| {
+                    let sha = git(r.ctx, &["rev-parse", "HEAD"]).ok_or_else(|| {
                         CliError::validation(
                             "Could not read the HEAD commit; use @commit:<repo>@<sha>.",
                         )
@@ -193,7 +148,7 @@ pub fn run(ctx: &Context, args: &ResolveArgs) -> CliResult<i32> {
                     (repo, sha)
                 }
             };
-            let repos = org_repos(&r, &found.org)?;
+            let repos = org_repos(r, &found.org)?;
             let known = repos
                 .iter()
                 .any(|x| str_field(x, "name").is_some_and(|n| n.eq_ignore_ascii_case(&repo)));
@@ -216,10 +171,7 @@ pub fn run(ctx: &Context, args: &ResolveArgs) -> CliResult<i32> {
                 format!("Resolved in commit {short} (repo '{repo}')"),
             )
         }
-    };
-    let issue = put_status(&r, &found, &body)?;
-    emit(&StatusChange { summary, issue }, &ctx.output)?;
-    Ok(0)
+    })
 }
 
 #[cfg(test)]

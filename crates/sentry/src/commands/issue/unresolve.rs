@@ -3,11 +3,9 @@
 use clap::Args;
 use serde_json::json;
 
-use crate::commands::issue::resolve::{put_status, StatusChange};
+use crate::commands::issue::status::change_status;
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::output::emit;
-use crate::target::Resolver;
 
 #[derive(Debug, Args)]
 pub struct UnresolveArgs {
@@ -16,18 +14,7 @@ pub struct UnresolveArgs {
 }
 
 pub fn run(ctx: &Context, args: &UnresolveArgs) -> CliResult<i32> {
-    crate::target::issue::parse(&args.issue)?;
-    ctx.route_to_target(Some(&args.issue));
-    let client = ctx.authed_client()?;
-    let r = Resolver::new(ctx, &client);
-    let found = r.resolve_issue(&args.issue)?;
-    let issue = put_status(&r, &found, &json!({"status": "unresolved"}))?;
-    emit(
-        &StatusChange {
-            summary: "Reopened".into(),
-            issue,
-        },
-        &ctx.output,
-    )?;
-    Ok(0)
+    change_status(ctx, &args.issue, |_, _| {
+        Ok((json!({"status": "unresolved"}), "Reopened".into()))
+    })
 }
