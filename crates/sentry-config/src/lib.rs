@@ -32,7 +32,7 @@ pub use dotenv::{parse_dotenv, DotEnvVar};
 pub use error::{ConfigError, EXIT_CONFIG, EXIT_USAGE, EXIT_VALIDATION};
 pub use files::{parse_properties, parse_sentryclirc, ConfigFile, FileEntry};
 pub use headers::{parse_custom_headers, RESERVED_HEADERS};
-pub use origin::{mask_secret, Origin, Setting};
+pub use origin::{Origin, Setting};
 pub use resolve::{color_mode, resolve};
 pub use settings::{ColorMode, Entry, LogLevel, Settings, DEFAULT_URL};
 pub use setup_code::{setup_code_url, SetupCodeError, SETUP_CODE_ENV, SETUP_CODE_PREFIX};

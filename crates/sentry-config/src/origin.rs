@@ -63,15 +63,3 @@ impl<T> Setting<T> {
         }
     }
 }
-
-/// Masks a secret for display: long values keep enough of both ends to tell two tokens
-/// apart (`first8...last4`), short ones are hidden completely.
-pub fn mask_secret(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    if chars.len() < 20 {
-        return "****".to_string();
-    }
-    let head: String = chars[..8].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}...{tail}")
-}

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::origin::mask_secret;
 use crate::{OrgTokenClaims, Origin, Setting};
 
 /// Built-in Sentry URL.
@@ -144,6 +143,10 @@ pub struct Settings {
     pub(crate) env: BTreeMap<String, Setting<String>>,
 }
 
+/// Secrets in the settings listing (tokens, header values, proxy passwords) of this many
+/// characters or fewer are shown as `****`; longer ones as their first 8 and last 4.
+const SECRET_HIDDEN_UP_TO: usize = 19;
+
 /// One row of `sentry config list`: key, display value (secrets masked) and origin.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entry {
@@ -189,7 +192,11 @@ impl Settings {
             push("defaults.project", p.value.clone(), &p.origin);
         }
         for t in &self.tokens {
-            push("auth.token", mask_secret(&t.value), &t.origin);
+            push(
+                "auth.token",
+                sentry_wire::mask(&t.value, SECRET_HIDDEN_UP_TO),
+                &t.origin,
+            );
         }
         if let Some(d) = &self.dsn {
             push("auth.dsn", d.value.clone(), &d.origin);
@@ -205,7 +212,11 @@ impl Settings {
         for h in &self.headers {
             push(
                 "http.header",
-                format!("{}: {}", h.value.0, mask_secret(&h.value.1)),
+                format!(
+                    "{}: {}",
+                    h.value.0,
+                    sentry_wire::mask(&h.value.1, SECRET_HIDDEN_UP_TO)
+                ),
                 &h.origin,
             );
         }
@@ -216,7 +227,11 @@ impl Settings {
             push("http.proxy_username", u.value.clone(), &u.origin);
         }
         if let Some(p) = &self.proxy_password {
-            push("http.proxy_password", mask_secret(&p.value), &p.origin);
+            push(
+                "http.proxy_password",
+                sentry_wire::mask(&p.value, SECRET_HIDDEN_UP_TO),
+                &p.origin,
+            );
         }
         if let Some(n) = &self.no_proxy {
             push("http.no_proxy", n.value.join(","), &n.origin);

@@ -158,13 +158,7 @@ pub(crate) fn mask_secret(value: &str) -> String {
         Some((s, rest)) => (format!("{s} "), rest.trim()),
         None => (String::new(), value),
     };
-    let chars: Vec<char> = secret.chars().collect();
-    if chars.len() <= 12 {
-        return format!("{scheme}****");
-    }
-    let head: String = chars[..8].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{scheme}{head}...{tail}")
+    format!("{scheme}{}", sentry_wire::mask_token(secret))
 }
 
 fn recorded_headers(headers: &HeaderMap) -> BTreeMap<String, String> {

@@ -52,7 +52,7 @@ fn main() {
             "auth: token={} host={:?} expires_at={:?}",
             a.token
                 .as_deref()
-                .map_or("<none>", |t| if t.len() > 12 { &t[..8] } else { "****" }),
+                .map_or("<none>".to_string(), sentry_wire::mask_token),
             a.host,
             a.expires_at
         ),

@@ -19,27 +19,3 @@ pub use select::{ActiveToken, Selection, TokenSource};
 /// public client, so one id works everywhere unless `SENTRY_CLIENT_ID` overrides it.
 pub const DEFAULT_CLIENT_ID: &str =
     "1d673b81d60ef84c951359c36296972ca6fd41bd8f45acd2d3a783a3b3c28e41";
-
-/// Masks a token for display like upstream's `auth status`: short tokens reveal nothing,
-/// longer ones keep enough of both ends to tell two tokens apart.
-pub fn mask_token(token: &str) -> String {
-    let chars: Vec<char> = token.chars().collect();
-    if chars.len() <= 12 {
-        return "****".to_string();
-    }
-    let head: String = chars[..8].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}...{tail}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masking() {
-        assert_eq!(mask_token("sntryu_faketoken1234567890"), "sntryu_f...7890");
-        assert_eq!(mask_token("abcdefghijkl"), "****");
-        assert_eq!(mask_token("abcdefghijklm"), "abcdefgh...jklm");
-    }
-}

@@ -183,7 +183,7 @@ pub fn run(ctx: &Context, args: &ApiArgs) -> CliResult<i32> {
         return Err(crate::auth::refresh::not_authenticated());
     }
     let verbose = ctx.global.verbose;
-    let masked_token = token.as_ref().map(|t| crate::auth::mask_token(&t.value));
+    let masked_token = token.as_ref().map(|t| sentry_wire::mask_token(&t.value));
     // A cursor the user passed starts the walk; the pager adds the ones that follow.
     let start = plan
         .query
@@ -719,7 +719,7 @@ fn status_and_headers(resp: &sentry_api::ApiResponse) -> Vec<u8> {
 }
 
 fn dry_run_value(plan: &Plan, client: &sentry_api::Client, token: Option<&str>) -> Value {
-    let masked = token.map(crate::auth::mask_token);
+    let masked = token.map(sentry_wire::mask_token);
     let url = {
         let base = sentry_api::api_url(client.base_url(), &plan.path);
         if plan.query.is_empty() {

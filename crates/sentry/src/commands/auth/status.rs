@@ -6,10 +6,11 @@ use std::io;
 use clap::Args;
 use serde_json::{json, Map, Value};
 
-use crate::auth::{mask_token, ActiveToken, TokenSource};
+use crate::auth::{ActiveToken, TokenSource};
 use crate::context::{now_ms, store_error, Context};
 use crate::error::CliResult;
 use crate::output::{emit, Human, Report};
+use sentry_wire::mask_token;
 
 #[derive(Debug, Args, Default)]
 pub struct StatusArgs {

@@ -47,7 +47,7 @@ pub fn entries(ctx: &Context) -> CliResult<Entries> {
         rows.retain(|(k, _, _)| k != "auth.token");
         rows.push((
             "auth.token".into(),
-            crate::auth::mask_token(&t.value),
+            sentry_wire::mask_token(&t.value),
             t.origin.clone(),
         ));
     }
