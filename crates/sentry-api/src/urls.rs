@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use sentry_wire::API_PREFIX;
+
 /// Builds the full URL for an API endpoint.
 ///
 /// Users paste endpoints in every shape (`/organizations/`, `organizations/`,
@@ -15,9 +17,13 @@ pub fn api_url(base: &str, endpoint: &str) -> String {
     }
     let base = base.trim_end_matches('/');
     let rest = endpoint.trim_start_matches('/');
-    let rest = rest.strip_prefix("api/0/").unwrap_or(rest);
-    let rest = if rest == "api/0" { "" } else { rest };
-    format!("{base}/api/0/{rest}")
+    let prefix = API_PREFIX.trim_start_matches('/');
+    let rest = rest
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('/'))
+        .unwrap_or(rest);
+    let rest = if rest == prefix { "" } else { rest };
+    format!("{base}{API_PREFIX}/{rest}")
 }
 
 pub(crate) fn is_absolute(s: &str) -> bool {

@@ -15,8 +15,7 @@ use base64::Engine;
 /// The environment variable the code is read from.
 pub const SETUP_CODE_ENV: &str = "SENTRY_SETUP_CODE";
 
-/// Prefix of every setup code.
-pub const SETUP_CODE_PREFIX: &str = "sntryc_";
+pub use sentry_wire::tokens::SETUP_CODE_PREFIX;
 
 /// Length of the secret part.
 const SECRET_LEN: usize = 43;

@@ -41,7 +41,7 @@ pub fn parse_org_token(token: &str) -> Result<Option<OrgTokenClaims>, ConfigErro
         reason: reason.to_string(),
     };
     let token = token.trim();
-    let Some(rest) = token.strip_prefix("sntrys_") else {
+    let Some(rest) = token.strip_prefix(sentry_wire::tokens::ORG_TOKEN_PREFIX) else {
         return Ok(None);
     };
     if token.len() > MAX_ORG_TOKEN_LEN {

@@ -11,33 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::error::{ApiError, ApiResult};
+use sentry_wire::scopes::ALL_SCOPES;
+use sentry_wire::tokens::USER_TOKEN_PREFIX;
 
-/// Every scope a Sentry token can carry; the seeded admin token gets all of them.
-pub const ALL_SCOPES: &[&str] = &[
-    "org:read",
-    "org:write",
-    "org:admin",
-    "org:integrations",
-    "org:ci",
-    "member:invite",
-    "member:read",
-    "member:write",
-    "member:admin",
-    "team:read",
-    "team:write",
-    "team:admin",
-    "project:read",
-    "project:write",
-    "project:admin",
-    "project:releases",
-    "project:distribution",
-    "event:read",
-    "event:write",
-    "event:admin",
-    "alerts:read",
-    "alerts:write",
-];
+use crate::error::{ApiError, ApiResult};
 
 #[derive(Clone)]
 pub struct Db(Arc<Mutex<Connection>>);
@@ -145,7 +122,7 @@ impl Db {
                 )?;
                 tx.execute(
                     "INSERT INTO api_tokens (token, user_id, scopes, kind, date_created) VALUES (?1, 1, ?2, 'user', ?3)",
-                    params![format!("sntryu_{}", random_hex(32)), ALL_SCOPES.join(" "), now],
+                    params![format!("{USER_TOKEN_PREFIX}{}", random_hex(32)), ALL_SCOPES.join(" "), now],
                 )?;
             }
             let token: String = tx.query_row(

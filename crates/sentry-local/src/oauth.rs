@@ -32,34 +32,16 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::db::{now_iso, now_ms, random_hex, ALL_SCOPES};
+use sentry_wire::oauth::{
+    DEVICE_CODE_GRANT, DEVICE_CODE_PATH, REFRESH_TOKEN_GRANT, SETUP_CODE_GRANT, SETUP_CODE_PATH,
+    TOKEN_PATH,
+};
+use sentry_wire::scopes::{ALL_SCOPES, DEFAULT_SCOPES};
+use sentry_wire::tokens::SETUP_CODE_PREFIX;
+
+use crate::db::{now_iso, now_ms, random_hex};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-
-/// The grant type string of RFC 8628 §3.4.
-pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
-
-/// The grant type Sentry's token endpoint redeems setup codes with.
-pub const SETUP_CODE_GRANT: &str = "urn:sentry:params:oauth:grant-type:setup_code";
-
-/// Prefix of every setup code (the way `sntryu_`/`sntrys_` mark API and org tokens).
-pub const SETUP_CODE_PREFIX: &str = "sntryc_";
-
-/// Scopes granted when the client asks for none: what `sentry auth login` requests by default.
-pub const DEFAULT_SCOPES: &[&str] = &[
-    "project:read",
-    "project:write",
-    "project:admin",
-    "org:read",
-    "event:read",
-    "event:write",
-    "member:read",
-    "team:read",
-    "team:write",
-    "team:admin",
-    "alerts:read",
-    "alerts:write",
-];
 
 /// Letters a person can type from a screen without confusing them (RFC 8628 §6.1: no vowels,
 /// so no words; no digits that look like letters).
@@ -71,10 +53,10 @@ const POLL_TOLERANCE_MS: i64 = 100;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/oauth/device/code/", post(device_code))
-        .route("/oauth/token/", post(token))
+        .route(DEVICE_CODE_PATH, post(device_code))
+        .route(TOKEN_PATH, post(token))
         .route("/oauth/device/", get(device_page).post(device_page_submit))
-        .route("/oauth/setup-code/", post(setup_code_endpoint))
+        .route(SETUP_CODE_PATH, post(setup_code_endpoint))
 }
 
 /// What a person (or a test) decided about a pending user code.
@@ -361,7 +343,7 @@ async fn token(
     match req.grant_type.as_deref() {
         Some(DEVICE_CODE_GRANT) => device_code_grant(&state, req).await,
         Some(SETUP_CODE_GRANT) => setup_code_grant(&state, req).await,
-        Some("refresh_token") => refresh_grant(&state, req).await,
+        Some(REFRESH_TOKEN_GRANT) => refresh_grant(&state, req).await,
         Some(other) => bad(
             "unsupported_grant_type",
             &format!("Unsupported grant type: {other}"),

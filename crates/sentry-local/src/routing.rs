@@ -1,7 +1,7 @@
 //! The `/api/0` router, built so that a route cannot exist without a declared scope.
 //!
 //! Feature modules add routes through [`ApiRouter::route`] with paths relative to
-//! [`API_PREFIX`], which is written here only. It takes nothing but [`Scoped`] method routers,
+//! [`API_PREFIX`], which is joined to them here only. It takes nothing but [`Scoped`] method routers,
 //! and those are only made by [`get`], [`post`], [`put`] and [`delete`] here, each of which
 //! needs a [`Need`]. Each path gets one route layer ([`crate::auth::guard`]) that checks the
 //! need of the request's method before the handler runs.
@@ -18,8 +18,7 @@ use axum::Router;
 use crate::auth::{Guard, Need};
 use crate::state::AppState;
 
-/// Where the REST API lives.
-pub(crate) const API_PREFIX: &str = "/api/0";
+pub(crate) use sentry_wire::API_PREFIX;
 
 /// Routes of the REST API, relative to [`API_PREFIX`].
 pub(crate) struct ApiRouter {

@@ -34,7 +34,12 @@ pub fn redact(line: &str) -> String {
             }
         }
     }
-    for prefix in ["Bearer ", "sntrys_", "sntryu_", "sntryc_"] {
+    for prefix in [
+        "Bearer ",
+        sentry_wire::tokens::ORG_TOKEN_PREFIX,
+        sentry_wire::tokens::USER_TOKEN_PREFIX,
+        sentry_wire::tokens::SETUP_CODE_PREFIX,
+    ] {
         let mut result = String::with_capacity(out.len());
         let mut rest = out.as_str();
         while let Some(pos) = rest.find(prefix) {

@@ -46,7 +46,10 @@ impl EnvAccount {
     /// Asks the server who the token belongs to (user tokens only; an org token has no
     /// user). A failure leaves the identity unknown: listing accounts never fails on it.
     pub fn with_user(mut self, ctx: &Context) -> CliResult<EnvAccount> {
-        if self.token.starts_with("sntrys_") {
+        if self
+            .token
+            .starts_with(sentry_wire::tokens::ORG_TOKEN_PREFIX)
+        {
             return Ok(self);
         }
         if let Ok(client) = ctx.login_client(&self.host, &self.token) {

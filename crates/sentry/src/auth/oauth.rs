@@ -2,6 +2,9 @@
 //! endpoint (device-code, setup-code and refresh-token grants). Requests carry no bearer
 //! token.
 
+use sentry_wire::oauth::{
+    DEVICE_CODE_GRANT, DEVICE_CODE_PATH, REFRESH_TOKEN_GRANT, SETUP_CODE_GRANT, TOKEN_PATH,
+};
 use serde_json::Value;
 
 use crate::error::{exit, CliError};
@@ -67,9 +70,6 @@ pub enum CallError {
     /// Something else; already a user-facing error.
     Other(CliError),
 }
-
-/// The grant type Sentry's token endpoint redeems one-time setup codes with.
-pub const SETUP_CODE_GRANT: &str = "urn:sentry:params:oauth:grant-type:setup_code";
 
 pub struct OAuthClient {
     http: sentry_api::Client,
@@ -199,7 +199,7 @@ impl OAuthClient {
     pub fn device_code(&self, scopes: &[String]) -> Result<DeviceCode, CallError> {
         let scope = scopes.join(" ");
         let resp = self.post_form(
-            "/oauth/device/code/",
+            DEVICE_CODE_PATH,
             &[("client_id", &self.client_id), ("scope", &scope)],
         )?;
         if !resp.is_success() {
@@ -245,11 +245,11 @@ impl OAuthClient {
     /// One poll of the token endpoint with the device code.
     pub fn poll(&self, device_code: &str) -> Result<TokenAnswer, CallError> {
         let resp = self.post_form(
-            "/oauth/token/",
+            TOKEN_PATH,
             &[
                 ("client_id", &self.client_id),
                 ("device_code", device_code),
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("grant_type", DEVICE_CODE_GRANT),
             ],
         )?;
         classify_token_body(resp.body()).map_err(CallError::Other)
@@ -266,7 +266,7 @@ impl OAuthClient {
             ("setup_code", setup_code),
         ];
         // The body is the credential: a redirect is answered as is, so it goes nowhere else.
-        let resp = Self::send(self.form_post("/oauth/token/", &pairs))?;
+        let resp = Self::send(self.form_post(TOKEN_PATH, &pairs))?;
         if !resp.is_success() {
             let mut err = CliError::new(
                 exit::TOKEN_INVALID,
@@ -312,10 +312,10 @@ impl OAuthClient {
     /// token (the session is over); transport and server failures are `Err`.
     pub fn refresh(&self, refresh_token: &str) -> Result<Result<TokenGrant, String>, CallError> {
         let resp = self.post_form(
-            "/oauth/token/",
+            TOKEN_PATH,
             &[
                 ("client_id", &self.client_id),
-                ("grant_type", "refresh_token"),
+                ("grant_type", REFRESH_TOKEN_GRANT),
                 ("refresh_token", refresh_token),
             ],
         )?;

@@ -2,48 +2,7 @@
 
 use crate::error::CliError;
 
-/// Every scope a Sentry token can carry, in Sentry's documented order (used in messages).
-pub const ALL_SCOPES: &[&str] = &[
-    "org:read",
-    "org:write",
-    "org:admin",
-    "org:integrations",
-    "org:ci",
-    "member:invite",
-    "member:read",
-    "member:write",
-    "member:admin",
-    "team:read",
-    "team:write",
-    "team:admin",
-    "project:read",
-    "project:write",
-    "project:admin",
-    "project:releases",
-    "project:distribution",
-    "event:read",
-    "event:write",
-    "event:admin",
-    "alerts:read",
-    "alerts:write",
-];
-
-/// What `sentry auth login` asks for by default: enough for every CLI command, nothing that
-/// administers the organization.
-pub const DEFAULT_SCOPES: &[&str] = &[
-    "project:read",
-    "project:write",
-    "project:admin",
-    "org:read",
-    "event:read",
-    "event:write",
-    "member:read",
-    "team:read",
-    "team:write",
-    "team:admin",
-    "alerts:read",
-    "alerts:write",
-];
+pub use sentry_wire::scopes::{ALL_SCOPES, DEFAULT_SCOPES};
 
 /// The scopes to request for `--read-only` / `--scope` (already validated against each
 /// other and against `--token` by [`check_flags`]).

@@ -7,6 +7,7 @@ mod fields;
 use std::io::{self, Read, Write};
 
 use clap::Args;
+use sentry_wire::API_PREFIX;
 use serde_json::{json, Map, Value};
 
 use crate::context::Context;
@@ -427,10 +428,11 @@ fn build_plan(ctx: &Context, args: &ApiArgs) -> CliResult<Plan> {
     validate_endpoint(&args.endpoint)?;
     let filled = fill_placeholders(ctx, raw_path)?;
     let stripped = filled.trim_start_matches('/');
-    let stripped = match stripped.strip_prefix("api/0/") {
+    let prefix = format!("{}/", API_PREFIX.trim_start_matches('/'));
+    let stripped = match stripped.strip_prefix(&prefix) {
         Some(rest) => {
             log::debug!(
-                "Stripped the leading /api/0/ from the endpoint; it is added automatically."
+                "Stripped the leading {API_PREFIX}/ from the endpoint; it is added automatically."
             );
             rest
         }
@@ -618,7 +620,7 @@ fn display_path(path: &str) -> String {
     if is_absolute(path) {
         path.to_string()
     } else {
-        format!("/api/0/{path}")
+        format!("{API_PREFIX}/{path}")
     }
 }
 

@@ -238,7 +238,11 @@ impl Report for Status {
             }
         }
         if !self.token.stored {
-            let hint = if self.token.value.starts_with("sntrys_") {
+            let hint = if self
+                .token
+                .value
+                .starts_with(sentry_wire::tokens::ORG_TOKEN_PREFIX)
+            {
                 "Run `sentry auth whoami` to see which organization this token belongs to"
             } else {
                 "Run `sentry auth whoami` to see which user this token belongs to"

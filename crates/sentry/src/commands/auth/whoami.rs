@@ -77,7 +77,10 @@ impl Report for User {
 
 pub fn run(ctx: &Context, _args: &WhoamiArgs) -> CliResult<i32> {
     let token = ctx.require_token()?;
-    if token.value.starts_with("sntrys_") {
+    if token
+        .value
+        .starts_with(sentry_wire::tokens::ORG_TOKEN_PREFIX)
+    {
         let claims = sentry_config::parse_org_token(&token.value)
             .map_err(|e| CliError::new(exit::NOT_FOUND, e.to_string()))?
             .ok_or_else(|| CliError::new(exit::NOT_FOUND, "Malformed organization auth token"))?;

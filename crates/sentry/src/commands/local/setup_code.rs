@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, _args: &SetupCodeArgs) -> CliResult<i32> {
     crate::logging::register_secret(&token);
     let client = ctx.login_client(&url, &token)?;
     let v: Value = client
-        .post(&format!("{url}/oauth/setup-code/"))
+        .post(&format!("{url}{}", sentry_wire::oauth::SETUP_CODE_PATH))
         .no_redirects()
         .send_json()
         .map_err(api_error)?;
