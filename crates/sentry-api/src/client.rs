@@ -172,7 +172,8 @@ impl<'a> RequestBuilder<'a> {
 enum AttemptError {
     Timeout,
     /// Nothing listens on the port: retrying within seconds does not change that, and a CI
-    /// log must not look hung (decisions.md #17).
+    /// log must not look hung, so a refused connection fails at once, naming the setting the
+    /// URL came from.
     Refused,
     /// The host name does not resolve.
     HostNotFound,

@@ -6,7 +6,8 @@ use crate::Origin;
 
 /// Exit code for configuration errors (bad files, bad headers, bad tokens).
 pub const EXIT_CONFIG: i32 = 20;
-/// Exit code for a malformed command line (clap's convention, decisions.md #10).
+/// Exit code for a malformed command line: 2, the convention of clap and POSIX tools
+/// (upstream's command-line framework used 252).
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code for an invalid value given on the command line.
 pub const EXIT_VALIDATION: i32 = 21;

@@ -51,7 +51,7 @@ pub struct Inputs {
     /// `cli.db` metadata rows whose key starts with `defaults.` (`defaults.org`,
     /// `defaults.project`, `defaults.url`, `defaults.headers`, `defaults.ca-cert`, ...).
     pub cli_defaults: BTreeMap<String, String>,
-    /// Whether stdout is a terminal (plain vs rich output, core.md §6.3).
+    /// Whether stdout is a terminal (one input of plain vs rich output, see [`color_mode`]).
     pub stdout_is_tty: bool,
 }
 

@@ -783,7 +783,10 @@ fn resolve_color(src: &Sources) -> Setting<ColorMode> {
     color_mode(|name| src.env.get(name).cloned(), src.inputs.stdout_is_tty)
 }
 
-/// core.md §6.3: SENTRY_PLAIN_OUTPUT > NO_COLOR > FORCE_COLOR (TTY only) > TTY detection.
+/// Plain or rich terminal output, first rule that applies: `SENTRY_PLAIN_OUTPUT` (`0`,
+/// `false` or empty → rich, anything else → plain) > `NO_COLOR` (non-empty → plain) >
+/// `FORCE_COLOR` (only when stdout is a terminal; `0` → plain, other non-empty → rich) >
+/// stdout is a terminal → rich, else plain.
 ///
 /// Public because the renderer must decide before any config file is read (it runs even when
 /// settings resolution fails); both then follow the one rule.

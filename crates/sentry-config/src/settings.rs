@@ -47,7 +47,7 @@ impl LogLevel {
     }
 }
 
-/// Plain (no ANSI, no markdown) or rich terminal output (core.md §6.3).
+/// Plain (no ANSI, no markdown) or rich terminal output, decided by [`crate::color_mode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ColorMode {
@@ -68,7 +68,8 @@ pub struct Settings {
     pub url_scheme_implied: bool,
     /// `url` came only from a file in the project tree (a `.sentryclirc` found by the upward
     /// walk, `SENTRY_PROPERTIES`, or a `.env` found by the walk). Such a host is not trusted
-    /// for login without `--url` (decisions.md #3).
+    /// for login without `--url`; a URL from the process environment or `--url` is (the
+    /// environment is the user's own, a cloned repository's config is not).
     pub url_from_project_file: bool,
     /// Files inside the working tree (project `.sentryclirc`/`sentrycli.ini`, the
     /// `SENTRY_PROPERTIES` file, a walked `.env` below `$HOME`). A cloned repository controls
@@ -81,7 +82,8 @@ pub struct Settings {
     pub project: Option<Setting<String>>,
     /// Every token found, highest precedence first: `--auth-token`, `SENTRY_AUTH_TOKEN`,
     /// `SENTRY_TOKEN`, then `[auth] token` of each file (properties, project files closest
-    /// first, global). The binary combines these with the stored login (decisions.md #1).
+    /// first, global). The binary combines these with the stored login, which comes right
+    /// after `--auth-token` unless `SENTRY_FORCE_ENV_TOKEN` puts it after all of these.
     pub tokens: Vec<Setting<String>>,
     /// Claims of `tokens[0]` when it is an org auth token.
     pub org_token: Option<OrgTokenClaims>,

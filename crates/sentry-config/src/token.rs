@@ -19,7 +19,8 @@ pub struct OrgTokenClaims {
     pub org: Option<String>,
     /// Normalized base URL the token was issued by (`None` when the claim is `null` or empty).
     pub url: Option<String>,
-    /// Region URL for org-scoped requests (decisions.md #14), normalized.
+    /// Region URL, normalized: org-scoped requests made with the token go there (sentry-cli
+    /// ignored the claim, and EU org tokens got 401s from the US region).
     pub region_url: Option<String>,
 }
 

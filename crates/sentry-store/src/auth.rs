@@ -30,7 +30,7 @@ pub struct AuthRecord {
 }
 
 impl AuthRecord {
-    /// A record for a token obtained now, with upstream's timestamp rules (§1.7):
+    /// A record for a token obtained now, with upstream's timestamp rules:
     /// `expires_at = now + expires_in`, `issued_at = now`, both NULL without `expires_in`
     /// (API tokens never expire and are never refreshed).
     pub fn issued_now(

@@ -4,8 +4,9 @@
 //! version 21) so a login made with either tool works with the other; files of older
 //! upstream versions (0.45 wrote version 16) are migrated forward exactly as 0.49 migrates
 //! them, and a file of a newer schema is used read-only (see [`Store::open`]). On top of
-//! upstream we never let the store brick the tool (decisions.md #6): a corrupt file is moved
-//! aside and replaced, and a read-only database degrades to "no caching" with one warning.
+//! upstream (where a corrupt file makes every command fail, even `--help`) we never let the
+//! store brick the tool: a corrupt file is moved aside (`cli.db.corrupt-<unix seconds>`) and
+//! replaced, and a read-only database degrades to "no caching" with one warning.
 //!
 //! Logins live in `accounts` (one row per login, one active; see the `accounts` module and
 //! [`Account`]); the single-login calls ([`Store::auth`], [`Store::set_auth`], …) map onto

@@ -85,7 +85,8 @@ impl Store {
     }
 
     /// The per-install id upstream generates for telemetry, if an upstream CLI created one.
-    /// We send no telemetry (decisions.md #7) and so never create it.
+    /// We send no telemetry and make no update checks (the binary talks only to the Sentry
+    /// host the user configured), so we never create it.
     pub fn instance_id(&self) -> Result<Option<String>> {
         self.read(|c| {
             c.query_row(

@@ -1,5 +1,6 @@
-//! `org_regions`: org slug → region URL, doubling as the cached organization list (§5.5). A
-//! cache: its writes are best effort (see the crate docs).
+//! `org_regions`: org slug → region URL, doubling as the cached organization list (rows with
+//! an id and a name, updated within 7 days). A cache: its writes are best effort (see the
+//! crate docs).
 //!
 //! Schema v21 keys every row by **credential identity** and **source origin**, as upstream
 //! 0.49 does: a region learned with one credential from one server is only ever served to

@@ -1,7 +1,10 @@
 //! Short aliases for the projects of a multi-project `issue list`, so
-//! `f-g` can stand for `FRONTEND-G` (commands.md §1.5, core.md §3.3
-//! `project_aliases`). The algorithm matches upstream's so aliases shown by
-//! either implementation mean the same project.
+//! `f-g` can stand for `FRONTEND-G`. The list stores them in cli.db's
+//! `project_aliases` (lower-case alias → org and project, keyed by the DSN
+//! fingerprint of the working tree), and an `<alias>-<suffix>` issue argument
+//! is expanded through that table, client-side, before the short-ID lookup.
+//! The algorithm matches upstream's so aliases shown by either implementation
+//! mean the same project.
 
 use std::collections::{BTreeMap, BTreeSet};
 

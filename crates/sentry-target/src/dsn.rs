@@ -157,8 +157,11 @@ impl Dsn {
         }
     }
 
-    /// The envelope endpoint for DSN-authenticated ingest (commands.md §4.3),
-    /// without the query string.
+    /// The envelope endpoint for DSN-authenticated ingest,
+    /// `scheme://host[:port][/prefix]/api/<project_id>/envelope/`, without a
+    /// query string. Such requests authenticate with the public key
+    /// (`sentry_key` in the query or an `X-Sentry-Auth` header), never with an
+    /// auth token.
     pub fn envelope_url(&self) -> String {
         format!(
             "{}{}/api/{}/envelope/",

@@ -3,8 +3,9 @@
 //!
 //! The parser only classifies the input; it never guesses across a network
 //! boundary. Every variant of [`IssueRef`] names exactly the lookup the binary
-//! has to perform (commands.md §1.5), so malformed input is refused here,
-//! before any request.
+//! has to perform (numeric detail, short-ID lookup, alias table, magic
+//! selector, issue or share URL), so malformed input is refused here, before
+//! any request.
 
 use crate::validate::{check_part, invalid, is_all_digits, reject_malformed};
 use crate::weburl::{looks_like_url, parse_web_url};

@@ -1,4 +1,5 @@
-//! `-t/--period`, `-c/--cursor` and `-n/--limit` (commands.md §1.6).
+//! `-t/--period`, `-c/--cursor` and `-n/--limit`, the flags the list commands share: each
+//! value is checked here, before any request, and turned into what the API is sent.
 //!
 //! Dates are interpreted in UTC so the same command sends the same query on
 //! every machine (upstream used the local zone, which made `2024-01-01`

@@ -1,5 +1,8 @@
 //! Parsing of the `[<org>/<project>]` positional used by every list and view
-//! command (commands.md §1.4).
+//! command: omitted (auto-detect), `<org>/` (every project of the org),
+//! `<org>/<project>`, `<project>` (searched for in every org), a display name
+//! (contains spaces), or a Sentry web URL. `@`-prefixed values are refused in
+//! org and project positions.
 
 use crate::issue_id::Selector;
 use crate::validate::{check_part, reject_malformed};

@@ -122,7 +122,8 @@ pub enum Command {
     Api(crate::commands::api::ApiArgs),
 }
 
-/// A plural group (`sentry projects …`, decisions.md #15): bare, it is the group's `list`; with
+/// A plural group (`sentry projects …`, sentry-cli 3.x's spelling, accepted as an alias of
+/// the singular group): bare, it is the group's `list`; with
 /// a subcommand it runs that subcommand of the singular group (`projects view x` = `project
 /// view x`), after 0.49's tip naming the canonical spelling. Typing the plural is the most
 /// common slip from `gh`/sentry-cli habits (`sentry-cli projects list`), so it must never be

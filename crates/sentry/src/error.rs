@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// Exit codes of the official `sentry` CLI (spec/core.md §6.6); scripts depend on them.
+/// Exit codes of the official `sentry` CLI; scripts depend on them, so they are the same.
 pub mod exit {
     pub const GENERAL: i32 = 1;
     pub const USAGE: i32 = 2;
@@ -30,7 +30,7 @@ pub struct CliError {
     /// response on stdout, as upstream does): only the exit code remains to report.
     pub reported: bool,
     /// Set when the error is an HTTP error status from the API, so `main` can add the
-    /// 401/403 explanations that depend on which token was used (spec/core.md §5.7) in one
+    /// 401/403 explanations that depend on which token was used ([`crate::explain`]) in one
     /// place instead of in every command.
     pub api: Option<ApiFailure>,
 }

@@ -1,4 +1,5 @@
-//! What to tell the user after a 401 or 403 from the API (spec/core.md §5.7).
+//! What to tell the user after a 401 or 403 from the API (the status stays exit 30; these
+//! are detail lines under the error).
 //!
 //! The bare status says nothing about the fix, and the fix depends on where the token came
 //! from: an environment token must be replaced by hand, a stored login can be renewed with

@@ -18,7 +18,7 @@ pub struct OutputOptions {
     pub json: bool,
     /// `--fields a,b.c`, already split, trimmed and de-duplicated.
     pub fields: Option<Vec<String>>,
-    /// Colour and styling allowed (spec/core.md §6.3 decides it).
+    /// Colour and styling allowed (see [`rich_output`]).
     pub rich: bool,
     /// `--jq`, compiled once; applied to the JSON value after `--fields`.
     pub jq: Option<std::rc::Rc<crate::jq::JqFilter>>,
@@ -395,7 +395,9 @@ pub fn emit_error(err: &CliError, json: bool) {
     }
 }
 
-/// Decides plain vs rich per spec/core.md §6.3, with the same rule settings resolution uses.
+/// Plain vs rich output by the rule settings resolution uses ([`sentry_config::color_mode`]:
+/// `SENTRY_PLAIN_OUTPUT`, then `NO_COLOR`, then `FORCE_COLOR` on a terminal, then whether
+/// stdout is a terminal), decided from the environment alone.
 pub fn rich_output(env: &dyn Fn(&str) -> Option<String>) -> bool {
     use sentry_config::{color_mode, ColorMode, Origin, Setting};
     let lookup = |name: &str| env(name).map(|v| Setting::new(v, Origin::Env(name.to_string())));

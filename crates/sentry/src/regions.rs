@@ -1,9 +1,9 @@
-//! Org → region URL routing (commands.md §1.2, core.md §5.5).
+//! Org → region URL routing.
 //!
 //! SaaS organizations live in a region silo (`us.sentry.io`, `de.sentry.io`) while the org list
 //! comes from the control silo. Every org-scoped request must go to the org's region, so the
 //! region is looked up once per org: in-process memo → `org_regions` in cli.db → an org token's
-//! `region_url` claim (decisions.md #14) → one `GET organizations/{org}/` probe.
+//! `region_url` claim → one `GET organizations/{org}/` probe (its `links.regionUrl`).
 //!
 //! Trust is never widened here (the token rule, `sentry_api::scope`): a region URL is trusted
 //! only when a response of a trusted origin named it — in this process (the api crate records

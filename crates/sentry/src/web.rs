@@ -1,4 +1,4 @@
-//! `-w/--web`: the Sentry web UI page for an org, project, issue or event (core.md §6.5).
+//! `-w/--web`: the Sentry web UI page for an org, project, issue or event.
 //!
 //! SaaS uses org subdomains (`https://<org>.sentry.io/...`); self-hosted servers use
 //! `<base>/organizations/<org>/...`. When no browser can be opened (not a terminal, no opener)

@@ -1,10 +1,14 @@
-//! Project DSN auto-detection (core.md §4.3, §3.3).
+//! Project DSN auto-detection: the step of target resolution that comes after
+//! flags, environment, config files and `cli defaults`. The binary maps each
+//! DSN to its project and caches the detection in cli.db's `dsn_cache` per
+//! directory ([`CacheStamp`] says when it is still current).
 //!
-//! Detection order is the spec's: source code, then `.env*` files, then
-//! environment variables. The walk honours `.gitignore` (also outside git
-//! repositories), skips dependency and build directories, binary and large
-//! files, and only reports strings that parse as DSNs, because a false
-//! positive silently points every command at the wrong project.
+//! Detection order: source code, then `.env*` files (in [`ENV_FILES`] order),
+//! then the environment variables of [`DSN_ENV_VARS`]. The walk honours
+//! `.gitignore` (also outside git repositories), skips dependency and build
+//! directories, binary and large files, and only reports strings that parse as
+//! DSNs, because a false positive silently points every command at the wrong
+//! project.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
@@ -152,7 +156,8 @@ impl TryFrom<StoredDsn> for DetectedDsn {
 
 /// A DSN-looking value that failed to parse in a place where a DSN was
 /// clearly intended (a `SENTRY_DSN` variable or `.env` line). Reported so
-/// the binary can warn instead of silently falling back (user-asks §1.8).
+/// the binary can warn instead of silently falling back to another source: a
+/// fallback nobody mentions points every command at a different project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidDsn {
     /// Where it was found.

@@ -51,8 +51,8 @@ fn sleep_interruptible(d: Duration) -> Result<(), CliError> {
     }
 }
 
-/// Runs the device flow to completion and returns the grant. Failures carry exit 51
-/// (decisions.md #8), Ctrl-C exit 130.
+/// Runs the device flow to completion and returns the grant. Failures carry exit 51, the
+/// documented code (upstream exits 1), Ctrl-C exit 130.
 pub fn run(oauth: &OAuthClient, opts: &FlowOptions) -> Result<TokenGrant, CliError> {
     interrupt::install();
     say("ℹ Starting authentication...");

@@ -1,9 +1,10 @@
 //! Translates the CLI's settings and chosen token into the vocabulary of the token rule
-//! (`sentry_api::scope`, decisions.md #3 and #13): which host a token is bound to, and where
-//! the base URL and every connection setting came from. The rule itself lives in sentry-api;
-//! this module is the only place that decides what counts as the user's own setting (a flag,
-//! the process environment, the user's files, `cli defaults`) and what a project file (a
-//! cloned repository's config) supplies.
+//! (`sentry_api::scope`: a token is sent only to the host it belongs to, and a mismatch is an
+//! error naming both sources rather than a silent fallback): which host a token is bound to,
+//! and where the base URL and every connection setting came from. The rule itself lives in
+//! sentry-api; this module is the only place that decides what counts as the user's own
+//! setting (a flag, the process environment, the user's files, `cli defaults`) and what a
+//! project file (a cloned repository's config) supplies.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! Which token a command uses (decisions.md #1):
+//! Which token a command uses:
 //! `--auth-token` > stored login > `SENTRY_AUTH_TOKEN` > `SENTRY_TOKEN` > config-file tokens,
 //! with `SENTRY_FORCE_ENV_TOKEN` moving the non-stored tokens before the stored login.
 //! Whenever a different token loses, one note on stderr names both.

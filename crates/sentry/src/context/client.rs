@@ -26,7 +26,8 @@ impl Context {
         crate::auth::oauth::OAuthClient::new(self.client_config(base)?, host, &self.client_id()?)
     }
 
-    /// The project config file that supplied the configured URL, if one did (§4.6).
+    /// The project config file that supplied the configured URL, if one did: such a URL gets
+    /// no credentials until the user names it themselves (a flag, the environment).
     pub fn project_url_file(&self) -> CliResult<Option<PathBuf>> {
         Ok(crate::auth::host::project_url_file(self.settings()?))
     }

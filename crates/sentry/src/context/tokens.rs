@@ -136,7 +136,9 @@ impl Context {
         Ok(Some(account))
     }
 
-    /// Which token this process uses (decisions.md #1), decided once. The note naming a
+    /// Which token this process uses (`--auth-token` > stored login > `SENTRY_AUTH_TOKEN` >
+    /// `SENTRY_TOKEN` > config files; `SENTRY_FORCE_ENV_TOKEN` puts the stored login last),
+    /// decided once. The note naming a
     /// shadowed token and the org-token claim warnings are printed here, once.
     pub fn token_selection(&self) -> CliResult<&crate::auth::Selection> {
         if let Some(s) = self.selection.get() {
@@ -179,7 +181,8 @@ impl Context {
     }
 
     /// The active token, refreshed first when it is a stored OAuth session that expired or
-    /// has ≤ 10 % of its lifetime left (decisions.md #9). A stored session that expired
+    /// has ≤ 10 % of its lifetime left, so an expired but refreshable session counts as
+    /// authenticated. A stored session that expired
     /// without a refresh token is cleared (exit 11 unless another token is available).
     pub fn fresh_token(&self) -> CliResult<Option<ActiveToken>> {
         let sel = self.token_selection()?;
@@ -242,7 +245,7 @@ impl Context {
             .ok_or_else(crate::auth::refresh::not_authenticated)
     }
 
-    /// Adds the 401/403 explanations of spec/core.md §5.7 to an API error, worded for the
+    /// Adds the 401/403 explanations of [`crate::explain`] to an API error, worded for the
     /// token that was used. Applied once by `main` to every command's error.
     pub fn explain_api_error(&self, mut err: CliError) -> CliError {
         let Some(api) = err.api.clone() else {

@@ -1,4 +1,4 @@
-//! Turning an `<issue>` argument into the issue object and its org (commands.md §1.5).
+//! Turning an `<issue>` argument into the issue object and its org.
 //!
 //! `sentry_target::parse_issue_ref` classifies the input (malformed input is exit 21 before any
 //! request); this module performs the lookup each form needs: numeric detail, short-ID lookup,

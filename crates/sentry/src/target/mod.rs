@@ -1,5 +1,4 @@
-//! Target resolution: which org (and projects) a command is about (commands.md §1.4,
-//! core.md §4.3).
+//! Target resolution: which org (and projects) a command is about.
 //!
 //! Order: the positional argument → flags/env/rc files/`cli defaults` (already merged into
 //! `settings.org`/`settings.project`) → DSN auto-detection (cached in cli.db, revalidated by

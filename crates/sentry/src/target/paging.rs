@@ -1,4 +1,5 @@
-//! `-c/--cursor next|prev|first|<raw>`: client-side page navigation (commands.md §1.7).
+//! `-c/--cursor next|prev|first|<raw>`: client-side page navigation. A raw cursor is sent
+//! as is; the stored state expires 5 minutes after the last page was shown.
 //!
 //! Sentry cursors only go forward from a response, so `prev` needs memory: the start cursors of
 //! the pages already shown are kept as a stack in cli.db `pagination_cursors`, keyed by the

@@ -190,9 +190,9 @@ impl Report for TokenLogin {
     }
 }
 
-/// The host to log in against. `--url` (and, decisions.md #3, a URL from the environment or
-/// `cli defaults`) is trusted; a URL only a project config file supplies is refused until
-/// the user confirms it with `--url` (exit 13).
+/// The host to log in against. `--url` (and, unlike upstream, a URL from the environment or
+/// `cli defaults`: they are the user's own) is trusted; a URL only a project config file
+/// supplies is refused until the user confirms it with `--url` (exit 13).
 pub fn login_host(ctx: &Context, token: Option<&str>) -> CliResult<String> {
     if let Some(raw) = &ctx.global.url {
         if raw.trim().is_empty() {

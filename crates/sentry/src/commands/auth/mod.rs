@@ -16,7 +16,9 @@ use clap::{Args, Subcommand};
 use crate::context::Context;
 use crate::error::CliResult;
 
-/// Bare `sentry auth` accepts the union of the login and status flags (core.md §1.1).
+/// Bare `sentry auth` accepts the union of the login and status flags: any login-only flag
+/// (`--token`, `--force`, `--url`, `--read-only`, `--scope`) makes it a login; otherwise it
+/// shows the status when a token is in effect and logs in when none is.
 #[derive(Debug, Args)]
 #[command(
     about = "Manage authentication with Sentry",

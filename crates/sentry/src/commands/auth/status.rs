@@ -34,7 +34,8 @@ struct Status {
     verification: Result<Vec<(String, String)>, String>,
     /// `(env var, active)` whenever an env token is set.
     env_token: Option<(String, bool)>,
-    /// Other tokens found that lost (decisions.md #1: status shows every source).
+    /// Other tokens found that lost (status shows every token source found, not only the one
+    /// in use).
     others: Vec<String>,
     /// The stored accounts this command did not use, as `auth list` names them.
     other_accounts: Vec<String>,
@@ -275,7 +276,8 @@ pub fn run(ctx: &Context, args: &StatusArgs) -> CliResult<i32> {
     run_with(ctx, args, true)
 }
 
-/// `check_project_url = false` for bare `sentry auth` (core.md §1.1).
+/// `check_project_url = false` for bare `sentry auth`, which (like login and logout) skips the
+/// check of a URL that only a project's `.sentryclirc` supplies.
 pub fn run_with(ctx: &Context, args: &StatusArgs, check_project_url: bool) -> CliResult<i32> {
     let token = ctx.require_token()?;
     let sel = ctx.token_selection()?.clone();

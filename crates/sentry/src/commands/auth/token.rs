@@ -28,7 +28,8 @@ impl Report for Token {
 }
 
 pub fn run(ctx: &Context, _args: &TokenArgs) -> CliResult<i32> {
-    // An expired but refreshable session is refreshed first (decisions.md #9).
+    // An expired but refreshable session is refreshed first (upstream says "Not authenticated"
+    // there, but the session is good).
     let token = ctx.require_token()?;
     emit(&Token(token.value), &ctx.output)?;
     Ok(0)
