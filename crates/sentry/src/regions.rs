@@ -2,7 +2,7 @@
 //!
 //! SaaS organizations live in a region silo (`us.sentry.io`, `de.sentry.io`) while the org list
 //! comes from the control silo. Every org-scoped request must go to the org's region, so the
-//! region is looked up once per org: in-process memo → `org_regions` in cli.db → an org token's
+//! region is looked up once per org: the run's memo (in the Context) → `org_regions` in cli.db → an org token's
 //! `region_url` claim → one `GET organizations/{org}/` probe (its `links.regionUrl`).
 //!
 //! Trust is never widened here (the token rule, `sentry_api::scope`): a region URL is trusted
@@ -16,7 +16,6 @@
 //! command's error: falling back would only repeat it against the same server.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use sentry_api::{org_region_url, Client};
 use sentry_store::{OrgRegion, Store};
@@ -25,22 +24,22 @@ use serde_json::Value;
 use crate::context::{api_error, Context};
 use crate::error::CliResult;
 
-/// Regions and probe bodies learned by this process, so a command never probes twice.
-static MEMO: Mutex<Option<Memo>> = Mutex::new(None);
-
+/// Regions and probe bodies learned by one [`Context`] (one command run, one token), so a
+/// command never probes twice. Keyed by the client's base URL and the org slug: the same
+/// slug on another server is another org.
 #[derive(Default)]
-struct Memo {
+pub struct Memo {
     regions: HashMap<String, String>,
     /// The org detail returned by the probe; `org view` reuses it instead of a second GET.
     probes: HashMap<String, Value>,
 }
 
-fn with_memo<T>(f: impl FnOnce(&mut Memo) -> T) -> T {
-    let mut guard = match MEMO.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    f(guard.get_or_insert_with(Memo::default))
+fn with_memo<T>(ctx: &Context, f: impl FnOnce(&mut Memo) -> T) -> T {
+    f(&mut ctx.region_memo().borrow_mut())
+}
+
+fn key(client: &Client, org: &str) -> String {
+    format!("{}|{org}", normalize(client.base_url()))
 }
 
 fn normalize(url: &str) -> String {
@@ -49,12 +48,13 @@ fn normalize(url: &str) -> String {
 
 /// The base URL to send requests about `org` to.
 pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<String> {
-    if let Some(r) = with_memo(|m| m.regions.get(org).cloned()) {
+    let k = key(client, org);
+    if let Some(r) = with_memo(ctx, |m| m.regions.get(&k).cloned()) {
         return Ok(r);
     }
     let base = normalize(client.base_url());
     let remember = |url: String| -> String {
-        with_memo(|m| m.regions.insert(org.to_string(), url.clone()));
+        with_memo(ctx, |m| m.regions.insert(k.clone(), url.clone()));
         url
     };
     let usable = |url: &str| !client.has_token() || client.is_trusted(url);
@@ -89,7 +89,7 @@ pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<St
                 .unwrap_or_else(|| base.clone());
             log::debug!("[region] {org} → {region} (probe)");
             store_rows(ctx, client, &[(&detail, region.clone())]);
-            with_memo(|m| m.probes.insert(org.to_string(), detail));
+            with_memo(ctx, |m| m.probes.insert(k.clone(), detail));
             Ok(remember(region))
         }
         Err(e) if e.status().is_some_and(|s| (400..500).contains(&s)) && !e.is_auth_error() => {
@@ -103,9 +103,9 @@ pub fn region_for_org(ctx: &Context, client: &Client, org: &str) -> CliResult<St
     }
 }
 
-/// The org detail fetched by the region probe in this process, if one happened.
-pub fn probed_org(org: &str) -> Option<Value> {
-    with_memo(|m| m.probes.get(org).cloned())
+/// The org detail fetched by the region probe of this run, if one happened.
+pub fn probed_org(ctx: &Context, client: &Client, org: &str) -> Option<Value> {
+    with_memo(ctx, |m| m.probes.get(&key(client, org)).cloned())
 }
 
 /// Records every org of a control-silo org list: `org_regions` rows (region, id, name, role)
@@ -125,7 +125,7 @@ pub fn record_org_list(ctx: &Context, client: &Client, orgs: &[Value]) {
     // The api crate already trusted each region: the control silo named it.
     for (o, region) in &rows {
         if let Some(slug) = o.get("slug").and_then(Value::as_str) {
-            with_memo(|m| m.regions.insert(slug.to_string(), region.clone()));
+            with_memo(ctx, |m| m.regions.insert(key(client, slug), region.clone()));
         }
     }
     store_rows(ctx, client, &rows);

@@ -32,11 +32,23 @@ pub struct Context {
     wanted_account: RefCell<Option<String>>,
     /// The stored login after this process refreshed it.
     refreshed: RefCell<Option<ActiveToken>>,
+    /// Org regions learned during this run.
+    regions: RefCell<crate::regions::Memo>,
 }
 
 pub use crate::auth::ActiveToken;
 
+/// What a [`Context`] is built from.
+pub struct Parts {
+    pub global: GlobalArgs,
+    /// The environment variables the settings see.
+    pub env: BTreeMap<String, String>,
+    pub cwd: PathBuf,
+    pub home: Option<PathBuf>,
+}
+
 impl Context {
+    /// The context of this process: its environment, working directory and `$HOME`.
     pub fn from_process(global: GlobalArgs) -> CliResult<Context> {
         let env: BTreeMap<String, String> = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -56,10 +68,46 @@ impl Context {
                 ));
             }
         }
+        let ctx = Context::from_parts(Parts {
+            global,
+            env,
+            cwd,
+            home,
+        })?;
+        // Settings are the single source of the log level, from whichever level set it
+        // (flag, environment, `.env`, `[log] level`). A command that needs settings reports
+        // a resolution error itself; the others still run, logging at the flag's level (or
+        // the default).
+        match ctx.settings() {
+            Ok(s) => crate::logging::set_level(crate::logging::filter(s.log_level.value)),
+            Err(_) => {
+                let flag = match ctx.global.verbose {
+                    true => Some("debug"),
+                    false => ctx.global.log_level.as_deref(),
+                };
+                let level = flag
+                    .and_then(crate::logging::parse_level)
+                    .unwrap_or(log::LevelFilter::Warn);
+                crate::logging::set_level(level);
+            }
+        }
+        Ok(ctx)
+    }
+
+    /// A context from explicit parts instead of the process: what a command's unit test
+    /// builds (a temporary home, an environment naming an in-process local server) to call
+    /// the command's `run` with [`crate::output::capture`]. Touches no process-global state
+    /// except the secret registry of log redaction.
+    pub fn from_parts(parts: Parts) -> CliResult<Context> {
+        let Parts {
+            global,
+            env,
+            cwd,
+            home,
+        } = parts;
         if let Some(t) = &global.auth_token {
             crate::logging::register_secret(t);
         }
-
         let jq = match &global.jq {
             Some(expr) => Some(std::rc::Rc::new(crate::jq::JqFilter::compile(expr)?)),
             None => None,
@@ -82,36 +130,24 @@ impl Context {
             selection: OnceCell::new(),
             wanted_account: RefCell::new(None),
             refreshed: RefCell::new(None),
+            regions: RefCell::default(),
         };
-        // Settings are the single source of the log level and of SENTRY_OUTPUT_FORMAT, from
-        // whichever level set them (flag, environment, `.env`, `[log] level`). A command that
-        // needs settings reports a resolution error itself; the others still run, logging at
-        // the flag's level (or the default).
+        // SENTRY_OUTPUT_FORMAT and colour come from settings, whichever level set them.
         let resolved = ctx.settings().map(|s| {
             (
-                s.log_level.value,
                 s.json_output.value,
                 s.color.value == sentry_config::ColorMode::Rich,
             )
         });
-        match resolved {
-            Ok((level, json, rich)) => {
-                crate::logging::set_level(crate::logging::filter(level));
-                ctx.output.json |= json;
-                ctx.output.rich = rich;
-            }
-            Err(_) => {
-                let flag = match ctx.global.verbose {
-                    true => Some("debug"),
-                    false => ctx.global.log_level.as_deref(),
-                };
-                let level = flag
-                    .and_then(crate::logging::parse_level)
-                    .unwrap_or(log::LevelFilter::Warn);
-                crate::logging::set_level(level);
-            }
+        if let Ok((json, rich)) = resolved {
+            ctx.output.json |= json;
+            ctx.output.rich = rich;
         }
         Ok(ctx)
+    }
+
+    pub(crate) fn region_memo(&self) -> &RefCell<crate::regions::Memo> {
+        &self.regions
     }
 
     /// Most pages one auto-paginated listing fetches (`SENTRY_MAX_PAGINATION_PAGES`, 50).
@@ -200,6 +236,7 @@ impl Context {
             selection: OnceCell::new(),
             wanted_account: RefCell::new(Some(account_id.to_string())),
             refreshed: RefCell::new(None),
+            regions: RefCell::default(),
         };
         let _ = ctx.settings.set(settings);
         Ok(ctx)

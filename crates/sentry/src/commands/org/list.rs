@@ -286,3 +286,90 @@ fn single(ctx: &Context, limit: u32) -> CliResult<i32> {
     emit(&OrgList { orgs, via, total }, &ctx.output)?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::context::Parts;
+    use crate::output::capture;
+
+    /// A context whose environment names `server` and its token, in a temporary home.
+    fn context(
+        server: &sentry_local::RunningServer,
+        home: &std::path::Path,
+        json: bool,
+    ) -> Context {
+        let env = BTreeMap::from([
+            ("HOME".to_string(), home.display().to_string()),
+            (
+                "SENTRY_CONFIG_DIR".to_string(),
+                home.join(".sentry").display().to_string(),
+            ),
+            ("SENTRY_URL".to_string(), server.url.clone()),
+            ("SENTRY_AUTH_TOKEN".to_string(), server.token().to_string()),
+        ]);
+        Context::from_parts(Parts {
+            global: crate::cli::GlobalArgs {
+                json,
+                ..Default::default()
+            },
+            env,
+            cwd: home.to_path_buf(),
+            home: Some(home.to_path_buf()),
+        })
+        .unwrap()
+    }
+
+    fn args(limit: i64) -> ListArgs {
+        ListArgs {
+            limit,
+            fresh: Default::default(),
+            account: None,
+        }
+    }
+
+    #[test]
+    fn lists_the_tokens_orgs_and_caches_their_region() {
+        let server = sentry_local::start(sentry_local::ServerConfig::for_tests()).unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let ctx = context(&server, home.path(), true);
+        let (code, out) = capture(|| run(&ctx, &args(25)));
+        assert_eq!(code.unwrap(), 0);
+        assert_eq!(out.stderr_text(), "");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["slug"].clone())
+                .collect::<Vec<_>>(),
+            vec![json!("local")]
+        );
+        // The region was recorded for later org-scoped commands.
+        let rows = ctx.store().unwrap().all_org_regions().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].org_slug, "local");
+
+        let ctx = context(&server, home.path(), false);
+        let (code, out) = capture(|| run(&ctx, &args(25)));
+        assert_eq!(code.unwrap(), 0);
+        assert!(out
+            .stdout_text()
+            .ends_with("Tip: Use 'sentry org view <slug>' for details\n"));
+    }
+
+    #[test]
+    fn a_limit_out_of_range_fails_before_any_request() {
+        let server = sentry_local::start(sentry_local::ServerConfig::for_tests()).unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let ctx = context(&server, home.path(), true);
+        let (result, out) = capture(|| run(&ctx, &args(0)));
+        assert_eq!(
+            result.unwrap_err().exit_code,
+            crate::error::exit::VALIDATION
+        );
+        assert!(out.stdout.is_empty());
+    }
+}

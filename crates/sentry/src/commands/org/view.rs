@@ -97,7 +97,7 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let base = crate::regions::region_for_org(ctx, &client, &org)?;
     // The region probe already fetched this object from the control silo when the region was
     // unknown; only a region other than the base URL needs the second request.
-    let detail = match crate::regions::probed_org(&org) {
+    let detail = match crate::regions::probed_org(ctx, &client, &org) {
         Some(v) if base == client.base_url().trim_end_matches('/') => v,
         _ => client
             .org_api(&org, &base)
