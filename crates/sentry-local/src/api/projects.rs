@@ -337,17 +337,29 @@ async fn keys(
         .db
         .call(move |c| {
             let (_, p) = find_project(c, &authed, &org, &proj)?;
-            let mut stmt = c.prepare(
-                "SELECT public_key, secret_key, label, is_active, date_created FROM project_keys
-             WHERE project_id = ?1 ORDER BY id",
-            )?;
-            let rows = stmt
-                .query_map([p.id], |r| key_json(&st, p.id, r))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+            Ok(keys_where(c, &st, "k.project_id = ?1", p.id)?)
         })
         .await?;
     Ok(paginate_vec(&state, &params, page, items))
+}
+
+/// The keys (as the API shows them) of the projects `filter` selects (`?1` = `id`), oldest
+/// first.
+fn keys_where(
+    c: &Connection,
+    st: &AppState,
+    filter: &str,
+    id: i64,
+) -> rusqlite::Result<Vec<Value>> {
+    let mut stmt = c.prepare(&format!(
+        "SELECT k.public_key, k.secret_key, k.label, k.is_active, k.date_created, k.project_id
+         FROM project_keys k JOIN projects p ON p.id = k.project_id
+         WHERE {filter} ORDER BY k.id"
+    ))?;
+    let rows = stmt
+        .query_map([id], |r| key_json(st, r.get(5)?, r))?
+        .collect();
+    rows
 }
 
 /// `GET /organizations/{org}/project-keys/`: the client keys of every project of the org
@@ -364,15 +376,7 @@ async fn org_keys(
         .db
         .call(move |c| {
             let o = super::find_org(c, &authed, &org)?;
-            let mut stmt = c.prepare(
-                "SELECT k.public_key, k.secret_key, k.label, k.is_active, k.date_created, k.project_id
-                 FROM project_keys k JOIN projects p ON p.id = k.project_id
-                 WHERE p.org_id = ?1 ORDER BY k.id",
-            )?;
-            let rows = stmt
-                .query_map([o.id], |r| key_json(&st, r.get(5)?, r))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+            Ok(keys_where(c, &st, "p.org_id = ?1", o.id)?)
         })
         .await?;
     Ok(paginate_vec(&state, &params, page, items))

@@ -54,6 +54,18 @@ pub struct TokenGrant {
     pub user: Option<GrantUser>,
 }
 
+impl TokenGrant {
+    /// The session to store for `host`, issued now.
+    pub fn record(&self, host: &str) -> sentry_store::AuthRecord {
+        sentry_store::AuthRecord::issued_now(
+            self.access_token.clone(),
+            self.refresh_token.clone(),
+            Some(self.expires_in),
+            Some(host.to_string()),
+        )
+    }
+}
+
 /// One classified token-endpoint answer.
 #[derive(Debug, Clone)]
 pub enum TokenAnswer {

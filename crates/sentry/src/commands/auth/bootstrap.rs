@@ -17,7 +17,7 @@
 //! The code is never printed: it is registered as a secret before anything can log it.
 
 use clap::Args;
-use sentry_store::{AuthRecord, LoginTarget};
+use sentry_store::LoginTarget;
 
 use super::login::{LoginUser, OAuthLogin};
 use crate::auth::oauth::{unreachable_error, CallError};
@@ -85,15 +85,7 @@ SENTRY_SETUP_CODE='<setup-code>' sentry auth bootstrap --force",
     }
 
     let outcome = store
-        .save_login(
-            &AuthRecord::issued_now(
-                grant.access_token.clone(),
-                grant.refresh_token.clone(),
-                Some(grant.expires_in),
-                Some(host.clone()),
-            ),
-            LoginTarget::ReplaceOnServer,
-        )
+        .save_login(&grant.record(&host), LoginTarget::ReplaceOnServer)
         .map_err(store_error)?;
     // Later commands go to the server of this login: a self-hosted one becomes the default
     // URL, and a default left over from a self-hosted server no longer applies to SaaS.

@@ -464,15 +464,7 @@ pub fn oauth_login(
     let store = ctx.store()?;
     let refresh = grant.refresh_token.is_some();
     let outcome = store
-        .save_login(
-            &AuthRecord::issued_now(
-                grant.access_token.clone(),
-                grant.refresh_token.clone(),
-                Some(grant.expires_in),
-                Some(how.host.to_string()),
-            ),
-            how.target,
-        )
+        .save_login(&grant.record(how.host), how.target)
         .map_err(store_error)?;
     let user = grant.user.as_ref().map(|u| LoginUser {
         id: u.id.clone(),

@@ -154,12 +154,7 @@ fn reauthorize(ctx: &Context, args: &RefreshArgs) -> CliResult<i32> {
         ..Default::default()
     };
     let grant = crate::commands::auth::login::run_device_flow(ctx, &host, requested, &login)?;
-    let rec = sentry_store::AuthRecord::issued_now(
-        grant.access_token,
-        grant.refresh_token,
-        Some(grant.expires_in),
-        Some(host.clone()),
-    );
+    let rec = grant.record(&host);
     // The session being re-authorized is the one this process uses (the active account,
     // or the one `--account`/routing picked); a login approved as another user on that
     // server replaces it like `auth login --force` does.
