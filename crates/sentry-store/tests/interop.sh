@@ -17,8 +17,10 @@ ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$ROOT" || exit 2
 cargo build -q -p sentry || exit 2
 cargo build -q -p sentry-store --example accounts || exit 2
-OURS=$ROOT/target/debug/sentry
-LIST=$ROOT/target/debug/examples/accounts
+# Wherever cargo builds (CARGO_TARGET_DIR is honoured).
+TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+OURS=$TARGET/debug/sentry
+LIST=$TARGET/debug/examples/accounts
 
 W=$(mktemp -d)
 export HOME=$W SENTRY_CLI_NO_TELEMETRY=1 SENTRY_CLI_NO_UPDATE_CHECK=1
