@@ -14,6 +14,7 @@ mod commands;
 mod context;
 mod error;
 mod explain;
+mod ids;
 mod jq;
 mod logging;
 #[allow(clippy::print_stdout, clippy::print_stderr)]

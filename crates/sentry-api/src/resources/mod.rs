@@ -8,6 +8,7 @@
 //! server's object for `--json`.
 
 pub mod events;
+pub mod ingest;
 pub mod issues;
 pub mod models;
 pub mod orgs;

@@ -270,3 +270,37 @@ fn search_by_key(r: &Resolver, key: &str) -> CliResult<Option<Value>> {
     }
     Ok(None)
 }
+
+/// The DSN that ingest commands (`event send`, `monitor run`) send to: `explicit` (a flag or
+/// positional), else the configured DSN (`SENTRY_DSN`, `auth.dsn`), else the first DSN
+/// detected in the working tree. `None` when there is none anywhere.
+pub fn ingest_dsn(
+    ctx: &crate::context::Context,
+    explicit: Option<&str>,
+) -> CliResult<Option<String>> {
+    if let Some(d) = explicit.map(str::trim).filter(|d| !d.is_empty()) {
+        return Ok(Some(d.to_string()));
+    }
+    if let Some(d) = ctx.settings()?.dsn.as_ref() {
+        let d = d.value.trim();
+        if !d.is_empty() {
+            return Ok(Some(d.to_string()));
+        }
+    }
+    let client = ctx.client()?;
+    let r = Resolver::new(ctx, &client);
+    Ok(detect_cached(&r).into_iter().next().map(|d| {
+        log::debug!("[dsn] using auto-detected DSN from {}", d.source.as_str());
+        d.raw
+    }))
+}
+
+/// Parses a DSN for ingest: where envelopes go and the key that authenticates them.
+pub fn ingest_target(raw: &str) -> CliResult<sentry_api::resources::ingest::IngestTarget> {
+    let dsn = dsn::Dsn::parse(raw.trim())
+        .map_err(|e| crate::error::CliError::validation(format!("Invalid DSN: {}", e.reason)))?;
+    Ok(sentry_api::resources::ingest::IngestTarget {
+        envelope_url: dsn.envelope_url(),
+        public_key: dsn.public_key,
+    })
+}

@@ -23,6 +23,7 @@ mod defaults_cmd;
 mod demo;
 mod dsn_cmd;
 mod errors_cmd;
+mod event_send;
 mod info_cmd;
 mod issue;
 mod local_cmd;

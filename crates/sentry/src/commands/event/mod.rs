@@ -1,7 +1,8 @@
-//! `sentry event`: view events and list an issue's events.
+//! `sentry event`: view events, list an issue's events, and send an event to a DSN.
 
 pub mod list;
 pub mod render;
+pub mod send;
 pub mod view;
 
 use clap::Subcommand;
@@ -15,11 +16,14 @@ pub enum EventCommand {
     View(view::ViewArgs),
     /// List the events of an issue (same as `issue events`)
     List(list::ListArgs),
+    /// Send a Sentry event
+    Send(Box<send::SendArgs>),
 }
 
 pub fn run(ctx: &Context, cmd: &EventCommand) -> CliResult<i32> {
     match cmd {
         EventCommand::View(a) => view::run(ctx, a),
         EventCommand::List(a) => list::run(ctx, a),
+        EventCommand::Send(a) => send::run(ctx, a),
     }
 }
