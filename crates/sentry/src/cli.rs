@@ -78,7 +78,7 @@ pub enum Command {
     /// Manage Sentry issues
     #[command(subcommand)]
     Issue(crate::commands::issue::IssueCommand),
-    /// View and list Sentry events
+    /// View, list and send Sentry events
     #[command(subcommand)]
     Event(crate::commands::event::EventCommand),
     /// List the client keys (DSNs) for a Sentry project or organization
@@ -90,6 +90,9 @@ pub enum Command {
     /// Work with repositories connected to Sentry
     #[command(subcommand)]
     Repo(crate::commands::repo::RepoCommand),
+    /// Run commands with cron monitor check-ins
+    #[command(subcommand)]
+    Monitor(crate::commands::monitor::MonitorCommand),
     /// `org list`, or `orgs <subcommand>` = `org <subcommand>`
     #[command(hide = true, alias = "organizations")]
     Orgs(Plural<crate::commands::org::OrgCommand, crate::commands::org::list::ListArgs>),

@@ -101,6 +101,7 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Team(c) => commands::team::run(ctx, c),
         Command::Dsn(c) => commands::dsn::run(ctx, c),
         Command::Repo(c) => commands::repo::run(ctx, c),
+        Command::Monitor(c) => commands::monitor::run(ctx, c),
         Command::Orgs(p) => match &p.command {
             Some(c) => commands::org::run(ctx, c),
             None => commands::org::list::run(ctx, &p.list),

@@ -82,7 +82,7 @@ mod tests {
         );
         assert_eq!(
             String::from_utf8(body).unwrap(),
-            "{\"event_id\":\"ab\"}\n{\"length\":7,\"type\":\"event\"}\n{\"a\":1}\n"
+            "{\"event_id\":\"ab\"}\n{\"type\":\"event\",\"length\":7}\n{\"a\":1}\n"
         );
     }
 

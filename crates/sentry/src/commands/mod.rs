@@ -11,6 +11,7 @@ pub mod info;
 pub mod issue;
 pub mod local;
 pub mod login_legacy;
+pub mod monitor;
 pub mod org;
 pub mod project;
 pub mod repo;

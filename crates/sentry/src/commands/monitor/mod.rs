@@ -1,0 +1,20 @@
+//! `sentry monitor`: run a command with cron check-ins.
+
+pub mod run;
+
+use clap::Subcommand;
+
+use crate::context::Context;
+use crate::error::CliResult;
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Wrap a command with cron monitor check-ins
+    Run(run::RunArgs),
+}
+
+pub fn run(ctx: &Context, cmd: &MonitorCommand) -> CliResult<i32> {
+    match cmd {
+        MonitorCommand::Run(a) => run::run(ctx, a),
+    }
+}
