@@ -90,7 +90,7 @@ pub enum Command {
     /// Work with repositories connected to Sentry
     #[command(subcommand)]
     Repo(crate::commands::repo::RepoCommand),
-    /// Run commands with cron monitor check-ins
+    /// Run commands with cron monitor check-ins and list configured monitors
     #[command(subcommand)]
     Monitor(crate::commands::monitor::MonitorCommand),
     /// `org list`, or `orgs <subcommand>` = `org <subcommand>`
@@ -113,6 +113,11 @@ pub enum Command {
     /// `repo list`, or `repos <subcommand>` = `repo <subcommand>`
     #[command(hide = true)]
     Repos(Plural<crate::commands::repo::RepoCommand, crate::commands::team::list::ListArgs>),
+    /// `monitor list`, or `monitors <subcommand>` = `monitor <subcommand>`
+    #[command(hide = true)]
+    Monitors(
+        Plural<crate::commands::monitor::MonitorCommand, crate::commands::team::list::ListArgs>,
+    ),
     /// Show every effective setting and where it came from
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -150,6 +155,7 @@ pub fn singular_of(plural: &str) -> Option<&'static str> {
         "events" => "event",
         "teams" => "team",
         "repos" => "repo",
+        "monitors" => "monitor",
         _ => return None,
     })
 }

@@ -126,6 +126,10 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
             Some(c) => commands::repo::run(ctx, c),
             None => commands::repo::list::run(ctx, &p.list),
         },
+        Command::Monitors(p) => match &p.command {
+            Some(c) => commands::monitor::run(ctx, c),
+            None => commands::monitor::list::run(ctx, &p.list),
+        },
         Command::Config(ConfigCommand::List(a)) => commands::config::list::run(ctx, a),
         Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),
         Command::Cli(CliCommand::Defaults(a)) => commands::cli::defaults::run(ctx, a),

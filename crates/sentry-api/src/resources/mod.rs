@@ -11,6 +11,7 @@ pub mod events;
 pub mod ingest;
 pub mod issues;
 pub mod models;
+pub mod monitors;
 pub mod orgs;
 pub mod projects;
 

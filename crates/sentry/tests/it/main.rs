@@ -29,6 +29,7 @@ mod issue;
 mod local_cmd;
 mod local_help;
 mod local_server;
+mod monitor_list;
 mod monitor_run;
 mod org_project_team_repo;
 mod output_cmd;

@@ -1,0 +1,88 @@
+//! `sentry monitor list` against the local server: monitors created by `monitor run
+//! --schedule` are listed in 0.49's table and JSON envelope (with `orgSlug`), and `monitors`
+//! is the same list.
+
+use crate::common::{assert_success, run, stdout_json, TestEnv};
+
+fn create(env: &TestEnv, slug: &str, schedule: &str) {
+    let (code, _, err) = run(env
+        .cmd()
+        .env("SENTRY_DSN", env.server().dsn())
+        .args(["monitor", "run", slug, "-s", schedule, "--", "true"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+}
+
+#[test]
+fn lists_the_orgs_monitors_as_table_and_envelope() {
+    let env = TestEnv::with_server();
+    let (code, out, _) = run(env.api_cmd().args(["monitor", "list", "local/"]));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "No monitors found in organization 'local'.\n")
+    );
+
+    create(&env, "backup", "0 0 * * *");
+    create(&env, "hourly", "0 * * * *");
+
+    let out = env
+        .api_cmd()
+        .args(["monitor", "list", "local/", "--json"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let v = stdout_json(&out);
+    assert_eq!(v["hasMore"], false, "{v}");
+    assert_eq!(v["hasPrev"], false);
+    let data = v["data"].as_array().unwrap();
+    let slugs: Vec<&str> = data.iter().map(|m| m["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["backup", "hourly"]);
+    assert_eq!(data[0]["orgSlug"], "local");
+    assert_eq!(data[0]["config"]["schedule"], "0 0 * * *");
+    assert_eq!(data[0]["project"]["slug"], "app");
+    let id = data[0]["id"].as_str().unwrap().to_string();
+
+    let (code, out, err) = run(env
+        .api_cmd()
+        .env("COLUMNS", "200")
+        .args(["monitor", "list", "local/"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    for want in [
+        "ID",
+        "SLUG",
+        "SCHEDULE",
+        "backup",
+        "0 0 * * *",
+        "hourly",
+        "active",
+        &id,
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+    assert!(out.ends_with("Showing 2 monitors\n"), "{out}");
+
+    let out = env
+        .api_cmd()
+        .args([
+            "monitor", "list", "local/", "-n", "1", "--json", "--fields", "slug",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let v = stdout_json(&out);
+    assert_eq!(v["data"], serde_json::json!([{"slug": "backup"}]), "{v}");
+    assert_eq!(v["hasMore"], true);
+
+    let (code, out, _) = run(env.api_cmd().args(["monitors", "local/"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("hourly"), "{out}");
+}
+
+#[test]
+fn needs_a_login() {
+    let env = TestEnv::with_server();
+    let (code, _, err) = run(env
+        .cmd()
+        .env("SENTRY_URL", env.url())
+        .args(["monitor", "list", "local/"]));
+    assert_eq!(code, 10, "{err}");
+}
