@@ -90,9 +90,11 @@ pub enum Command {
     /// Work with repositories connected to Sentry
     #[command(subcommand)]
     Repo(crate::commands::repo::RepoCommand),
+    // Bare, or with only a target, it is `monitor list` (0.49's default command of the group).
     /// Run commands with cron monitor check-ins and list configured monitors
-    #[command(subcommand)]
-    Monitor(crate::commands::monitor::MonitorCommand),
+    Monitor(
+        Plural<crate::commands::monitor::MonitorCommand, crate::commands::team::list::ListArgs>,
+    ),
     /// `org list`, or `orgs <subcommand>` = `org <subcommand>`
     #[command(hide = true, alias = "organizations")]
     Orgs(Plural<crate::commands::org::OrgCommand, crate::commands::org::list::ListArgs>),

@@ -101,7 +101,10 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Team(c) => commands::team::run(ctx, c),
         Command::Dsn(c) => commands::dsn::run(ctx, c),
         Command::Repo(c) => commands::repo::run(ctx, c),
-        Command::Monitor(c) => commands::monitor::run(ctx, c),
+        Command::Monitor(p) | Command::Monitors(p) => match &p.command {
+            Some(c) => commands::monitor::run(ctx, c),
+            None => commands::monitor::list::run(ctx, &p.list),
+        },
         Command::Orgs(p) => match &p.command {
             Some(c) => commands::org::run(ctx, c),
             None => commands::org::list::run(ctx, &p.list),
@@ -125,10 +128,6 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Repos(p) => match &p.command {
             Some(c) => commands::repo::run(ctx, c),
             None => commands::repo::list::run(ctx, &p.list),
-        },
-        Command::Monitors(p) => match &p.command {
-            Some(c) => commands::monitor::run(ctx, c),
-            None => commands::monitor::list::run(ctx, &p.list),
         },
         Command::Config(ConfigCommand::List(a)) => commands::config::list::run(ctx, a),
         Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),

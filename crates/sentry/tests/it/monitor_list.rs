@@ -86,3 +86,16 @@ fn needs_a_login() {
         .args(["monitor", "list", "local/"]));
     assert_eq!(code, 10, "{err}");
 }
+
+#[test]
+fn bare_monitor_is_the_list() {
+    let env = TestEnv::with_server();
+    create(&env, "backup", "0 0 * * *");
+    let out = env
+        .api_cmd()
+        .args(["monitor", "local/", "--json"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(stdout_json(&out)["data"][0]["slug"], "backup");
+}
