@@ -90,6 +90,12 @@ pub enum Command {
     /// Work with repositories connected to Sentry
     #[command(subcommand)]
     Repo(crate::commands::repo::RepoCommand),
+    /// `event send` under its top-level name
+    #[command(hide = true)]
+    SendEvent(Box<crate::commands::event::send::SendArgs>),
+    /// Removed in 0.49: says to use `event send --raw` (exit 1)
+    #[command(hide = true)]
+    SendEnvelope(crate::commands::event::send_envelope::SendEnvelopeArgs),
     // Bare, or with only a target, it is `monitor list` (0.49's default command of the group).
     /// Run commands with cron monitor check-ins and list configured monitors
     Monitor(

@@ -101,6 +101,8 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Team(c) => commands::team::run(ctx, c),
         Command::Dsn(c) => commands::dsn::run(ctx, c),
         Command::Repo(c) => commands::repo::run(ctx, c),
+        Command::SendEvent(a) => commands::event::send::run(ctx, a),
+        Command::SendEnvelope(a) => commands::event::send_envelope::run(ctx, a),
         Command::Monitor(p) | Command::Monitors(p) => match &p.command {
             Some(c) => commands::monitor::run(ctx, c),
             None => commands::monitor::list::run(ctx, &p.list),

@@ -256,3 +256,34 @@ fn bad_input_fails_before_anything_is_sent() {
 
     assert_eq!(event_count(&env), 0);
 }
+
+#[test]
+fn send_event_is_event_send_and_send_envelope_is_gone() {
+    let env = TestEnv::with_server();
+    let out = env
+        .cmd()
+        .env("SENTRY_DSN", env.server().dsn())
+        .args(["send-event", "-m", "old name", "--json"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let id = stdout_json(&out)["eventId"].as_str().unwrap().to_string();
+    assert_eq!(stored_event(&env, &id)["message"], "old name");
+
+    env.write(
+        "work/a.envelope",
+        "{}\n{\"type\":\"event\"}\n{\"message\":\"no\"}\n",
+    );
+    let (code, out, err) = run(env.cmd().env("SENTRY_DSN", env.server().dsn()).args([
+        "send-envelope",
+        "a.envelope",
+        "--dsn",
+        "x",
+    ]));
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        "Error: `sentry send-envelope` has been removed.\nUse: sentry event send --raw a.envelope\n"
+    );
+    assert_eq!(event_count(&env), 1);
+}

@@ -3,6 +3,7 @@
 pub mod list;
 pub mod render;
 pub mod send;
+pub mod send_envelope;
 pub mod view;
 
 use clap::Subcommand;
