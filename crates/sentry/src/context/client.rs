@@ -26,6 +26,16 @@ impl Context {
         crate::auth::oauth::OAuthClient::new(self.client_config(base)?, host, &self.client_id()?)
     }
 
+    /// A client without any credential, for DSN-authenticated ingest (`event send`, `monitor
+    /// run`): the DSN's public key is the only key those requests carry, so no token is
+    /// loaded, refreshed or checked against the DSN's host. Proxy, TLS, headers and retries
+    /// are the configured ones.
+    pub fn ingest_client(&self, dsn_origin: &str) -> CliResult<sentry_api::Client> {
+        let settings = self.settings()?;
+        let base = crate::auth::host::sourced_url(settings, dsn_origin, "DSN");
+        sentry_api::Client::new(self.client_config(base)?).map_err(api_error)
+    }
+
     /// The project config file that supplied the configured URL, if one did: such a URL gets
     /// no credentials until the user names it themselves (a flag, the environment).
     pub fn project_url_file(&self) -> CliResult<Option<PathBuf>> {

@@ -287,7 +287,9 @@ pub fn ingest_dsn(
             return Ok(Some(d.to_string()));
         }
     }
-    let client = ctx.client()?;
+    // Detection only reads the working tree and cli.db; the resolver wants a client, and a
+    // token-less one keeps ingest from loading or refreshing a token it never sends.
+    let client = ctx.ingest_client(&ctx.settings()?.url.value)?;
     let r = Resolver::new(ctx, &client);
     Ok(detect_cached(&r).into_iter().next().map(|d| {
         log::debug!("[dsn] using auto-detected DSN from {}", d.source.as_str());
@@ -295,12 +297,21 @@ pub fn ingest_dsn(
     }))
 }
 
-/// Parses a DSN for ingest: where envelopes go and the key that authenticates them.
-pub fn ingest_target(raw: &str) -> CliResult<sentry_api::resources::ingest::IngestTarget> {
+/// Parses a DSN for ingest: where envelopes go, the key that authenticates them, and a
+/// token-less client for the DSN's host.
+pub fn ingest_target(
+    ctx: &crate::context::Context,
+    raw: &str,
+) -> CliResult<(
+    sentry_api::Client,
+    sentry_api::resources::ingest::IngestTarget,
+)> {
     let dsn = dsn::Dsn::parse(raw.trim())
         .map_err(|e| crate::error::CliError::validation(format!("Invalid DSN: {}", e.reason)))?;
-    Ok(sentry_api::resources::ingest::IngestTarget {
+    let client = ctx.ingest_client(&dsn.origin())?;
+    let target = sentry_api::resources::ingest::IngestTarget {
         envelope_url: dsn.envelope_url(),
         public_key: dsn.public_key,
-    })
+    };
+    Ok((client, target))
 }

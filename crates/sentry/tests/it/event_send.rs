@@ -287,3 +287,16 @@ fn send_event_is_event_send_and_send_envelope_is_gone() {
     );
     assert_eq!(event_count(&env), 1);
 }
+
+#[test]
+fn no_token_is_needed_or_used() {
+    let env = TestEnv::with_server();
+    // A token that would fail any API call: ingest must not load, check or send it.
+    let (code, _, err) = run(env
+        .cmd()
+        .env("SENTRY_URL", env.url())
+        .env("SENTRY_AUTH_TOKEN", "sntryu_not_a_real_token")
+        .args(["event", "send", &env.server().dsn(), "-m", "tokenless"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(event_count(&env), 1);
+}

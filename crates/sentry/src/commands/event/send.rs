@@ -460,8 +460,7 @@ pub fn run(ctx: &Context, args: &SendArgs) -> CliResult<i32> {
                 .with_hint(usage_hint())
         })?,
     };
-    let ingest = ingest_target(&raw_dsn)?;
-    let client = ctx.client()?;
+    let (client, ingest) = ingest_target(ctx, &raw_dsn)?;
     match event {
         Some(ev) => {
             let id = ev

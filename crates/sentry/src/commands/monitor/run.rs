@@ -203,8 +203,7 @@ pub fn run(ctx: &Context, args: &RunArgs) -> CliResult<i32> {
         CliError::config("No DSN found. Provide one via --dsn <dsn>, set the SENTRY_DSN environment variable, or run from a project where a DSN can be detected.")
             .with_hint(format!("Suggestion: {USAGE}"))
     })?;
-    let target = ingest_target(&raw_dsn)?;
-    let client = ctx.client()?;
+    let (client, target) = ingest_target(ctx, &raw_dsn)?;
     let mut check_ins = CheckIns {
         client: &client,
         target,
