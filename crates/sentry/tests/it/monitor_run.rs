@@ -169,7 +169,7 @@ fn bad_input_is_rejected_before_the_command_runs() {
     );
     assert_eq!(
         (code, err.as_str()),
-        (21, "Error: Invalid value: 0. Must be a positive integer.\n")
+        (2, "Error: Failed to parse \"0\" for max-runtime: Invalid value: 0. Must be a positive integer.\n")
     );
     let (code, _, err) = monitor_run(&env, &["m"]);
     assert_eq!(

@@ -18,7 +18,7 @@ use sentry_api::resources::ingest::{envelope, IngestTarget};
 use serde_json::{json, Map, Value};
 
 use crate::context::Context;
-use crate::error::{CliError, CliResult};
+use crate::error::{exit, CliError, CliResult};
 use crate::target::dsn::{ingest_dsn, ingest_target};
 
 /// Each check-in send gives up after this long.
@@ -57,13 +57,20 @@ pub struct RunArgs {
     pub recovery_threshold: Option<String>,
 }
 
-fn positive(raw: &str) -> CliResult<u64> {
+/// A positive whole number of a flag. Like the other flag-value parse failures here (0.49's
+/// parser errors), a bad one is a usage error naming the flag.
+fn positive(flag: &str, raw: &str) -> CliResult<u64> {
     raw.trim()
         .parse::<u64>()
         .ok()
         .filter(|n| *n >= 1)
         .ok_or_else(|| {
-            CliError::validation(format!("Invalid value: {raw}. Must be a positive integer."))
+            CliError::new(
+                exit::USAGE,
+                format!(
+                    "Failed to parse \"{raw}\" for {flag}: Invalid value: {raw}. Must be a positive integer."
+                ),
+            )
         })
 }
 
@@ -90,14 +97,22 @@ fn monitor_config(args: &RunArgs) -> CliResult<Option<Value>> {
         "schedule".into(),
         json!({"type": "crontab", "value": schedule}),
     );
-    for (key, raw) in [
-        ("checkin_margin", &args.check_in_margin),
-        ("max_runtime", &args.max_runtime),
-        ("failure_issue_threshold", &args.failure_issue_threshold),
-        ("recovery_threshold", &args.recovery_threshold),
+    for (key, flag, raw) in [
+        ("checkin_margin", "check-in-margin", &args.check_in_margin),
+        ("max_runtime", "max-runtime", &args.max_runtime),
+        (
+            "failure_issue_threshold",
+            "failure-issue-threshold",
+            &args.failure_issue_threshold,
+        ),
+        (
+            "recovery_threshold",
+            "recovery-threshold",
+            &args.recovery_threshold,
+        ),
     ] {
         if let Some(r) = raw {
-            cfg.insert(key.into(), json!(positive(r)?));
+            cfg.insert(key.into(), json!(positive(flag, r)?));
         }
     }
     if let Some(tz) = &args.timezone {
@@ -343,6 +358,12 @@ mod tests {
             Some(json!({"schedule": {"type": "crontab", "value": "0 0 * * *"}, "max_runtime": 30}))
         );
         let e = monitor_config(&args(Some("0 0 * * *"), Some("0"))).unwrap_err();
-        assert_eq!(e.message, "Invalid value: 0. Must be a positive integer.");
+        assert_eq!(
+            (e.exit_code, e.message.as_str()),
+            (
+                2,
+                "Failed to parse \"0\" for max-runtime: Invalid value: 0. Must be a positive integer."
+            )
+        );
     }
 }
