@@ -99,3 +99,38 @@ fn bare_monitor_is_the_list() {
     assert_success(&out);
     assert_eq!(stdout_json(&out)["data"][0]["slug"], "backup");
 }
+
+#[test]
+fn pages_end_with_0_49s_footer() {
+    let env = TestEnv::with_server();
+    for slug in ["a-job", "b-job", "c-job"] {
+        create(&env, slug, "0 0 * * *");
+    }
+    let page = |cursor: Option<&str>| {
+        let mut cmd = env.api_cmd();
+        cmd.args(["monitor", "list", "local/", "-n", "1"]);
+        if let Some(c) = cursor {
+            cmd.args(["-c", c]);
+        }
+        let (code, out, err) = run(&mut cmd);
+        assert_eq!((code, err.as_str()), (0, ""));
+        out
+    };
+    let first = page(None);
+    assert!(
+        first.ends_with(
+            "Showing 1 monitors (more available)\nNext: sentry monitor list local/ -c next\n"
+        ),
+        "{first}"
+    );
+    let second = page(Some("next"));
+    assert!(
+        second.ends_with("Showing 1 monitors (more available)\nPrev: sentry monitor list local/ -c prev | Next: sentry monitor list local/ -c next\n"),
+        "{second}"
+    );
+    let third = page(Some("next"));
+    assert!(
+        third.ends_with("Showing 1 monitors\nPrev: sentry monitor list local/ -c prev\n"),
+        "{third}"
+    );
+}

@@ -76,19 +76,30 @@ impl Report for Listing<'_> {
         let rows = self.items.iter().map(|v| (self.spec.row)(v)).collect();
         out.table_aligned(Some(self.spec.header), rows, self.spec.align)?;
         out.blank()?;
-        out.line(format!("Showing {} {}", self.items.len(), self.spec.noun))?;
+        let more = matches!(&self.page, Some((Some(_), _)));
+        out.line(format!(
+            "Showing {} {}{}",
+            self.items.len(),
+            self.spec.noun,
+            if more { " (more available)" } else { "" }
+        ))?;
         if let Some((next, has_prev)) = &self.page {
+            // 0.49's org-all footer: `Prev: … | Next: …` on one line.
             let target = self
                 .org_hint
                 .as_deref()
                 .map(|o| format!(" {o}/"))
                 .unwrap_or_default();
-            for h in paging::hints(
-                &format!("sentry {}{target}", self.spec.command),
-                *has_prev,
-                next.is_some(),
-            ) {
-                out.line(h)?;
+            let command = format!("sentry {}{target}", self.spec.command);
+            let mut nav = Vec::new();
+            if *has_prev {
+                nav.push(format!("Prev: {command} -c prev"));
+            }
+            if next.is_some() {
+                nav.push(format!("Next: {command} -c next"));
+            }
+            if !nav.is_empty() {
+                out.line(nav.join(" | "))?;
             }
         } else {
             out.line(format!(
