@@ -134,3 +134,16 @@ fn pages_end_with_0_49s_footer() {
         "{third}"
     );
 }
+
+#[test]
+fn a_project_lists_its_orgs_monitors_with_0_49s_note() {
+    let env = TestEnv::with_server();
+    create(&env, "backup", "0 0 * * *");
+    let (code, out, err) = run(env.api_cmd().args(["monitor", "list", "local/app"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(out.contains("backup"), "{out}");
+    assert!(
+        out.ends_with("\nNote: monitors are org-scoped. Showing all monitors in 'local'.\n\nShowing 1 monitors\nTip: Use 'sentry monitor list local/' for paginated results\n"),
+        "{out}"
+    );
+}

@@ -46,7 +46,8 @@ pub const MONITORS: ListSpec = ListSpec {
     header: &["ID", "SLUG", "NAME", "STATUS", "SCHEDULE"],
     row: monitor_row,
     align: &[],
-    note_for_project: Some("monitors are org-scoped; listing the organization's monitors."),
+    note_for_project: None,
+    org_scoped_note: true,
 };
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {

@@ -42,6 +42,7 @@ pub const REPOS: ListSpec = ListSpec {
     row: repo_row,
     align: &[],
     note_for_project: Some("repositories are org-scoped; listing the organization's repositories."),
+    org_scoped_note: false,
 };
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {

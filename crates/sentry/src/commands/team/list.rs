@@ -46,6 +46,9 @@ pub struct ListSpec {
     pub align: &'static [Align],
     /// Printed on stderr when a project was named for a resource that only exists per org.
     pub note_for_project: Option<&'static str>,
+    /// 0.49's monitor list: a named project lists its org's items with a note in the output
+    /// ("… are org-scoped. Showing all … in '<org>'.") and a tip naming `<org>/`.
+    pub org_scoped_note: bool,
 }
 
 struct Listing<'a> {
@@ -54,6 +57,8 @@ struct Listing<'a> {
     /// `Some` in org-all mode: the paginated envelope.
     page: Option<(Option<String>, bool)>,
     org_hint: Option<String>,
+    /// A project was named for an org-scoped resource ([`ListSpec::org_scoped_note`]).
+    org_scoped: bool,
 }
 
 impl Report for Listing<'_> {
@@ -76,6 +81,13 @@ impl Report for Listing<'_> {
         let rows = self.items.iter().map(|v| (self.spec.row)(v)).collect();
         out.table_aligned(Some(self.spec.header), rows, self.spec.align)?;
         out.blank()?;
+        if let (true, Some(org)) = (self.org_scoped, &self.org_hint) {
+            out.line(format!(
+                "Note: {} are org-scoped. Showing all {} in '{org}'.",
+                self.spec.noun, self.spec.noun
+            ))?;
+            out.blank()?;
+        }
         let more = matches!(&self.page, Some((Some(_), _)));
         out.line(format!(
             "Showing {} {}{}",
@@ -101,6 +113,11 @@ impl Report for Listing<'_> {
             if !nav.is_empty() {
                 out.line(nav.join(" | "))?;
             }
+        } else if let (true, Some(org)) = (self.org_scoped, &self.org_hint) {
+            out.line(format!(
+                "Tip: Use 'sentry {} {org}/' for paginated results",
+                self.spec.command
+            ))?;
         } else {
             out.line(format!(
                 "Tip: Use 'sentry {} <org>/' to filter by organization",
@@ -126,6 +143,7 @@ pub const TEAMS: ListSpec = ListSpec {
     row: team_row,
     align: &[Align::Left, Align::Left, Align::Left, Align::Right],
     note_for_project: None,
+    org_scoped_note: false,
 };
 
 fn org_teams<'c>(api: &OrgApi<'c>) -> RequestBuilder<'c> {
@@ -159,6 +177,7 @@ pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i3
                 items: with_org_slug(items, org),
                 page: Some((next, has_prev)),
                 org_hint: Some(org.clone()),
+                org_scoped: false,
             }
         }
         Scope::Projects(projects) => {
@@ -189,6 +208,7 @@ pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i3
                 items,
                 page: None,
                 org_hint,
+                org_scoped: spec.org_scoped_note && resolved.explicit,
             }
         }
     };
