@@ -65,6 +65,8 @@ fn an_event_from_flags_arrives_with_its_fields() {
             "email:a@b.c",
             "-f",
             "pay",
+            "-p",
+            "python",
             "--no-environ",
             "--json",
         ])
@@ -86,6 +88,7 @@ fn an_event_from_flags_arrives_with_its_fields() {
     assert_eq!(ev["user"]["email"], "a@b.c");
     assert_eq!(ev["context"]["amount"], "99", "{}", ev["context"]);
     assert!(ev["context"].get("environ").is_none(), "--no-environ");
+    assert_eq!(ev["platform"], "python", "-p is the platform, as in 0.49");
 }
 
 #[test]

@@ -72,7 +72,10 @@ pub struct SendArgs {
     /// Environment name (e.g. production, staging)
     #[arg(short = 'E', long)]
     pub env: Option<String>,
-    /// Platform identifier (default: other). No `-p`: that is the global `--project`.
+    // 0.49's `-p` is `--platform`; clap gives `-p` to the global `--project`, which names
+    // nothing for this command (the target is positional), so `build_event` reads it as the
+    // platform.
+    /// Platform identifier (default: other; `-p` works too)
     #[arg(long)]
     pub platform: Option<String>,
     /// Tag as KEY:VALUE (repeat for multiple)
@@ -299,10 +302,12 @@ fn build_event(ctx: &Context, args: &SendArgs) -> CliResult<Value> {
     let mut ev = Map::new();
     ev.insert("event_id".into(), json!(crate::ids::event_id()));
     ev.insert("level".into(), json!(args.level.as_str()));
-    ev.insert(
-        "platform".into(),
-        json!(args.platform.as_deref().unwrap_or("other")),
-    );
+    let platform = args
+        .platform
+        .as_deref()
+        .or(ctx.global.project.as_deref())
+        .unwrap_or("other");
+    ev.insert("platform".into(), json!(platform));
     ev.insert("timestamp".into(), json!(ts));
     for (k, v) in [
         ("release", &args.release),
