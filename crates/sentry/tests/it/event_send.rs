@@ -303,3 +303,22 @@ fn no_token_is_needed_or_used() {
     assert_eq!((code, err.as_str()), (0, ""));
     assert_eq!(event_count(&env), 1);
 }
+
+#[test]
+fn the_dsn_may_come_from_sentryclirc() {
+    let env = TestEnv::with_server();
+    std::fs::create_dir_all(env.home()).unwrap();
+    std::fs::write(
+        env.home().join(".sentryclirc"),
+        format!("[auth]\ndsn={}\n", env.server().dsn()),
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args(["event", "send", "-m", "from rc", "--json"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let id = stdout_json(&out)["eventId"].as_str().unwrap().to_string();
+    assert_eq!(stored_event(&env, &id)["message"], "from rc");
+}
