@@ -549,6 +549,96 @@ mod tests {
         assert_eq!(timestamp("soon").unwrap_err().exit_code, 21);
     }
 
+    /// `sentry event send <argv>` as clap parses it.
+    fn parse(argv: &[&str]) -> SendArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cmd {
+            #[command(flatten)]
+            args: SendArgs,
+        }
+        Cmd::try_parse_from(std::iter::once("send").chain(argv.iter().copied()))
+            .unwrap()
+            .args
+    }
+
+    fn context(env: &[(&str, &str)], home: &Path) -> Context {
+        let mut vars: std::collections::BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        vars.insert("HOME".into(), home.display().to_string());
+        vars.insert(
+            "SENTRY_CONFIG_DIR".into(),
+            home.join(".sentry").display().to_string(),
+        );
+        Context::from_parts(crate::context::Parts {
+            global: Default::default(),
+            env: vars,
+            cwd: home.to_path_buf(),
+            home: Some(home.to_path_buf()),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_event_carries_the_flags_and_the_masked_environment() {
+        let home = tempfile::tempdir().unwrap();
+        let ctx = context(
+            &[("BUILD_NUMBER", "7"), ("GITHUB_TOKEN", "ghp_secret")],
+            home.path(),
+        );
+        let args = parse(&[
+            "-m",
+            "a",
+            "-m",
+            "b",
+            "-a",
+            "x",
+            "-l",
+            "info",
+            "--platform",
+            "python",
+            "-t",
+            "k:v",
+            "-e",
+            "n=1",
+            "-f",
+            "fp",
+            "--timestamp",
+            "1700000000",
+        ]);
+        let mut ev = build_event(&ctx, &args).unwrap();
+        let id = ev["event_id"].as_str().unwrap().to_string();
+        assert_eq!(id.len(), 32);
+        ev.as_object_mut().unwrap().remove("event_id");
+        assert_eq!(
+            ev,
+            json!({
+                "level": "info",
+                "platform": "python",
+                "timestamp": 1_700_000_000.0,
+                "logentry": {"message": "a\nb", "params": ["x"]},
+                "tags": {"k": "v"},
+                "extra": {
+                    "environ": {
+                        "BUILD_NUMBER": "7",
+                        "GITHUB_TOKEN": "[Filtered]",
+                        "HOME": home.path().display().to_string(),
+                        "SENTRY_CONFIG_DIR": home.path().join(".sentry").display().to_string(),
+                    },
+                    "n": "1",
+                },
+                "fingerprint": ["fp"],
+            })
+        );
+        let body = String::from_utf8(event_envelope(&json!({"event_id": id}))).unwrap();
+        assert!(
+            body.starts_with(&format!("{{\"event_id\":\"{id}\",\"sent_at\":")),
+            "{body}"
+        );
+    }
+
     #[test]
     fn user_fields_and_data() {
         let u = user(&["id:42".into(), "plan=pro".into()]).unwrap();
