@@ -147,3 +147,50 @@ fn a_project_lists_its_orgs_monitors_with_0_49s_note() {
         "{out}"
     );
 }
+
+#[test]
+fn org_slash_name_filters_by_slug_or_name() {
+    let env = TestEnv::with_server();
+    for slug in ["nightly", "nightly-backup", "hourly"] {
+        create(&env, slug, "0 0 * * *");
+    }
+    let slugs = |target: &str| {
+        let out = env
+            .api_cmd()
+            .args(["monitor", "list", target, "--json"])
+            .output()
+            .unwrap();
+        assert_success(&out);
+        stdout_json(&out)
+            .as_array()
+            .unwrap_or_else(|| panic!("flat array for {target}"))
+            .iter()
+            .map(|m| m["slug"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(slugs("local/nightly"), ["nightly", "nightly-backup"]);
+    assert_eq!(slugs("local/*-backup"), ["nightly-backup"]);
+    assert_eq!(
+        slugs("local/nigthly"),
+        ["nightly"],
+        "close matches when none match"
+    );
+
+    let (code, out, err) = run(env
+        .api_cmd()
+        .args(["monitor", "list", "local/nightly", "-n", "1"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(
+        out.ends_with("\n\n\nShowing 1 of 2 monitors matching 'nightly'.\n"),
+        "{out}"
+    );
+
+    let (code, _, err) =
+        run(env
+            .api_cmd()
+            .args(["monitor", "list", "local/nightly", "-c", "next"]));
+    assert_eq!(
+        (code, err.as_str()),
+        (21, "Error: The --cursor flag requires the <org>/ pattern (e.g., sentry monitor list my-org/).\n")
+    );
+}
