@@ -101,6 +101,9 @@ pub enum Command {
     Monitor(
         Plural<crate::commands::monitor::MonitorCommand, crate::commands::team::list::ListArgs>,
     ),
+    /// List, create, finalize, and deploy Sentry releases
+    #[command(subcommand)]
+    Release(crate::commands::release::ReleaseCommand),
     /// `org list`, or `orgs <subcommand>` = `org <subcommand>`
     #[command(hide = true, alias = "organizations")]
     Orgs(Plural<crate::commands::org::OrgCommand, crate::commands::org::list::ListArgs>),
@@ -125,6 +128,11 @@ pub enum Command {
     #[command(hide = true)]
     Monitors(
         Plural<crate::commands::monitor::MonitorCommand, crate::commands::team::list::ListArgs>,
+    ),
+    /// `release list`, or `releases <subcommand>` = `release <subcommand>`
+    #[command(hide = true)]
+    Releases(
+        Plural<crate::commands::release::ReleaseCommand, crate::commands::release::list::ListArgs>,
     ),
     /// Show every effective setting and where it came from
     #[command(subcommand)]
@@ -164,6 +172,7 @@ pub fn singular_of(plural: &str) -> Option<&'static str> {
         "teams" => "team",
         "repos" => "repo",
         "monitors" => "monitor",
+        "releases" => "release",
         _ => return None,
     })
 }

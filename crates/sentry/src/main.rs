@@ -107,6 +107,11 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
             Some(c) => commands::monitor::run(ctx, c),
             None => commands::monitor::list::run(ctx, &p.list),
         },
+        Command::Release(c) => commands::release::run(ctx, c),
+        Command::Releases(p) => match &p.command {
+            Some(c) => commands::release::run(ctx, c),
+            None => commands::release::list::run(ctx, &p.list),
+        },
         Command::Orgs(p) => match &p.command {
             Some(c) => commands::org::run(ctx, c),
             None => commands::org::list::run(ctx, &p.list),

@@ -14,6 +14,7 @@ pub mod models;
 pub mod monitors;
 pub mod orgs;
 pub mod projects;
+pub mod releases;
 
 use crate::urls::encode_segment;
 use crate::{Client, RequestBuilder};

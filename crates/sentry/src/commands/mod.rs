@@ -14,5 +14,6 @@ pub mod login_legacy;
 pub mod monitor;
 pub mod org;
 pub mod project;
+pub mod release;
 pub mod repo;
 pub mod team;
