@@ -39,7 +39,7 @@ fn run() -> i32 {
     let parsed = Cli::command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
-    let (cli, matches) = match parsed {
+    let (mut cli, matches) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -57,6 +57,16 @@ fn run() -> i32 {
         if let (Some(group), Some(name)) = (cli::singular_of(plural), sub.subcommand_name()) {
             crate::diag!("Tip: \"{name}\" is a subcommand. Running: sentry {group} {name}");
         }
+    }
+    // `release create|finalize|deploy --url` is the release's or deploy's URL (0.49's
+    // flag), not the server's: it must not redirect the requests.
+    let release = match &cli.command {
+        Some(Command::Release(c)) => Some(c),
+        Some(Command::Releases(p)) => p.command.as_ref(),
+        _ => None,
+    };
+    if release.is_some_and(commands::release::owns_url_flag) {
+        cli.global.url = None;
     }
     let Some(command) = cli.command else {
         // Bare `sentry`: help on stdout, success, like upstream.

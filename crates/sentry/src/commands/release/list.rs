@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::context::Context;
 use crate::error::{exit, CliError, CliResult};
 use crate::output::format::{relative, text};
-use crate::output::{emit, Human, Report};
+use crate::output::{emit, Align, Human, Report};
 use crate::target::paging::{self, envelope, with_org_slug};
 use crate::target::{failed_to, str_field, Guess, Resolver, Scope};
 
@@ -161,7 +161,9 @@ impl Report for ReleaseList {
             "CRASHES",
             "NEW ISSUES",
         ]);
-        out.table(Some(&header), rows)?;
+        let mut align = vec![Align::Left; header.len() - 5];
+        align.extend([Align::Right; 5]);
+        out.table_aligned(Some(&header), rows, &align)?;
         out.blank()?;
         match &self.page {
             Some((next, _)) if next.is_some() => {

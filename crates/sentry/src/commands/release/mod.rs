@@ -64,6 +64,15 @@ pub fn run(ctx: &Context, cmd: &ReleaseCommand) -> CliResult<i32> {
     }
 }
 
+/// Whether `--url` belongs to the command (the release's or deploy's URL) rather than naming
+/// the server: the global flag shares its id, so clap fills both.
+pub fn owns_url_flag(cmd: &ReleaseCommand) -> bool {
+    matches!(
+        cmd,
+        ReleaseCommand::Create(_) | ReleaseCommand::Finalize(_) | ReleaseCommand::Deploy(_)
+    )
+}
+
 /// An org slug as 0.49 recognizes it before a `/` in `<org/version>`.
 fn is_org_slug(s: &str) -> bool {
     let b = s.as_bytes();

@@ -47,7 +47,13 @@ impl Report for Proposed {
         json!({"version": self.version, "source": self.source})
     }
     fn human(&self, out: &mut Human) -> io::Result<()> {
-        out.line(&self.version)
+        out.line(&self.version)?;
+        let from = match self.source.as_str() {
+            "git" => "git HEAD",
+            s => s,
+        };
+        out.blank()?;
+        out.line(format!("Detected from {from}"))
     }
 }
 

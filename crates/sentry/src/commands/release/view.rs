@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{or_dash, project_slugs, release_status, resolve};
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::output::format::{datetime, text};
+use crate::output::format::{relative, text};
 use crate::output::{emit, Human, Report};
 use crate::target::failed_to;
 
@@ -27,7 +27,7 @@ struct ReleaseView(Value);
 
 fn when(v: &Value, key: &str) -> String {
     match v.get(key).and_then(Value::as_str) {
-        Some(s) if !s.is_empty() => datetime(Some(s)),
+        Some(s) if !s.is_empty() => relative(Some(s)),
         _ => "—".to_string(),
     }
 }
@@ -67,7 +67,7 @@ impl Report for ReleaseView {
             let finished = d.get("dateFinished").and_then(Value::as_str);
             rows.push(vec![
                 "Last Deploy".into(),
-                format!("{} ({})", text(d, "environment"), datetime(finished)),
+                format!("{} ({})", text(d, "environment"), relative(finished)),
             ]);
         }
         out.table(None, rows)
