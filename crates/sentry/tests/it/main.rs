@@ -34,6 +34,7 @@ mod monitor_run;
 mod org_project_team_repo;
 mod output_cmd;
 mod regions;
+mod release_cmd;
 mod render_everywhere;
 mod resolve;
 mod settings_source;

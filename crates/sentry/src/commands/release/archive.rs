@@ -98,7 +98,10 @@ pub fn run(ctx: &Context, args: &StatusArgs, change: Change) -> CliResult<i32> {
     let report = Changed {
         release,
         change,
-        hint: t.detected_from.as_ref().map(|d| format!("Detected from {d}")),
+        hint: t
+            .detected_from
+            .as_ref()
+            .map(|d| format!("Detected from {d}")),
     };
     emit(&report, &ctx.output)?;
     Ok(0)

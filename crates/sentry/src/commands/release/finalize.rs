@@ -63,7 +63,10 @@ impl Report for Finalized {
 pub fn run(ctx: &Context, args: &FinalizeArgs) -> CliResult<i32> {
     let (client, t) = resolve(ctx, &args.release, USAGE)?;
     let released = args.released.clone().unwrap_or_else(now_iso);
-    let detected = t.detected_from.as_ref().map(|d| format!("Detected from {d}"));
+    let detected = t
+        .detected_from
+        .as_ref()
+        .map(|d| format!("Detected from {d}"));
     if args.dry_run {
         let v = json!({"dryRun": true, "version": t.version, "org": t.org, "released": released});
         let report = Finalized {

@@ -125,7 +125,9 @@ impl Report for ReleaseList {
                 } else {
                     short
                 };
-                let crashes = match h.and_then(|h| h.get("sessionsCrashed")).and_then(Value::as_i64)
+                let crashes = match h
+                    .and_then(|h| h.get("sessionsCrashed"))
+                    .and_then(Value::as_i64)
                 {
                     Some(n) => n.to_string(),
                     None => "—".to_string(),
@@ -258,9 +260,8 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 let req = query(r.org(&p.org)?.releases())
                     .query("project", id)
                     .query("per_page", per.to_string());
-                let page: Vec<Value> = req
-                    .send_json()
-                    .map_err(|e| failed_to("list releases", e))?;
+                let page: Vec<Value> =
+                    req.send_json().map_err(|e| failed_to("list releases", e))?;
                 for mut rel in page {
                     if let Some(m) = rel.as_object_mut() {
                         m.insert("orgSlug".into(), Value::String(p.org.clone()));
@@ -291,8 +292,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             page: None,
             command: String::new(),
             hint: Some(
-                "No project detected. Specify a target: sentry release list <org>/<project>"
-                    .into(),
+                "No project detected. Specify a target: sentry release list <org>/<project>".into(),
             ),
         },
     };

@@ -206,10 +206,7 @@ mod tests {
             split_org_version("my-org/1.0", u).unwrap(),
             (Some("my-org".into()), "1.0".into())
         );
-        assert_eq!(
-            split_org_version("1.0", u).unwrap(),
-            (None, "1.0".into())
-        );
+        assert_eq!(split_org_version("1.0", u).unwrap(), (None, "1.0".into()));
         assert_eq!(
             split_org_version("sentry-cli@0.24.0", u).unwrap(),
             (None, "sentry-cli@0.24.0".into())

@@ -121,7 +121,12 @@ pub fn run(ctx: &Context, _args: &ProposeArgs) -> CliResult<i32> {
     // 0.49 asks for authentication before any command that is not `auth`.
     ctx.authed_client()?;
     for (var, source) in SOURCES {
-        if let Some(v) = ctx.env.get(*var).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        if let Some(v) = ctx
+            .env
+            .get(*var)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        {
             let report = Proposed {
                 version: v.to_string(),
                 source: source.to_string(),
@@ -159,7 +164,11 @@ mod tests {
         let a = "a".repeat(40);
         let b = "b".repeat(40);
         std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
-        std::fs::write(git.join("packed-refs"), format!("# pack\n{b} refs/heads/main\n")).unwrap();
+        std::fs::write(
+            git.join("packed-refs"),
+            format!("# pack\n{b} refs/heads/main\n"),
+        )
+        .unwrap();
         assert_eq!(head_sha(&sub), Some(b.clone()));
         std::fs::write(git.join("refs/heads/main"), format!("{a}\n")).unwrap();
         assert_eq!(head_sha(&sub), Some(a.clone()));
