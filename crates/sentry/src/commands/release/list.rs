@@ -163,17 +163,29 @@ impl Report for ReleaseList {
             "CRASHES",
             "NEW ISSUES",
         ]);
-        let mut align = vec![Align::Left; header.len() - 5];
-        align.extend([Align::Right; 5]);
-        out.table_aligned(Some(&header), rows, &align)?;
+        let mut table = crate::output::Table::new(Some(&header), rows);
+        table.align = vec![Align::Left; header.len() - 5];
+        table.align.extend([Align::Right; 5]);
+        // Each release spans two lines (version, then age and last deploy).
+        table.row_separators = true;
+        out.print_table(&table)?;
         out.blank()?;
         match &self.page {
-            Some((next, _)) if next.is_some() => {
-                out.line(format!(
-                    "Showing {} releases (more available)",
-                    self.items.len()
-                ))?;
-                out.line(format!("Next: {} -c next", self.command))?;
+            Some((next, has_prev)) if next.is_some() || *has_prev => {
+                let more = if next.is_some() {
+                    " (more available)"
+                } else {
+                    ""
+                };
+                out.line(format!("Showing {} releases{more}", self.items.len()))?;
+                let mut nav = Vec::new();
+                if *has_prev {
+                    nav.push(format!("Prev: {} -c prev", self.command));
+                }
+                if next.is_some() {
+                    nav.push(format!("Next: {} -c next", self.command));
+                }
+                out.line(nav.join(" | "))?;
             }
             _ => out.line(format!("Showing {} releases", self.items.len()))?,
         }

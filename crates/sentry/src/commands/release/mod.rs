@@ -126,7 +126,10 @@ pub fn resolve(
     let client = ctx.authed_client()?;
     let (org, detected_from) = match org {
         Some(o) => (o, None),
-        None => Resolver::new(ctx, &client).resolve_org(None)?,
+        None => {
+            let (org, from) = Resolver::new(ctx, &client).resolve_org(None)?;
+            (org, from.map(|f| upstream_origin(&f)))
+        }
     };
     Ok((
         client,
@@ -136,6 +139,17 @@ pub fn resolve(
             detected_from,
         },
     ))
+}
+
+/// Where a detected org came from, in 0.49's words for the sources it names alike.
+fn upstream_origin(from: &str) -> String {
+    if from == "your only organization" {
+        return "your only accessible organization".to_string();
+    }
+    match from.strip_prefix("env ") {
+        Some(var) => format!("{var} env var"),
+        None => from.to_string(),
+    }
 }
 
 pub fn is_dry_run(v: &Value) -> bool {

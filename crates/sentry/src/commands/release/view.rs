@@ -23,7 +23,7 @@ pub struct ViewArgs {
     pub fresh: crate::commands::flags::Fresh,
 }
 
-struct ReleaseView(Value);
+struct ReleaseView(Value, Option<String>);
 
 fn when(v: &Value, key: &str) -> String {
     match v.get(key).and_then(Value::as_str) {
@@ -70,7 +70,8 @@ impl Report for ReleaseView {
                 format!("{} ({})", text(d, "environment"), relative(finished)),
             ]);
         }
-        out.table(None, rows)
+        out.table(None, rows)?;
+        super::hint(out, self.1.as_deref())
     }
 }
 
@@ -83,6 +84,7 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
         .query("adoptionStages", "1")
         .send_json::<Value>()
         .map_err(|e| failed_to(&format!("get release '{}'", t.version), e))?;
-    emit(&ReleaseView(release), &ctx.output)?;
+    let detected = t.detected_from.map(|d| format!("Detected from {d}"));
+    emit(&ReleaseView(release, detected), &ctx.output)?;
     Ok(0)
 }
