@@ -277,6 +277,21 @@ fn list_pages_org_wide_and_lists_a_project_flat() {
     assert_eq!(flat[0]["orgSlug"], "local");
     assert!(flat[0].get("targetProject").is_none(), "{flat}");
 
+    let (code, out, _) = run(env
+        .api_cmd()
+        .args(["release", "list", "local/app", "-n", "2"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with("\n\nShowing 2 of 3 releases.\nTip: Use 'sentry release list local/' to see all releases in the org\n"),
+        "{out}"
+    );
+    let (code, out, err) = run(env.api_cmd().args(["release", "list", "local/nope"]));
+    assert_eq!((code, out.as_str()), (30, ""));
+    assert_eq!(
+        err,
+        "Error: Failed to get project: 404 Not Found\n  The requested resource does not exist\n"
+    );
+
     // `sentry releases` is `release list`; nothing detected here → an empty list.
     assert_eq!(release_json(&env, &["releases"]), json!([]));
     let (code, out, _) = run(env.api_cmd().args(["releases"]));

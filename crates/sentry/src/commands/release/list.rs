@@ -67,6 +67,9 @@ struct ReleaseList {
     page: Option<(Option<String>, bool)>,
     command: String,
     hint: Option<String>,
+    /// Named project: how many releases it has (of which `items` is the first `--limit`)
+    /// and the tip under the count.
+    total: Option<(usize, Option<String>)>,
 }
 
 fn health(r: &Value) -> Option<&Value> {
@@ -187,7 +190,25 @@ impl Report for ReleaseList {
                 }
                 out.line(nav.join(" | "))?;
             }
-            _ => out.line(format!("Showing {} releases", self.items.len()))?,
+            _ => match &self.total {
+                Some((total, tip)) => {
+                    let n = self.items.len();
+                    out.blank()?;
+                    if *total > n && tip.is_none() {
+                        out.line(format!(
+                            "Showing {n} of {total} releases. Use --limit to show more."
+                        ))?;
+                    } else if *total > n {
+                        out.line(format!("Showing {n} of {total} releases."))?;
+                    } else {
+                        out.line(format!("Showing {n} releases"))?;
+                    }
+                    if let Some(t) = tip {
+                        out.line(t)?;
+                    }
+                }
+                None => out.line(format!("Showing {} releases", self.items.len()))?,
+            },
         }
         if let Some(h) = &self.hint {
             out.blank()?;
@@ -254,19 +275,33 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 page: Some((next, has_prev)),
                 command: format!("sentry release list {org}/"),
                 hint: None,
+                total: None,
             }
         }
         Some((Scope::Projects(ps), detected_from)) => {
             // Only detected projects are named in each row (0.49's auto-detect mode).
             let tag = detected_from.is_some();
             let mut items = Vec::new();
-            let per = limit.div_ceil(ps.len().max(1)).min(100);
+            // A named project's releases are fetched up to 100 and sliced (0.49 shows the
+            // total); detected projects share the limit.
+            let per = if tag {
+                limit.div_ceil(ps.len().max(1)).min(100)
+            } else {
+                100
+            };
             for p in &ps {
                 let id = match &p.id {
                     Some(id) => id.clone(),
                     None => match r.project_detail(&p.org, &p.slug)? {
                         Some(d) => text(&d, "id"),
-                        None => continue,
+                        None if tag => continue,
+                        None => {
+                            return Err(CliError::new(
+                                exit::API,
+                                "Failed to get project: 404 Not Found",
+                            )
+                            .with_detail("The requested resource does not exist"))
+                        }
                     },
                 };
                 let req = query(r.org(&p.org)?.releases())
@@ -284,7 +319,15 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                     items.push(rel);
                 }
             }
+            let total = items.len();
             items.truncate(limit);
+            let named_org = named.filter(|t| t.contains('/')).map(|_| ps[0].org.clone());
+            let total = (!tag).then(|| {
+                let tip = named_org.map(|org| {
+                    format!("Tip: Use 'sentry release list {org}/' to see all releases in the org")
+                });
+                (total, tip)
+            });
             let hint = if items.is_empty() {
                 let names: Vec<String> =
                     ps.iter().map(|p| format!("{}/{}", p.org, p.slug)).collect();
@@ -297,6 +340,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 page: None,
                 command: String::new(),
                 hint,
+                total,
             }
         }
         None => ReleaseList {
@@ -306,6 +350,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             hint: Some(
                 "No project detected. Specify a target: sentry release list <org>/<project>".into(),
             ),
+            total: None,
         },
     };
     emit(&report, &ctx.output)?;
