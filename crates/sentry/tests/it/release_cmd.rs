@@ -330,6 +330,11 @@ fn bad_input_fails_before_any_request() {
     assert!(err.contains("Release version is required."), "{err}");
     let (code, _, err) = run(cmd().args(["release", "deploy", "local/1.0"]));
     assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(cmd().args(["release", "deploy", "local/1.0", ""]));
+    assert_eq!(
+        (code, err.as_str()),
+        (22, "Error: Environment is required.\n\nSpecify it using:\n  sentry release deploy [<org>/]<version> <environment> [name]\n")
+    );
     let (code, _, err) = run(cmd().args([
         "release",
         "deploy",

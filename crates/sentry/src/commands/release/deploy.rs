@@ -95,8 +95,8 @@ pub fn run(ctx: &Context, args: &DeployArgs) -> CliResult<i32> {
     crate::commands::release::split_org_version(&args.release, USAGE)?;
     if args.environment.trim().is_empty() {
         return Err(CliError::new(
-            crate::error::exit::USAGE,
-            "Expected argument for environment",
+            crate::error::exit::CONTEXT,
+            format!("Environment is required.\n\nSpecify it using:\n  {USAGE}"),
         ));
     }
     let (client, t) = resolve(ctx, &args.release, USAGE)?;
