@@ -55,6 +55,11 @@ fn create_finalize_archive_restore_deploy_and_delete() {
     assert_eq!(v["status"], "archived");
     let list = release_json(&env, &["release", "list", "local/"]);
     assert_eq!(list["data"], json!([]));
+    let (code, out, _) = run(env.api_cmd().args(["release", "list", "local/"]));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "No releases found in organization 'local'.\n")
+    );
     let list = release_json(&env, &["release", "list", "local/", "--status", "archived"]);
     assert_eq!(list["data"][0]["version"], "1.0");
     let v = release_json(&env, &["release", "restore", "local/1.0"]);

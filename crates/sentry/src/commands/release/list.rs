@@ -33,7 +33,7 @@ pub struct ListArgs {
     #[arg(short = 't', long, default_value = "90d")]
     pub period: String,
     /// Filter by status: open (default) or archived
-    #[arg(long, default_value = "open", value_parser = ["open", "archived"])]
+    #[arg(long, default_value = "open")]
     pub status: String,
     /// Navigate pages: "next", "prev", "first" (or raw cursor string)
     #[arg(short = 'c', long)]
@@ -270,11 +270,12 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             let (items, next, has_prev) =
                 paging::single_page(query(r.org(&org)?.releases()), limit as u32, &plan)?;
             plan.record(ctx, next.as_deref());
+            let empty = items.is_empty();
             ReleaseList {
                 items: with_org_slug(items, &org),
                 page: Some((next, has_prev)),
                 command: format!("sentry release list {org}/"),
-                hint: None,
+                hint: empty.then(|| format!("No releases found in organization '{org}'.")),
                 total: None,
             }
         }
