@@ -47,6 +47,11 @@ impl<'c> OrgApi<'c> {
             .query("project", "-1")
     }
 
+    /// `GET /projects/{org}/{project}/environments/`: the project's environments.
+    pub fn project_environments(&self, project: &str) -> RequestBuilder<'c> {
+        self.at("GET", &self.project_path(project, "environments/"))
+    }
+
     /// `GET /projects/{org}/{project}/teams/`.
     pub fn project_teams(&self, project: &str) -> RequestBuilder<'c> {
         self.at("GET", &self.project_path(project, "teams/"))

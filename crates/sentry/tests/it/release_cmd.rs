@@ -475,3 +475,24 @@ fn release_json_env(env: &TestEnv, vars: &[(&str, &str)]) -> Value {
     assert_success(&out);
     stdout_json(&out)
 }
+
+#[test]
+fn a_project_with_production_defaults_to_it() {
+    // The demo events are in `production`, so the project has that environment.
+    let env = TestEnv::with_demo_issues();
+    release_json(&env, &["release", "create", "local/9.0", "-p", "app"]);
+    let (code, out, err) = run(env.api_cmd().args(["release", "list", "local/app"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(
+        out.ends_with("╯\n\n\nEnvironment: production (use -e to change)\n"),
+        "{out}"
+    );
+    let (code, out, _) = run(env
+        .api_cmd()
+        .args(["release", "list", "local/app", "-e", "staging"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Showing 1 releases\nTip: Use 'sentry release list local/'"),
+        "{out}"
+    );
+}

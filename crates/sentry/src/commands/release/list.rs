@@ -70,6 +70,10 @@ struct ReleaseList {
     /// Named project: how many releases it has (of which `items` is the first `--limit`)
     /// and the tip under the count.
     total: Option<(usize, Option<String>)>,
+    /// Detected project(s): no footer under the table.
+    bare: bool,
+    /// The environment a project's list defaulted to, shown instead of the footer.
+    env_note: Option<String>,
 }
 
 fn health(r: &Value) -> Option<&Value> {
@@ -172,6 +176,15 @@ impl Report for ReleaseList {
         // Each release spans two lines (version, then age and last deploy).
         table.row_separators = true;
         out.print_table(&table)?;
+        if let Some(note) = &self.env_note {
+            out.blank()?;
+            out.blank()?;
+            return out.line(note);
+        }
+        if self.bare {
+            // A detected project's list is the table alone (0.49).
+            return Ok(());
+        }
         out.blank()?;
         match &self.page {
             Some((next, has_prev)) if next.is_some() || *has_prev => {
@@ -251,12 +264,27 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
         }
         req
     }
-    let query = |req| with_query(req, args, sort, &environments);
+
+    let mut environments = environments;
     let named = args.target.as_deref().filter(|t| !t.trim().is_empty());
     let resolved = match named {
         Some(t) => Some(r.resolve_target(Some(t))?),
         None => r.detect(Guess::DirName)?,
     };
+    // A project's list defaults to its production environment when it has one (0.49),
+    // and then says so instead of the count.
+    let mut env_note = None;
+    if environments.is_empty() {
+        if let Some(Scope::Projects(ps)) = resolved.as_ref().map(|r| &r.scope) {
+            if let Some(p) = ps.first() {
+                if let Some(env) = production_environment(&r, &p.org, &p.slug) {
+                    env_note = Some(format!("Environment: {env} (use -e to change)"));
+                    environments = vec![env];
+                }
+            }
+        }
+    }
+    let query = |req| with_query(req, args, sort, &environments);
     let report = match resolved.map(|res| (res.scope, res.detected_from)) {
         Some((Scope::OrgAll { org }, _)) => {
             let key = format!(
@@ -277,6 +305,8 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 command: format!("sentry release list {org}/"),
                 hint: empty.then(|| format!("No releases found in organization '{org}'.")),
                 total: None,
+                bare: false,
+                env_note: None,
             }
         }
         Some((Scope::Projects(ps), detected_from)) => {
@@ -334,7 +364,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                     ps.iter().map(|p| format!("{}/{}", p.org, p.slug)).collect();
                 Some(format!("No releases found for {}.", names.join(", ")))
             } else {
-                detected_from.map(|d| format!("Detected from {d}"))
+                None
             };
             ReleaseList {
                 items,
@@ -342,6 +372,8 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 command: String::new(),
                 hint,
                 total,
+                bare: tag,
+                env_note: None,
             }
         }
         None => ReleaseList {
@@ -352,8 +384,28 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 "No project detected. Specify a target: sentry release list <org>/<project>".into(),
             ),
             total: None,
+            bare: false,
+            env_note: None,
         },
     };
+    let report = ReleaseList { env_note, ..report };
     emit(&report, &ctx.output)?;
     Ok(0)
+}
+
+/// `production` or `prod` when the project has that environment; lookup failures are
+/// ignored (the list is then unfiltered).
+fn production_environment(r: &Resolver<'_>, org: &str, project: &str) -> Option<String> {
+    let envs: Vec<Value> = r
+        .org(org)
+        .ok()?
+        .project_environments(project)
+        .send_json()
+        .map_err(|e| log::debug!("[release list] environments of {org}/{project}: {e}"))
+        .ok()?;
+    let names: Vec<String> = envs.iter().filter_map(|e| str_field(e, "name")).collect();
+    ["production", "prod"]
+        .into_iter()
+        .find(|want| names.iter().any(|n| n == want))
+        .map(str::to_string)
 }
