@@ -343,35 +343,66 @@ fn select_object(value: &Value, fields: &[String]) -> Value {
             continue;
         }
         let parts: Vec<&str> = f.split('.').collect();
-        if let Some(v) = lookup(value, &parts) {
-            insert_path(&mut out, &parts, v.clone());
+        if let Some(Value::Object(picked)) = project(value, &parts) {
+            merge_into(&mut out, picked);
         }
     }
     Value::Object(out)
 }
 
-fn lookup<'a>(value: &'a Value, parts: &[&str]) -> Option<&'a Value> {
-    let mut cur = value;
-    for p in parts {
-        cur = match cur {
-            Value::Object(m) => m.get(*p)?,
-            Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
+/// The part of `value` a dotted path selects, in the shape of `value`: objects keep the path's
+/// keys; a numeric segment picks one array element (kept under that key); any other segment
+/// that meets an array applies to every element (`projects.slug` → `projects: [{slug}, …]`,
+/// as upstream does). `None` when the path selects nothing.
+fn project(value: &Value, parts: &[&str]) -> Option<Value> {
+    let Some((first, rest)) = parts.split_first() else {
+        return Some(value.clone());
+    };
+    let keyed = |child: &Value| {
+        let sub = project(child, rest)?;
+        let mut m = Map::new();
+        m.insert(first.to_string(), sub);
+        Some(Value::Object(m))
+    };
+    match value {
+        Value::Object(m) => keyed(m.get(*first)?),
+        Value::Array(items) => match first.parse::<usize>() {
+            Ok(i) => keyed(items.get(i)?),
+            // Every object element stays, `{}` when it lacks the path (upstream's shape).
+            Err(_) => Some(Value::Array(
+                items
+                    .iter()
+                    .filter_map(|it| match it {
+                        Value::Object(_) => {
+                            Some(project(it, parts).unwrap_or_else(|| Value::Object(Map::new())))
+                        }
+                        _ => project(it, parts),
+                    })
+                    .collect(),
+            )),
+        },
+        _ => None,
     }
-    Some(cur)
 }
 
-fn insert_path(out: &mut Map<String, Value>, parts: &[&str], v: Value) {
-    if parts.len() == 1 {
-        out.insert(parts[0].to_string(), v);
-        return;
-    }
-    let entry = out
-        .entry(parts[0].to_string())
-        .or_insert_with(|| Value::Object(Map::new()));
-    if let Value::Object(inner) = entry {
-        insert_path(inner, &parts[1..], v);
+/// Adds one field's selection to the output: objects merge key by key, arrays of the same
+/// length element by element (two paths into the same list).
+fn merge_into(out: &mut Map<String, Value>, picked: Map<String, Value>) {
+    for (k, v) in picked {
+        match (out.get_mut(&k), v) {
+            (Some(Value::Object(a)), Value::Object(b)) => merge_into(a, b),
+            (Some(Value::Array(a)), Value::Array(b)) if a.len() == b.len() => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    match (x, y) {
+                        (Value::Object(xa), Value::Object(yb)) => merge_into(xa, yb),
+                        (x, y) => *x = y,
+                    }
+                }
+            }
+            (_, v) => {
+                out.insert(k, v);
+            }
+        }
     }
 }
 
@@ -461,6 +492,27 @@ mod tests {
     fn literal_dotted_key_wins_over_path() {
         let v = json!({"a.b": 1, "a": {"b": 2}});
         assert_eq!(select_fields(&v, &f("a.b")), json!({"a.b": 1}));
+    }
+
+    #[test]
+    fn fields_reach_into_arrays_of_objects_like_upstream() {
+        let v = json!({"version": "1.0", "projects": [
+            {"slug": "app", "name": "App", "id": 1},
+            {"slug": "web", "name": "Web", "id": 2}
+        ]});
+        assert_eq!(
+            select_fields(&v, &f("projects.slug,version,projects.id")),
+            json!({"projects": [{"slug": "app", "id": 1}, {"slug": "web", "id": 2}], "version": "1.0"})
+        );
+        // A numeric segment still picks one element.
+        assert_eq!(
+            select_fields(&v, &f("projects.1.slug")),
+            json!({"projects": {"1": {"slug": "web"}}})
+        );
+        assert_eq!(
+            select_fields(&v, &f("projects.nope")),
+            json!({"projects": [{}, {}]})
+        );
     }
 
     #[test]
