@@ -21,6 +21,13 @@ impl Context {
             return;
         }
         let Ok(store) = self.store() else { return };
+        // With one stored account there is nothing to choose: no cache read on the common path.
+        let Ok(accounts) = store.accounts() else {
+            return;
+        };
+        if accounts.len() < 2 {
+            return;
+        }
         let Ok(rows) = store.all_org_regions() else {
             return;
         };
@@ -31,21 +38,15 @@ impl Context {
             .collect();
         owners.sort_unstable();
         owners.dedup();
-        let active = store.active_account().ok().flatten().map(|a| a.account_id);
+        let [one] = owners.as_slice() else { return };
+        let Some(owner) = accounts.iter().find(|a| a.account_id == *one) else {
+            return;
+        };
         // A server named by a flag or the environment limits the choice to its accounts.
-        let pinned = self.pinned_url();
-        if let [one] = owners.as_slice() {
-            let on_pinned = pinned.as_deref().is_none_or(|url| {
-                store
-                    .account(one)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|a| a.is_on_server(url))
-            });
-            if active.as_deref() != Some(*one) && on_pinned {
-                log::debug!("org {org} is served by account {one}; using it");
-                self.use_account(one);
-            }
+        let on_pinned = self.pinned_url().is_none_or(|url| owner.is_on_server(&url));
+        if !owner.is_active && on_pinned {
+            log::debug!("org {org} is served by account {one}; using it");
+            self.use_account(one);
         }
     }
 
@@ -154,7 +155,9 @@ impl Context {
                     crate::diag!("Warning: {w}");
                 }
             }
-            if let (true, Some(a)) = (c.stored, &account) {
+            // Naming the account needs every account (to tell servers apart): only for `-v`.
+            if let (true, Some(a), true) = (c.stored, &account, log::log_enabled!(log::Level::Info))
+            {
                 let all = self.store()?.accounts().unwrap_or_default();
                 log::info!("Using account {}", crate::auth::accounts::describe(a, &all));
             }
