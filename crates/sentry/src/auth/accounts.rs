@@ -9,19 +9,30 @@ use serde_json::{json, Map, Value};
 use crate::context::{now_ms, store_error};
 use crate::error::{exit, CliError, CliResult};
 
-/// `Jane Doe <jane@example.com>`, falling back to whatever identity is known.
-pub fn who(a: &Account) -> String {
-    let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
-    let name = nonempty(&a.name).or_else(|| nonempty(&a.username));
-    match (name, nonempty(&a.email)) {
-        (Some(n), Some(e)) => format!("{n} <{e}>"),
-        (Some(n), None) => n,
-        (None, Some(e)) => e,
-        (None, None) => match nonempty(&a.user_id) {
-            Some(id) => format!("user {id}"),
-            None => format!("account {}", a.account_id),
-        },
+/// `Jane Doe <jane@example.com>` from whatever of name, username and email is known (the
+/// name, else the username); `None` when none is.
+pub fn person(name: Option<&str>, username: Option<&str>, email: Option<&str>) -> Option<String> {
+    fn nonempty(s: Option<&str>) -> Option<&str> {
+        s.filter(|v| !v.is_empty())
     }
+    match (nonempty(name).or(nonempty(username)), nonempty(email)) {
+        (Some(n), Some(e)) => Some(format!("{n} <{e}>")),
+        (Some(n), None) => Some(n.to_string()),
+        (None, Some(e)) => Some(e.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// How an account is named: [`person`], else its user id, else the account id.
+pub fn who(a: &Account) -> String {
+    person(a.name.as_deref(), a.username.as_deref(), a.email.as_deref()).unwrap_or_else(|| match a
+        .user_id
+        .as_deref()
+        .filter(|id| !id.is_empty())
+    {
+        Some(id) => format!("user {id}"),
+        None => format!("account {}", a.account_id),
+    })
 }
 
 /// How the server of `a` is shown next to the others: the host name like upstream, but
@@ -102,10 +113,8 @@ fn split_server(raw: &str) -> (&str, Option<&str>) {
 
 /// Whether `server` (a URL, `host[:port]` or a host name) names `host` (an origin).
 fn names_server(server: &str, host: &str) -> bool {
-    let with_scheme = if server.contains("://") {
-        server.to_string()
-    } else {
-        format!("https://{server}")
+    let Ok(with_scheme) = sentry_config::normalize_url(server) else {
+        return false;
     };
     if same_server(&with_scheme, host) {
         return true;
@@ -251,12 +260,9 @@ pub fn resolve(
 
 /// The host name a `--url`/server argument names, for messages.
 pub fn server_name(server: &str) -> String {
-    let with_scheme = if server.contains("://") {
-        server.to_string()
-    } else {
-        format!("https://{server}")
-    };
-    sentry_api::Origin::parse(&with_scheme)
+    sentry_config::normalize_url(server)
+        .ok()
+        .and_then(|u| sentry_api::Origin::parse(&u))
         .map(|o| o.host().to_string())
         .unwrap_or_else(|| server.to_string())
 }

@@ -114,24 +114,21 @@ impl Context {
         };
         let fields = global.fields.as_deref().map(parse_fields);
         let rich = rich_output(&|k| env.get(k).cloned());
-        let mut ctx = Context {
-            output: OutputOptions {
-                json: global.json || jq.is_some(),
-                fields,
-                rich,
-                jq,
-            },
-            global,
-            env,
-            cwd,
-            home,
-            store: OnceCell::new(),
-            settings: OnceCell::new(),
-            selection: OnceCell::new(),
-            wanted_account: RefCell::new(None),
-            refreshed: RefCell::new(None),
-            regions: RefCell::default(),
+        let output = OutputOptions {
+            json: global.json || jq.is_some(),
+            fields,
+            rich,
+            jq,
         };
+        let mut ctx = Context::unopened(
+            Parts {
+                global,
+                env,
+                cwd,
+                home,
+            },
+            output,
+        );
         // SENTRY_OUTPUT_FORMAT and colour come from settings, whichever level set them.
         let resolved = ctx.settings().map(|s| {
             (
@@ -225,21 +222,35 @@ impl Context {
     /// again, the token selected afresh.
     pub fn for_account(&self, account_id: &str) -> CliResult<Context> {
         let settings = self.settings()?.clone();
-        let ctx = Context {
-            global: self.global.clone(),
-            env: self.env.clone(),
-            cwd: self.cwd.clone(),
-            home: self.home.clone(),
-            output: self.output.clone(),
+        let ctx = Context::unopened(
+            Parts {
+                global: self.global.clone(),
+                env: self.env.clone(),
+                cwd: self.cwd.clone(),
+                home: self.home.clone(),
+            },
+            self.output.clone(),
+        );
+        *ctx.wanted_account.borrow_mut() = Some(account_id.to_string());
+        let _ = ctx.settings.set(settings);
+        Ok(ctx)
+    }
+
+    /// A context over `parts` with nothing opened or resolved yet.
+    fn unopened(parts: Parts, output: OutputOptions) -> Context {
+        Context {
+            global: parts.global,
+            env: parts.env,
+            cwd: parts.cwd,
+            home: parts.home,
+            output,
             store: OnceCell::new(),
             settings: OnceCell::new(),
             selection: OnceCell::new(),
-            wanted_account: RefCell::new(Some(account_id.to_string())),
+            wanted_account: RefCell::new(None),
             refreshed: RefCell::new(None),
             regions: RefCell::default(),
-        };
-        let _ = ctx.settings.set(settings);
-        Ok(ctx)
+        }
     }
 }
 

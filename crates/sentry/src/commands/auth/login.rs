@@ -58,13 +58,12 @@ pub struct LoginUser {
 impl LoginUser {
     /// `Jane Doe <jane@example.com>`, falling back to whatever is known.
     pub fn display(&self) -> String {
-        let who = self.name.clone().or_else(|| self.username.clone());
-        match (who, &self.email) {
-            (Some(w), Some(e)) => format!("{w} <{e}>"),
-            (Some(w), None) => w,
-            (None, Some(e)) => e.clone(),
-            (None, None) => format!("user {}", self.id),
-        }
+        crate::auth::accounts::person(
+            self.name.as_deref(),
+            self.username.as_deref(),
+            self.email.as_deref(),
+        )
+        .unwrap_or_else(|| format!("user {}", self.id))
     }
 
     pub fn from_api(v: &Value) -> Option<LoginUser> {
@@ -265,14 +264,7 @@ fn parse_email(raw: &str) -> CliResult<(String, Option<String>)> {
     }
     let url = match server {
         None => None,
-        Some(s) => {
-            let with_scheme = if s.contains("://") {
-                s.to_string()
-            } else {
-                format!("https://{s}")
-            };
-            Some(sentry_store::origin_of(&with_scheme).ok_or_else(bad)?)
-        }
+        Some(s) => Some(sentry_config::normalize_url(s).map_err(|_| bad())?),
     };
     Ok((who.to_string(), url))
 }

@@ -47,7 +47,7 @@ struct Via {
 impl Via {
     fn stored(a: &Account, all: &[Account]) -> Via {
         let host = a.host.clone().unwrap_or_default();
-        let server = server_name(&host);
+        let server = account_server(&host);
         let who = a
             .email
             .clone()
@@ -70,10 +70,14 @@ impl Via {
         Via {
             name: e.id(),
             id: e.id(),
-            label: format!("{} on {}", e.who(), server_name(&e.host)),
+            label: format!(
+                "{} on {}",
+                e.who(),
+                crate::auth::accounts::server_name(&e.host)
+            ),
             email: e.user.as_ref().and_then(|u| u.email.clone()),
             username: e.user.as_ref().and_then(|u| u.username.clone()),
-            server: server_name(&e.host),
+            server: account_server(&e.host),
             server_key: e.host.clone(),
             host: e.host.clone(),
             env_var: Some(e.var.clone()),
@@ -103,7 +107,7 @@ impl Via {
 
 /// How `--account` and the ACCOUNT column name a server: the host (with port) for https,
 /// else the whole origin, as 0.49 does.
-fn server_name(host: &str) -> String {
+fn account_server(host: &str) -> String {
     match url::Url::parse(host) {
         Ok(u) if u.scheme() == "https" => match u.port() {
             Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
