@@ -19,6 +19,7 @@ mod error;
 mod explain;
 mod ids;
 mod jq;
+pub mod legacy;
 mod logging;
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 mod output;

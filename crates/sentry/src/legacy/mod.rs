@@ -1,0 +1,164 @@
+//! `sentry-cli`: sentry-cli 3.x's grammar, text output and exit codes for what pipelines run
+//! (decisions.md #15). Every command here parses 3.x's flags and calls the same endpoint
+//! functions and command cores as `sentry`; only the spelling and the rendering are 3.x's.
+//!
+//! The rules 3.x scripts depend on, kept in this one place:
+//! - `--url` is accepted only before the subcommand (3.x: top-level only); `--header`,
+//!   `--auth-token`, `--log-level`, `--quiet`/`--silent` and the hidden `--allow-failure`
+//!   anywhere. `-o/--org` and `-p/--project` belong to the command groups that declare them.
+//! - Any failure prints `error: <message>` (plus 3.x's closing hint) on stderr and exits 1;
+//!   usage errors exit 2 (clap's), `--allow-failure` turns a failure into exit 0 after
+//!   printing it. Commands that run a child (`monitors run`) return the child's code.
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::cli::GlobalArgs;
+use crate::context::Context;
+use crate::error::{CliError, CliResult};
+
+/// `sentry-cli --version`: 3.x's shape (`sentry-cli X.Y.Z`, which scripts parse) naming the
+/// sentry-cli release whose interface this binary implements, then our own version.
+pub const VERSION: &str = concat!("3.8.0 (sentry ", env!("CARGO_PKG_VERSION"), ")");
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sentry-cli",
+    about = "Command line utility for Sentry.",
+    long_about = "Command line utility for Sentry.\n\nThis tool helps you manage remote resources on a \
+Sentry server like sourcemaps, debug symbols or releases.  Use `--help` on the subcommands to \
+learn more about them.",
+    max_term_width = 100,
+    version = VERSION,
+    disable_version_flag = true
+)]
+pub struct LegacyCli {
+    #[command(flatten)]
+    pub global: LegacyGlobal,
+    #[command(subcommand)]
+    pub command: LegacyCommand,
+}
+
+/// sentry-cli 3.x's global flags.
+#[derive(Debug, clap::Args, Default, Clone)]
+pub struct LegacyGlobal {
+    /// Fully qualified URL to the Sentry server.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Custom headers that should be attached to all requests in key:value format.
+    #[arg(long = "header", global = true, value_name = "KEY:VALUE")]
+    pub headers: Vec<String>,
+    /// Use the given Sentry auth token.
+    #[arg(long = "auth-token", global = true, value_name = "AUTH_TOKEN")]
+    pub auth_token: Option<String>,
+    /// Set the log output verbosity.
+    #[arg(long = "log-level", global = true, value_name = "LOG_LEVEL",
+          value_parser = ["trace", "debug", "info", "warn", "error"], ignore_case = true)]
+    pub log_level: Option<String>,
+    /// Do not print any output while preserving correct exit code. This flag is currently
+    /// implemented only for selected subcommands.
+    #[arg(long, global = true, visible_alias = "silent")]
+    pub quiet: bool,
+    /// Always return 0 exit code.
+    #[arg(long = "allow-failure", global = true, hide = true)]
+    pub allow_failure: bool,
+    /// Print version
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LegacyCommand {}
+
+/// The org and project a command line names (`-o`/`-p` of the group that declares them),
+/// fed into settings resolution as flags.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    pub org: Option<String>,
+    pub project: Option<String>,
+}
+
+impl LegacyCommand {
+    fn scope(&self) -> Scope {
+        match *self {}
+    }
+}
+
+/// Runs `sentry-cli` with the process's arguments and returns the exit code.
+pub fn run() -> i32 {
+    let command = LegacyCli::command();
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| LegacyCli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let allow_failure = cli.global.allow_failure;
+    let scope = cli.command.scope();
+    let global = GlobalArgs {
+        url: cli.global.url.clone(),
+        auth_token: cli.global.auth_token.clone(),
+        headers: cli.global.headers.clone(),
+        log_level: cli.global.log_level.clone(),
+        org: scope.org,
+        project: scope.project,
+        ..GlobalArgs::default()
+    };
+    let result = Context::from_process(global).and_then(|ctx| {
+        let r = dispatch(&ctx, &cli.global, &cli.command);
+        ctx.flush_store_warnings();
+        r.map_err(|e| ctx.explain_api_error(e))
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if !e.reported {
+                print_error(&e.redacted());
+            }
+            if allow_failure {
+                0
+            } else {
+                1
+            }
+        }
+    }
+}
+
+fn dispatch(_ctx: &Context, _global: &LegacyGlobal, command: &LegacyCommand) -> CliResult<i32> {
+    match *command {}
+}
+
+/// Writes a command's output to stdout, unless `--quiet`/`--silent` asked for none (3.x: the
+/// exit code still tells the outcome). Text only; every legacy command renders through here.
+pub(crate) fn print(global: &LegacyGlobal, text: &str) -> CliResult<()> {
+    if global.quiet {
+        return Ok(());
+    }
+    let mut text = text.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    crate::output::write_stdout(text.as_bytes())
+}
+
+/// 3.x's error block: `error: <message>`, its causes, then the hint about log levels.
+#[allow(clippy::print_stderr)]
+fn print_error(e: &CliError) {
+    eprintln!("error: {}", e.full_message());
+    if let Some(h) = &e.hint {
+        eprintln!("{h}");
+    }
+    eprintln!();
+    eprintln!(
+        "Add --log-level=[info|debug] or export SENTRY_LOG_LEVEL=[info|debug] to see more output."
+    );
+    eprintln!("Please attach the full debug log to all bug reports.");
+}
