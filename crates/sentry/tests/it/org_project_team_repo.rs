@@ -353,6 +353,49 @@ fn team_and_repo_lists() {
     );
 }
 
+/// Without a target the org-scoped lists are 0.49's auto-detect mode: the settings' org (or
+/// the detected projects' orgs, else every org), a flat array even when SENTRY_ORG names the
+/// org, and the table followed by the tip instead of a count.
+#[test]
+fn org_scoped_lists_without_target_follow_auto_mode() {
+    let env = TestEnv::with_server();
+    let out = env
+        .api_cmd()
+        .env("SENTRY_ORG", "local")
+        .args(["team", "list"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.ends_with("╯\n\n\nTip: Use 'sentry team list <org>/' to filter by organization\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Showing"), "{stdout}");
+    let v = stdout_json(
+        &env.api_cmd()
+            .env("SENTRY_ORG", "local")
+            .args(["team", "list", "--json", "--fields", "slug"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v, serde_json::json!([{"slug":"local"}]));
+    // Nothing detected: every org is listed; empty says so without naming an org.
+    let out = env.api_cmd().args(["repo", "list"]).output().unwrap();
+    assert_success(&out);
+    assert_eq!(text(&out.stdout), "No repositories found.\n");
+    let out = env
+        .api_cmd()
+        .env("SENTRY_ORG", "local")
+        .args(["repo", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        "No repositories found in organization 'local'.\n"
+    );
+}
+
 /// Plural groups are aliases of the singular ones (decisions.md #15): bare they list, with a
 /// subcommand they run it after 0.49's tip — never "a project named list" (exit 23).
 #[test]

@@ -128,6 +128,102 @@ impl Report for Listing<'_> {
     }
 }
 
+/// The target-less listing (0.49's auto-detect mode): the orgs of the settings' org or of
+/// the detected projects (DSNs, directory name), else every org; each org's first page,
+/// merged, capped at `limit` per org, as a flat array. Hints follow the table instead of a
+/// count: a "Showing N of M" only when capped, and the tip naming `<org>/`.
+struct AutoListing<'a> {
+    spec: &'a ListSpec,
+    items: Vec<Value>,
+    total: usize,
+    /// The one org the listing was scoped to, for the empty message.
+    sole_org: Option<String>,
+}
+
+impl Report for AutoListing<'_> {
+    fn json(&self) -> Value {
+        Value::Array(self.items.clone())
+    }
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        let noun = self.spec.noun;
+        let mut hints = Vec::new();
+        if self.items.is_empty() {
+            hints.push(match &self.sole_org {
+                Some(org) => format!("No {noun} found in organization '{org}'."),
+                None => format!("No {noun} found."),
+            });
+        } else {
+            let rows = self.items.iter().map(|v| (self.spec.row)(v)).collect();
+            out.table_aligned(Some(self.spec.header), rows, self.spec.align)?;
+            out.blank()?;
+            out.blank()?;
+        }
+        if self.total > self.items.len() {
+            hints.push(format!(
+                "Showing {} of {} {noun}",
+                self.items.len(),
+                self.total
+            ));
+        }
+        if !self.items.is_empty() {
+            hints.push(format!(
+                "Tip: Use 'sentry {} <org>/' to filter by organization",
+                self.spec.command
+            ));
+        }
+        for h in hints {
+            out.line(h)?;
+        }
+        Ok(())
+    }
+}
+
+fn auto_list<'a>(r: &Resolver, spec: &'a ListSpec, limit: usize) -> CliResult<AutoListing<'a>> {
+    let settings = r.ctx.settings()?;
+    let orgs = match &settings.org {
+        Some(o) => vec![o.value.clone()],
+        None => match r.detect(crate::target::Guess::DirName)? {
+            Some(found) => found.orgs(),
+            None => Vec::new(),
+        },
+    };
+    let scoped = !orgs.is_empty();
+    let orgs = if scoped { orgs } else { r.org_slugs()? };
+    let mut items = Vec::new();
+    for org in &orgs {
+        // One org that cannot be listed (no access, another region down) does not hide the
+        // others; it is named on stderr.
+        let page = r.org(org).and_then(|api| {
+            (spec.org_list)(&api)
+                .send_json::<Vec<Value>>()
+                .map_err(api_error)
+        });
+        match page {
+            Ok(page) => items.extend(with_org_slug(page, org)),
+            Err(e) if orgs.len() > 1 => {
+                crate::diag!(
+                    "Warning: could not list {} of '{org}': {}",
+                    spec.noun,
+                    e.message
+                )
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let total = items.len();
+    items.truncate(if orgs.len() > 1 {
+        limit * orgs.len()
+    } else {
+        limit
+    });
+    Ok(AutoListing {
+        spec,
+        items,
+        total,
+        sole_org: (scoped && orgs.len() == 1).then(|| orgs[0].clone()),
+    })
+}
+
 fn team_row(t: &Value) -> Vec<String> {
     let s = |k: &str| crate::target::str_field(t, k).unwrap_or_default();
     vec![s("orgSlug"), s("slug"), s("name"), s("memberCount")]
@@ -164,6 +260,11 @@ pub fn run_list(ctx: &Context, spec: &ListSpec, args: &ListArgs) -> CliResult<i3
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
+    if args.target.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        let listing = auto_list(&r, spec, limit as usize)?;
+        emit(&listing, &ctx.output)?;
+        return Ok(0);
+    }
     let resolved = r.resolve_target(args.target.as_deref())?;
     let listing = match &resolved.scope {
         Scope::OrgAll { org } => {
