@@ -96,7 +96,11 @@ pub enum Failure {
 
 /// What `info` shows and whether the token works: the settings, then `GET /api/0/` with the
 /// active token. Shared by `sentry info` and `sentry-cli info`.
-pub fn check(ctx: &Context, no_defaults: bool, status_only: bool) -> CliResult<(Info, Option<Failure>)> {
+pub fn check(
+    ctx: &Context,
+    no_defaults: bool,
+    status_only: bool,
+) -> CliResult<(Info, Option<Failure>)> {
     let settings = ctx.settings()?;
     let token = ctx.active_token()?;
     let mut info = Info {

@@ -132,7 +132,11 @@ fn script(args: &BashHookArgs) -> CliResult<String> {
     let tmp = std::env::temp_dir();
     let file = |ext: &str| {
         let id = hyphenated(&crate::ids::event_id());
-        quote(&tmp.join(format!(".sentry-{id}.{ext}")).display().to_string())
+        quote(
+            &tmp.join(format!(".sentry-{id}.{ext}"))
+                .display()
+                .to_string(),
+        )
     };
     Ok(SCRIPT
         .replace("{SET_E}", if args.no_exit { "" } else { "set -e\n" })
@@ -160,7 +164,9 @@ fn hook_event(ctx: &Context, args: &BashHookArgs) -> CliResult<Value> {
             let function = parts.next().unwrap_or_default();
             let file = parts.next().unwrap_or_default();
             let lineno = parts.next().and_then(|l| l.parse::<u64>().ok());
-            frames.push(json!({"function": function, "filename": file, "abs_path": file, "lineno": lineno}));
+            frames.push(
+                json!({"function": function, "filename": file, "abs_path": file, "lineno": lineno}),
+            );
         }
     }
     frames.reverse();

@@ -29,7 +29,12 @@ pub fn run(ctx: &Context, global: &LegacyGlobal, _cmd: &OrganizationsCommand) ->
         "Early Adopter",
         "Requires 2FA",
     ]);
-    let flag = |o: &Value, k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false).to_string();
+    let flag = |o: &Value, k: &str| {
+        o.get(k)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+            .to_string()
+    };
     for o in &orgs {
         let s = |k: &str| str_field(o, k).unwrap_or_default();
         let created = s("dateCreated").chars().take(10).collect();

@@ -33,8 +33,7 @@ pub fn run(ctx: &Context, global: &LegacyGlobal, args: &SendEnvelopeArgs) -> Cli
     let files = expand(&args.path);
     if !args.raw {
         for f in &files {
-            let bytes = std::fs::read(f)
-                .map_err(|e| CliError::general(format!("{f}: {e}")))?;
+            let bytes = std::fs::read(f).map_err(|e| CliError::general(format!("{f}: {e}")))?;
             sentry_local::envelope::parse(&bytes)
                 .map_err(|e| CliError::general(format!("{f}: {e}")))?;
         }

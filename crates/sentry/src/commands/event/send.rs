@@ -556,9 +556,18 @@ mod tests {
 
     #[test]
     fn key_value_splits_at_first_separator() {
-        assert_eq!(key_value("a:b:c", false).unwrap(), ("a".into(), "b:c".into()));
-        assert_eq!(key_value("a=b:c", false).unwrap(), ("a".into(), "b:c".into()));
-        assert_eq!(key_value("a=b:c", true).unwrap(), ("a=b".into(), "c".into()));
+        assert_eq!(
+            key_value("a:b:c", false).unwrap(),
+            ("a".into(), "b:c".into())
+        );
+        assert_eq!(
+            key_value("a=b:c", false).unwrap(),
+            ("a".into(), "b:c".into())
+        );
+        assert_eq!(
+            key_value("a=b:c", true).unwrap(),
+            ("a=b".into(), "c".into())
+        );
         assert_eq!(key_value("a:", false).unwrap(), ("a".into(), "".into()));
         assert_eq!(key_value("bad", false).unwrap_err().exit_code, 21);
         assert_eq!(key_value("a=b", true).unwrap_err().exit_code, 21);

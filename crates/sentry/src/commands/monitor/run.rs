@@ -214,7 +214,10 @@ pub enum ChildOutcome {
     Exited(i32),
     /// Ended by this signal (a shell reports 128+N).
     Signaled(i32),
-    NotStarted { code: i32, error: std::io::Error },
+    NotStarted {
+        code: i32,
+        error: std::io::Error,
+    },
 }
 
 impl ChildOutcome {
@@ -229,11 +232,7 @@ impl ChildOutcome {
 
 /// Sends the `in_progress` check-in, runs the child, sends `ok`/`error` with the duration.
 /// Only a bad DSN fails; check-in failures are one warning, and the child always runs.
-pub fn run_monitored(
-    ctx: &Context,
-    raw_dsn: &str,
-    run: &MonitoredRun,
-) -> CliResult<ChildOutcome> {
+pub fn run_monitored(ctx: &Context, raw_dsn: &str, run: &MonitoredRun) -> CliResult<ChildOutcome> {
     let Some((program, program_args)) = run.command.split_first() else {
         return Err(CliError::validation(format!(
             "No command provided. Usage: {USAGE}"

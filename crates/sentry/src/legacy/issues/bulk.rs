@@ -9,9 +9,7 @@ use serde_json::json;
 
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::legacy::common::{
-    api_failure, authed_client, require_org, require_project, Missing,
-};
+use crate::legacy::common::{api_failure, authed_client, require_org, require_project, Missing};
 use crate::legacy::issues::IssuesArgs;
 use crate::legacy::LegacyGlobal;
 use crate::target::Resolver;

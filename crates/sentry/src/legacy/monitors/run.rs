@@ -23,7 +23,12 @@ pub struct RunArgs {
     #[arg(last = true, required = true, value_name = "ARGS")]
     pub args: Vec<String>,
     /// Specify the environment of the monitor.
-    #[arg(short = 'e', long, value_name = "environment", default_value = "production")]
+    #[arg(
+        short = 'e',
+        long,
+        value_name = "environment",
+        default_value = "production"
+    )]
     pub environment: String,
     /// Configure the cron monitor with the given schedule (crontab format). Enclose the
     /// schedule in quotes to ensure your command line environment parses the argument
@@ -32,11 +37,19 @@ pub struct RunArgs {
     pub schedule: Option<String>,
     /// The allowed margin of minutes after the expected check-in time that the monitor will
     /// not be considered missed for. Requires --schedule.
-    #[arg(long = "check-in-margin", value_name = "checkin_margin", requires = "schedule")]
+    #[arg(
+        long = "check-in-margin",
+        value_name = "checkin_margin",
+        requires = "schedule"
+    )]
     pub check_in_margin: Option<u64>,
     /// The allowed duration in minutes that the monitor may be in progress for before being
     /// considered failed due to timeout. Requires --schedule.
-    #[arg(long = "max-runtime", value_name = "max_runtime", requires = "schedule")]
+    #[arg(
+        long = "max-runtime",
+        value_name = "max_runtime",
+        requires = "schedule"
+    )]
     pub max_runtime: Option<u64>,
     /// A tz database string (e.g. "Europe/Vienna") representing the monitor's execution
     /// schedule's timezone. Requires --schedule.
@@ -148,7 +161,14 @@ mod tests {
         for ok in ["0 0 * * *", "*/5 * * * *", "0-30/10 1,2 1 1-12 0-6"] {
             assert!(valid_crontab(ok), "{ok}");
         }
-        for bad in ["*/5 * * *", "@daily", "61 * * * *", "0 0 * * MON-FRI", "0_0", "5-1 * * * *"] {
+        for bad in [
+            "*/5 * * *",
+            "@daily",
+            "61 * * * *",
+            "0 0 * * MON-FRI",
+            "0_0",
+            "5-1 * * * *",
+        ] {
             assert!(!valid_crontab(bad), "{bad}");
         }
     }
