@@ -14,7 +14,7 @@ mod auth;
 mod control;
 mod control_regions;
 mod db;
-mod envelope;
+pub mod envelope;
 mod error;
 mod events;
 mod faults;

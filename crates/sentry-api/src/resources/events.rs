@@ -16,6 +16,11 @@ impl<'c> OrgApi<'c> {
         self.at("GET", &self.org_path(&rest))
     }
 
+    /// `GET /projects/{org}/{project}/events/` (paginated): a project's latest events.
+    pub fn project_events(&self, project: &str) -> RequestBuilder<'c> {
+        self.at("GET", &self.project_path(project, "events/"))
+    }
+
     /// `GET /projects/{org}/{project}/events/{id}/`.
     pub fn project_event(&self, project: &str, id: &str) -> RequestBuilder<'c> {
         let rest = format!("events/{}/", encode_segment(id));

@@ -15,6 +15,18 @@ impl<'c> OrgApi<'c> {
         self.at("PUT", &self.org_path("issues/"))
     }
 
+    /// `GET /projects/{org}/{project}/issues/` (paginated): the project-scoped list
+    /// sentry-cli 3.x reads (`issues list`, and the selection of its bulk changes).
+    pub fn project_issues(&self, project: &str) -> RequestBuilder<'c> {
+        self.at("GET", &self.project_path(project, "issues/"))
+    }
+
+    /// `PUT /projects/{org}/{project}/issues/`: change the issues selected by the query
+    /// (`?id=…`, `?status=…`, or none for all), as 3.x's bulk `issues resolve|mute|unresolve`.
+    pub fn update_project_issues(&self, project: &str) -> RequestBuilder<'c> {
+        self.at("PUT", &self.project_path(project, "issues/"))
+    }
+
     /// `GET /organizations/{org}/issues/{id}/`.
     pub fn issue(&self, id: &str) -> RequestBuilder<'c> {
         self.at(

@@ -23,10 +23,10 @@ pub struct InfoArgs {
     pub quiet: bool,
 }
 
-struct Info {
+pub struct Info {
     url: String,
-    org: Option<String>,
-    project: Option<String>,
+    pub org: Option<String>,
+    pub project: Option<String>,
     method: Option<&'static str>,
     have_dsn: bool,
     /// `GET /api/0/` answered and accepted the token.
@@ -85,7 +85,22 @@ impl Report for Info {
     }
 }
 
-pub fn run(ctx: &Context, args: &InfoArgs) -> CliResult<i32> {
+/// Why the token could not be verified (each grammar words it its own way).
+pub enum Failure {
+    NoToken,
+    /// `GET /api/0/` answered without an `auth` object.
+    NotAccepted,
+    Api(sentry_api::ApiError),
+    Other(CliError),
+}
+
+/// What `info` shows and whether the token works: the settings, then `GET /api/0/` with the
+/// active token. Shared by `sentry info` and `sentry-cli info`.
+pub fn check(
+    ctx: &Context,
+    no_defaults: bool,
+    status_only: bool,
+) -> CliResult<(Info, Option<Failure>)> {
     let settings = ctx.settings()?;
     let token = ctx.active_token()?;
     let mut info = Info {
@@ -100,61 +115,70 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> CliResult<i32> {
         email: None,
         name: None,
         scopes: None,
-        no_defaults: args.no_defaults,
-        status_only: args.config_status_json,
+        no_defaults,
+        status_only,
     };
-
-    let mut failure: Option<CliError> = None;
-    if token.is_some() {
-        match ctx
-            .client()
-            .and_then(|c| c.get_root().map_err(crate::context::api_error))
-        {
-            Ok(root) => {
-                let auth = root.get("auth").filter(|a| !a.is_null());
-                info.verified = auth.is_some();
-                if let Some(user) = root.get("user").filter(|u| !u.is_null()) {
-                    info.email = user
-                        .get("email")
-                        .and_then(Value::as_str)
-                        .map(str::to_string);
-                    info.name = user.get("name").and_then(Value::as_str).map(str::to_string);
-                }
-                info.scopes = auth
-                    .and_then(|a| a.get("scopes"))
-                    .and_then(Value::as_array)
-                    .map(|s| {
-                        s.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    });
-                if !info.verified {
-                    failure = Some(CliError::new(
-                        exit::NOT_AUTHENTICATED,
-                        "The server did not accept the auth token.",
-                    ));
-                }
-            }
-            Err(e) => failure = Some(e),
-        }
-    } else {
-        failure = Some(
-            CliError::new(
-                exit::NOT_AUTHENTICATED,
-                "Auth token is required for this request.",
-            )
-            .with_hint("Run `sentry auth login`, pass --auth-token or set SENTRY_AUTH_TOKEN."),
-        );
+    if token.is_none() {
+        return Ok((info, Some(Failure::NoToken)));
     }
-
-    if args.quiet {
-        let missing_defaults = !args.no_defaults && (info.org.is_none() || info.project.is_none());
-        return Ok(if failure.is_some() || missing_defaults {
-            1
-        } else {
-            0
+    let root = match ctx.client() {
+        Ok(c) => c.get_root(),
+        Err(e) => return Ok((info, Some(Failure::Other(e)))),
+    };
+    let root = match root {
+        Ok(r) => r,
+        Err(e) => return Ok((info, Some(Failure::Api(e)))),
+    };
+    let auth = root.get("auth").filter(|a| !a.is_null());
+    info.verified = auth.is_some();
+    if let Some(user) = root.get("user").filter(|u| !u.is_null()) {
+        info.email = user
+            .get("email")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        info.name = user.get("name").and_then(Value::as_str).map(str::to_string);
+    }
+    info.scopes = auth
+        .and_then(|a| a.get("scopes"))
+        .and_then(Value::as_array)
+        .map(|s| {
+            s.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
         });
+    let failure = (!info.verified).then_some(Failure::NotAccepted);
+    Ok((info, failure))
+}
+
+/// `--quiet`'s exit code: 1 unless authenticated and (without `--no-defaults`) both org and
+/// project are set.
+pub fn quiet_code(info: &Info, failure: Option<&Failure>) -> i32 {
+    let missing_defaults = !info.no_defaults && (info.org.is_none() || info.project.is_none());
+    if failure.is_some() || missing_defaults {
+        1
+    } else {
+        0
     }
+}
+
+pub fn run(ctx: &Context, args: &InfoArgs) -> CliResult<i32> {
+    let (info, failure) = check(ctx, args.no_defaults, args.config_status_json)?;
+    if args.quiet {
+        return Ok(quiet_code(&info, failure.as_ref()));
+    }
+    let failure = failure.map(|f| match f {
+        Failure::NoToken => CliError::new(
+            exit::NOT_AUTHENTICATED,
+            "Auth token is required for this request.",
+        )
+        .with_hint("Run `sentry auth login`, pass --auth-token or set SENTRY_AUTH_TOKEN."),
+        Failure::NotAccepted => CliError::new(
+            exit::NOT_AUTHENTICATED,
+            "The server did not accept the auth token.",
+        ),
+        Failure::Api(e) => crate::context::api_error(e),
+        Failure::Other(e) => e,
+    });
     let mut opts = ctx.output.clone();
     if args.config_status_json {
         opts.json = true;

@@ -16,6 +16,20 @@ use crate::cli::GlobalArgs;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 
+pub mod bash_hook;
+pub mod common;
+pub mod completions;
+pub mod events;
+pub mod info;
+pub mod issues;
+pub mod login;
+pub mod monitors;
+pub mod organizations;
+pub mod projects;
+pub mod repos;
+pub mod send_envelope;
+pub mod send_event;
+
 /// `sentry-cli --version`: 3.x's shape (`sentry-cli X.Y.Z`, which scripts parse) naming the
 /// sentry-cli release whose interface this binary implements, then our own version.
 pub const VERSION: &str = concat!("3.8.0 (sentry ", env!("CARGO_PKG_VERSION"), ")");
@@ -67,7 +81,34 @@ pub struct LegacyGlobal {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum LegacyCommand {}
+pub enum LegacyCommand {
+    /// Generate completions for the specified shell.
+    Completions(completions::CompletionsArgs),
+    /// Manage events on Sentry.
+    Events(events::EventsArgs),
+    /// Print information about the configuration and verify authentication.
+    Info(info::InfoArgs),
+    /// Manage issues in Sentry.
+    Issues(issues::IssuesArgs),
+    /// Authenticate with the Sentry server.
+    Login(login::LoginArgs),
+    /// Manage cron monitors on Sentry.
+    #[command(subcommand)]
+    Monitors(monitors::MonitorsCommand),
+    /// Manage organizations on Sentry.
+    #[command(subcommand)]
+    Organizations(organizations::OrganizationsCommand),
+    /// Manage projects on Sentry.
+    Projects(projects::ProjectsArgs),
+    /// Manage repositories on Sentry.
+    Repos(repos::ReposArgs),
+    /// Send a manual event to Sentry.
+    SendEvent(Box<send_event::SendEventArgs>),
+    /// Send a stored envelope to Sentry.
+    SendEnvelope(send_envelope::SendEnvelopeArgs),
+    /// Prints out a bash script that does error handling.
+    BashHook(bash_hook::BashHookArgs),
+}
 
 /// The org and project a command line names (`-o`/`-p` of the group that declares them),
 /// fed into settings resolution as flags.
@@ -79,7 +120,35 @@ pub struct Scope {
 
 impl LegacyCommand {
     fn scope(&self) -> Scope {
-        match *self {}
+        match self {
+            LegacyCommand::Events(a) => Scope {
+                org: a.org.clone(),
+                project: a.project.clone(),
+            },
+            LegacyCommand::Issues(a) => Scope {
+                org: a.org.clone(),
+                project: a.project.clone(),
+            },
+            LegacyCommand::Monitors(c) => Scope {
+                org: c.org(),
+                project: None,
+            },
+            LegacyCommand::Projects(a) => Scope {
+                org: a.org.clone(),
+                project: None,
+            },
+            LegacyCommand::Repos(a) => Scope {
+                org: a.org.clone(),
+                project: None,
+            },
+            LegacyCommand::Completions(_)
+            | LegacyCommand::Info(_)
+            | LegacyCommand::Login(_)
+            | LegacyCommand::Organizations(_)
+            | LegacyCommand::SendEvent(_)
+            | LegacyCommand::SendEnvelope(_)
+            | LegacyCommand::BashHook(_) => Scope::default(),
+        }
     }
 }
 
@@ -132,8 +201,21 @@ pub fn run() -> i32 {
     }
 }
 
-fn dispatch(_ctx: &Context, _global: &LegacyGlobal, command: &LegacyCommand) -> CliResult<i32> {
-    match *command {}
+fn dispatch(ctx: &Context, global: &LegacyGlobal, command: &LegacyCommand) -> CliResult<i32> {
+    match command {
+        LegacyCommand::Completions(a) => completions::run(ctx, a),
+        LegacyCommand::Events(a) => events::run(ctx, global, a),
+        LegacyCommand::Info(a) => info::run(ctx, global, a),
+        LegacyCommand::Issues(a) => issues::run(ctx, global, a),
+        LegacyCommand::Login(a) => login::run(ctx, a),
+        LegacyCommand::Monitors(c) => monitors::run(ctx, global, c),
+        LegacyCommand::Organizations(c) => organizations::run(ctx, global, c),
+        LegacyCommand::Projects(a) => projects::run(ctx, global, a),
+        LegacyCommand::Repos(a) => repos::run(ctx, global, a),
+        LegacyCommand::SendEvent(a) => send_event::run(ctx, global, a),
+        LegacyCommand::SendEnvelope(a) => send_envelope::run(ctx, global, a),
+        LegacyCommand::BashHook(a) => bash_hook::run(ctx, global, a),
+    }
 }
 
 /// Writes a command's output to stdout, unless `--quiet`/`--silent` asked for none (3.x: the

@@ -108,6 +108,10 @@ pub struct SendArgs {
     /// DSN to send to (instead of a DSN as the first argument)
     #[arg(long, hide = true)]
     pub dsn: Option<String>,
+    /// `KEY:VALUE` splits at the first colon only (sentry-cli 3.x, where `a=b:c` is the key
+    /// `a=b`); 0.49 also accepts `KEY=VALUE`.
+    #[arg(skip)]
+    pub colon_only: bool,
 }
 
 /// One event handed to ingest.
@@ -168,10 +172,15 @@ fn looks_like_file(s: &str) -> bool {
         || s.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
-/// `KEY:VALUE` or `KEY=VALUE`, split at whichever separator comes first; the key must not be
-/// empty.
-fn key_value(raw: &str) -> CliResult<(String, String)> {
-    match raw.find([':', '=']) {
+/// `KEY:VALUE` or `KEY=VALUE`, split at whichever separator comes first (at the first colon
+/// with `colon_only`); the key must not be empty.
+fn key_value(raw: &str, colon_only: bool) -> CliResult<(String, String)> {
+    let at = if colon_only {
+        raw.find(':')
+    } else {
+        raw.find([':', '='])
+    };
+    match at {
         Some(i) if i > 0 => Ok((raw[..i].to_string(), raw[i + 1..].to_string())),
         _ => Err(CliError::validation(format!(
             "Expected KEY:VALUE format, got: {}",
@@ -180,17 +189,17 @@ fn key_value(raw: &str) -> CliResult<(String, String)> {
     }
 }
 
-fn key_values(raws: &[String]) -> CliResult<Map<String, Value>> {
+fn key_values(raws: &[String], colon_only: bool) -> CliResult<Map<String, Value>> {
     raws.iter()
-        .map(|r| key_value(r).map(|(k, v)| (k, Value::String(v))))
+        .map(|r| key_value(r, colon_only).map(|(k, v)| (k, Value::String(v))))
         .collect()
 }
 
-fn user(raws: &[String]) -> CliResult<Map<String, Value>> {
+fn user(raws: &[String], colon_only: bool) -> CliResult<Map<String, Value>> {
     let mut user = Map::new();
     let mut data = Map::new();
     for raw in raws {
-        let (k, v) = key_value(raw)?;
+        let (k, v) = key_value(raw, colon_only)?;
         if USER_FIELDS.contains(&k.as_str()) {
             user.insert(k, json!(v));
         } else {
@@ -204,7 +213,7 @@ fn user(raws: &[String]) -> CliResult<Map<String, Value>> {
 }
 
 /// Epoch seconds from a number, an RFC 3339/ISO 8601 time or an RFC 2822 date.
-fn timestamp(raw: &str) -> CliResult<f64> {
+pub(crate) fn timestamp(raw: &str) -> CliResult<f64> {
     let raw = raw.trim();
     if let Ok(n) = raw.parse::<f64>() {
         if n.is_finite() {
@@ -276,7 +285,7 @@ fn secret_name(name: &str) -> bool {
 
 /// The event the flags describe.
 fn build_event(ctx: &Context, args: &SendArgs) -> CliResult<Value> {
-    let tags = key_values(&args.tag)?;
+    let tags = key_values(&args.tag, args.colon_only)?;
     let mut extra = Map::new();
     if !args.no_environ {
         let environ: Map<String, Value> = ctx
@@ -289,8 +298,8 @@ fn build_event(ctx: &Context, args: &SendArgs) -> CliResult<Value> {
             .collect();
         extra.insert("environ".into(), Value::Object(environ));
     }
-    extra.extend(key_values(&args.extra)?);
-    let user = user(&args.user)?;
+    extra.extend(key_values(&args.extra, args.colon_only)?);
+    let user = user(&args.user, args.colon_only)?;
     let ts = match &args.timestamp {
         Some(t) if !t.trim().is_empty() => timestamp(t)?,
         _ => jiff::Timestamp::now().as_millisecond() as f64 / 1000.0,
@@ -438,25 +447,82 @@ fn project_dsn(ctx: &Context, target: &str) -> CliResult<String> {
     }
 }
 
-pub fn run(ctx: &Context, args: &SendArgs) -> CliResult<i32> {
-    let (target, files) = split_positionals(&args.target_or_file);
-    // Local input first: nothing is resolved or sent when the flags are wrong.
-    let event = if files.is_empty() {
+/// What is about to be sent, checked before any DSN is resolved or anything goes on the
+/// wire: the event the flags describe, or the files to send.
+pub enum Prepared {
+    Event(Value),
+    Files { files: Vec<String>, raw: bool },
+}
+
+/// Checks the local input and builds the event (both grammars: a malformed flag fails before
+/// anything is resolved). `files` empty means the event comes from the flags.
+pub fn prepare(ctx: &Context, args: &SendArgs, files: Vec<String>) -> CliResult<Prepared> {
+    if files.is_empty() {
         if args.raw {
             return Err(CliError::validation(
                 "--raw requires a file argument (raw bytes cannot be built from inline flags)",
             ));
         }
-        if args.message.is_empty() {
-            return Err(CliError::config(
-                "Provide a message via -m/--message or a JSON event file as a positional argument.",
-            )
-            .with_hint("Suggestion: sentry event send -m 'My message'"));
+        return Ok(Prepared::Event(build_event(ctx, args)?));
+    }
+    Ok(Prepared::Files {
+        files,
+        raw: args.raw,
+    })
+}
+
+/// One dispatched event: its ID and, when it came from a file, the file.
+pub struct Dispatched {
+    pub event_id: String,
+    pub file: Option<String>,
+}
+
+/// Sends what [`prepare`] built to the DSN's envelope endpoint; `each` sees every event as
+/// soon as it is accepted (so a later file's failure does not hide the earlier ones).
+pub fn dispatch(
+    ctx: &Context,
+    raw_dsn: &str,
+    prepared: Prepared,
+    mut each: impl FnMut(&Dispatched) -> CliResult<()>,
+) -> CliResult<()> {
+    let (client, ingest) = ingest_target(ctx, raw_dsn)?;
+    match prepared {
+        Prepared::Event(ev) => {
+            let id = ev
+                .get("event_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            send(&client, &ingest, event_envelope(&ev))?;
+            each(&Dispatched {
+                event_id: id,
+                file: None,
+            })
         }
-        Some(build_event(ctx, args)?)
-    } else {
-        None
-    };
+        Prepared::Files { files, raw } => {
+            for f in &files {
+                let (body, id) = file_body(f, raw)?;
+                send(&client, &ingest, body)?;
+                each(&Dispatched {
+                    event_id: id,
+                    file: Some(f.clone()),
+                })?;
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn run(ctx: &Context, args: &SendArgs) -> CliResult<i32> {
+    let (target, files) = split_positionals(&args.target_or_file);
+    // Local input first: nothing is resolved or sent when the flags are wrong.
+    if files.is_empty() && !args.raw && args.message.is_empty() {
+        return Err(CliError::config(
+            "Provide a message via -m/--message or a JSON event file as a positional argument.",
+        )
+        .with_hint("Suggestion: sentry event send -m 'My message'"));
+    }
+    let prepared = prepare(ctx, args, files)?;
     let raw_dsn = match target {
         Some(Target::Dsn(d)) => d.trim().to_string(),
         Some(Target::Project(p)) => project_dsn(ctx, &p)?,
@@ -465,37 +531,15 @@ pub fn run(ctx: &Context, args: &SendArgs) -> CliResult<i32> {
                 .with_hint(usage_hint())
         })?,
     };
-    let (client, ingest) = ingest_target(ctx, &raw_dsn)?;
-    match event {
-        Some(ev) => {
-            let id = ev
-                .get("event_id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            send(&client, &ingest, event_envelope(&ev))?;
-            emit(
-                &Sent {
-                    event_id: id,
-                    file: None,
-                },
-                &ctx.output,
-            )?;
-        }
-        None => {
-            for f in &files {
-                let (body, id) = file_body(f, args.raw)?;
-                send(&client, &ingest, body)?;
-                emit(
-                    &Sent {
-                        event_id: id,
-                        file: Some(f.clone()),
-                    },
-                    &ctx.output,
-                )?;
-            }
-        }
-    }
+    dispatch(ctx, &raw_dsn, prepared, |d| {
+        emit(
+            &Sent {
+                event_id: d.event_id.clone(),
+                file: d.file.clone(),
+            },
+            &ctx.output,
+        )
+    })?;
     Ok(0)
 }
 
@@ -512,11 +556,22 @@ mod tests {
 
     #[test]
     fn key_value_splits_at_first_separator() {
-        assert_eq!(key_value("a:b:c").unwrap(), ("a".into(), "b:c".into()));
-        assert_eq!(key_value("a=b:c").unwrap(), ("a".into(), "b:c".into()));
-        assert_eq!(key_value("a:").unwrap(), ("a".into(), "".into()));
-        assert_eq!(key_value("bad").unwrap_err().exit_code, 21);
-        assert_eq!(key_value(":v").unwrap_err().exit_code, 21);
+        assert_eq!(
+            key_value("a:b:c", false).unwrap(),
+            ("a".into(), "b:c".into())
+        );
+        assert_eq!(
+            key_value("a=b:c", false).unwrap(),
+            ("a".into(), "b:c".into())
+        );
+        assert_eq!(
+            key_value("a=b:c", true).unwrap(),
+            ("a=b".into(), "c".into())
+        );
+        assert_eq!(key_value("a:", false).unwrap(), ("a".into(), "".into()));
+        assert_eq!(key_value("bad", false).unwrap_err().exit_code, 21);
+        assert_eq!(key_value("a=b", true).unwrap_err().exit_code, 21);
+        assert_eq!(key_value(":v", false).unwrap_err().exit_code, 21);
     }
 
     #[test]
@@ -641,7 +696,7 @@ mod tests {
 
     #[test]
     fn user_fields_and_data() {
-        let u = user(&["id:42".into(), "plan=pro".into()]).unwrap();
+        let u = user(&["id:42".into(), "plan=pro".into()], false).unwrap();
         assert_eq!(
             Value::Object(u),
             json!({"id": "42", "data": {"plan": "pro"}})

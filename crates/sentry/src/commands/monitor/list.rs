@@ -141,8 +141,8 @@ fn matching(monitors: &[Value], pattern: &str) -> Vec<Value> {
     out
 }
 
-/// `*` any run, `?` one character.
-fn glob(pattern: &str, text: &str) -> bool {
+/// `*` any run, `?` one character (monitor names here, file names for `sentry-cli send-event`).
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);

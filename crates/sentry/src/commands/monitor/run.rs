@@ -76,7 +76,7 @@ fn positive(flag: &str, raw: &str) -> CliResult<u64> {
 
 /// The SDK `monitor_config` for `--schedule` and its dependent flags; `None` without
 /// `--schedule` (then the dependent flags are an error).
-fn monitor_config(args: &RunArgs) -> CliResult<Option<Value>> {
+pub fn monitor_config(args: &RunArgs) -> CliResult<Option<Value>> {
     let dependent: [(&str, &Option<String>); 5] = [
         ("--check-in-margin", &args.check_in_margin),
         ("--max-runtime", &args.max_runtime),
@@ -183,19 +183,94 @@ fn one_line(e: &sentry_api::ApiError) -> String {
     }
 }
 
-/// The exit code a shell would report for `status`.
-fn exit_code(status: ExitStatus) -> i32 {
+/// How a child that ran ended.
+fn outcome_of(status: ExitStatus) -> ChildOutcome {
     if let Some(c) = status.code() {
-        return c;
+        return ChildOutcome::Exited(c);
     }
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
         if let Some(sig) = status.signal() {
-            return 128 + sig;
+            return ChildOutcome::Signaled(sig);
         }
     }
-    1
+    ChildOutcome::Exited(1)
+}
+
+/// One run of a command between two check-ins, as both grammars describe it.
+pub struct MonitoredRun<'a> {
+    pub slug: &'a str,
+    /// The program and its arguments.
+    pub command: &'a [String],
+    pub environment: &'a str,
+    /// The SDK `monitor_config` (from [`monitor_config`]) that upserts the monitor.
+    pub config: Option<Value>,
+}
+
+/// How the child ended: the code a shell would report, or why it never started (the code is
+/// then a shell's 127/126).
+pub enum ChildOutcome {
+    Exited(i32),
+    /// Ended by this signal (a shell reports 128+N).
+    Signaled(i32),
+    NotStarted {
+        code: i32,
+        error: std::io::Error,
+    },
+}
+
+impl ChildOutcome {
+    pub fn code(&self) -> i32 {
+        match self {
+            ChildOutcome::Exited(c) => *c,
+            ChildOutcome::Signaled(sig) => 128 + sig,
+            ChildOutcome::NotStarted { code, .. } => *code,
+        }
+    }
+}
+
+/// Sends the `in_progress` check-in, runs the child, sends `ok`/`error` with the duration.
+/// Only a bad DSN fails; check-in failures are one warning, and the child always runs.
+pub fn run_monitored(ctx: &Context, raw_dsn: &str, run: &MonitoredRun) -> CliResult<ChildOutcome> {
+    let Some((program, program_args)) = run.command.split_first() else {
+        return Err(CliError::validation(format!(
+            "No command provided. Usage: {USAGE}"
+        )));
+    };
+    let (client, target) = ingest_target(ctx, raw_dsn)?;
+    let mut check_ins = CheckIns {
+        client: &client,
+        target,
+        check_in_id: crate::ids::event_id(),
+        slug: run.slug.to_string(),
+        environment: run.environment.to_string(),
+        warned: false,
+    };
+    check_ins.send("in_progress", None, run.config.as_ref());
+
+    let started = Instant::now();
+    let spawned = Command::new(program)
+        .args(program_args)
+        .env("SENTRY_MONITOR_SLUG", run.slug)
+        .spawn();
+    let outcome = match spawned {
+        Ok(mut child) => {
+            let _forwarding = forward::Forwarding::to(child.id());
+            match child.wait() {
+                Ok(status) => outcome_of(status),
+                Err(error) => ChildOutcome::NotStarted { code: 1, error },
+            }
+        }
+        Err(error) => ChildOutcome::NotStarted {
+            code: spawn_failure_code(&error),
+            error,
+        },
+    };
+    let duration = started.elapsed().as_secs_f64();
+    let status = if outcome.code() == 0 { "ok" } else { "error" };
+    check_ins.send(status, Some(duration), None);
+    Ok(outcome)
 }
 
 pub fn run(ctx: &Context, args: &RunArgs) -> CliResult<i32> {
@@ -208,7 +283,7 @@ pub fn run(ctx: &Context, args: &RunArgs) -> CliResult<i32> {
             "No monitor slug provided. Usage: {USAGE}"
         )));
     };
-    let Some((program, program_args)) = command.split_first() else {
+    let Some(program) = command.first() else {
         return Err(CliError::validation(format!(
             "No command provided. Usage: {USAGE}"
         )));
@@ -218,42 +293,21 @@ pub fn run(ctx: &Context, args: &RunArgs) -> CliResult<i32> {
         CliError::config("No DSN found. Provide one via --dsn <dsn>, set the SENTRY_DSN environment variable, or run from a project where a DSN can be detected.")
             .with_hint(format!("Suggestion: {USAGE}"))
     })?;
-    let (client, target) = ingest_target(ctx, &raw_dsn)?;
-    let mut check_ins = CheckIns {
-        client: &client,
-        target,
-        check_in_id: crate::ids::event_id(),
-        slug: slug.clone(),
-        environment: args.environment.clone(),
-        warned: false,
+    let run = MonitoredRun {
+        slug,
+        command,
+        environment: &args.environment,
+        config,
     };
-    check_ins.send("in_progress", None, config.as_ref());
-
-    let started = Instant::now();
-    let spawned = Command::new(program)
-        .args(program_args)
-        .env("SENTRY_MONITOR_SLUG", slug)
-        .spawn();
-    let outcome = match spawned {
-        Ok(mut child) => {
-            let _forwarding = forward::Forwarding::to(child.id());
-            child.wait().map(exit_code).map_err(|e| (1, e))
+    match run_monitored(ctx, &raw_dsn, &run)? {
+        ChildOutcome::Exited(0) => Ok(0),
+        o @ (ChildOutcome::Exited(_) | ChildOutcome::Signaled(_)) => {
+            let c = o.code();
+            Err(CliError::new(c, format!("Process exited with code {c}")))
         }
-        Err(e) => Err((spawn_failure_code(&e), e)),
-    };
-    let duration = started.elapsed().as_secs_f64();
-    let code = match &outcome {
-        Ok(c) => *c,
-        Err((c, _)) => *c,
-    };
-    let status = if code == 0 { "ok" } else { "error" };
-    check_ins.send(status, Some(duration), None);
-    match outcome {
-        Ok(0) => Ok(0),
-        Ok(c) => Err(CliError::new(c, format!("Process exited with code {c}"))),
-        Err((c, e)) => Err(CliError::new(
-            c,
-            format!("Failed to start \"{program}\": {e}"),
+        ChildOutcome::NotStarted { code, error } => Err(CliError::new(
+            code,
+            format!("Failed to start \"{program}\": {error}"),
         )),
     }
 }
