@@ -10,6 +10,11 @@
 //!   usage errors exit 2 (clap's), `--allow-failure` turns a failure into exit 0 after
 //!   printing it. Commands that run a child (`monitors run`) return the child's code.
 
+pub mod deploys;
+pub mod releases;
+pub mod remote;
+pub mod table;
+
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cli::GlobalArgs;
@@ -67,7 +72,14 @@ pub struct LegacyGlobal {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum LegacyCommand {}
+pub enum LegacyCommand {
+    /// Manage releases on Sentry.
+    #[command(verbatim_doc_comment)]
+    Releases(releases::ReleasesArgs),
+    /// Manage deployments for Sentry releases.
+    #[command(verbatim_doc_comment)]
+    Deploys(deploys::DeploysArgs),
+}
 
 /// The org and project a command line names (`-o`/`-p` of the group that declares them),
 /// fed into settings resolution as flags.
@@ -79,7 +91,10 @@ pub struct Scope {
 
 impl LegacyCommand {
     fn scope(&self) -> Scope {
-        match *self {}
+        match self {
+            LegacyCommand::Releases(a) => a.scope.scope(),
+            LegacyCommand::Deploys(a) => a.scope(),
+        }
     }
 }
 
@@ -132,8 +147,11 @@ pub fn run() -> i32 {
     }
 }
 
-fn dispatch(_ctx: &Context, _global: &LegacyGlobal, command: &LegacyCommand) -> CliResult<i32> {
-    match *command {}
+fn dispatch(ctx: &Context, global: &LegacyGlobal, command: &LegacyCommand) -> CliResult<i32> {
+    match command {
+        LegacyCommand::Releases(a) => releases::run(ctx, global, a),
+        LegacyCommand::Deploys(a) => deploys::run(ctx, global, a),
+    }
 }
 
 /// Writes a command's output to stdout, unless `--quiet`/`--silent` asked for none (3.x: the
