@@ -26,6 +26,7 @@ mod errors_cmd;
 mod event_send;
 mod info_cmd;
 mod issue;
+mod legacy_releases;
 mod local_cmd;
 mod local_help;
 mod local_server;
