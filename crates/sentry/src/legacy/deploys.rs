@@ -113,9 +113,9 @@ fn release(ctx: &Context, version: Option<&str>, flag: Option<&str>) -> CliResul
     if let Some(env) = ctx.settings()?.env_var("SENTRY_RELEASE") {
         match parse_version(&env.value) {
             Ok(v) => return Ok(v),
-            Err(e) => {
-                crate::diag!("  WARN    Ignoring invalid SENTRY_RELEASE environment variable: {e}")
-            }
+            Err(e) => remote::warn(&format!(
+                "Ignoring invalid SENTRY_RELEASE environment variable: {e}"
+            )),
         }
     }
     Err(CliError::general(

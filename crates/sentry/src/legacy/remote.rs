@@ -138,6 +138,15 @@ pub fn parse_timestamp(raw: &str) -> Result<String, String> {
         .ok_or_else(|| "Not in valid format. Unix timestamp or ISO 8601 date expected.".to_string())
 }
 
+/// A warning in 3.x's log-line shape (`  WARN    <local time> <message>`), for the few
+/// warnings 3.x prints outside its logger that scripts may grep for.
+pub fn warn(message: &str) {
+    let now = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M:%S.%N %:z");
+    crate::diag!("  WARN    {now} {message}");
+}
+
 /// Now, as the timestamps above are sent.
 pub fn now() -> String {
     jiff::Timestamp::now().to_string()

@@ -480,14 +480,20 @@ fn legacy_releases_missing_things() {
         1,
         &error_block("A release slug is required (provide with --release or by setting the SENTRY_RELEASE environment variable)"),
     );
-    fails(
-        legacy(&env).env("SENTRY_RELEASE", "a/b").args(["deploys", "list", "-o", "local"]),
-        1,
-        &format!(
-            "  WARN    Ignoring invalid SENTRY_RELEASE environment variable: Invalid release version. Slashes and certain whitespace characters are not permitted.\n{}",
-            error_block("A release slug is required (provide with --release or by setting the SENTRY_RELEASE environment variable)")
-        ),
-    );
+    // An invalid SENTRY_RELEASE is ignored with 3.x's warning line (local time, then text).
+    let (code, out, err) = run(legacy(&env)
+        .env("SENTRY_RELEASE", "a/b")
+        .env("TZ", "UTC")
+        .args(["deploys", "list", "-o", "local"]));
+    assert_eq!((code, out.as_str()), (1, ""));
+    let (warning, rest) = err.split_once('\n').unwrap();
+    let (ts, text) = warning
+        .strip_prefix("  WARN    ")
+        .and_then(|w| w.split_at_checked(36))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(ts.ends_with(" +00:00"), "{err}");
+    assert_eq!(text, " Ignoring invalid SENTRY_RELEASE environment variable: Invalid release version. Slashes and certain whitespace characters are not permitted.");
+    assert_eq!(rest, error_block("A release slug is required (provide with --release or by setting the SENTRY_RELEASE environment variable)"));
     fails(
         legacy(&env).args(["releases", "new", "2.0", "-p", "app"]),
         1,
