@@ -15,6 +15,12 @@ impl<'c> OrgApi<'c> {
         self.at("GET", &self.org_path("releases/"))
     }
 
+    /// `GET /projects/{org}/{project}/releases/`: one project's releases (sentry-cli 3.x's
+    /// `releases list -p`).
+    pub fn project_releases(&self, project: &str) -> RequestBuilder<'c> {
+        self.at("GET", &self.project_path(project, "releases/"))
+    }
+
     /// `POST /organizations/{org}/releases/`: create (or update) a release.
     pub fn create_release(&self) -> RequestBuilder<'c> {
         self.at("POST", &self.org_path("releases/"))
@@ -38,6 +44,11 @@ impl<'c> OrgApi<'c> {
     /// `GET /organizations/{org}/releases/{version}/deploys/`.
     pub fn release_deploys(&self, version: &str) -> RequestBuilder<'c> {
         self.at("GET", &self.release_path(version, "deploys/"))
+    }
+
+    /// `GET /organizations/{org}/releases/{version}/commits/`.
+    pub fn release_commits(&self, version: &str) -> RequestBuilder<'c> {
+        self.at("GET", &self.release_path(version, "commits/"))
     }
 
     /// `POST /organizations/{org}/releases/{version}/deploys/`.

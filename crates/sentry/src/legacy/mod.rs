@@ -10,6 +10,11 @@
 //!   usage errors exit 2 (clap's), `--allow-failure` turns a failure into exit 0 after
 //!   printing it. Commands that run a child (`monitors run`) return the child's code.
 
+pub mod deploys;
+pub mod releases;
+pub mod remote;
+pub mod table;
+
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cli::GlobalArgs;
@@ -84,6 +89,9 @@ pub struct LegacyGlobal {
 pub enum LegacyCommand {
     /// Generate completions for the specified shell.
     Completions(completions::CompletionsArgs),
+    /// Manage deployments for Sentry releases.
+    #[command(verbatim_doc_comment)]
+    Deploys(deploys::DeploysArgs),
     /// Manage events on Sentry.
     Events(events::EventsArgs),
     /// Print information about the configuration and verify authentication.
@@ -100,6 +108,9 @@ pub enum LegacyCommand {
     Organizations(organizations::OrganizationsCommand),
     /// Manage projects on Sentry.
     Projects(projects::ProjectsArgs),
+    /// Manage releases on Sentry.
+    #[command(verbatim_doc_comment)]
+    Releases(releases::ReleasesArgs),
     /// Manage repositories on Sentry.
     Repos(repos::ReposArgs),
     /// Send a manual event to Sentry.
@@ -148,6 +159,8 @@ impl LegacyCommand {
             | LegacyCommand::SendEvent(_)
             | LegacyCommand::SendEnvelope(_)
             | LegacyCommand::BashHook(_) => Scope::default(),
+            LegacyCommand::Releases(a) => a.scope.scope(),
+            LegacyCommand::Deploys(a) => a.scope(),
         }
     }
 }
@@ -215,6 +228,8 @@ fn dispatch(ctx: &Context, global: &LegacyGlobal, command: &LegacyCommand) -> Cl
         LegacyCommand::SendEvent(a) => send_event::run(ctx, global, a),
         LegacyCommand::SendEnvelope(a) => send_envelope::run(ctx, global, a),
         LegacyCommand::BashHook(a) => bash_hook::run(ctx, global, a),
+        LegacyCommand::Releases(a) => releases::run(ctx, global, a),
+        LegacyCommand::Deploys(a) => deploys::run(ctx, global, a),
     }
 }
 

@@ -27,6 +27,7 @@ mod event_send;
 mod info_cmd;
 mod issue;
 mod legacy_misc;
+mod legacy_releases;
 mod local_cmd;
 mod local_help;
 mod local_server;

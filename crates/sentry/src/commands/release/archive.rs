@@ -6,7 +6,7 @@ use std::io;
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::{card, hint, is_dry_run, resolve};
+use super::{card, hint, is_dry_run, ops, resolve};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::output::format::text;
@@ -36,7 +36,8 @@ impl Change {
             Change::Restore => "restore",
         }
     }
-    fn status(self) -> &'static str {
+    /// The release `status` this change sets (shared with sentry-cli 3.x's archive/restore).
+    pub fn status(self) -> &'static str {
         match self {
             Change::Archive => "archived",
             Change::Restore => "open",
@@ -88,13 +89,16 @@ pub fn run(ctx: &Context, args: &StatusArgs, change: Change) -> CliResult<i32> {
         emit(&report, &ctx.output)?;
         return Ok(0);
     }
-    let release = Resolver::new(ctx, &client)
-        .org(&t.org)?
-        .update_release(&t.version)
-        .json(&json!({ "status": change.status() }))
-        .map_err(crate::context::api_error)?
-        .send_json::<Value>()
-        .map_err(|e| failed_to(&format!("update release '{}'", t.version), e))?;
+    let changes = ops::ReleaseChanges {
+        status: Some(change.status()),
+        ..ops::ReleaseChanges::default()
+    };
+    let release = ops::update(
+        &Resolver::new(ctx, &client).org(&t.org)?,
+        &t.version,
+        &changes,
+    )
+    .map_err(|e| failed_to(&format!("update release '{}'", t.version), e))?;
     let report = Changed {
         release,
         change,

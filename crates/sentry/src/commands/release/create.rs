@@ -6,7 +6,7 @@ use std::io;
 use clap::Args;
 use serde_json::{json, Map, Value};
 
-use super::{card, hint, is_dry_run, project_slugs, release_status, resolve};
+use super::{card, hint, is_dry_run, ops, project_slugs, release_status, resolve};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::output::format::text;
@@ -113,26 +113,15 @@ pub fn run(ctx: &Context, args: &CreateArgs) -> CliResult<i32> {
         emit(&report, &ctx.output)?;
         return Ok(0);
     }
-    let mut body = Map::new();
-    body.insert("version".into(), json!(t.version));
-    if let Some(p) = &projects {
-        body.insert("projects".into(), json!(p));
-    }
-    if let Some(r) = &args.git_ref {
-        body.insert("ref".into(), json!(r));
-    }
-    if let Some(u) = &args.url {
-        body.insert("url".into(), json!(u));
-    }
-    if let Some(d) = &released {
-        body.insert("dateReleased".into(), json!(d));
-    }
-    let release = Resolver::new(ctx, &client)
-        .org(&t.org)?
-        .create_release()
-        .json(&Value::Object(body))
-        .map_err(crate::context::api_error)?
-        .send_json::<Value>()
+    let new = ops::NewRelease {
+        version: t.version.clone(),
+        projects: projects.map(|ps| ps.into_iter().map(Value::String).collect()),
+        git_ref: args.git_ref.clone(),
+        url: args.url.clone(),
+        date_released: released,
+        ..ops::NewRelease::default()
+    };
+    let release = ops::create(&Resolver::new(ctx, &client).org(&t.org)?, &new)
         .map_err(|e| failed_to("create release", e))?;
     let hint = if args.finalize {
         "Release created and finalized.".to_string()

@@ -99,7 +99,8 @@ pub fn run(ctx: &Context, args: &DeleteArgs) -> CliResult<i32> {
             return Ok(0);
         }
     }
-    org.delete_release(&t.version).send().map_err(|e| {
+    // A 404 here means it vanished since the lookup above: deleted all the same.
+    super::ops::delete(&org, &t.version).map_err(|e| {
         let health = e
             .api_detail()
             .is_some_and(|d| d.contains("health data"));

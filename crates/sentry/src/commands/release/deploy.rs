@@ -6,7 +6,7 @@ use std::io;
 use clap::Args;
 use serde_json::{json, Map, Value};
 
-use super::{card, hint, is_dry_run, or_dash, resolve};
+use super::{card, hint, is_dry_run, ops, or_dash, resolve};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::output::format::{relative, text};
@@ -135,24 +135,15 @@ pub fn run(ctx: &Context, args: &DeployArgs) -> CliResult<i32> {
         emit(&report, &ctx.output)?;
         return Ok(0);
     }
-    let mut body = Map::new();
-    body.insert("environment".into(), json!(args.environment));
-    for (k, val) in [
-        ("name", &name),
-        ("url", &args.url),
-        ("dateStarted", &started),
-        ("dateFinished", &finished),
-    ] {
-        if let Some(val) = val {
-            body.insert(k.into(), json!(val));
-        }
-    }
-    let deploy = Resolver::new(ctx, &client)
-        .org(&t.org)?
-        .create_deploy(&t.version)
-        .json(&Value::Object(body))
-        .map_err(crate::context::api_error)?
-        .send_json::<Value>()
+    let new = ops::NewDeploy {
+        environment: args.environment.clone(),
+        name,
+        url: args.url.clone(),
+        date_started: started,
+        date_finished: finished,
+        projects: None,
+    };
+    let deploy = ops::create_deploy(&Resolver::new(ctx, &client).org(&t.org)?, &t.version, &new)
         .map_err(|e| failed_to("create deploy", e))?;
     emit(&Deployed { deploy, hint: None }, &ctx.output)?;
     Ok(0)

@@ -5,7 +5,7 @@ use std::io;
 use clap::Args;
 use serde_json::Value;
 
-use super::resolve;
+use super::{ops, resolve};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::output::format::{relative, text};
@@ -49,10 +49,7 @@ impl Report for Deploys {
 
 pub fn run(ctx: &Context, args: &DeploysArgs) -> CliResult<i32> {
     let (client, t) = resolve(ctx, &args.release, USAGE)?;
-    let deploys = Resolver::new(ctx, &client)
-        .org(&t.org)?
-        .release_deploys(&t.version)
-        .send_json::<Vec<Value>>()
+    let deploys = ops::deploys(&Resolver::new(ctx, &client).org(&t.org)?, &t.version)
         .map_err(|e| failed_to(&format!("list deploys for release '{}'", t.version), e))?;
     emit(&Deploys(deploys), &ctx.output)?;
     Ok(0)

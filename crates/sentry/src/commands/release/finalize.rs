@@ -3,10 +3,10 @@
 use std::io;
 
 use clap::Args;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::create::now_iso;
-use super::{card, hint, is_dry_run, or_dash, resolve};
+use super::{card, hint, is_dry_run, ops, or_dash, resolve};
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::output::format::text;
@@ -76,18 +76,17 @@ pub fn run(ctx: &Context, args: &FinalizeArgs) -> CliResult<i32> {
         emit(&report, &ctx.output)?;
         return Ok(0);
     }
-    let mut body = Map::new();
-    body.insert("dateReleased".into(), json!(released));
-    if let Some(u) = &args.url {
-        body.insert("url".into(), json!(u));
-    }
-    let release = Resolver::new(ctx, &client)
-        .org(&t.org)?
-        .update_release(&t.version)
-        .json(&Value::Object(body))
-        .map_err(crate::context::api_error)?
-        .send_json::<Value>()
-        .map_err(|e| failed_to(&format!("update release '{}'", t.version), e))?;
+    let changes = ops::ReleaseChanges {
+        date_released: Some(released),
+        url: args.url.clone(),
+        ..ops::ReleaseChanges::default()
+    };
+    let release = ops::update(
+        &Resolver::new(ctx, &client).org(&t.org)?,
+        &t.version,
+        &changes,
+    )
+    .map_err(|e| failed_to(&format!("update release '{}'", t.version), e))?;
     emit(
         &Finalized {
             release,

@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod deploys;
 pub mod finalize;
 pub mod list;
+pub mod ops;
 pub mod propose_version;
 pub mod view;
 

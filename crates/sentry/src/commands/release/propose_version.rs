@@ -117,36 +117,40 @@ pub fn head_sha(cwd: &Path) -> Option<String> {
     read_ref(&git, &common, "HEAD", 0)
 }
 
+/// sentry-cli 3.x reads only the first eight of these (through `GAE_DEPLOYMENT_ID`), then git.
+pub const LEGACY_SOURCES: &[(&str, &str)] = SOURCES.split_at(8).0;
+
+/// The proposed version and where it came from (the source's label, or `git`): the first
+/// non-empty variable of `sources` (looked up through `var`, so each grammar picks its
+/// environment), else the commit `HEAD` of the checkout containing `cwd`. Values are
+/// returned as set; each grammar decides about whitespace.
+pub fn detect(
+    var: &dyn Fn(&str) -> Option<String>,
+    cwd: &Path,
+    sources: &[(&str, &str)],
+) -> Option<(String, String)> {
+    for (name, source) in sources {
+        if let Some(v) = var(name).filter(|v| !v.trim().is_empty()) {
+            return Some((v, source.to_string()));
+        }
+    }
+    head_sha(cwd).map(|sha| (sha, "git".to_string()))
+}
+
 pub fn run(ctx: &Context, _args: &ProposeArgs) -> CliResult<i32> {
     // 0.49 asks for authentication before any command that is not `auth`.
     ctx.authed_client()?;
-    for (var, source) in SOURCES {
-        if let Some(v) = ctx
-            .env
-            .get(*var)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-        {
-            let report = Proposed {
-                version: v.to_string(),
-                source: source.to_string(),
-            };
-            emit(&report, &ctx.output)?;
-            return Ok(0);
-        }
-    }
-    let sha = head_sha(&ctx.cwd).ok_or_else(|| {
-        CliError::validation(
-            "Not a git repository. Run this command from within a git working tree.",
-        )
-    })?;
-    emit(
-        &Proposed {
-            version: sha,
-            source: "git".into(),
-        },
-        &ctx.output,
-    )?;
+    let (version, source) =
+        detect(&|k| ctx.env.get(k).cloned(), &ctx.cwd, SOURCES).ok_or_else(|| {
+            CliError::validation(
+                "Not a git repository. Run this command from within a git working tree.",
+            )
+        })?;
+    let version = match source.as_str() {
+        "git" => version,
+        _ => version.trim().to_string(),
+    };
+    emit(&Proposed { version, source }, &ctx.output)?;
     Ok(0)
 }
 
