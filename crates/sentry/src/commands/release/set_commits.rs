@@ -341,6 +341,8 @@ impl Run<'_> {
 }
 
 pub fn run(ctx: &Context, args: &SetCommitsArgs) -> CliResult<i32> {
+    // Flags are checked before anything is resolved or sent.
+    let plan = plan(args)?;
     let (client, t) = resolve(ctx, &args.release, USAGE)?;
     let api = Resolver::new(ctx, &client).org(&t.org)?;
     let run = Run {
@@ -350,14 +352,26 @@ pub fn run(ctx: &Context, args: &SetCommitsArgs) -> CliResult<i32> {
         version: t.version.clone(),
         base: client.base_url().to_string(),
     };
-    let release = set_commits(&run, args)?;
+    let release = set_commits(&run, args, plan)?;
     emit(&CommitsSet { release }, &ctx.output)?;
     Ok(0)
 }
 
-fn set_commits(run: &Run<'_>, args: &SetCommitsArgs) -> CliResult<Value> {
+/// What the flags ask for.
+enum Plan {
+    Clear,
+    Commits(Vec<Ref>),
+    Local {
+        paths: Vec<String>,
+        from: Option<String>,
+    },
+    Auto,
+    AutoThenLocal,
+}
+
+fn plan(args: &SetCommitsArgs) -> CliResult<Plan> {
     if args.clear {
-        return run.put_or_fail(&json!({"refs": []}));
+        return Ok(Plan::Clear);
     }
     let modes = [args.auto, args.local, args.commit.is_some()];
     if modes.iter().filter(|m| **m).count() > 1 {
@@ -372,29 +386,38 @@ fn set_commits(run: &Run<'_>, args: &SetCommitsArgs) -> CliResult<Value> {
         ));
     }
     let (paths, from) = local_filters(args)?;
-    if let Some(spec) = &args.commit {
-        return explicit_commits(run, parse_commits(spec)?);
-    }
-    if args.local || !paths.is_empty() || from.is_some() {
-        return local(run, args, &paths, from.as_deref());
-    }
-    if args.auto {
-        return auto(run).map_err(AutoError::into_cli);
-    }
-    match auto(run) {
-        Ok(v) => Ok(v),
-        Err(AutoError::NoIntegrations(_)) => {
-            crate::diag!("Warning: Could not auto-discover commits (no repository integration). Falling back to local git history.");
-            local(run, args, &[], None)
-        }
-        Err(AutoError::NoMatch(e)) if Repo::discover(&run.ctx.cwd).is_ok() => {
-            let first = e.message.lines().next().unwrap_or_default().to_string();
-            crate::diag!(
-                "Warning: Auto-discovery failed: {first} Falling back to local git history."
-            );
-            local(run, args, &[], None)
-        }
-        Err(e) => Err(e.into_cli()),
+    Ok(if let Some(spec) = &args.commit {
+        Plan::Commits(parse_commits(spec)?)
+    } else if args.local || !paths.is_empty() || from.is_some() {
+        Plan::Local { paths, from }
+    } else if args.auto {
+        Plan::Auto
+    } else {
+        Plan::AutoThenLocal
+    })
+}
+
+fn set_commits(run: &Run<'_>, args: &SetCommitsArgs, plan: Plan) -> CliResult<Value> {
+    match plan {
+        Plan::Clear => run.put_or_fail(&json!({"refs": []})),
+        Plan::Commits(refs) => explicit_commits(run, refs),
+        Plan::Local { paths, from } => local(run, args, &paths, from.as_deref()),
+        Plan::Auto => auto(run).map_err(AutoError::into_cli),
+        Plan::AutoThenLocal => match auto(run) {
+            Ok(v) => Ok(v),
+            Err(AutoError::NoIntegrations(_)) => {
+                crate::diag!("Warning: Could not auto-discover commits (no repository integration). Falling back to local git history.");
+                local(run, args, &[], None)
+            }
+            Err(AutoError::NoMatch(e)) if Repo::discover(&run.ctx.cwd).is_ok() => {
+                let first = e.message.lines().next().unwrap_or_default().to_string();
+                crate::diag!(
+                    "Warning: Auto-discovery failed: {first} Falling back to local git history."
+                );
+                local(run, args, &[], None)
+            }
+            Err(e) => Err(e.into_cli()),
+        },
     }
 }
 
