@@ -160,6 +160,21 @@ fn set_commits_local_starts_after_the_previous_release() {
     assert_eq!(stdout_json_str(&out)["commitCount"], 3);
     let commits = api_get(&env, "organizations/local/releases/2.0/commits/");
     assert_eq!(ids(&commits), ["change 4", "change 3", "change 2"]);
+    // Nothing new since 2.0: 3.0 is left alone (not cleared), with one warning.
+    create_release(&env, "3.0");
+    let (code, out, err) = sentry(
+        &env,
+        &dir,
+        &["release", "set-commits", "3.0", "--local", "--json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(stdout_json_str(&out)["commitCount"], 0);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_contains(&err, "No commits since the previous release's last commit");
+    assert_eq!(
+        api_get(&env, "organizations/local/releases/2.0/")["commitCount"],
+        3
+    );
 }
 
 fn stdout_json_str(out: &str) -> Value {

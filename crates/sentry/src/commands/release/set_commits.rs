@@ -715,9 +715,14 @@ fn local(
     from: Option<&str>,
 ) -> CliResult<Value> {
     let repo = Repo::discover(&run.ctx.cwd).map_err(|e| vcs_error(run, e))?;
+    let previous = if from.is_none() {
+        run.previous_commit()
+    } else {
+        None
+    };
     let until = match from {
         Some(r) => Until::Ref(r.to_string()),
-        None => match run.previous_commit() {
+        None => match previous.clone() {
             Some(sha) => Until::Previous {
                 sha,
                 fallback_depth: args.ignore_missing.then_some(args.initial_depth),
@@ -742,6 +747,19 @@ fn local(
             "Warning: The previous release's commit is not in the local history; using the last {} commit(s).",
             args.initial_depth
         );
+    }
+    if let (true, Some(prev), false) = (walk.commits.is_empty(), &previous, walk.previous_missing) {
+        // Nothing since the previous release: sentry-cli leaves the release alone rather
+        // than clearing its commits.
+        crate::diag!(
+            "Warning: No commits since the previous release's last commit ({}); the release is left unchanged.",
+            &prev[..prev.len().min(12)]
+        );
+        return run
+            .api
+            .release(&run.version)
+            .send_json::<Value>()
+            .map_err(|e| failed_to(&format!("get release '{}'", run.version), e));
     }
     if walk.commits.is_empty() && (from.is_some() || !paths.is_empty()) {
         let touching = if paths.is_empty() {
