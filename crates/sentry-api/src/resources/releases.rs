@@ -55,4 +55,16 @@ impl<'c> OrgApi<'c> {
     pub fn create_deploy(&self, version: &str) -> RequestBuilder<'c> {
         self.at("POST", &self.release_path(version, "deploys/"))
     }
+
+    /// `GET /organizations/{org}/releases/{version}/commits/`.
+    pub fn release_commits(&self, version: &str) -> RequestBuilder<'c> {
+        self.at("GET", &self.release_path(version, "commits/"))
+    }
+
+    /// `GET /organizations/{org}/releases/{version}/previous-with-commits/`: the newest
+    /// older release that has commits (its `lastCommit.id` starts `set-commits --auto`'s
+    /// range), or `{}`.
+    pub fn previous_release_with_commits(&self, version: &str) -> RequestBuilder<'c> {
+        self.at("GET", &self.release_path(version, "previous-with-commits/"))
+    }
 }

@@ -91,7 +91,9 @@ struct CommitIn {
 struct RefIn {
     repository: Option<String>,
     commit: Option<String>,
-    previous_commit: Option<String>,
+    /// Accepted and not used: expanding `previousCommit..commit` needs the provider's API.
+    #[serde(rename = "previousCommit")]
+    _previous_commit: Option<String>,
 }
 
 /// `POST …/deploys/`.
@@ -385,9 +387,52 @@ fn body_projects(c: &Connection, org: i64, projects: &[IdOrSlug]) -> ApiResult<V
     Ok(ids)
 }
 
+/// The repository names in `refs` that the org does not have, joined like Sentry's
+/// `InvalidRepository` message; `None` when every ref names a known repository.
+fn invalid_refs(c: &Connection, org_id: i64, body: &ReleaseBody) -> ApiResult<Option<String>> {
+    let mut bad: Vec<String> = Vec::new();
+    for r in body.refs.iter().flatten() {
+        let Some(name) = &r.repository else { continue };
+        if super::repos::find_repo(c, org_id, name)?.is_none() && !bad.contains(name) {
+            bad.push(name.clone());
+        }
+    }
+    Ok((!bad.is_empty()).then(|| format!("Invalid repository names: {}", bad.join(","))))
+}
+
+/// Sentry's answer to `refs` naming repositories the org does not have:
+/// 400 `{"refs": ["Invalid repository names: a,b"]}`.
+fn invalid_refs_response(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "refs": [message] }))).into_response()
+}
+
+/// A commit as Sentry's commit serializer renders it (`author` is `{name, email}`: there are
+/// no user accounts to match an email to).
+fn commit_json(
+    id: &str,
+    message: Option<&str>,
+    date: String,
+    repository: Value,
+    author: Value,
+) -> Value {
+    json!({
+        "id": id,
+        "message": message,
+        "dateCreated": date,
+        "pullRequest": null,
+        "suspectCommitType": "",
+        "repository": repository,
+        "author": author,
+    })
+}
+
 /// The commits a body sets, as the API renders them (newest first); `None` when the body
-/// sets none.
-fn body_commits(body: &ReleaseBody) -> ApiResult<Option<Vec<Value>>> {
+/// sets none. `commits` items name their repository, created when the org lacks it (Sentry's
+/// get_or_create; unnamed ones go to `organization-{id}` like Sentry's). `refs` (already
+/// checked by [`invalid_refs`]) record each head commit: Sentry would fetch the range
+/// `previousCommit..commit` from the provider, which a local server cannot, so the head is
+/// all it knows.
+fn body_commits(c: &Connection, org_id: i64, body: &ReleaseBody) -> ApiResult<Option<Vec<Value>>> {
     if let Some(list) = &body.commits {
         let mut commits = Vec::new();
         for item in list {
@@ -401,22 +446,32 @@ fn body_commits(body: &ReleaseBody) -> ApiResult<Option<Vec<Value>>> {
                     "Each commit needs an \"id\" of at most 64 characters.",
                 ));
             };
+            let repo_name = item
+                .repository
+                .clone()
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| format!("organization-{org_id}"));
+            let repository = super::repos::get_or_create_repo(c, org_id, &repo_name)?;
             let author = match (&item.author_name, &item.author_email) {
                 (None, None) => Value::Null,
                 (n, e) => json!({"name": n, "email": e}),
             };
-            commits.push(json!({
-                "id": sha,
-                "message": item.message,
-                "dateCreated": item.timestamp,
-                "repository": item.repository,
-                "author": author,
-            }));
+            let date = item
+                .timestamp
+                .as_deref()
+                .and_then(|t| serde_json::from_value::<SentryDate>(json!(t)).ok())
+                .map_or_else(now_iso, |d| d.0);
+            commits.push(commit_json(
+                sha,
+                item.message.as_deref(),
+                date,
+                repository,
+                author,
+            ));
         }
         return Ok(Some(commits));
     }
     if let Some(list) = &body.refs {
-        // Without a repository provider the head commit of each ref is all there is to know.
         let mut commits = Vec::new();
         for item in list {
             let (Some(repo), Some(sha)) = (&item.repository, &item.commit) else {
@@ -425,14 +480,8 @@ fn body_commits(body: &ReleaseBody) -> ApiResult<Option<Vec<Value>>> {
                     "Each ref needs \"repository\" and \"commit\".",
                 ));
             };
-            commits.push(json!({
-                "id": sha,
-                "message": null,
-                "dateCreated": now_iso(),
-                "repository": {"name": repo},
-                "author": null,
-                "previousCommit": item.previous_commit,
-            }));
+            let repository = super::repos::find_repo(c, org_id, repo)?.unwrap_or(Value::Null);
+            commits.push(commit_json(sha, None, now_iso(), repository, Value::Null));
         }
         return Ok(Some(commits));
     }
@@ -440,7 +489,7 @@ fn body_commits(body: &ReleaseBody) -> ApiResult<Option<Vec<Value>>> {
 }
 
 /// Applies the mutable fields of a create/update body to release `id`.
-fn apply_fields(c: &Connection, id: i64, body: &ReleaseBody) -> ApiResult<()> {
+fn apply_fields(c: &Connection, org_id: i64, id: i64, body: &ReleaseBody) -> ApiResult<()> {
     for (value, column) in [(&body.r#ref, "ref"), (&body.url, "url")] {
         if let Some(v) = value {
             c.execute(
@@ -473,7 +522,7 @@ fn apply_fields(c: &Connection, id: i64, body: &ReleaseBody) -> ApiResult<()> {
             params![status, id],
         )?;
     }
-    if let Some(commits) = body_commits(body)? {
+    if let Some(commits) = body_commits(c, org_id, body)? {
         c.execute(
             "UPDATE releases SET commits = ?1 WHERE id = ?2",
             params![Value::Array(commits).to_string(), id],
@@ -486,6 +535,7 @@ fn apply_fields(c: &Connection, id: i64, body: &ReleaseBody) -> ApiResult<()> {
 /// fields and renders the result.
 fn save_release(
     tx: &Connection,
+    org_id: i64,
     id: i64,
     projects: &[i64],
     body: &ReleaseBody,
@@ -496,7 +546,7 @@ fn save_release(
             params![id, p],
         )?;
     }
-    apply_fields(tx, id, body)?;
+    apply_fields(tx, org_id, id, body)?;
     render_release(tx, id, false)
 }
 
@@ -550,7 +600,10 @@ async fn create(
                 (tx.last_insert_rowid(), StatusCode::CREATED)
             }
         };
-        let rendered = save_release(&tx, id, &projects, &body)?;
+        if let Some(message) = invalid_refs(&tx, org_id, &body)? {
+            return Ok(invalid_refs_response(message));
+        }
+        let rendered = save_release(&tx, org_id, id, &projects, &body)?;
         tx.commit()?;
         Ok((status, Json(rendered)).into_response())
     })
@@ -662,7 +715,7 @@ async fn update(
     auth: Authed,
     Path((org, version)): Path<(String, String)>,
     JsonBody(body): JsonBody<ReleaseBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     state
         .db
         .call(move |c| {
@@ -671,10 +724,13 @@ async fn update(
                 Some(list) => body_projects(c, org_id, list)?,
                 None => Vec::new(),
             };
+            if let Some(message) = invalid_refs(c, org_id, &body)? {
+                return Ok(invalid_refs_response(message));
+            }
             let tx = c.transaction()?;
-            let rendered = save_release(&tx, id, &projects, &body)?;
+            let rendered = save_release(&tx, org_id, id, &projects, &body)?;
             tx.commit()?;
-            Ok(Json(rendered))
+            Ok(Json(rendered).into_response())
         })
         .await
 }

@@ -33,7 +33,7 @@ struct NewRepo {
     url: Option<String>,
 }
 
-fn repo_json(r: &rusqlite::Row) -> rusqlite::Result<Value> {
+pub(super) fn repo_json(r: &rusqlite::Row) -> rusqlite::Result<Value> {
     let provider: String = r.get(4)?;
     let provider_name = match provider.as_str() {
         "integrations:github" | "github" => "GitHub",
@@ -54,7 +54,41 @@ fn repo_json(r: &rusqlite::Row) -> rusqlite::Result<Value> {
     }))
 }
 
-const COLUMNS: &str = "id, name, url, external_slug, provider, status, date_created";
+pub(super) const COLUMNS: &str = "id, name, url, external_slug, provider, status, date_created";
+
+/// The repository `name` of an org as the API renders it, `None` when the org has none.
+pub(super) fn find_repo(
+    c: &rusqlite::Connection,
+    org_id: i64,
+    name: &str,
+) -> rusqlite::Result<Option<Value>> {
+    use rusqlite::OptionalExtension;
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM repositories WHERE org_id = ?1 AND name = ?2"),
+        params![org_id, name],
+        repo_json,
+    )
+    .optional()
+}
+
+/// Sentry's `Repository.objects.get_or_create(organization_id, name)` for commits that name a
+/// repository the org does not have yet: created without a provider or URL (rendered, like
+/// Sentry's, as provider `{"id": "unknown", "name": "Unknown Provider"}`).
+pub(super) fn get_or_create_repo(
+    c: &rusqlite::Connection,
+    org_id: i64,
+    name: &str,
+) -> rusqlite::Result<Value> {
+    if let Some(repo) = find_repo(c, org_id, name)? {
+        return Ok(repo);
+    }
+    c.execute(
+        "INSERT INTO repositories (org_id, name, url, provider, external_slug, date_created)
+         VALUES (?1, ?2, NULL, 'unknown', NULL, ?3)",
+        params![org_id, name, now_iso()],
+    )?;
+    Ok(find_repo(c, org_id, name)?.expect("just inserted"))
+}
 
 async fn list(
     State(state): State<AppState>,

@@ -243,6 +243,11 @@ fn deploys_and_commits() {
         "organizations/local/releases/",
         json!({"version": "old", "projects": ["app"]}),
     );
+    api.send(
+        "POST",
+        "organizations/local/repos/",
+        json!({"name": "acme/app"}),
+    );
     let (_, with_commits) = api.send(
         "PUT",
         "organizations/local/releases/old/",
@@ -333,4 +338,107 @@ fn read_only_token_cannot_write() {
         .call()
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+}
+
+/// `set-commits` as sentry.io answers it: `commits` create their repository by name and keep
+/// authors; `refs` must name repositories the org has; empty lists clear.
+#[test]
+fn release_commits_like_sentry() {
+    let api = Api::new();
+    api.send(
+        "POST",
+        "organizations/local/releases/",
+        json!({"version": "1.0", "projects": ["app"]}),
+    );
+    // refs naming an unknown repository: Sentry's InvalidRepository answer, nothing stored.
+    let (status, body) = api.send(
+        "PUT",
+        "organizations/local/releases/1.0/",
+        json!({"refs": [{"repository": "acme/nope", "commit": "a".repeat(40)}, {"repository": "x/y", "commit": "b"}]}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"refs": ["Invalid repository names: acme/nope,x/y"]})
+    );
+    let (_, rel, _) = api.get("organizations/local/releases/1.0/");
+    assert_eq!(rel["commitCount"], 0);
+
+    // commits: the repository is created on first use (no provider, like get_or_create).
+    let (status, rel) = api.send(
+        "PUT",
+        "organizations/local/releases/1.0/",
+        json!({"commits": [
+            {"id": "c".repeat(40), "repository": "acme/widgets", "message": "second", "author_name": "Ann", "author_email": "ann@example.com", "timestamp": "2024-01-02T03:04:05+01:00",
+             "patch_set": [{"path": "a.txt", "type": "M"}]},
+            {"id": "d".repeat(40), "repository": "acme/widgets", "message": "first", "author_name": "Bob", "author_email": "bob@example.com", "timestamp": "2024-01-01T00:00:00Z"},
+            {"id": "e".repeat(40), "message": "no repo", "author_name": "Ann", "author_email": "ann@example.com"}
+        ]}),
+    );
+    assert_eq!(status, 200, "{rel}");
+    assert_eq!(rel["commitCount"], 3);
+    assert_eq!(
+        rel["authors"],
+        json!([{"name": "Ann", "email": "ann@example.com"}, {"name": "Bob", "email": "bob@example.com"}])
+    );
+    let last = &rel["lastCommit"];
+    assert_eq!(last["id"], "c".repeat(40));
+    assert_eq!(last["message"], "second");
+    assert_eq!(last["dateCreated"], "2024-01-02T02:04:05.000000Z");
+    assert_eq!(
+        last["author"],
+        json!({"name": "Ann", "email": "ann@example.com"})
+    );
+    assert_eq!(last["repository"]["name"], "acme/widgets");
+    assert_eq!(
+        last["repository"]["provider"],
+        json!({"id": "unknown", "name": "Unknown Provider"})
+    );
+    let (_, repos, _) = api.get("organizations/local/repos/");
+    let names: Vec<&str> = repos
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["acme/widgets", "organization-1"]);
+    let (_, commits, _) = api.get("organizations/local/releases/1.0/commits/");
+    assert_eq!(commits.as_array().unwrap().len(), 3);
+    assert_eq!(commits[1]["repository"]["name"], "acme/widgets");
+    assert_eq!(commits[1]["author"]["email"], "bob@example.com");
+    assert_eq!(commits[2]["repository"]["name"], "organization-1");
+
+    // refs to a repository the org now has: the head commit is recorded.
+    api.send(
+        "POST",
+        "organizations/local/releases/",
+        json!({"version": "2.0", "projects": ["app"]}),
+    );
+    let (status, rel) = api.send(
+        "PUT",
+        "organizations/local/releases/2.0/",
+        json!({"refs": [{"repository": "acme/widgets", "commit": "f".repeat(40), "previousCommit": "c".repeat(40)}]}),
+    );
+    assert_eq!(status, 200, "{rel}");
+    assert_eq!(rel["commitCount"], 1);
+    assert_eq!(rel["lastCommit"]["repository"]["name"], "acme/widgets");
+    let (_, prev, _) = api.get("organizations/local/releases/2.0/previous-with-commits/");
+    assert_eq!(prev["version"], "1.0");
+    assert_eq!(prev["lastCommit"]["id"], "c".repeat(40));
+
+    // Clearing with either list.
+    let (_, cleared) = api.send(
+        "PUT",
+        "organizations/local/releases/1.0/",
+        json!({"commits": []}),
+    );
+    assert_eq!(cleared["commitCount"], 0);
+    assert_eq!(cleared["lastCommit"], Value::Null);
+    assert_eq!(cleared["authors"], json!([]));
+    let (_, cleared) = api.send(
+        "PUT",
+        "organizations/local/releases/2.0/",
+        json!({"refs": []}),
+    );
+    assert_eq!(cleared["commitCount"], 0);
 }

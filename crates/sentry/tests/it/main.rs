@@ -39,6 +39,7 @@ mod regions;
 mod release_cmd;
 mod render_everywhere;
 mod resolve;
+mod set_commits;
 mod settings_source;
 mod store_v21;
 mod store_writes;

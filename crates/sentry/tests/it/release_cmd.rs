@@ -358,8 +358,13 @@ fn bad_input_fails_before_any_request() {
     let (code, _, err) = run(cmd().args(["release", "list", "local/", "--sort", "nope"]));
     assert_eq!(code, 2);
     assert!(err.contains("Invalid sort value"), "{err}");
-    let (code, _, _) = run(cmd().args(["release", "set-commits", "local/1.0"]));
-    assert_eq!(code, 2, "set-commits is not part of this grammar yet");
+    let (code, _, err) =
+        run(cmd().args(["release", "set-commits", "local/1.0", "--auto", "--local"]));
+    assert_eq!(code, 21, "{err}");
+    assert!(
+        err.starts_with("Error: Only one of --auto, --local, or --commit can be used at a time."),
+        "{err}"
+    );
 }
 
 #[test]

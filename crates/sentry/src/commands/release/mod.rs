@@ -1,4 +1,4 @@
-//! `sentry release`: releases and their deploys (0.49's grammar; `set-commits` lives elsewhere).
+//! `sentry release`: releases, their deploys and commits (0.49's grammar).
 
 pub mod archive;
 pub mod create;
@@ -9,6 +9,7 @@ pub mod finalize;
 pub mod list;
 pub mod ops;
 pub mod propose_version;
+pub mod set_commits;
 pub mod view;
 
 use std::io;
@@ -46,6 +47,8 @@ pub enum ReleaseCommand {
     Deploy(deploy::DeployArgs),
     /// List deploys for a release
     Deploys(deploys::DeploysArgs),
+    /// Set commits for a release
+    SetCommits(set_commits::SetCommitsArgs),
     /// Propose a release version
     ProposeVersion(propose_version::ProposeArgs),
 }
@@ -61,6 +64,7 @@ pub fn run(ctx: &Context, cmd: &ReleaseCommand) -> CliResult<i32> {
         ReleaseCommand::Restore(a) => archive::run(ctx, a, archive::Change::Restore),
         ReleaseCommand::Deploy(a) => deploy::run(ctx, a),
         ReleaseCommand::Deploys(a) => deploys::run(ctx, a),
+        ReleaseCommand::SetCommits(a) => set_commits::run(ctx, a),
         ReleaseCommand::ProposeVersion(a) => propose_version::run(ctx, a),
     }
 }
