@@ -56,11 +56,6 @@ impl<'c> OrgApi<'c> {
         self.at("POST", &self.release_path(version, "deploys/"))
     }
 
-    /// `GET /organizations/{org}/releases/{version}/commits/`.
-    pub fn release_commits(&self, version: &str) -> RequestBuilder<'c> {
-        self.at("GET", &self.release_path(version, "commits/"))
-    }
-
     /// `GET /organizations/{org}/releases/{version}/previous-with-commits/`: the newest
     /// older release that has commits (its `lastCommit.id` starts `set-commits --auto`'s
     /// range), or `{}`.
