@@ -58,7 +58,8 @@ start_server() {
 }
 
 # The server's state after the script, without ids, dates and durations (which differ by
-# nature), as one JSON document.
+# nature), as one JSON document. Commit messages are compared without their trailing
+# newline: 3.x sends git's raw message ("change 1\n"), we send it trimmed.
 state() {
     local get=(curl -sf -H "Authorization: Bearer $TOKEN")
     local o="$URL/api/0/organizations/local" p="$URL/api/0/projects/local/app"
@@ -73,7 +74,8 @@ state() {
       releases: [$releases[] | {version, projects: [.projects[].slug] | sort,
                  finalized: (.dateReleased != null), commitCount, deployCount,
                  status}] | sort_by(.version),
-      commits: (if $commits == null then null else [$commits[] | {id, message,
+      commits: (if $commits == null then null else [$commits[] | {id,
+                 message: (.message // "" | rtrimstr("\n")),
                  author: .author.email}] end),
       deploys: (if $deploys == null then null else [$deploys[] | .environment] end),
       events: [$events[] | {message: (.message // .title), level: (.tags // [] | map(select(.key == "level")) | .[0].value)}],

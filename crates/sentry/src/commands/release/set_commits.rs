@@ -784,24 +784,32 @@ fn local(
     let commits: Vec<Value> = walk
         .commits
         .iter()
-        .map(|c| {
-            let mut v = json!({"id": c.id});
-            if let Some(r) = &repository {
-                v["repository"] = json!(r);
-            }
-            v["message"] = json!(c.summary);
-            v["author_name"] = json!(c.author_name);
-            v["author_email"] = json!(c.author_email);
-            v["timestamp"] = json!(c.timestamp);
-            v["patch_set"] = c
-                .patch_set
-                .iter()
-                .map(|p| json!({"path": p.path, "type": p.kind.letter()}))
-                .collect();
-            v
-        })
+        .map(|c| commit_json(c, repository.as_deref(), &c.summary))
         .collect();
     run.put_or_fail(&json!({ "commits": commits }))
+}
+
+/// One local commit as both grammars send it in `PUT …/releases/{v}/ {"commits": […]}`
+/// (`message` is the subject line for 0.49, the whole message for 3.x).
+pub(crate) fn commit_json(
+    c: &sentry_vcs::Commit,
+    repository: Option<&str>,
+    message: &str,
+) -> Value {
+    let mut v = json!({"id": c.id});
+    if let Some(r) = repository {
+        v["repository"] = json!(r);
+    }
+    v["message"] = json!(message);
+    v["author_name"] = json!(c.author_name);
+    v["author_email"] = json!(c.author_email);
+    v["timestamp"] = json!(c.timestamp);
+    v["patch_set"] = c
+        .patch_set
+        .iter()
+        .map(|p| json!({"path": p.path, "type": p.kind.letter()}))
+        .collect();
+    v
 }
 
 #[cfg(test)]

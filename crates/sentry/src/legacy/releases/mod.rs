@@ -1,7 +1,7 @@
 //! `sentry-cli releases [-o ORG] [-p PROJECT]… <new|finalize|propose-version|list|info|delete|
-//! archive|restore>` and the hidden `releases deploys [VERSION] <new|list>`, in 3.x's grammar
+//! archive|restore|set-commits>` and the hidden `releases deploys [VERSION] <new|list>`, in 3.x's grammar
 //! and text. The requests are `commands::release::ops`, shared with `sentry release`.
-//! (`set-commits` is wired separately.)
+//! `set-commits` reads local git through `sentry-vcs`.
 
 pub mod archive;
 pub mod delete;
@@ -10,6 +10,7 @@ pub mod info;
 pub mod list;
 pub mod new;
 pub mod propose_version;
+pub mod set_commits;
 
 use clap::{Args, Subcommand};
 
@@ -83,6 +84,9 @@ pub enum ReleasesCommand {
     /// Propose a version name for a new release.
     #[command(verbatim_doc_comment)]
     ProposeVersion(propose_version::ProposeArgs),
+    /// Set commits of a release.
+    #[command(verbatim_doc_comment)]
+    SetCommits(set_commits::SetCommitsArgs),
     /// Restore a release.
     #[command(verbatim_doc_comment)]
     Restore(archive::VersionArg),
@@ -103,6 +107,7 @@ pub fn run(ctx: &Context, global: &LegacyGlobal, args: &ReleasesArgs) -> CliResu
         ReleasesCommand::List(a) => list::run(ctx, global, scope, a),
         ReleasesCommand::New(a) => new::run(ctx, global, scope, a),
         ReleasesCommand::ProposeVersion(a) => propose_version::run(ctx, global, a),
+        ReleasesCommand::SetCommits(a) => set_commits::run(ctx, global, scope, a),
         ReleasesCommand::Deploys(a) => super::deploys::run_for_release(ctx, global, scope, a),
     }
 }
