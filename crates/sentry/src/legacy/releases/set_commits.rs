@@ -92,9 +92,12 @@ impl Ref {
     }
 }
 
+/// A spec's head commit and, for a range, the commit before it.
+type Head = (String, Option<String>);
+
 /// `REPO@SHA` or `REPO@PREV..SHA` (the last `@` splits; names may contain `@`). A spec with
 /// no `@` is a repository name alone, which 3.x reports as an unknown repository.
-fn parse_spec(spec: &str) -> CliResult<(String, Option<(String, Option<String>)>)> {
+fn parse_spec(spec: &str) -> CliResult<(String, Option<Head>)> {
     let Some(at) = spec.rfind('@') else {
         return Ok((spec.to_string(), None));
     };
