@@ -28,6 +28,7 @@ mod info_cmd;
 mod issue;
 mod legacy_misc;
 mod legacy_releases;
+mod legacy_set_commits;
 mod local_cmd;
 mod local_help;
 mod local_server;
