@@ -22,7 +22,6 @@ use crate::context::Context;
 use crate::error::{CliError, CliResult};
 
 pub mod bash_hook;
-pub mod common;
 pub mod completions;
 pub mod events;
 pub mod info;

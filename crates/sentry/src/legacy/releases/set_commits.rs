@@ -128,7 +128,7 @@ pub fn run(
     let projects = remote::projects(ctx, &scope.projects)?;
     let repos: Vec<Value> = org
         .repos()
-        .pages(crate::legacy::common::paging(usize::MAX))
+        .pages(crate::legacy::remote::paging(usize::MAX))
         .collect()
         .map_err(|e| remote::api_failure(e, NotFound::Org))?
         .items;
