@@ -96,16 +96,17 @@ impl Report for CommitsSet {
     }
 }
 
-/// One `refs` entry.
+/// One `refs` entry (both grammars): a repository's head and, for a range, the commit
+/// before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Ref {
-    repository: String,
-    commit: String,
-    previous: Option<String>,
+pub(crate) struct Ref {
+    pub(crate) repository: String,
+    pub(crate) commit: String,
+    pub(crate) previous: Option<String>,
 }
 
 impl Ref {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         let mut v = json!({"repository": self.repository, "commit": self.commit});
         if let Some(p) = &self.previous {
             v["previousCommit"] = json!(p);

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 
 use super::{parse_version, print_always, OrgProjectArgs};
 use crate::commands::release::ops::{self, NewRelease};
-use crate::commands::release::set_commits::commit_json;
+use crate::commands::release::set_commits::{commit_json, Ref};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::legacy::remote::{self, NotFound};
@@ -73,23 +73,6 @@ pub struct SetCommitsArgs {
         value_name = "SPEC"
     )]
     pub commits: Vec<String>,
-}
-
-/// One `refs` entry: a repository's head and, for a range, the commit before it.
-struct Ref {
-    repository: String,
-    commit: String,
-    previous: Option<String>,
-}
-
-impl Ref {
-    fn json(&self) -> Value {
-        let mut v = json!({"repository": self.repository, "commit": self.commit});
-        if let Some(p) = &self.previous {
-            v["previousCommit"] = json!(p);
-        }
-        v
-    }
 }
 
 /// A spec's head commit and, for a range, the commit before it.
