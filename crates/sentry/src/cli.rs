@@ -187,6 +187,8 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
+    /// Print the shell completion script (bash, zsh, fish, powershell)
+    Completion(crate::commands::cli::completion::CompletionArgs),
     /// View or change default settings stored in cli.db
     Defaults(crate::commands::cli::defaults::DefaultsArgs),
 }

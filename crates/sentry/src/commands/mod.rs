@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod complete;
 pub mod config;
 pub mod dsn;
 pub mod event;

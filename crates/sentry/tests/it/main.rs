@@ -18,6 +18,7 @@ mod auth_token;
 mod bounded_time;
 mod cmds_support;
 mod common;
+mod completion;
 mod config_cmd;
 mod defaults_cmd;
 mod demo;

@@ -1,1 +1,2 @@
+pub mod completion;
 pub mod defaults;
