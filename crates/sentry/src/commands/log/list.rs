@@ -360,12 +360,10 @@ fn nap(d: Duration) -> bool {
     crate::auth::interrupt::interrupted()
 }
 
-fn follow(
-    ctx: &Context,
-    mode: &Mode,
-    secs: u64,
-    fetch: &dyn Fn(&[(&'static str, String)], Option<&Value>) -> CliResult<Vec<Value>>,
-) -> CliResult<i32> {
+/// One poll: the rows of a period, newer than a `timestamp_precise` when given.
+type FetchFn<'a> = dyn Fn(&[(&'static str, String)], Option<&Value>) -> CliResult<Vec<Value>> + 'a;
+
+fn follow(ctx: &Context, mode: &Mode, secs: u64, fetch: &FetchFn) -> CliResult<i32> {
     crate::auth::interrupt::install();
     let with_trace = matches!(mode, Mode::Project { .. });
     if !ctx.output.json {
