@@ -134,6 +134,21 @@ pub enum Command {
     Releases(
         Plural<crate::commands::release::ReleaseCommand, crate::commands::release::list::ListArgs>,
     ),
+    /// List and view logs (bare `log <id>` = `log view`)
+    Log(Plural<crate::commands::log::LogCommand, crate::commands::log::view::ViewArgs>),
+    /// List traces, view a trace and its logs (bare `trace <id>` = `trace view`)
+    Trace(Plural<crate::commands::trace::TraceCommand, crate::commands::trace::view::ViewArgs>),
+    /// List and view spans (bare `span <trace-id> <span-id>` = `span view`)
+    Span(Plural<crate::commands::span::SpanCommand, crate::commands::span::view::ViewArgs>),
+    /// `log list`, or `logs <subcommand>` = `log <subcommand>`
+    #[command(hide = true)]
+    Logs(Plural<crate::commands::log::LogCommand, crate::commands::log::list::ListArgs>),
+    /// `trace list`, or `traces <subcommand>` = `trace <subcommand>`
+    #[command(hide = true)]
+    Traces(Plural<crate::commands::trace::TraceCommand, crate::commands::trace::list::ListArgs>),
+    /// `span list`, or `spans <subcommand>` = `span <subcommand>`
+    #[command(hide = true)]
+    Spans(Plural<crate::commands::span::SpanCommand, crate::commands::span::list::ListArgs>),
     /// Show every effective setting and where it came from
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -159,6 +159,30 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
             Some(c) => commands::repo::run(ctx, c),
             None => commands::repo::list::run(ctx, &p.list),
         },
+        Command::Log(p) => match &p.command {
+            Some(c) => commands::log::run(ctx, c),
+            None => commands::log::view::run(ctx, &p.list),
+        },
+        Command::Logs(p) => match &p.command {
+            Some(c) => commands::log::run(ctx, c),
+            None => commands::log::list::run(ctx, &p.list),
+        },
+        Command::Trace(p) => match &p.command {
+            Some(c) => commands::trace::run(ctx, c),
+            None => commands::trace::view::run(ctx, &p.list),
+        },
+        Command::Traces(p) => match &p.command {
+            Some(c) => commands::trace::run(ctx, c),
+            None => commands::trace::list::run(ctx, &p.list),
+        },
+        Command::Span(p) => match &p.command {
+            Some(c) => commands::span::run(ctx, c),
+            None => commands::span::view::run(ctx, &p.list),
+        },
+        Command::Spans(p) => match &p.command {
+            Some(c) => commands::span::run(ctx, c),
+            None => commands::span::list::run(ctx, &p.list),
+        },
         Command::Config(ConfigCommand::List(a)) => commands::config::list::run(ctx, a),
         Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),
         Command::Cli(CliCommand::Defaults(a)) => commands::cli::defaults::run(ctx, a),

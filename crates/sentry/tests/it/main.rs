@@ -35,6 +35,7 @@ mod local_help;
 mod local_server;
 mod monitor_list;
 mod monitor_run;
+mod observability;
 mod org_project_team_repo;
 mod output_cmd;
 mod regions;
