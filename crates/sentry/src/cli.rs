@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
     long_about = "sentry is a command-line interface for Sentry (sentry.io or self-hosted): \
 authentication, organizations, projects, issues, events and raw API calls, plus a local \
 Sentry-compatible server for offline use.",
-    disable_help_subcommand = false,
+    disable_help_subcommand = true,
     max_term_width = 100
 )]
 pub struct Cli {
@@ -159,6 +159,8 @@ pub enum Command {
     Local(crate::commands::local::LocalArgs),
     /// Make an authenticated request to the Sentry API and print the response
     Api(crate::commands::api::ApiArgs),
+    /// Help for a command, or with --json the whole command tree (for agents)
+    Help(crate::commands::help::HelpArgs),
 }
 
 /// A plural group (`sentry projects …`, sentry-cli 3.x's spelling, accepted as an alias of
@@ -204,6 +206,9 @@ pub enum ConfigCommand {
 pub enum CliCommand {
     /// Print the shell completion script (bash, zsh, fish, powershell)
     Completion(crate::commands::cli::completion::CompletionArgs),
+    /// Write man pages for every command into a directory
+    #[command(hide = true)]
+    Manpages(crate::commands::cli::manpages::ManpagesArgs),
     /// View or change default settings stored in cli.db
     Defaults(crate::commands::cli::defaults::DefaultsArgs),
 }

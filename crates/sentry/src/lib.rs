@@ -187,6 +187,8 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),
         Command::Cli(CliCommand::Defaults(a)) => commands::cli::defaults::run(ctx, a),
         Command::Cli(CliCommand::Completion(a)) => commands::cli::completion::run(ctx, a),
+        Command::Cli(CliCommand::Manpages(a)) => commands::cli::manpages::run(ctx, a),
+        Command::Help(a) => commands::help::run(ctx, a),
         Command::Local(a) => commands::local::run(ctx, a),
         Command::Api(a) => commands::api::run(ctx, a),
     }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod dsn;
 pub mod event;
 pub mod flags;
+pub mod help;
 pub mod info;
 pub mod issue;
 pub mod local;

@@ -122,3 +122,58 @@ fn completion_without_a_shell_names_the_argument() {
         "{out}"
     );
 }
+
+/// `help --json` is the command tree for agents; `help <command>` one command; man pages
+/// come from the same tree.
+#[test]
+fn help_json_and_man_pages_come_from_the_tree() {
+    let env = TestEnv::new();
+    let (code, out, err) = run(env.cmd().args(["help", "--json"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+    let tree: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let routes: Vec<&str> = tree["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    for r in [
+        "auth", "org", "project", "issue", "event", "release", "monitor", "api",
+    ] {
+        assert!(routes.contains(&r), "{r} missing from {routes:?}");
+    }
+    let (code, out, _) = run(env.cmd().args(["help", "release", "set-commits", "--json"]));
+    assert_eq!(code, 0);
+    let cmd: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(cmd["path"], "sentry release set-commits");
+    assert_eq!(cmd["positional"], "<org/version>");
+    let flags: Vec<&str> = cmd["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        flags.contains(&"auto") && flags.contains(&"initial-depth"),
+        "{flags:?}"
+    );
+    let (code, out, err) = run(env.cmd().args(["help", "issue", "nope"]));
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        "Error: Unknown command 'issue nope'. Run 'sentry help' to list commands.\n"
+    );
+    let (code, out, _) = run(env.cmd().args(["help", "issue", "list"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Usage: sentry issue list [OPTIONS] [TARGET]"),
+        "{out}"
+    );
+
+    let (code, out, err) = run(env.cmd().args(["cli", "manpages", "--dir", "man"]));
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    let page = std::fs::read_to_string(env.work().join("man/sentry-issue-list.1")).unwrap();
+    assert!(page.contains(".TH sentry-issue-list 1"), "{page}");
+    assert!(page.contains("\\-\\-limit"), "{page}");
+    assert!(env.work().join("man/sentry.1").is_file());
+}
