@@ -76,8 +76,14 @@ pub struct LegacyGlobal {
     /// implemented only for selected subcommands.
     #[arg(long, global = true, visible_alias = "silent")]
     pub quiet: bool,
-    /// Always return 0 exit code.
-    #[arg(long = "allow-failure", global = true, hide = true)]
+    /// Always return 0 exit code (also SENTRY_ALLOW_FAILURE).
+    #[arg(
+        long = "allow-failure",
+        global = true,
+        hide = true,
+        env = "SENTRY_ALLOW_FAILURE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub allow_failure: bool,
     /// Print version
     #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
@@ -205,6 +211,7 @@ pub fn run() -> i32 {
                 print_error(&e.redacted());
             }
             if allow_failure {
+                allowed_failure();
                 0
             } else {
                 1
@@ -243,6 +250,14 @@ pub(crate) fn print(global: &LegacyGlobal, text: &str) -> CliResult<()> {
         text.push('\n');
     }
     crate::output::write_stdout(text.as_bytes())
+}
+
+/// 3.x's closing line when `--allow-failure`/`SENTRY_ALLOW_FAILURE` turns a failure into
+/// exit 0, so a log still shows that something failed.
+fn allowed_failure() {
+    crate::diag!(
+        "\nCommand failed, however, \"SENTRY_ALLOW_FAILURE\" variable or \"allow-failure\" flag was set. Exiting with 0 exit code."
+    );
 }
 
 /// 3.x's error block: `error: <message>`, its causes, then the hint about log levels.
