@@ -60,24 +60,35 @@ pub struct LegacyCli {
 #[derive(Debug, clap::Args, Default, Clone)]
 pub struct LegacyGlobal {
     /// Fully qualified URL to the Sentry server.
-    #[arg(long, value_name = "URL")]
+    #[arg(verbatim_doc_comment, long, value_name = "URL")]
     pub url: Option<String>,
     /// Custom headers that should be attached to all requests in key:value format.
-    #[arg(long = "header", global = true, value_name = "KEY:VALUE")]
+    #[arg(
+        verbatim_doc_comment,
+        long = "header",
+        global = true,
+        value_name = "KEY:VALUE"
+    )]
     pub headers: Vec<String>,
     /// Use the given Sentry auth token.
-    #[arg(long = "auth-token", global = true, value_name = "AUTH_TOKEN")]
+    #[arg(
+        verbatim_doc_comment,
+        long = "auth-token",
+        global = true,
+        value_name = "AUTH_TOKEN"
+    )]
     pub auth_token: Option<String>,
     /// Set the log output verbosity.
-    #[arg(long = "log-level", global = true, value_name = "LOG_LEVEL",
+    #[arg(verbatim_doc_comment, long = "log-level", global = true, value_name = "LOG_LEVEL",
           value_parser = ["trace", "debug", "info", "warn", "error"], ignore_case = true)]
     pub log_level: Option<String>,
     /// Do not print any output while preserving correct exit code. This flag is currently
     /// implemented only for selected subcommands.
-    #[arg(long, global = true, visible_alias = "silent")]
+    #[arg(verbatim_doc_comment, long, global = true, visible_alias = "silent")]
     pub quiet: bool,
     /// Always return 0 exit code (also SENTRY_ALLOW_FAILURE).
     #[arg(
+        verbatim_doc_comment,
         long = "allow-failure",
         global = true,
         hide = true,
@@ -86,43 +97,55 @@ pub struct LegacyGlobal {
     )]
     pub allow_failure: bool,
     /// Print version
-    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    #[arg(verbatim_doc_comment, short = 'V', long = "version", action = clap::ArgAction::Version)]
     pub version: Option<bool>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum LegacyCommand {
     /// Generate completions for the specified shell.
+    #[command(verbatim_doc_comment)]
     Completions(completions::CompletionsArgs),
     /// Manage deployments for Sentry releases.
     #[command(verbatim_doc_comment)]
     Deploys(deploys::DeploysArgs),
     /// Manage events on Sentry.
+    #[command(verbatim_doc_comment)]
     Events(events::EventsArgs),
     /// Print information about the configuration and verify authentication.
+    #[command(verbatim_doc_comment)]
     Info(info::InfoArgs),
     /// Manage issues in Sentry.
+    #[command(verbatim_doc_comment)]
     Issues(issues::IssuesArgs),
     /// Authenticate with the Sentry server.
+    #[command(verbatim_doc_comment)]
     Login(login::LoginArgs),
     /// Manage cron monitors on Sentry.
+    #[command(verbatim_doc_comment)]
     #[command(subcommand)]
     Monitors(monitors::MonitorsCommand),
     /// Manage organizations on Sentry.
+    #[command(verbatim_doc_comment)]
     #[command(subcommand)]
     Organizations(organizations::OrganizationsCommand),
     /// Manage projects on Sentry.
+    #[command(verbatim_doc_comment)]
     Projects(projects::ProjectsArgs),
     /// Manage releases on Sentry.
     #[command(verbatim_doc_comment)]
     Releases(releases::ReleasesArgs),
     /// Manage repositories on Sentry.
+    #[command(verbatim_doc_comment)]
     Repos(repos::ReposArgs),
     /// Send a manual event to Sentry.
+    #[command(verbatim_doc_comment)]
     SendEvent(Box<send_event::SendEventArgs>),
     /// Send a stored envelope to Sentry.
+    #[command(verbatim_doc_comment)]
     SendEnvelope(send_envelope::SendEnvelopeArgs),
     /// Prints out a bash script that does error handling.
+    #[command(verbatim_doc_comment)]
     BashHook(bash_hook::BashHookArgs),
 }
 
