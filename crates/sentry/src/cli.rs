@@ -134,6 +134,9 @@ pub enum Command {
     Releases(
         Plural<crate::commands::release::ReleaseCommand, crate::commands::release::list::ListArgs>,
     ),
+    /// Inject debug IDs, upload and resolve JavaScript source maps
+    #[command(subcommand, alias = "sourcemaps")]
+    Sourcemap(crate::commands::sourcemap::SourcemapCommand),
     /// Show every effective setting and where it came from
     #[command(subcommand)]
     Config(ConfigCommand),

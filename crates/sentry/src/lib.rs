@@ -150,6 +150,7 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),
         Command::Cli(CliCommand::Defaults(a)) => commands::cli::defaults::run(ctx, a),
         Command::Local(a) => commands::local::run(ctx, a),
+        Command::Sourcemap(c) => commands::sourcemap::run(ctx, c),
         Command::Api(a) => commands::api::run(ctx, a),
     }
 }

@@ -16,4 +16,5 @@ pub mod org;
 pub mod project;
 pub mod release;
 pub mod repo;
+pub mod sourcemap;
 pub mod team;

@@ -41,6 +41,7 @@ mod render_everywhere;
 mod resolve;
 mod set_commits;
 mod settings_source;
+mod sourcemap_inject;
 mod store_v21;
 mod store_writes;
 mod tables;
