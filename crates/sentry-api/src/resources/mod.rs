@@ -15,6 +15,7 @@ pub mod monitors;
 pub mod orgs;
 pub mod projects;
 pub mod releases;
+pub mod uploads;
 
 use crate::urls::encode_segment;
 use crate::{Client, RequestBuilder};

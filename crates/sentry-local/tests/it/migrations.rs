@@ -91,7 +91,7 @@ fn a_database_from_a_newer_build_is_refused() {
         Err(e) => e.to_string(),
     };
     assert!(
-        err.contains("schema version 99, newer than this sentry knows (2)"),
+        err.contains("schema version 99, newer than this sentry knows (3)"),
         "{err}"
     );
     assert!(
