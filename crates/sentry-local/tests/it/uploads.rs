@@ -197,9 +197,9 @@ fn upload_bundle(s: &RunningServer, bundle: &[u8], release: Option<&str>) -> Val
     assemble(s, req).1
 }
 
-fn indexed(
-    s: &RunningServer,
-) -> Vec<(i64, String, String, String, Option<String>, Option<String>)> {
+type Row = (i64, String, String, String, Option<String>, Option<String>);
+
+fn indexed(s: &RunningServer) -> Vec<Row> {
     s.state
         .db
         .with(|c| {

@@ -13,6 +13,7 @@
 pub mod deploys;
 pub mod releases;
 pub mod remote;
+pub mod sourcemaps;
 pub mod table;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -113,6 +114,8 @@ pub enum LegacyCommand {
     Releases(releases::ReleasesArgs),
     /// Manage repositories on Sentry.
     Repos(repos::ReposArgs),
+    /// Manage sourcemaps for Sentry releases.
+    Sourcemaps(sourcemaps::SourcemapsArgs),
     /// Send a manual event to Sentry.
     SendEvent(Box<send_event::SendEventArgs>),
     /// Send a stored envelope to Sentry.
@@ -151,6 +154,10 @@ impl LegacyCommand {
             LegacyCommand::Repos(a) => Scope {
                 org: a.org.clone(),
                 project: None,
+            },
+            LegacyCommand::Sourcemaps(a) => Scope {
+                org: a.org.clone(),
+                project: a.project.clone(),
             },
             LegacyCommand::Completions(_)
             | LegacyCommand::Info(_)
@@ -230,6 +237,7 @@ fn dispatch(ctx: &Context, global: &LegacyGlobal, command: &LegacyCommand) -> Cl
         LegacyCommand::BashHook(a) => bash_hook::run(ctx, global, a),
         LegacyCommand::Releases(a) => releases::run(ctx, global, a),
         LegacyCommand::Deploys(a) => deploys::run(ctx, global, a),
+        LegacyCommand::Sourcemaps(a) => sourcemaps::run(ctx, global, a),
     }
 }
 

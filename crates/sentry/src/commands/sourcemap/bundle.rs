@@ -304,7 +304,7 @@ pub fn upload(req: &UploadRequest, file: &Path) -> CliResult<Uploaded> {
     let mut state = state_of(&first);
     check_error(&first)?;
     let mut missing = 0;
-    if state != "ok" && !(state == "created" && !req.wait) {
+    if state != "ok" && (state != "created" || req.wait) {
         let wanted: std::collections::HashSet<String> = first
             .get("missingChunks")
             .and_then(Value::as_array)

@@ -91,6 +91,7 @@ pub struct Pair {
 pub struct Scan {
     pub pairs: Vec<Pair>,
     /// Every file the walk admitted (JS, maps and others), sorted.
+    #[allow(dead_code)]
     pub files: Vec<PathBuf>,
 }
 
