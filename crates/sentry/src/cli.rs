@@ -149,6 +149,9 @@ pub enum Command {
     /// `span list`, or `spans <subcommand>` = `span <subcommand>`
     #[command(hide = true)]
     Spans(Plural<crate::commands::span::SpanCommand, crate::commands::span::list::ListArgs>),
+    /// Inject debug IDs, upload and resolve JavaScript source maps
+    #[command(subcommand, alias = "sourcemaps")]
+    Sourcemap(crate::commands::sourcemap::SourcemapCommand),
     /// Show every effective setting and where it came from
     #[command(subcommand)]
     Config(ConfigCommand),

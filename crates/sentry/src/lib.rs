@@ -190,6 +190,7 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         Command::Cli(CliCommand::Manpages(a)) => commands::cli::manpages::run(ctx, a),
         Command::Help(a) => commands::help::run(ctx, a),
         Command::Local(a) => commands::local::run(ctx, a),
+        Command::Sourcemap(c) => commands::sourcemap::run(ctx, c),
         Command::Api(a) => commands::api::run(ctx, a),
     }
 }

@@ -16,6 +16,7 @@ pub mod orgs;
 pub mod projects;
 pub mod releases;
 pub mod traces;
+pub mod uploads;
 
 use crate::urls::encode_segment;
 use crate::{Client, RequestBuilder};

@@ -19,6 +19,7 @@ pub mod org;
 pub mod project;
 pub mod release;
 pub mod repo;
+pub mod sourcemap;
 pub mod span;
 pub mod team;
 pub mod trace;

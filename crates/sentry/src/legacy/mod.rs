@@ -13,6 +13,7 @@
 pub mod deploys;
 pub mod releases;
 pub mod remote;
+pub mod sourcemaps;
 pub mod table;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -138,6 +139,8 @@ pub enum LegacyCommand {
     /// Manage repositories on Sentry.
     #[command(verbatim_doc_comment)]
     Repos(repos::ReposArgs),
+    /// Manage sourcemaps for Sentry releases.
+    Sourcemaps(sourcemaps::SourcemapsArgs),
     /// Send a manual event to Sentry.
     #[command(verbatim_doc_comment)]
     SendEvent(Box<send_event::SendEventArgs>),
@@ -179,6 +182,10 @@ impl LegacyCommand {
             LegacyCommand::Repos(a) => Scope {
                 org: a.org.clone(),
                 project: None,
+            },
+            LegacyCommand::Sourcemaps(a) => Scope {
+                org: a.org.clone(),
+                project: a.project.clone(),
             },
             LegacyCommand::Completions(_)
             | LegacyCommand::Info(_)
@@ -259,6 +266,7 @@ fn dispatch(ctx: &Context, global: &LegacyGlobal, command: &LegacyCommand) -> Cl
         LegacyCommand::BashHook(a) => bash_hook::run(ctx, global, a),
         LegacyCommand::Releases(a) => releases::run(ctx, global, a),
         LegacyCommand::Deploys(a) => deploys::run(ctx, global, a),
+        LegacyCommand::Sourcemaps(a) => sourcemaps::run(ctx, global, a),
     }
 }
 

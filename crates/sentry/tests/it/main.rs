@@ -44,6 +44,8 @@ mod render_everywhere;
 mod resolve;
 mod set_commits;
 mod settings_source;
+mod sourcemap_inject;
+mod sourcemap_upload;
 mod store_v21;
 mod store_writes;
 mod tables;
