@@ -554,8 +554,9 @@ mod tests {
             size,
         };
         let todo = vec![c(1024), c(1024), c(1024), c(1024), c(147)];
+        // 2500 bytes hold two full chunks; the last full one and the small tail fit together.
         let b = batches(&todo, &opts, 1);
-        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), vec![2, 2, 1]);
+        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), vec![2, 3]);
         let b = batches(
             &todo,
             &ServerOptions {
