@@ -228,6 +228,17 @@ pub fn validate_limit(n: i64, max: u32) -> Result<u32, TargetError> {
     u32::try_from(n).map_err(|_| TargetError::validation(format!("--limit cannot exceed {max}")))
 }
 
+/// [`validate_limit`] in the words 0.49 uses for the lists whose `--limit` it checks while
+/// parsing flags (events, DSNs, logs, traces, spans): one sentence for both bounds, naming
+/// the value.
+pub fn validate_limit_between(n: i64, max: u32) -> Result<u32, TargetError> {
+    validate_limit(n, max).map_err(|_| {
+        TargetError::validation(format!(
+            "Failed to parse \"{n}\" for limit: --limit must be between 1 and {max}"
+        ))
+    })
+}
+
 /// Parses the textual `--limit` value, then applies [`validate_limit`].
 pub fn parse_limit(s: &str, max: u32) -> Result<u32, TargetError> {
     let v = s.trim();

@@ -354,10 +354,22 @@ fn bad_ids_fail_before_any_request_and_unknown_traces_are_reported() {
             vec!["log", "view", "local/app", "123"],
             "Invalid log ID \"123\"",
         ),
-        (vec!["log", "list", "local/app", "--limit", "0"], "--limit"),
-        (vec!["log", "list", "local/app", "-n", "9999"], "--limit"),
-        (vec!["trace", "list", "local/app", "-n", "0"], "--limit"),
-        (vec!["span", "list", "local/app", "-n", "1001"], "--limit"),
+        (
+            vec!["log", "list", "local/app", "--limit", "0"],
+            "Failed to parse \"0\" for limit: --limit must be between 1 and 1000",
+        ),
+        (
+            vec!["log", "list", "local/app", "-n", "9999"],
+            "Failed to parse \"9999\" for limit: --limit must be between 1 and 1000",
+        ),
+        (
+            vec!["trace", "list", "local/app", "-n", "0"],
+            "must be between 1 and 1000",
+        ),
+        (
+            vec!["span", "list", "local/app", "-n", "1001"],
+            "must be between 1 and 1000",
+        ),
         (
             vec!["trace", "logs", &format!("local/{TRACE}"), "-n", "0"],
             "--limit",

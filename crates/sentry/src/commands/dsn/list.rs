@@ -133,7 +133,7 @@ fn project_not_found(org: &str, project: &str) -> CliError {
 }
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
-    let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
+    let limit = sentry_target::validate_limit_between(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::target::target_error)?;
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;

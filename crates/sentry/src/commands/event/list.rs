@@ -111,7 +111,7 @@ impl Report for EventList {
 }
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
-    let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
+    let limit = sentry_target::validate_limit_between(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::target::target_error)? as usize;
     crate::target::issue::parse(&args.issue)?;
     ctx.route_to_target(Some(&args.issue));

@@ -251,8 +251,20 @@ fn sparkline(values: &[f64], slots: usize) -> String {
 }
 
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
-    let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
-        .map_err(crate::target::target_error)? as usize;
+    // 0.49's issue-list wording: full sentences, and the way past the cap.
+    let limit =
+        sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT).map_err(|e| {
+            let mut err = crate::target::target_error(e);
+            err.message = if args.limit < 1 {
+                "--limit must be at least 1.".into()
+            } else {
+                format!(
+                    "{}. Use --cursor to paginate through larger result sets.",
+                    err.message
+                )
+            };
+            err
+        })? as usize;
     let period = sentry_target::parse_period(&args.period, jiff::Timestamp::now())
         .map_err(crate::target::target_error)?;
     ctx.route_to_target(args.target.as_deref());

@@ -146,11 +146,11 @@ pub fn period_pairs(period: &str) -> CliResult<Vec<(&'static str, String)>> {
     sentry_target::parse_period(period, Timestamp::now()).map_err(target::target_error)
 }
 
-/// `--limit` within 1..=1000 (exit 21 otherwise).
+/// `--limit` within 1..=1000 (exit 21 otherwise, in 0.49's words).
 pub fn limit(n: i64) -> CliResult<usize> {
     Ok(
-        sentry_target::validate_limit(n, sentry_target::MAX_LIMIT).map_err(target::target_error)?
-            as usize,
+        sentry_target::validate_limit_between(n, sentry_target::MAX_LIMIT)
+            .map_err(target::target_error)? as usize,
     )
 }
 
