@@ -45,6 +45,7 @@ mod resolve;
 mod set_commits;
 mod settings_source;
 mod sourcemap_inject;
+mod sourcemap_resolve;
 mod sourcemap_upload;
 mod store_v21;
 mod store_writes;
