@@ -47,6 +47,7 @@ mod settings_source;
 mod sourcemap_inject;
 mod sourcemap_resolve;
 mod sourcemap_upload;
+mod sourcemap_upload_faults;
 mod store_v21;
 mod store_writes;
 mod tables;
