@@ -30,6 +30,7 @@ mod issue;
 mod legacy_misc;
 mod legacy_releases;
 mod legacy_set_commits;
+mod legacy_sourcemaps;
 mod local_cmd;
 mod local_help;
 mod local_server;
