@@ -10,7 +10,7 @@
 use std::io::Read;
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rusqlite::{params, OptionalExtension};
@@ -153,7 +153,8 @@ async fn options(
         "maxRequestSize": MAX_REQUEST_SIZE,
         "concurrency": 8,
         "hashAlgorithm": "sha1",
-        "compression": ["gzip"],
+        // 0.49 picks zstd when offered (Node >= 22.15), else gzip; 3.x and ours pick gzip.
+        "compression": ["zstd", "gzip"],
         "accept": ["artifact_bundles", "release_files", "sources"],
         "maxWait": 60,
     })))
@@ -173,8 +174,15 @@ async fn upload(
     State(state): State<AppState>,
     auth: Authed,
     Path(org): Path<String>,
+    headers: HeaderMap,
     mut multipart: Multipart,
 ) -> ApiResult<Json<Value>> {
+    // sentry 0.49 compresses each `file` part with zstd and says so for the request with
+    // `Content-Encoding: zstd` (the multipart framing itself stays plain).
+    let zstd = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("zstd"));
     let org_id = state.db.call(move |c| find_org(c, &auth, &org)).await?.id;
     let mut chunks: Vec<(String, Vec<u8>)> = Vec::new();
     let mut total = 0usize;
@@ -204,6 +212,12 @@ async fn upload(
                 .take(CHUNK_SIZE as u64 + 1)
                 .read_to_end(&mut out)
                 .map_err(|e| ApiError::bad_request(format!("Invalid gzip chunk {name}: {e}")))?;
+            out
+        } else if zstd {
+            let mut out = Vec::new();
+            zstd::stream::read::Decoder::new(&raw[..])
+                .and_then(|d| d.take(CHUNK_SIZE as u64 + 1).read_to_end(&mut out))
+                .map_err(|e| ApiError::bad_request(format!("Invalid zstd chunk {name}: {e}")))?;
             out
         } else {
             raw.to_vec()
