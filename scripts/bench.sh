@@ -10,7 +10,9 @@
 #      0.49, plus a Rust hello world as the floor (interleaved rounds, so load drift hits all);
 #   2. `issue list` end to end against the same local server (`sentry local serve`), ours and 0.49;
 #   3. DSN detection on a generated 10,000-file tree, ours and `rg -l`;
-#   4. ingest throughput of the local server (file and in-memory storage).
+#   4. ingest throughput of the local server (file and in-memory storage);
+#   5. source maps: inject + upload of a ~50 MB synthetic build, ours vs sentry-cli 3.8
+#      (scripts/bench-sourcemaps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -99,6 +101,10 @@ echo "==> Ingest" >&2
 "$TARGET/release/examples/ingest_bench" 20000 8 --memory >ingest-mem.txt 2>&1
 rm -rf "$TREE"
 
+echo "==> Source maps: inject + upload" >&2
+mkdir -p "$WORK/sourcemaps"
+"$ROOT/scripts/bench-sourcemaps.sh" "$TARGET/release/sentry-cli" "$V3" "$WORK/sourcemaps" >sourcemaps.md
+
 cd "$ROOT"
 {
     echo "# Benchmarks"
@@ -138,5 +144,7 @@ cd "$ROOT"
     echo '```'
     grep -h "envelopes/s\|verified" "$WORK/ingest-file.txt" "$WORK/ingest-mem.txt"
     echo '```'
+    echo
+    cat "$WORK/sourcemaps.md"
 } >BENCHMARKS.md
 echo "==> Wrote BENCHMARKS.md" >&2

@@ -208,6 +208,77 @@ fn by_url(
     Ok(None)
 }
 
+/// The bundles `GET /projects/{org}/{project}/artifact-lookup/` answers with (Sentry's
+/// endpoint, which Symbolicator and `sentry sourcemap resolve` use): every bundle of the
+/// project holding a file with one of `debug_ids`, then, with a `release`, every bundle of
+/// that release (and dist) holding one of `urls` (or their `~/` forms). Newest first, each
+/// once, with how it was found.
+pub fn artifact_lookup(
+    c: &Connection,
+    org_id: i64,
+    project_id: i64,
+    debug_ids: &[String],
+    urls: &[String],
+    release: Option<&str>,
+    dist: Option<&str>,
+) -> rusqlite::Result<Vec<(i64, &'static str)>> {
+    let mut out: Vec<(i64, &'static str)> = Vec::new();
+    let mut by_id = c.prepare_cached(&format!(
+        "SELECT DISTINCT f.bundle_id FROM artifact_bundle_files f
+         JOIN artifact_bundles b ON b.id = f.bundle_id
+         WHERE f.org_id = ?1 AND f.debug_id = ?2 AND {PROJECT_FILTER}
+         ORDER BY f.bundle_id DESC"
+    ))?;
+    for id in debug_ids.iter().filter_map(|d| normalise_id(d)) {
+        let ids = by_id
+            .query_map(params![org_id, id, project_id], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for b in ids {
+            if !out.iter().any(|(x, _)| *x == b) {
+                out.push((b, "debug-id"));
+            }
+        }
+    }
+    if let Some(release) = release {
+        let mut by_url = c.prepare_cached(&format!(
+            "SELECT DISTINCT f.bundle_id FROM artifact_bundle_files f
+             JOIN artifact_bundles b ON b.id = f.bundle_id
+             WHERE f.org_id = ?1 AND f.url = ?2 AND {PROJECT_FILTER}
+               AND b.release = ?4 AND (?5 IS NULL OR b.dist IS NULL OR b.dist = ?5)
+             ORDER BY f.bundle_id DESC"
+        ))?;
+        for url in urls.iter().flat_map(|u| url_candidates(u)) {
+            let ids = by_url
+                .query_map(params![org_id, url, project_id, release, dist], |r| {
+                    r.get::<_, i64>(0)
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for b in ids {
+                if !out.iter().any(|(x, _)| *x == b) {
+                    out.push((b, "release"));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The stored bytes of bundle `id` when it belongs to `org_id` and `project_id`.
+pub fn bundle_bytes(
+    c: &Connection,
+    org_id: i64,
+    project_id: i64,
+    id: i64,
+) -> rusqlite::Result<Option<Vec<u8>>> {
+    c.prepare_cached(
+        "SELECT b.data FROM artifact_bundles b
+         WHERE b.id = ?1 AND b.org_id = ?2
+           AND EXISTS (SELECT 1 FROM json_each(b.projects) WHERE json_each.value = ?3)",
+    )?
+    .query_row(params![id, org_id, project_id], |r| r.get(0))
+    .optional()
+}
+
 /// The URLs a frame's `abs_path` may have been uploaded under: the full URL, then `~/` plus
 /// its path (and without a query or fragment).
 fn url_candidates(abs_path: &str) -> Vec<String> {

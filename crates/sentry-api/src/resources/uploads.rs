@@ -29,4 +29,20 @@ impl<'c> OrgApi<'c> {
     pub fn assemble_artifact_bundle(&self) -> RequestBuilder<'c> {
         self.at("POST", &self.org_path("artifactbundle/assemble/"))
     }
+
+    /// `GET /projects/{org}/{project}/artifact-lookup/` with `debug_id=`, `url=`, `release=`,
+    /// `dist=`: the artifact bundles holding those files, `[{"id","type","url","resolved_with"}]`.
+    pub fn artifact_lookup(&self, project: &str) -> RequestBuilder<'c> {
+        self.at("GET", &self.project_path(project, "artifact-lookup/"))
+    }
+
+    /// `GET <url>`: a file `artifact_lookup` named (absolute, or relative to the region).
+    pub fn download_artifact(&self, url: &str) -> RequestBuilder<'c> {
+        if url.contains("://") {
+            self.client.request("GET", url)
+        } else {
+            let path = url.strip_prefix("/api/0").unwrap_or(url);
+            self.at("GET", path)
+        }
+    }
 }

@@ -10,13 +10,14 @@
 use std::io::Read;
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{field_error, find_org, project_in_org, JsonBody};
+use crate::api::{field_error, find_org, find_project, project_in_org, JsonBody, Params};
 use crate::auth::needs::{RELEASE_READ, RELEASE_WRITE};
 use crate::auth::Authed;
 use crate::db::now_iso;
@@ -46,6 +47,84 @@ pub(super) fn routes(api: ApiRouter) -> ApiRouter {
         "/organizations/{org}/artifactbundle/assemble/",
         post(RELEASE_WRITE, assemble),
     )
+    .route(
+        "/projects/{org}/{project}/artifact-lookup/",
+        get(RELEASE_READ, artifact_lookup),
+    )
+}
+
+/// `GET /projects/{org}/{project}/artifact-lookup/` (Sentry's endpoint): with `debug_id=`
+/// (repeatable) and/or `release=` + `url=` (repeatable) + `dist=`, the bundles that hold
+/// them as `[{"id", "type": "bundle", "url", "resolved_with"}]`, where `url` downloads the
+/// bundle; with `download=artifact_bundle/<id>`, the bundle's bytes.
+async fn artifact_lookup(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path((org, project)): Path<(String, String)>,
+    params: Params,
+) -> ApiResult<Response> {
+    let base = state.base_url.clone();
+    let debug_ids: Vec<String> = params
+        .get_all("debug_id")
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let urls: Vec<String> = params
+        .get_all("url")
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let release = params
+        .get("release")
+        .filter(|r| !r.is_empty())
+        .map(String::from);
+    let dist = params
+        .get("dist")
+        .filter(|d| !d.is_empty())
+        .map(String::from);
+    let download = params.get("download").map(String::from);
+    state
+        .db
+        .call(move |c| {
+            let (o, p) = find_project(c, &auth, &org, &project)?;
+            if let Some(d) = download {
+                let id = d
+                    .strip_prefix("artifact_bundle/")
+                    .and_then(|i| i.parse::<i64>().ok())
+                    .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found"))?;
+                let bytes = crate::sourcemaps::bundle_bytes(c, o.id, p.id, id)?
+                    .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not found"))?;
+                return Ok(
+                    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
+                );
+            }
+            let found = crate::sourcemaps::artifact_lookup(
+                c,
+                o.id,
+                p.id,
+                &debug_ids,
+                &urls,
+                release.as_deref(),
+                dist.as_deref(),
+            )?;
+            let path = format!(
+                "{base}/api/0/projects/{}/{}/artifact-lookup/",
+                o.slug, p.slug
+            );
+            let list: Vec<Value> = found
+                .into_iter()
+                .map(|(id, how)| {
+                    json!({
+                        "id": id.to_string(),
+                        "type": "bundle",
+                        "url": format!("{path}?download=artifact_bundle/{id}"),
+                        "resolved_with": how,
+                    })
+                })
+                .collect();
+            Ok(Json(Value::Array(list)).into_response())
+        })
+        .await
 }
 
 /// `POST …/artifactbundle/assemble/`.
@@ -74,7 +153,8 @@ async fn options(
         "maxRequestSize": MAX_REQUEST_SIZE,
         "concurrency": 8,
         "hashAlgorithm": "sha1",
-        "compression": ["gzip"],
+        // 0.49 picks zstd when offered (Node >= 22.15), else gzip; 3.x and ours pick gzip.
+        "compression": ["zstd", "gzip"],
         "accept": ["artifact_bundles", "release_files", "sources"],
         "maxWait": 60,
     })))
@@ -94,8 +174,15 @@ async fn upload(
     State(state): State<AppState>,
     auth: Authed,
     Path(org): Path<String>,
+    headers: HeaderMap,
     mut multipart: Multipart,
 ) -> ApiResult<Json<Value>> {
+    // sentry 0.49 compresses each `file` part with zstd and says so for the request with
+    // `Content-Encoding: zstd` (the multipart framing itself stays plain).
+    let zstd = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("zstd"));
     let org_id = state.db.call(move |c| find_org(c, &auth, &org)).await?.id;
     let mut chunks: Vec<(String, Vec<u8>)> = Vec::new();
     let mut total = 0usize;
@@ -125,6 +212,12 @@ async fn upload(
                 .take(CHUNK_SIZE as u64 + 1)
                 .read_to_end(&mut out)
                 .map_err(|e| ApiError::bad_request(format!("Invalid gzip chunk {name}: {e}")))?;
+            out
+        } else if zstd {
+            let mut out = Vec::new();
+            zstd::stream::read::Decoder::new(&raw[..])
+                .and_then(|d| d.take(CHUNK_SIZE as u64 + 1).read_to_end(&mut out))
+                .map_err(|e| ApiError::bad_request(format!("Invalid zstd chunk {name}: {e}")))?;
             out
         } else {
             raw.to_vec()

@@ -44,6 +44,43 @@ fn post_chunks(s: &RunningServer, url: &str, parts: &[(&str, &str, Vec<u8>)]) ->
     (status, r.body_mut().read_json().unwrap_or(Value::Null))
 }
 
+/// Chunks as sentry 0.49 sends them when zstd is offered: `file` parts, each zstd-compressed
+/// (here: already), and `Content-Encoding: zstd` on the request.
+fn post_zstd_chunks(s: &RunningServer, url: &str, parts: &[(&str, Vec<u8>)]) -> (u16, Value) {
+    let parts: Vec<(&str, &str, Vec<u8>)> = parts
+        .iter()
+        .map(|(name, data)| ("file", *name, data.clone()))
+        .collect();
+    let (ct, body) = multipart(&parts);
+    let mut r = agent()
+        .post(url)
+        .header("Authorization", format!("Bearer {}", s.token()))
+        .header("Content-Type", ct)
+        .header("Content-Encoding", "zstd")
+        .send(&body[..])
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.body_mut().read_json().unwrap_or(Value::Null))
+}
+
+#[test]
+fn zstd_chunks_are_accepted() {
+    let s = start(ServerConfig::for_tests()).unwrap();
+    let url = format!("{}/api/0/organizations/local/chunk-upload/", s.url);
+    let data = b"console.log('hello');\n".repeat(100);
+    let c = sha1(&data);
+    let packed = zstd::encode_all(&data[..], 3).unwrap();
+    let (status, v) = post_zstd_chunks(&s, &url, &[(&c, packed)]);
+    assert_eq!((status, v), (200, json!({"checksums": [c]})));
+    // Not zstd after all: a 400 naming the chunk.
+    let (status, v) = post_zstd_chunks(&s, &url, &[(&c, b"not zstd".to_vec())]);
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v.to_string().contains(&format!("Invalid zstd chunk {c}")),
+        "{v}"
+    );
+}
+
 fn assemble(s: &RunningServer, body: Value) -> (u16, Value) {
     let mut r = agent()
         .post(format!(
@@ -76,7 +113,7 @@ fn options_describe_the_protocol() {
     assert_eq!(opts["chunksPerRequest"], 64);
     assert_eq!(opts["maxRequestSize"], 33554432);
     assert_eq!(opts["hashAlgorithm"], "sha1");
-    assert_eq!(opts["compression"], json!(["gzip"]));
+    assert_eq!(opts["compression"], json!(["zstd", "gzip"]));
     assert!(opts["accept"]
         .as_array()
         .unwrap()

@@ -339,7 +339,8 @@ pub fn upload(req: &UploadRequest, file: &Path) -> CliResult<Uploaded> {
                     "The server lost uploaded chunks during assembly; try again.",
                 ));
             }
-            if Instant::now() + Duration::from_secs(1) > deadline {
+            let now = Instant::now();
+            if now >= deadline {
                 return Err(CliError::new(
                     exit::API,
                     format!(
@@ -348,7 +349,8 @@ pub fn upload(req: &UploadRequest, file: &Path) -> CliResult<Uploaded> {
                     ),
                 ));
             }
-            std::thread::sleep(Duration::from_secs(1));
+            // Poll once a second, the last sleep cut to the deadline so the wait is the bound.
+            std::thread::sleep(Duration::from_secs(1).min(deadline - now));
         }
     }
     Ok(Uploaded {

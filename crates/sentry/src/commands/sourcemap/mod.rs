@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod inject;
+pub mod resolve;
 pub mod scan;
 pub mod upload;
 
@@ -17,11 +18,14 @@ pub enum SourcemapCommand {
     Inject(inject::InjectArgs),
     /// Upload JavaScript source maps and sources as an artifact bundle
     Upload(upload::UploadArgs),
+    /// Resolve and report sourcemap linkage for JavaScript files
+    Resolve(resolve::ResolveArgs),
 }
 
 pub fn run(ctx: &Context, cmd: &SourcemapCommand) -> CliResult<i32> {
     match cmd {
         SourcemapCommand::Inject(a) => inject::run(ctx, a),
         SourcemapCommand::Upload(a) => upload::run(ctx, a),
+        SourcemapCommand::Resolve(a) => resolve::run(ctx, a),
     }
 }

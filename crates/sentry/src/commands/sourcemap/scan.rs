@@ -97,6 +97,38 @@ pub struct Scan {
 
 /// Walks `dir` and pairs JS files with their maps. Errors name the file (exit 21).
 pub fn scan(dir: &Path, opts: &ScanOptions) -> CliResult<Scan> {
+    let files = walk(dir, opts, true)?;
+    let mut pairs = Vec::new();
+    for js in &files {
+        let name = js.to_string_lossy();
+        if !opts.exts.iter().any(|e| name.ends_with(e.as_str())) {
+            continue;
+        }
+        if let Some(map) = find_map(js)? {
+            pairs.push(Pair {
+                js: js.clone(),
+                map,
+            });
+        }
+    }
+    Ok(Scan { pairs, files })
+}
+
+/// The files under `dir` with one of `opts.exts`, sorted, as 0.49's `sourcemap resolve`
+/// walks: `node_modules` and the `--ignore`/`--ignore-file` patterns skipped, `.gitignore`
+/// not applied (a diagnostic should show what the build holds).
+pub fn js_files(dir: &Path, opts: &ScanOptions) -> CliResult<Vec<PathBuf>> {
+    Ok(walk(dir, opts, false)?
+        .into_iter()
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            opts.exts.iter().any(|e| name.ends_with(e.as_str()))
+        })
+        .collect())
+}
+
+/// Every file under `dir` (absolute, sorted) the walk admits.
+fn walk(dir: &Path, opts: &ScanOptions, gitignore: bool) -> CliResult<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Err(CliError::validation(format!(
             "Directory '{}' does not exist.",
@@ -109,8 +141,10 @@ pub fn scan(dir: &Path, opts: &ScanOptions) -> CliResult<Scan> {
         .hidden(false)
         .require_git(false)
         .git_global(false)
+        .git_ignore(gitignore)
+        .git_exclude(gitignore)
         .ignore(false)
-        .parents(true)
+        .parents(gitignore)
         .follow_links(true)
         .sort_by_file_name(|a, b| a.cmp(b));
     if !opts.ignore.is_empty() {
@@ -148,20 +182,7 @@ pub fn scan(dir: &Path, opts: &ScanOptions) -> CliResult<Scan> {
         }
     }
     files.sort();
-    let mut pairs = Vec::new();
-    for js in &files {
-        let name = js.to_string_lossy();
-        if !opts.exts.iter().any(|e| name.ends_with(e.as_str())) {
-            continue;
-        }
-        if let Some(map) = find_map(js)? {
-            pairs.push(Pair {
-                js: js.clone(),
-                map,
-            });
-        }
-    }
-    Ok(Scan { pairs, files })
+    Ok(files)
 }
 
 /// The map of one JS file: its `sourceMappingURL` (external or inline), else `<file>.map`.

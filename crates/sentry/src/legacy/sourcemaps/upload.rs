@@ -123,12 +123,15 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
                 MapRef::Inline => None,
             };
             let js_url = url(&f.js);
-            report.push(format!(
-                "    {js_url} (sourcemap at {}{})",
-                map_name.clone().unwrap_or_else(|| "inline".into()),
-                id.as_ref()
-                    .map(|i| format!(", debug id {i}"))
-                    .unwrap_or_default()
+            report.push((
+                js_url.clone(),
+                format!(
+                    "    {js_url} (sourcemap at {}{})",
+                    map_name.clone().unwrap_or_else(|| "inline".into()),
+                    id.as_ref()
+                        .map(|i| format!(", debug id {i}"))
+                        .unwrap_or_default()
+                ),
             ));
             entries.push(Entry {
                 path: f.js.clone(),
@@ -147,15 +150,46 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
                 });
             }
         }
+        // 3.x uploads the JS files without a map too, with a warning under each: a frame in
+        // them still shows the (minified) source line.
+        for js in &found.files {
+            let name = js.to_string_lossy();
+            if !opts.exts.iter().any(|e| name.ends_with(e.as_str()))
+                || files.iter().any(|f| &f.js == js)
+            {
+                continue;
+            }
+            let js_url = url(js);
+            report.push((
+                js_url.clone(),
+                format!(
+                    "    {js_url} (no sourcemap found)\n      - warning: could not determine a source map reference (Could not auto-detect referenced sourcemap for {js_url})"
+                ),
+            ));
+            let id = scan::js_debug_id(&std::fs::read_to_string(js).unwrap_or_default());
+            entries.push(Entry {
+                path: js.clone(),
+                url: js_url,
+                kind: "minified_source",
+                debug_id: id,
+                sourcemap: None,
+            });
+        }
     }
+    report.sort();
+    entries.sort_by(|a, b| a.url.cmp(&b.url));
     if args.release.is_none() && entries.iter().all(|e| e.debug_id.is_none()) {
         return Err(CliError::general(
             "Cannot upload: You must either specify a release or have debug ids injected into your sources",
         ));
     }
     check_sizes(&entries, options.max_file_size)?;
-    let mut out = format!("> Found {} files\n", entries.len());
-    out.push_str(&format!("> Bundled {} files for upload\n", entries.len()));
+    let sources = entries.len();
+    let mut out = format!("> Found {sources} files\n> Analyzing {sources} sources\n");
+    if !args.no_rewrite {
+        out.push_str("> Rewriting sources\n> Adding source map references\n");
+    }
+    out.push_str(&format!("> Bundled {sources} files for upload\n"));
     let tmp = bundle::write_bundle(
         &entries,
         &Meta {
@@ -171,7 +205,7 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
     if options.max_wait > 0 {
         max_wait = max_wait.min(Duration::from_secs(options.max_wait));
     }
-    bundle::upload(
+    let up = bundle::upload(
         &UploadRequest {
             org: &org_api,
             options: &options,
@@ -185,7 +219,8 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
         tmp.path(),
     )?;
     out.push_str("> Uploaded files to Sentry\n");
-    out.push_str(if wait {
+    // 3.8 says complete whenever the server reported `ok`, waiting or not.
+    out.push_str(if wait || up.state == "ok" {
         "> File processing complete\n"
     } else {
         "> File upload complete (processing pending on server)\n"
@@ -197,7 +232,7 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
         args.dist.as_deref().unwrap_or("None")
     ));
     out.push_str("> Upload type: artifact bundle\n\nSource Map Upload Report\n  Scripts\n");
-    for line in &report {
+    for (_, line) in &report {
         out.push_str(line);
         out.push('\n');
     }
