@@ -443,3 +443,38 @@ fn plural_groups_are_aliases() {
         );
     }
 }
+
+/// 0.49's standard aliases on every group: `ls` = list, `show` = view, `rm`/`remove` =
+/// delete, `new` = create (hidden from help, as there).
+#[test]
+fn standard_aliases_run_the_same_commands() {
+    let env = TestEnv::with_server();
+    for (alias, canonical) in [
+        (vec!["org", "show", "local"], vec!["org", "view", "local"]),
+        (vec!["org", "ls"], vec!["org", "list"]),
+        (
+            vec!["project", "ls", "local/"],
+            vec!["project", "list", "local/"],
+        ),
+        (
+            vec!["project", "show", "local/app"],
+            vec!["project", "view", "local/app"],
+        ),
+        (vec!["team", "ls", "local/"], vec!["team", "list", "local/"]),
+    ] {
+        let a = env.api_cmd().args(&alias).arg("--json").output().unwrap();
+        let c = env
+            .api_cmd()
+            .args(&canonical)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert_success(&a);
+        assert_eq!(stdout_json(&a), stdout_json(&c), "{alias:?}");
+    }
+    let out = env.api_cmd().args(["project", "--help"]).output().unwrap();
+    assert!(
+        !text(&out.stdout).contains("ls"),
+        "aliases stay out of help"
+    );
+}

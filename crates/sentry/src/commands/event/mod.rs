@@ -14,8 +14,10 @@ use crate::error::CliResult;
 #[derive(Debug, Subcommand)]
 pub enum EventCommand {
     /// Show one or more events by ID
+    #[command(alias = "show")]
     View(view::ViewArgs),
     /// List the events of an issue (same as `issue events`)
+    #[command(alias = "ls")]
     List(list::ListArgs),
     /// Send a Sentry event
     Send(Box<send::SendArgs>),

@@ -17,8 +17,10 @@ use crate::error::CliResult;
 #[derive(Debug, Subcommand)]
 pub enum IssueCommand {
     /// List issues
+    #[command(alias = "ls")]
     List(list::ListArgs),
     /// Show an issue with its latest event
+    #[command(alias = "show")]
     View(view::ViewArgs),
     /// List the events of an issue
     Events(crate::commands::event::list::ListArgs),

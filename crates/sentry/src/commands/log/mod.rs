@@ -15,6 +15,7 @@ pub enum LogCommand {
     #[command(visible_alias = "ls")]
     List(list::ListArgs),
     /// View details of one or more log entries
+    #[command(alias = "show")]
     View(view::ViewArgs),
 }
 

@@ -13,6 +13,7 @@ pub enum MonitorCommand {
     /// Wrap a command with cron monitor check-ins
     Run(run::RunArgs),
     /// List cron monitors in an organization
+    #[command(alias = "ls")]
     List(crate::commands::team::list::ListArgs),
 }
 

@@ -11,8 +11,10 @@ use crate::error::CliResult;
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
     /// List the organizations you can access
+    #[command(alias = "ls")]
     List(list::ListArgs),
     /// Show one organization
+    #[command(alias = "show")]
     View(view::ViewArgs),
 }
 

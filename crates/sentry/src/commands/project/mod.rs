@@ -13,12 +13,16 @@ use crate::error::CliResult;
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
     /// List projects
+    #[command(alias = "ls")]
     List(list::ListArgs),
     /// Show one or more projects with their DSN
+    #[command(alias = "show")]
     View(view::ViewArgs),
     /// Create a project
+    #[command(alias = "new")]
     Create(create::CreateArgs),
     /// Delete a project
+    #[command(aliases = ["rm", "remove"])]
     Delete(delete::DeleteArgs),
 }
 

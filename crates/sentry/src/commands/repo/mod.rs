@@ -10,6 +10,7 @@ use crate::error::CliResult;
 #[derive(Debug, Subcommand)]
 pub enum RepoCommand {
     /// List repositories
+    #[command(alias = "ls")]
     List(crate::commands::team::list::ListArgs),
 }
 

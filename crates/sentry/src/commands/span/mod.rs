@@ -15,6 +15,7 @@ pub enum SpanCommand {
     #[command(visible_alias = "ls")]
     List(list::ListArgs),
     /// View details of specific spans
+    #[command(alias = "show")]
     View(view::ViewArgs),
 }
 

@@ -10,6 +10,7 @@ use crate::error::CliResult;
 #[derive(Debug, Subcommand)]
 pub enum TeamCommand {
     /// List teams
+    #[command(alias = "ls")]
     List(list::ListArgs),
 }
 

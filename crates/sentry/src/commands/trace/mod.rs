@@ -17,6 +17,7 @@ pub enum TraceCommand {
     #[command(visible_alias = "ls")]
     List(list::ListArgs),
     /// View details of a specific trace
+    #[command(alias = "show")]
     View(view::ViewArgs),
     /// View logs associated with a trace
     Logs(logs::LogsArgs),
