@@ -81,6 +81,14 @@ pub enum Command {
     /// View, list and send Sentry events
     #[command(subcommand)]
     Event(crate::commands::event::EventCommand),
+    // Bare, with only a feedback ID, it is `feedback view` (0.49's default command).
+    /// Search, inspect, and manage User Feedback
+    Feedback(
+        Plural<
+            crate::commands::feedback::FeedbackCommand,
+            crate::commands::feedback::view::DefaultArgs,
+        >,
+    ),
     /// List the client keys (DSNs) for a Sentry project or organization
     #[command(subcommand)]
     Dsn(crate::commands::dsn::DsnCommand),

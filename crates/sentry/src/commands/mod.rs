@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod dsn;
 pub mod event;
+pub mod feedback;
 pub mod flags;
 pub mod info;
 pub mod issue;
