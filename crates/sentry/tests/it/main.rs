@@ -24,6 +24,7 @@ mod demo;
 mod dsn_cmd;
 mod errors_cmd;
 mod event_send;
+mod feedback;
 mod info_cmd;
 mod issue;
 mod legacy_misc;
