@@ -25,6 +25,7 @@ mod body;
 mod events;
 mod explore;
 mod identity;
+mod issue_tags;
 pub(crate) mod issues;
 pub(crate) mod monitors;
 mod orgs;
@@ -45,6 +46,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let api = teams::routes(api);
     let api = repos::routes(api);
     let api = issues::routes(api);
+    let api = issue_tags::routes(api);
     let api = events::routes(api);
     let api = releases::routes(api);
     let api = uploads::routes(api);

@@ -27,6 +27,7 @@ mod event_send;
 mod feedback;
 mod info_cmd;
 mod issue;
+mod issue_tags;
 mod legacy_misc;
 mod legacy_releases;
 mod local_cmd;
