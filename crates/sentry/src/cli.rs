@@ -89,6 +89,9 @@ pub enum Command {
             crate::commands::feedback::view::DefaultArgs,
         >,
     ),
+    /// List attribute keys of spans, logs and metrics
+    #[command(subcommand)]
+    Attribute(crate::commands::attribute::AttributeCommand),
     /// List the client keys (DSNs) for a Sentry project or organization
     #[command(subcommand)]
     Dsn(crate::commands::dsn::DsnCommand),

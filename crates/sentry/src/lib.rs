@@ -121,6 +121,7 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
             Some(c) => commands::feedback::run(ctx, c),
             None => commands::feedback::view::run_default(ctx, &p.list),
         },
+        Command::Attribute(c) => commands::attribute::run(ctx, c),
         Command::Release(c) => commands::release::run(ctx, c),
         Command::Releases(p) => match &p.command {
             Some(c) => commands::release::run(ctx, c),

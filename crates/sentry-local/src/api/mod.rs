@@ -21,6 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routing::ApiRouter;
 use crate::state::AppState;
 
+mod attributes;
 mod body;
 mod events;
 mod explore;
@@ -52,6 +53,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let api = uploads::routes(api);
     let api = monitors::routes(api);
     let api = explore::routes(api);
+    let api = attributes::routes(api);
     api.into_router()
 }
 

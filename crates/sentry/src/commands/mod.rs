@@ -1,6 +1,7 @@
 //! One module per command group, one file per leaf command.
 
 pub mod api;
+pub mod attribute;
 pub mod auth;
 pub mod cli;
 pub mod config;
