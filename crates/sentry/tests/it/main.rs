@@ -7,6 +7,7 @@
 mod accounts;
 mod api_cmd;
 mod api_shapes;
+mod attribute;
 mod auth_bootstrap;
 mod auth_device;
 mod auth_guard;
