@@ -92,6 +92,9 @@ pub enum Command {
     /// List attribute keys of spans, logs and metrics
     #[command(subcommand)]
     Attribute(crate::commands::attribute::AttributeCommand),
+    /// Search, inspect and download Session Replays
+    #[command(subcommand)]
+    Replay(crate::commands::replay::ReplayCommand),
     /// List the client keys (DSNs) for a Sentry project or organization
     #[command(subcommand)]
     Dsn(crate::commands::dsn::DsnCommand),

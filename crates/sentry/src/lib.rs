@@ -122,6 +122,7 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
             None => commands::feedback::view::run_default(ctx, &p.list),
         },
         Command::Attribute(c) => commands::attribute::run(ctx, c),
+        Command::Replay(c) => commands::replay::run(ctx, c),
         Command::Release(c) => commands::release::run(ctx, c),
         Command::Releases(p) => match &p.command {
             Some(c) => commands::release::run(ctx, c),

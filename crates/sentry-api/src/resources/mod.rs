@@ -16,6 +16,7 @@ pub mod monitors;
 pub mod orgs;
 pub mod projects;
 pub mod releases;
+pub mod replays;
 
 use crate::urls::encode_segment;
 use crate::{Client, RequestBuilder};

@@ -498,6 +498,14 @@ fn build_filter(
                 let ids = if ids.is_empty() { vec![Sql::Integer(-1)] } else { ids };
                 f.push(&in_clause("g.id", k, negate), ids);
             }
+            // Which issue holds an event (`replay view` links a replay's errors this way).
+            "event.id" | "id.event" => {
+                let ids: Vec<Sql> = values.iter().map(|v| Sql::Text(v.replace('-', "").to_ascii_lowercase())).collect();
+                f.push(
+                    &format!("{not}EXISTS (SELECT 1 FROM events e WHERE e.group_id = g.id AND e.event_id IN ({}))", vec!["?"; n].join(", ")),
+                    ids,
+                );
+            }
             "has" => f.push(&format!("{not}EXISTS (SELECT 1 FROM group_tags t WHERE t.group_id = g.id AND t.key = ?)"), [Sql::Text(value.to_string())]),
             "age" | "firstSeen" | "lastSeen" => {
                 let column = if key == "lastSeen" { "g.last_seen_ms" } else { "g.first_seen_ms" };

@@ -32,6 +32,7 @@ pub(crate) mod monitors;
 mod orgs;
 mod projects;
 mod releases;
+mod replays;
 mod repos;
 mod teams;
 mod uploads;
@@ -54,6 +55,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let api = monitors::routes(api);
     let api = explore::routes(api);
     let api = attributes::routes(api);
+    let api = replays::routes(api);
     api.into_router()
 }
 

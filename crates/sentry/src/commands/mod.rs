@@ -17,5 +17,6 @@ pub mod monitor;
 pub mod org;
 pub mod project;
 pub mod release;
+pub mod replay;
 pub mod repo;
 pub mod team;
