@@ -40,6 +40,7 @@ mod org_project_team_repo;
 mod output_cmd;
 mod regions;
 mod release_cmd;
+mod replay;
 mod render_everywhere;
 mod resolve;
 mod set_commits;
