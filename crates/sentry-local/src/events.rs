@@ -130,7 +130,9 @@ pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelo
         }
         let headers = serde_json::to_string(&item.header).unwrap_or_else(|_| "{}".into());
         let (text, data) = match std::str::from_utf8(&item.payload) {
-            Ok(s) if !matches!(ty, "attachment" | "replay_recording") => (Some(s.to_string()), None),
+            Ok(s) if !matches!(ty, "attachment" | "replay_recording") => {
+                (Some(s.to_string()), None)
+            }
             _ => (None, Some(item.payload.clone())),
         };
         let trace_id = trace_id_of(json.as_ref(), envelope);

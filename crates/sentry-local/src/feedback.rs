@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(info.hash, "feedback:ab");
         assert_eq!(info.metadata["message"], "Checkout broken");
         assert_eq!(info.metadata["contact_email"], "ada@example.com");
-        assert_eq!(info.metadata["sdk"]["name_normalized"], "javascript-browser");
+        assert_eq!(
+            info.metadata["sdk"]["name_normalized"],
+            "javascript-browser"
+        );
         assert_eq!(info.platform, "javascript");
     }
 
@@ -130,7 +133,10 @@ mod tests {
         let ev = event_from_user_report(r.as_object().unwrap(), 1_000);
         let fb = &ev["contexts"]["feedback"];
         assert_eq!(fb["message"], "It crashed");
-        assert_eq!(fb["associated_event_id"], "0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            fb["associated_event_id"],
+            "0123456789abcdef0123456789abcdef"
+        );
         assert_ne!(ev["event_id"], r["event_id"]);
     }
 }

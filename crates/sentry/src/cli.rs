@@ -95,6 +95,8 @@ pub enum Command {
     /// Search, inspect and download Session Replays
     #[command(subcommand)]
     Replay(crate::commands::replay::ReplayCommand),
+    /// Query aggregate event data (errors, spans, logs)
+    Explore(Box<crate::commands::explore::ExploreArgs>),
     /// List the client keys (DSNs) for a Sentry project or organization
     #[command(subcommand)]
     Dsn(crate::commands::dsn::DsnCommand),

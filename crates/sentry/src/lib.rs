@@ -123,6 +123,7 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
         },
         Command::Attribute(c) => commands::attribute::run(ctx, c),
         Command::Replay(c) => commands::replay::run(ctx, c),
+        Command::Explore(a) => commands::explore::run(ctx, a),
         Command::Release(c) => commands::release::run(ctx, c),
         Command::Releases(p) => match &p.command {
             Some(c) => commands::release::run(ctx, c),

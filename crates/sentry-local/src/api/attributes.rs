@@ -153,7 +153,12 @@ fn item_keys(
             }
         }
         out.push(root);
-        for s in p.get("spans").and_then(Value::as_array).into_iter().flatten() {
+        for s in p
+            .get("spans")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let mut keys = shared.clone();
             if let Some(Value::Object(data)) = s.get("data") {
                 for (k, v) in data {
@@ -178,7 +183,9 @@ async fn list(
         .unwrap_or("spans")
         .to_string();
     if !matches!(dataset.as_str(), "spans" | "logs" | "tracemetrics") {
-        return Err(ApiError::bad_request(format!("Unsupported dataset: {dataset}")));
+        return Err(ApiError::bad_request(format!(
+            "Unsupported dataset: {dataset}"
+        )));
     }
     let page = Page::from_params(&params, 100)?;
     let st = state.clone();
@@ -190,7 +197,11 @@ async fn list(
             let o = find_org(c, &authed, &org)?;
             let period = params.get("statsPeriod").unwrap_or("7d");
             let since = now_ms() - parse_period_ms(period).unwrap_or(7 * 86_400_000);
-            let projects: Vec<String> = params.get_all("project").iter().map(|s| s.to_string()).collect();
+            let projects: Vec<String> = params
+                .get_all("project")
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             let items = item_keys(c, o.id, &dataset, &projects, since)?;
             let required: Vec<String> = params
                 .get("query")
@@ -199,14 +210,17 @@ async fn list(
                 .filter_map(|t| t.strip_prefix("has:"))
                 .map(str::to_string)
                 .collect();
-            let types: Vec<String> = params.get_all("attributeType").iter().map(|s| s.to_string()).collect();
+            let types: Vec<String> = params
+                .get_all("attributeType")
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             let substring = params.get("substringMatch").unwrap_or("").to_string();
             // (name, type, source): custom keys seen on matching items, then built-ins.
             let mut found: BTreeSet<(String, &'static str, &'static str)> = BTreeSet::new();
             for keys in &items {
                 let matches = required.iter().all(|r| {
-                    keys.contains_key(r)
-                        || keys.keys().any(|k| custom_key(k, keys[k]) == *r)
+                    keys.contains_key(r) || keys.keys().any(|k| custom_key(k, keys[k]) == *r)
                 });
                 if !matches {
                     continue;
@@ -227,7 +241,11 @@ async fn list(
                         && (substring.is_empty() || name.contains(&substring))
                 })
                 .map(|(name, t, source)| {
-                    let key = if source == "user" { custom_key(&name, t) } else { name.clone() };
+                    let key = if source == "user" {
+                        custom_key(&name, t)
+                    } else {
+                        name.clone()
+                    };
                     json!({
                         "key": key,
                         "name": name,

@@ -88,7 +88,9 @@ async fn tag_values(
             let mut stmt =
                 c.prepare("SELECT timestamp_ms, payload FROM events WHERE group_id = ?1")?;
             let rows = stmt
-                .query_map([g.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .query_map([g.id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut total = 0i64;
             let mut values: HashMap<String, Seen> = HashMap::new();
@@ -96,7 +98,10 @@ async fn tag_values(
                 let ev: Map<String, Value> = serde_json::from_str(&payload).unwrap_or_default();
                 let tags = crate::events::event_tags(&ev);
                 if !envs.is_empty() {
-                    let env = tags.iter().find(|(k, _)| k == "environment").map(|(_, v)| v);
+                    let env = tags
+                        .iter()
+                        .find(|(k, _)| k == "environment")
+                        .map(|(_, v)| v);
                     if !env.is_some_and(|e| envs.contains(e)) {
                         continue;
                     }

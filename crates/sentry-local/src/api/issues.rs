@@ -194,7 +194,12 @@ pub fn group_json(
     let (kind, issue_type, category, priority) = if is_feedback {
         ("generic", "feedback", "feedback", "medium")
     } else {
-        (g.event_type.as_str(), "error", "error", priority_of(&g.level))
+        (
+            g.event_type.as_str(),
+            "error",
+            "error",
+            priority_of(&g.level),
+        )
     };
     let mut v = json!({
         "id": g.id.to_string(),

@@ -146,8 +146,16 @@ fn replay_json(c: &Connection, id: &str, segs: &[Segment]) -> ApiResult<Value> {
         started = Some(started.map_or(start, |x| x.min(start)));
         finished = Some(finished.map_or(ts, |x| x.max(ts)));
         urls.extend(strs(p.get("urls")));
-        errors.extend(strs(p.get("error_ids")).into_iter().filter_map(|e| normalize(&e)));
-        traces.extend(strs(p.get("trace_ids")).into_iter().filter_map(|e| normalize(&e)));
+        errors.extend(
+            strs(p.get("error_ids"))
+                .into_iter()
+                .filter_map(|e| normalize(&e)),
+        );
+        traces.extend(
+            strs(p.get("trace_ids"))
+                .into_iter()
+                .filter_map(|e| normalize(&e)),
+        );
         if let Some(r) = p.get("release").and_then(Value::as_str) {
             releases.insert(r.to_string());
         }
@@ -164,7 +172,10 @@ fn replay_json(c: &Connection, id: &str, segs: &[Segment]) -> ApiResult<Value> {
             }
             Some(Value::Array(a)) => {
                 for t in a {
-                    if let (Some(k), Some(v)) = (t.get(0).and_then(Value::as_str), t.get(1).and_then(Value::as_str)) {
+                    if let (Some(k), Some(v)) = (
+                        t.get(0).and_then(Value::as_str),
+                        t.get(1).and_then(Value::as_str),
+                    ) {
                         tags.entry(k.to_string()).or_default().insert(v.to_string());
                     }
                 }
@@ -181,7 +192,12 @@ fn replay_json(c: &Connection, id: &str, segs: &[Segment]) -> ApiResult<Value> {
     // Sentry's activity score: errors weigh 25, pages 5, scaled to 1..=10.
     let activity = ((count_errors * 25 + count_urls * 5) / 10).clamp(1, 10);
     let user = last.get("user").cloned().unwrap_or(Value::Null);
-    let u = |k: &str| user.get(k).filter(|v| !v.is_null()).cloned().unwrap_or(Value::Null);
+    let u = |k: &str| {
+        user.get(k)
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     let display = ["username", "email", "id", "ip_address"]
         .iter()
         .map(|k| u(k))
@@ -237,13 +253,19 @@ fn replay_json(c: &Connection, id: &str, segs: &[Segment]) -> ApiResult<Value> {
     put("info_ids", json!([]));
     put("is_archived", json!(false));
     put("os", os);
-    put("ota_updates", json!({"channel": null, "runtime_version": null, "update_id": null}));
+    put(
+        "ota_updates",
+        json!({"channel": null, "runtime_version": null, "update_id": null}),
+    );
     put("platform", get_str(last, "/platform"));
     put("project_id", json!(project_id.to_string()));
     put("releases", json!(releases.into_iter().collect::<Vec<_>>()));
     put(
         "replay_type",
-        json!(last.get("replay_type").and_then(Value::as_str).unwrap_or("session")),
+        json!(last
+            .get("replay_type")
+            .and_then(Value::as_str)
+            .unwrap_or("session")),
     );
     put("sdk", sdk);
     put("started_at", json!(iso_ms(started)));
@@ -283,7 +305,12 @@ fn matches(replay: &Value, query: &str) -> bool {
     })
 }
 
-fn project_filter(c: &Connection, authed: &Authed, org: &str, params: &Params) -> ApiResult<Vec<i64>> {
+fn project_filter(
+    c: &Connection,
+    authed: &Authed,
+    org: &str,
+    params: &Params,
+) -> ApiResult<Vec<i64>> {
     let mut ids: Vec<i64> = params.project_ids();
     for slug in params.get_all("projectSlug") {
         ids.push(find_project(c, authed, org, slug)?.1.id);
@@ -306,9 +333,12 @@ async fn list(
             let o = find_org(c, &authed, &org)?;
             let projects = project_filter(c, &authed, &org, &params)?;
             let since = match params.get("statsPeriod").filter(|s| !s.is_empty()) {
-                Some(p) => now_ms()
-                    - parse_period_ms(p)
-                        .ok_or_else(|| ApiError::bad_request(format!("Invalid statsPeriod: {p}")))?,
+                Some(p) => {
+                    now_ms()
+                        - parse_period_ms(p).ok_or_else(|| {
+                            ApiError::bad_request(format!("Invalid statsPeriod: {p}"))
+                        })?
+                }
                 None => 0,
             };
             let envs = params.get_all("environment");
@@ -338,7 +368,8 @@ async fn list(
                         .total_cmp(&y.as_f64().unwrap_or(0.0)),
                     (x, y) => x.to_string().cmp(&y.to_string()),
                 };
-                if desc { ord.reverse() } else { ord }.then_with(|| b["id"].to_string().cmp(&a["id"].to_string()))
+                if desc { ord.reverse() } else { ord }
+                    .then_with(|| b["id"].to_string().cmp(&a["id"].to_string()))
             });
             let fields = params.get_all("field");
             if !fields.is_empty() {
@@ -352,7 +383,13 @@ async fn list(
         })
         .await?;
     let (rows, has_more) = page.slice(rows);
-    Ok(super::with_link(&st, &p2, page, has_more, json!({ "data": rows })))
+    Ok(super::with_link(
+        &st,
+        &p2,
+        page,
+        has_more,
+        json!({ "data": rows }),
+    ))
 }
 
 async fn detail(
@@ -377,13 +414,18 @@ async fn detail(
 fn recording(data: &[u8]) -> Option<(i64, Value)> {
     let nl = data.iter().position(|b| *b == b'\n')?;
     let header: Value = serde_json::from_slice(&data[..nl]).ok()?;
-    let segment = header.get("segment_id").and_then(Value::as_i64).unwrap_or(0);
+    let segment = header
+        .get("segment_id")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let body = &data[nl + 1..];
     let events: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(_) => {
             let mut out = Vec::new();
-            flate2::read::ZlibDecoder::new(body).read_to_end(&mut out).ok()?;
+            flate2::read::ZlibDecoder::new(body)
+                .read_to_end(&mut out)
+                .ok()?;
             serde_json::from_slice(&out).ok()?
         }
     };

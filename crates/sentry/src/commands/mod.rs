@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod dsn;
 pub mod event;
+pub mod explore;
 pub mod feedback;
 pub mod flags;
 pub mod info;

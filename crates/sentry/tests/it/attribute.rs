@@ -31,8 +31,14 @@ fn seeded() -> TestEnv {
         &key,
         "11112222333344445555666677778888",
         &[
-            (json!({"type": "transaction"}), serde_json::to_vec(&tx).unwrap()),
-            (json!({"type": "log", "item_count": 1, "content_type": "application/vnd.sentry.items.log+json"}), serde_json::to_vec(&logs).unwrap()),
+            (
+                json!({"type": "transaction"}),
+                serde_json::to_vec(&tx).unwrap(),
+            ),
+            (
+                json!({"type": "log", "item_count": 1, "content_type": "application/vnd.sentry.items.log+json"}),
+                serde_json::to_vec(&logs).unwrap(),
+            ),
         ],
     );
     env
@@ -63,23 +69,49 @@ fn span_and_log_keys_with_builtins_and_has_filter() {
     let env = seeded();
     let v = json_of(&env, &["attribute", "list", "local/app"]);
     let k = keys(&v);
-    assert_eq!(k[0], ("tags[cache.hit,boolean]".into(), "user".into()), "{v}");
+    assert_eq!(
+        k[0],
+        ("tags[cache.hit,boolean]".into(), "user".into()),
+        "{v}"
+    );
     assert_eq!(k[1], ("tags[cart.total,number]".into(), "user".into()));
     assert!(k.contains(&("db.system".into(), "user".into())));
     assert!(k.contains(&("span.op".into(), "sentry".into())));
-    assert_eq!(v["data"][1], json!({"key": "tags[cart.total,number]", "name": "cart.total", "type": "number", "source": "user"}));
+    assert_eq!(
+        v["data"][1],
+        json!({"key": "tags[cart.total,number]", "name": "cart.total", "type": "number", "source": "user"})
+    );
     assert_eq!(v["hasMore"], json!(false));
 
     let logs = json_of(&env, &["attribute", "list", "local/", "--dataset", "logs"]);
     let k = keys(&logs);
-    assert!(k.contains(&("tags[retry,number]".into(), "user".into())), "{logs}");
+    assert!(
+        k.contains(&("tags[retry,number]".into(), "user".into())),
+        "{logs}"
+    );
     assert!(k.contains(&("user.id".into(), "user".into())));
-    assert!(!k.iter().any(|(key, _)| key.starts_with("sentry.")), "{logs}");
+    assert!(
+        !k.iter().any(|(key, _)| key.starts_with("sentry.")),
+        "{logs}"
+    );
 
-    let has = json_of(&env, &["attribute", "list", "local/", "has:db.system", "--type", "string"]);
+    let has = json_of(
+        &env,
+        &[
+            "attribute",
+            "list",
+            "local/",
+            "has:db.system",
+            "--type",
+            "string",
+        ],
+    );
     assert_eq!(
         keys(&has),
-        [("db.system".to_string(), "user".to_string()), ("region".into(), "user".into())]
+        [
+            ("db.system".to_string(), "user".to_string()),
+            ("region".into(), "user".into())
+        ]
     );
 
     let out = env
@@ -89,7 +121,10 @@ fn span_and_log_keys_with_builtins_and_has_filter() {
         .unwrap();
     assert_success(&out);
     let s = text(&out.stdout);
-    assert!(s.contains("│ tags[cart.total,number]  │ number  │ user   │"), "{s}");
+    assert!(
+        s.contains("│ tags[cart.total,number]  │ number  │ user   │"),
+        "{s}"
+    );
     assert!(s.contains("\n\n\nShowing 1 spans attribute in local/app.\nTip: Filter or add to columns with: sentry span list local/app -q 'has:tags[cart.total,number]' --fields 'tags[cart.total,number]'\n"), "{s}");
 }
 
@@ -100,13 +135,19 @@ fn pages_follow_per_type_cursors() {
     assert_eq!(first["hasMore"], json!(true));
     let cursor = first["nextCursor"].as_str().unwrap();
     assert_eq!(cursor.split('|').count(), 4, "{cursor}");
-    let second = json_of(&env, &["attribute", "list", "local/", "-n", "4", "-c", "next"]);
+    let second = json_of(
+        &env,
+        &["attribute", "list", "local/", "-n", "4", "-c", "next"],
+    );
     assert_eq!(second["hasPrev"], json!(true));
     let a = keys(&first);
     let b = keys(&second);
     assert_eq!(b.len(), 4);
     assert!(b.iter().all(|k| !a.contains(k)), "{a:?} {b:?}");
-    let back = json_of(&env, &["attribute", "list", "local/", "-n", "4", "-c", "prev"]);
+    let back = json_of(
+        &env,
+        &["attribute", "list", "local/", "-n", "4", "-c", "prev"],
+    );
     assert_eq!(keys(&back), a);
 }
 
@@ -119,7 +160,10 @@ fn bad_filters_and_flags_fail_before_any_request() {
         (vec!["attribute", "list", "local/", "x*"], 21),
         (vec!["attribute", "list", "local/", "key:value"], 21),
         (vec!["attribute", "list", "local/", "--type", "bogus"], 21),
-        (vec!["attribute", "list", "local/", "--dataset", "errors"], 21),
+        (
+            vec!["attribute", "list", "local/", "--dataset", "errors"],
+            21,
+        ),
         (vec!["attribute", "list", "local/", "-n", "0"], 21),
     ] {
         let out = env.api_cmd().args(&args).output().unwrap();

@@ -44,7 +44,10 @@ fn seeded() -> TestEnv {
         project,
         &key,
         FEEDBACK_ID,
-        &[(json!({"type": "feedback"}), serde_json::to_vec(&feedback).unwrap())],
+        &[(
+            json!({"type": "feedback"}),
+            serde_json::to_vec(&feedback).unwrap(),
+        )],
     );
     let report = json!({"event_id": ERROR_ID, "name": "Bo", "email": "bo@example.com", "comments": "It crashed when I paid"});
     send_envelope_to(
@@ -52,7 +55,10 @@ fn seeded() -> TestEnv {
         project,
         &key,
         ERROR_ID,
-        &[(json!({"type": "user_report"}), serde_json::to_vec(&report).unwrap())],
+        &[(
+            json!({"type": "user_report"}),
+            serde_json::to_vec(&report).unwrap(),
+        )],
     );
     env
 }
@@ -158,7 +164,10 @@ fn list_sends_the_mailbox_query_and_pages_with_limit() {
     ] {
         assert!(search.contains(part), "{part} missing from {search}");
     }
-    let next = json_of(&env, &["feedback", "list", "local/app", "-n", "1", "-c", "next"]);
+    let next = json_of(
+        &env,
+        &["feedback", "list", "local/app", "-n", "1", "-c", "next"],
+    );
     assert_eq!(short_ids(&next), ["APP-2"]);
     assert_eq!(next["hasPrev"], json!(true));
 
@@ -172,7 +181,9 @@ fn list_sends_the_mailbox_query_and_pages_with_limit() {
     assert!(s.starts_with("Feedback in local/app\n"), "{s}");
     assert!(s.contains("• From: Bo <bo@example.com>"), "{s}");
     assert!(
-        s.contains("Showing 1 feedback item. Next: sentry feedback list local/app -c next --limit 1"),
+        s.contains(
+            "Showing 1 feedback item. Next: sentry feedback list local/app -c next --limit 1"
+        ),
         "{s}"
     );
     let empty = env
@@ -191,7 +202,10 @@ fn view_in_every_id_form_carries_event_replays_and_attachments() {
     assert_eq!(v["id"], "2");
     assert_eq!(v["org"], "local");
     assert_eq!(v["event"]["eventID"], FEEDBACK_ID);
-    assert_eq!(v["event"]["contexts"]["feedback"]["associated_event_id"], ERROR_ID);
+    assert_eq!(
+        v["event"]["contexts"]["feedback"]["associated_event_id"],
+        ERROR_ID
+    );
     assert_eq!(v["replayIds"], json!([REPLAY_ID]));
     assert_eq!(v["attachments"], json!([]));
     let url = format!("{}/organizations/local/issues/2/", env.url());
@@ -227,12 +241,26 @@ fn view_in_every_id_form_carries_event_replays_and_attachments() {
     assert!(s.starts_with("APP-2: User Feedback\n"), "{s}");
     assert!(s.contains("│ From         │ Ada <ada@example.com>"), "{s}");
     assert!(
-        s.contains(&format!("│ Linked error │ sentry event view local/app/{ERROR_ID} │")),
+        s.contains(&format!(
+            "│ Linked error │ sentry event view local/app/{ERROR_ID} │"
+        )),
         "{s}"
     );
-    assert!(s.contains("Message\n\n  The checkout button does not work\n  Please fix\n"), "{s}");
-    assert!(s.contains(&format!("Latest Feedback Event ({FEEDBACK_ID})")), "{s}");
-    assert!(s.contains(&format!("ID: {REPLAY_ID}\nLink: {}/explore/replays/{REPLAY_ID}/", env.url())), "{s}");
+    assert!(
+        s.contains("Message\n\n  The checkout button does not work\n  Please fix\n"),
+        "{s}"
+    );
+    assert!(
+        s.contains(&format!("Latest Feedback Event ({FEEDBACK_ID})")),
+        "{s}"
+    );
+    assert!(
+        s.contains(&format!(
+            "ID: {REPLAY_ID}\nLink: {}/explore/replays/{REPLAY_ID}/",
+            env.url()
+        )),
+        "{s}"
+    );
 }
 
 #[test]
@@ -246,11 +274,20 @@ fn status_commands_change_the_server_and_print_the_update() {
     assert_success(&out);
     assert_eq!(text(&out.stdout), "Resolved feedback APP-2.\n");
     assert_eq!(server_issue(&env, "2")["status"], "resolved");
-    let resolved = json_of(&env, &["feedback", "list", "local/app", "--status", "resolved"]);
+    let resolved = json_of(
+        &env,
+        &["feedback", "list", "local/app", "--status", "resolved"],
+    );
     assert_eq!(short_ids(&resolved), ["APP-2"]);
 
-    let v = json_of(&env, &["feedback", "spam", "APP-3", "--fields", "id,shortId,status"]);
-    assert_eq!(v, json!({"id": "3", "shortId": "APP-3", "status": "ignored"}));
+    let v = json_of(
+        &env,
+        &["feedback", "spam", "APP-3", "--fields", "id,shortId,status"],
+    );
+    assert_eq!(
+        v,
+        json!({"id": "3", "shortId": "APP-3", "status": "ignored"})
+    );
     assert_eq!(server_issue(&env, "3")["status"], "ignored");
     let spam = json_of(&env, &["feedback", "list", "local/app", "--status", "spam"]);
     assert_eq!(short_ids(&spam), ["APP-3"]);
@@ -312,7 +349,9 @@ fn bad_input_exit_codes_and_wording() {
         .unwrap();
     assert_exit(&out, 23);
     assert!(
-        text(&out.stderr).starts_with("Error: Issue 99 not found.\n\nTry:\n  sentry feedback resolve local/99\n"),
+        text(&out.stderr).starts_with(
+            "Error: Issue 99 not found.\n\nTry:\n  sentry feedback resolve local/99\n"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -325,7 +364,10 @@ fn bad_input_exit_codes_and_wording() {
         (vec!["feedback", "list", "local/app", "-n", "0"], 21),
         (vec!["feedback", "list", "local/app", "-n", "1001"], 21),
         (vec!["feedback", "list", "local/app", "-t", "bogus"], 21),
-        (vec!["feedback", "list", "local/app", "--status", "bogus"], 2),
+        (
+            vec!["feedback", "list", "local/app", "--status", "bogus"],
+            2,
+        ),
         (vec!["feedback"], 2),
         (vec!["feedback", "view"], 2),
     ] {

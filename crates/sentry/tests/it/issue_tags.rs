@@ -19,7 +19,8 @@ fn seeded() -> TestEnv {
     .into_iter()
     .enumerate()
     {
-        let mut ev = json!({"message": "checkout failed", "level": "error", "environment": environment});
+        let mut ev =
+            json!({"message": "checkout failed", "level": "error", "environment": environment});
         if let Some(r) = release {
             ev["release"] = json!(r);
         }
@@ -58,18 +59,40 @@ fn distribution_json_human_and_environment() {
         .unwrap();
     assert_success(&out);
     let s = text(&out.stdout);
-    assert!(s.starts_with("release — top values\n\nTotal retained events: 4\n"), "{s}");
+    assert!(
+        s.starts_with("release — top values\n\nTotal retained events: 4\n"),
+        "{s}"
+    );
     assert!(s.contains("│ 1.1   │      2 │ 50.0% │"), "{s}");
-    assert!(s.contains("\n\nOther values (not shown): 1 events (25.0%).\n"), "{s}");
-    assert!(s.ends_with("\n\n\nIssue: APP-1. Environment: all environments. Scope: retained events.\n"), "{s}");
+    assert!(
+        s.contains("\n\nOther values (not shown): 1 events (25.0%).\n"),
+        "{s}"
+    );
+    assert!(
+        s.ends_with("\n\n\nIssue: APP-1. Environment: all environments. Scope: retained events.\n"),
+        "{s}"
+    );
 
     let out = env
         .api_cmd()
-        .args(["issue", "tags", "1", "release", "-e", "prod", "--json", "--fields", "totalValues,uniqueValues"])
+        .args([
+            "issue",
+            "tags",
+            "1",
+            "release",
+            "-e",
+            "prod",
+            "--json",
+            "--fields",
+            "totalValues,uniqueValues",
+        ])
         .output()
         .unwrap();
     assert_success(&out);
-    assert_eq!(stdout_json(&out), json!({"totalValues": 3, "uniqueValues": 2}));
+    assert_eq!(
+        stdout_json(&out),
+        json!({"totalValues": 3, "uniqueValues": 2})
+    );
 }
 
 #[test]
@@ -82,7 +105,8 @@ fn unknown_key_and_bad_input() {
         .unwrap();
     assert_exit(&out, 30);
     assert!(
-        text(&out.stderr).starts_with("Error: Failed to retrieve issue tag distribution: 404 Not Found\n"),
+        text(&out.stderr)
+            .starts_with("Error: Failed to retrieve issue tag distribution: 404 Not Found\n"),
         "{}",
         text(&out.stderr)
     );

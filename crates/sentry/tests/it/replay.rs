@@ -30,7 +30,12 @@ fn recording(segment: i64, events: &Value, compress: bool) -> Vec<u8> {
 
 fn seeded() -> TestEnv {
     let env = TestEnv::with_server();
-    send_event(&env, ERROR_ID, json!({"message": "checkout failed", "level": "error"}), &[]);
+    send_event(
+        &env,
+        ERROR_ID,
+        json!({"message": "checkout failed", "level": "error"}),
+        &[],
+    );
     let key = env.server().bootstrap.public_key.clone();
     let project = env.server().bootstrap.project_id as u64;
     let start = jiff::Timestamp::now().as_second() - 65;
@@ -56,8 +61,14 @@ fn seeded() -> TestEnv {
             &key,
             REPLAY,
             &[
-                (json!({"type": "replay_event"}), serde_json::to_vec(&event).unwrap()),
-                (json!({"type": "replay_recording"}), recording(seg, &events, seg == 1)),
+                (
+                    json!({"type": "replay_event"}),
+                    serde_json::to_vec(&event).unwrap(),
+                ),
+                (
+                    json!({"type": "replay_recording"}),
+                    recording(seg, &events, seg == 1),
+                ),
             ],
         );
     }
@@ -82,23 +93,44 @@ fn list_shows_the_folded_replay() {
     assert_eq!(r["count_errors"], 1);
     assert_eq!(r["duration"], 65);
     assert_eq!(r["project_id"], "1");
-    assert_eq!(r["urls"], json!(["https://shop.example.com/p0", "https://shop.example.com/p1"]));
+    assert_eq!(
+        r["urls"],
+        json!(["https://shop.example.com/p0", "https://shop.example.com/p1"])
+    );
     assert_eq!(r["user"]["display_name"], "ada@example.com");
     assert_eq!(r["tags"], json!({"plan": ["pro"]}));
     // Only the fields asked for come back.
     assert!(r.get("clicks").is_none(), "{r}");
     let log = logged(&env);
     let req = log.iter().find(|l| l.contains("/replays/")).unwrap();
-    for part in ["projectSlug=app", "sort=-started_at", "statsPeriod=7d", "per_page=25", "field=warning_ids"] {
+    for part in [
+        "projectSlug=app",
+        "sort=-started_at",
+        "statsPeriod=7d",
+        "per_page=25",
+        "field=warning_ids",
+    ] {
         assert!(req.contains(part), "{part} missing from {req}");
     }
-    let out = env.api_cmd().args(["replay", "list", "local/"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["replay", "list", "local/"])
+        .output()
+        .unwrap();
     assert_success(&out);
     let s = text(&out.stdout);
-    assert!(s.starts_with("Recent replays in local (all projects):\n"), "{s}");
+    assert!(
+        s.starts_with("Recent replays in local (all projects):\n"),
+        "{s}"
+    );
     assert!(s.contains(&format!("│ {REPLAY} │")), "{s}");
     assert!(s.contains("│ 1m 5s      │"), "{s}");
-    assert!(s.ends_with(&format!("Showing 1 replay. Use 'sentry replay view local/{REPLAY}' for details.\n")), "{s}");
+    assert!(
+        s.ends_with(&format!(
+            "Showing 1 replay. Use 'sentry replay view local/{REPLAY}' for details.\n"
+        )),
+        "{s}"
+    );
     let none = json_of(&env, &["replay", "list", "local/", "-q", "environment:dev"]);
     assert_eq!(none["data"], json!([]));
 }
@@ -109,7 +141,12 @@ fn view_in_every_form_with_activity_and_related() {
     let v = json_of(&env, &["replay", "view", &format!("local/{REPLAY}")]);
     assert_eq!(v["org"], "local");
     assert_eq!(v["id"], REPLAY);
-    let labels: Vec<&str> = v["activity"].as_array().unwrap().iter().map(|a| a["label"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = v["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["label"].as_str().unwrap())
+        .collect();
     assert_eq!(labels, ["page.view", "ui.click", "page.view", "ui.click"]);
     assert_eq!(v["activity"][1]["details"], json!(["message=button#pay"]));
     assert_eq!(
@@ -117,7 +154,10 @@ fn view_in_every_form_with_activity_and_related() {
         json!([{"eventId": ERROR_ID, "issueId": "1", "shortId": "APP-1", "title": "checkout failed"}])
     );
     assert_eq!(v["relatedTraces"][0]["traceId"], TRACE);
-    let url = format!("{}/organizations/local/explore/replays/{REPLAY}/", env.url());
+    let url = format!(
+        "{}/organizations/local/explore/replays/{REPLAY}/",
+        env.url()
+    );
     for form in [
         vec![REPLAY.to_string()],
         vec![format!("local/app/{REPLAY}")],
@@ -131,13 +171,23 @@ fn view_in_every_form_with_activity_and_related() {
         let w = json_of(&env, &args);
         assert_eq!(w["id"], REPLAY, "{form:?}");
     }
-    let out = env.api_cmd().args(["replay", "view", &format!("local/{REPLAY}")]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["replay", "view", &format!("local/{REPLAY}")])
+        .output()
+        .unwrap();
     assert_success(&out);
     let s = text(&out.stdout);
     assert!(s.starts_with("Replay 346789a7\n"), "{s}");
     assert!(s.contains("│ Duration    │ 1 minute and 5 seconds"), "{s}");
-    assert!(s.contains("• APP-1: checkout failed (view: sentry issue view local/APP-1)"), "{s}");
-    assert!(s.ends_with(&format!("Related trace: sentry trace view local/{TRACE}\n")), "{s}");
+    assert!(
+        s.contains("• APP-1: checkout failed (view: sentry issue view local/APP-1)"),
+        "{s}"
+    );
+    assert!(
+        s.ends_with(&format!("Related trace: sentry trace view local/{TRACE}\n")),
+        "{s}"
+    );
     // The replay is linked from its error's issue.
     let issue = json_of(&env, &["issue", "view", "local/APP-1"]);
     assert_eq!(issue["replayIds"], json!([REPLAY]));
@@ -149,15 +199,27 @@ fn download_writes_one_ordered_rrweb_array() {
     let path = env.work().join("out/replay.json");
     let v = json_of(
         &env,
-        &["replay", "download", &format!("local/{REPLAY}"), "--output", path.to_str().unwrap()],
+        &[
+            "replay",
+            "download",
+            &format!("local/{REPLAY}"),
+            "--output",
+            path.to_str().unwrap(),
+        ],
     );
     assert_eq!(v["segmentCount"], 2);
     assert_eq!(v["eventCount"], 4);
     assert_eq!(v["output"], path.to_str().unwrap());
     let events: Vec<Value> = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    let ts: Vec<i64> = events.iter().map(|e| e["timestamp"].as_i64().unwrap()).collect();
+    let ts: Vec<i64> = events
+        .iter()
+        .map(|e| e["timestamp"].as_i64().unwrap())
+        .collect();
     assert!(ts.windows(2).all(|w| w[0] <= w[1]), "{ts:?}");
-    assert!(ts.iter().all(|t| *t > 100_000_000_000), "seconds left in {ts:?}");
+    assert!(
+        ts.iter().all(|t| *t > 100_000_000_000),
+        "seconds left in {ts:?}"
+    );
     assert_eq!(v["durationMs"], ts[3] - ts[0]);
 }
 
@@ -173,10 +235,18 @@ fn bad_and_unknown_ids() {
         let out = env.api_cmd().args(&args).output().unwrap();
         assert_exit(&out, 21);
     }
-    let out = env.api_cmd().args(["replay", "list", "local/", "--sort", "bogus"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["replay", "list", "local/", "--sort", "bogus"])
+        .output()
+        .unwrap();
     assert_exit(&out, 21);
     assert_eq!(logged(&env), Vec::<String>::new());
-    let out = env.api_cmd().args(["replay", "view", "nothex"]).output().unwrap();
+    let out = env
+        .api_cmd()
+        .args(["replay", "view", "nothex"])
+        .output()
+        .unwrap();
     assert_eq!(
         text(&out.stderr),
         "Error: Not a replay ID: \"nothex\". To search, try `sentry replay list --query 'nothex'`.\n\nIf it names a project, pass the replay ID after it: <org>/<project> <replay ID>\n"

@@ -65,7 +65,12 @@ fn dataset(raw: &str) -> CliResult<&'static str> {
 
 fn types(raw: &[String]) -> CliResult<Option<Vec<String>>> {
     let mut out = BTreeSet::new();
-    for t in raw.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+    for t in raw
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let lower = t.to_ascii_lowercase();
         if !TYPES.contains(&lower.as_str()) {
             return Err(CliError::validation(format!(
@@ -167,7 +172,10 @@ struct TypeRows {
 }
 
 fn key_of(v: &Value) -> String {
-    v.get("key").and_then(Value::as_str).unwrap_or("").to_string()
+    v.get("key")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
 }
 
 fn fetch_type(
@@ -210,7 +218,11 @@ fn fetch_type(
             out.positions.push(cursor.clone());
             if out.data.len() == limit {
                 let more_here = rows[i + 1..].iter().any(|r| !seen.contains(&key_of(r)));
-                let resume = if more_here { cursor.clone() } else { next.clone() };
+                let resume = if more_here {
+                    cursor.clone()
+                } else {
+                    next.clone()
+                };
                 if more_here || resume.is_some() {
                     out.next = Some(encode(&TypeCursor {
                         cursor: resume,
@@ -367,7 +379,8 @@ impl Report for AttributeList {
             out.line("No attributes found.")?;
         } else {
             let with_context = self.items.iter().any(|i| i.get("context").is_some());
-            let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            let text =
+                |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
             let aliases = |v: &Value| {
                 v.get("aliases")
                     .and_then(Value::as_array)
@@ -388,10 +401,12 @@ impl Report for AttributeList {
                         let c = &i["context"];
                         let mut d = Vec::new();
                         if c.get("isDeprecated").and_then(Value::as_bool) == Some(true) {
-                            d.push(match c.get("replacementAttribute").and_then(Value::as_str) {
-                                Some(r) => format!("Deprecated, use {r}."),
-                                None => "Deprecated.".into(),
-                            });
+                            d.push(
+                                match c.get("replacementAttribute").and_then(Value::as_str) {
+                                    Some(r) => format!("Deprecated, use {r}."),
+                                    None => "Deprecated.".into(),
+                                },
+                            );
                         }
                         if let Some(b) = c.get("brief").and_then(Value::as_str) {
                             d.push(b.to_string());
@@ -453,7 +468,10 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
         Scope::OrgAll { org } => (org, None),
         Scope::Projects(ps) => {
             let p = ps.into_iter().next().ok_or_else(|| {
-                CliError::new(crate::error::exit::CONTEXT, "Organization and project are required.")
+                CliError::new(
+                    crate::error::exit::CONTEXT,
+                    "Organization and project are required.",
+                )
             })?;
             (p.org, Some(p.slug))
         }
@@ -481,7 +499,14 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let mut starts: HashMap<String, Option<TypeCursor>> = HashMap::new();
     if let Some(c) = plan.cursor.as_deref().filter(|c| !c.starts_with('[')) {
         for (ty, part) in types.iter().zip(c.split('|')) {
-            starts.insert(ty.clone(), if part.is_empty() { None } else { Some(decode(part)?) });
+            starts.insert(
+                ty.clone(),
+                if part.is_empty() {
+                    None
+                } else {
+                    Some(decode(part)?)
+                },
+            );
         }
     }
     let mut req = r.org(&org)?.trace_item_attributes().query("dataset", ds);
@@ -506,9 +531,12 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             None => TypeCursor::default(),
         };
         let rows = fetch_type(&req, ty, limit, start).map_err(|e| match &has {
-            Some(q) if e.api.as_ref().is_some_and(|a| a.status == 400) => CliError::validation(
-                format!("Sentry rejected the filter \"{q}\": {}", e.api.as_ref().map(|a| a.detail.clone()).unwrap_or_default()),
-            ),
+            Some(q) if e.api.as_ref().is_some_and(|a| a.status == 400) => {
+                CliError::validation(format!(
+                    "Sentry rejected the filter \"{q}\": {}",
+                    e.api.as_ref().map(|a| a.detail.clone()).unwrap_or_default()
+                ))
+            }
             _ => e,
         })?;
         lists.push(rows);
@@ -525,10 +553,13 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             resume_after(t, taken)
         })
         .collect();
-    let next = parts
-        .iter()
-        .any(Option::is_some)
-        .then(|| parts.iter().map(|p| p.clone().unwrap_or_default()).collect::<Vec<_>>().join("|"));
+    let next = parts.iter().any(Option::is_some).then(|| {
+        parts
+            .iter()
+            .map(|p| p.clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("|")
+    });
     plan.record(ctx, next.as_deref());
     let items: Vec<Value> = shown.iter().map(shape).collect();
     let label = if ds == "tracemetrics" { "metrics" } else { ds };
@@ -538,7 +569,11 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             "Showing {} {label} attribute{} in {target}{}.",
             items.len(),
             if items.len() == 1 { "" } else { "s" },
-            if next.is_some() { "; more are available" } else { "" }
+            if next.is_some() {
+                "; more are available"
+            } else {
+                ""
+            }
         ));
     }
     let page_cmd = |dir: &str| {
@@ -576,7 +611,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
         .iter()
         .find(|i| i.get("source").and_then(Value::as_str) == Some("user"))
         .or_else(|| items.first());
-    if let Some(key) = first.map(|i| key_of(i)) {
+    if let Some(key) = first.map(key_of) {
         hint.push(if ds == "tracemetrics" {
             format!(
                 "Tip: Group metrics with: sentry explore {target} --dataset metrics -m <metric> -F {}",

@@ -74,7 +74,11 @@ pub fn event_body(out: &mut Human, event: &Value) -> io::Result<()> {
 
 /// [`event_body`], with the event's Session Replay linked on the server of `permalink` (a
 /// Sentry web URL of the issue or feedback shown), as upstream links it.
-pub fn event_body_linked(out: &mut Human, event: &Value, permalink: Option<&str>) -> io::Result<()> {
+pub fn event_body_linked(
+    out: &mut Human,
+    event: &Value,
+    permalink: Option<&str>,
+) -> io::Result<()> {
     let mut b = Body {
         out,
         last_blank: true,

@@ -10,8 +10,8 @@ use sentry_target::{IssueRef, Selector};
 use serde_json::Value;
 
 use crate::context::{api_error, Context};
-use crate::output::{emit, Human, Report};
 use crate::error::{exit, CliError, CliResult};
+use crate::output::{emit, Human, Report};
 use crate::target::issue::ResolvedIssue;
 use crate::target::Resolver;
 

@@ -109,7 +109,10 @@ fn hint_command(target: &str, args: &ListArgs) -> String {
         s.push_str(&format!(" --limit {}", args.limit));
     }
     if let Some(q) = args.query.as_deref().filter(|q| !q.is_empty()) {
-        s.push_str(&format!(" --query={}", crate::commands::feedback::render::quote(q)));
+        s.push_str(&format!(
+            " --query={}",
+            crate::commands::feedback::render::quote(q)
+        ));
     }
     if args.period != DEFAULT_PERIOD {
         s.push_str(&format!(" --period {}", args.period));

@@ -151,7 +151,10 @@ pub fn event_replay_id(event: &Value) -> Option<String> {
         .and_then(|c| c.get("replay"))
         .and_then(|r| r.get("replay_id"))
         .and_then(Value::as_str);
-    [tag, ctx].into_iter().flatten().find_map(normalize_replay_id)
+    [tag, ctx]
+        .into_iter()
+        .flatten()
+        .find_map(normalize_replay_id)
 }
 
 /// A replay id as Sentry spells it: 32 lower-case hex digits (dashes dropped).
@@ -274,7 +277,11 @@ pub fn view(out: &mut Human, v: &ViewParts) -> io::Result<()> {
             text(v.event, "eventID")
         ))?;
         out.blank()?;
-        event_body_linked(out, v.event, v.feedback.get("permalink").and_then(Value::as_str))?;
+        event_body_linked(
+            out,
+            v.event,
+            v.feedback.get("permalink").and_then(Value::as_str),
+        )?;
     }
     let own = event_replay_id(v.event);
     let others: Vec<&String> = v
@@ -355,7 +362,8 @@ mod tests {
 
     #[test]
     fn replay_ids_from_tags_or_context() {
-        let ev = json!({"tags":[{"key":"replay.id","value":"346789A7-03f6-4543-84f1-de473b8b9fcc"}]});
+        let ev =
+            json!({"tags":[{"key":"replay.id","value":"346789A7-03f6-4543-84f1-de473b8b9fcc"}]});
         assert_eq!(
             event_replay_id(&ev).as_deref(),
             Some("346789a703f6454384f1de473b8b9fcc")

@@ -59,12 +59,18 @@ impl Report for Downloaded {
                 vec!["Replay ID".into(), self.replay_id.clone()],
                 vec!["Segments".into(), self.segments.to_string()],
                 vec!["Events".into(), self.events.to_string()],
-                vec!["Duration".into(), short_duration(self.duration_ms as f64 / 1000.0)],
+                vec![
+                    "Duration".into(),
+                    short_duration(self.duration_ms as f64 / 1000.0),
+                ],
                 vec!["Saved to".into(), self.output.clone()],
             ],
         )?;
         out.blank()?;
-        out.line(format!("Downloaded replay {} to {}", self.replay_id, self.output))
+        out.line(format!(
+            "Downloaded replay {} to {}",
+            self.replay_id, self.output
+        ))
     }
 }
 
@@ -96,7 +102,11 @@ pub fn run(ctx: &Context, args: &DownloadArgs) -> CliResult<i32> {
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
     let Found { org, replay, .. } = id::find(&r, &rr, "download")?;
-    let rid = replay.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let rid = replay
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let nothing = || {
         CliError::new(
             exit::NOT_FOUND,
@@ -113,7 +123,10 @@ pub fn run(ctx: &Context, args: &DownloadArgs) -> CliResult<i32> {
     if events.is_empty() {
         return Err(nothing());
     }
-    if !events.iter().any(|e| e.get("type").and_then(Value::as_i64) == Some(FULL_SNAPSHOT)) {
+    if !events
+        .iter()
+        .any(|e| e.get("type").and_then(Value::as_i64) == Some(FULL_SNAPSHOT))
+    {
         crate::diag!("Warning: This recording has no full DOM snapshot (e.g. a mobile replay), so rrweb players cannot render it.");
     }
     let path = ctx.cwd.join(

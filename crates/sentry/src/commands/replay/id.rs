@@ -234,10 +234,16 @@ mod tests {
         let id = "346789a703f6454384f1de473b8b9fcc";
         assert_eq!(p(&[id]).unwrap().org, None);
         let r = p(&[&format!("acme/web/{id}")]).unwrap();
-        assert_eq!((r.org.as_deref(), r.project.as_deref()), (Some("acme"), Some("web")));
+        assert_eq!(
+            (r.org.as_deref(), r.project.as_deref()),
+            (Some("acme"), Some("web"))
+        );
         let r = p(&["acme/web", id]).unwrap();
         assert_eq!(r.project.as_deref(), Some("web"));
-        let r = p(&[&format!("https://sentry.io/organizations/acme/explore/replays/{id}/")]).unwrap();
+        let r = p(&[&format!(
+            "https://sentry.io/organizations/acme/explore/replays/{id}/"
+        )])
+        .unwrap();
         assert_eq!(r.org.as_deref(), Some("acme"));
         let r = p(&[&format!("https://acme.sentry.io/explore/replays/{id}/")]).unwrap();
         assert_eq!(r.org.as_deref(), Some("acme"));

@@ -195,7 +195,10 @@ impl Report for ReplayList {
                 .iter()
                 .map(|r| {
                     vec![
-                        r.get("id").and_then(Value::as_str).unwrap_or("").to_string(),
+                        r.get("id")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
                         relative(r.get("started_at").and_then(Value::as_str)),
                         r.get("duration")
                             .and_then(Value::as_f64)
@@ -264,7 +267,12 @@ pub fn data_pages(
     while let Some(resp) = pages.next_response() {
         let resp = resp.map_err(api_error)?;
         let body: Value = resp.json().map_err(api_error)?;
-        items.extend(body.get("data").and_then(Value::as_array).cloned().unwrap_or_default());
+        items.extend(
+            body.get("data")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        );
         last_next = pages.cursor().map(str::to_string);
         if items.len() >= limit {
             break;
@@ -302,7 +310,10 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
         Scope::OrgAll { org } => (org, None),
         Scope::Projects(ps) => {
             let p = ps.into_iter().next().ok_or_else(|| {
-                CliError::new(crate::error::exit::CONTEXT, "Organization and project are required.")
+                CliError::new(
+                    crate::error::exit::CONTEXT,
+                    "Organization and project are required.",
+                )
             })?;
             (p.org, Some(p.slug))
         }
@@ -356,7 +367,10 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let has_prev = plan.has_prev;
     let mut flags = String::new();
     if let Some(q) = args.query.as_deref().filter(|q| !q.is_empty()) {
-        flags.push_str(&format!(" --query={}", crate::commands::feedback::render::quote(q)));
+        flags.push_str(&format!(
+            " --query={}",
+            crate::commands::feedback::render::quote(q)
+        ));
     }
     if sort != "-started_at" {
         flags.push_str(&format!(" --sort \"{}\"", args.sort));

@@ -60,7 +60,11 @@ fn summarize(ev: &Value) -> Option<Value> {
     let entry = |label: String, details: Vec<String>| {
         Some(json!({"timestampMs": ts.map(|t| t as i64), "label": label, "details": details}))
     };
-    if let Some(tag) = data.get("tag").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+    if let Some(tag) = data
+        .get("tag")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    {
         let p = data.get("payload").cloned().unwrap_or(Value::Null);
         let selector_like = |label: &str, with_label: bool| {
             if !p.is_object() || (p.get("label").is_none() && p.get("selector").is_none()) {
@@ -78,7 +82,9 @@ fn summarize(ev: &Value) -> Option<Value> {
             entry(label.to_string(), d)
         };
         let hit = match tag {
-            "breadcrumb" if p.is_object() && (p.get("category").is_some() || p.get("message").is_some()) => {
+            "breadcrumb"
+                if p.is_object() && (p.get("category").is_some() || p.get("message").is_some()) =>
+            {
                 let cat = non_empty(p.get("category"));
                 let msg = non_empty(p.get("message"));
                 if cat.is_none() && msg.is_none() {
@@ -86,17 +92,26 @@ fn summarize(ev: &Value) -> Option<Value> {
                 } else {
                     entry(
                         cat.unwrap_or_else(|| "breadcrumb".into()),
-                        msg.map(|m| vec![format!("message={m}")]).unwrap_or_default(),
+                        msg.map(|m| vec![format!("message={m}")])
+                            .unwrap_or_default(),
                     )
                 }
             }
             "click" => selector_like("click", true),
             "deadClick" => selector_like("dead.click", false),
             "rageClick" => selector_like("rage.click", false),
-            "performanceSpan" if p.is_object() && (p.get("data").is_some() || p.get("description").is_some() || p.get("op").is_some()) => {
+            "performanceSpan"
+                if p.is_object()
+                    && (p.get("data").is_some()
+                        || p.get("description").is_some()
+                        || p.get("op").is_some()) =>
+            {
                 let op = non_empty(p.get("op"));
                 let desc = non_empty(p.get("description"));
-                let dur = p.get("data").and_then(|d| d.get("duration")).and_then(Value::as_f64);
+                let dur = p
+                    .get("data")
+                    .and_then(|d| d.get("duration"))
+                    .and_then(Value::as_f64);
                 if op.is_none() && desc.is_none() {
                     None
                 } else {
@@ -160,20 +175,49 @@ impl Report for ReplayView {
         let s = |k: &str| non_empty(r.get(k));
         let id = s("id").unwrap_or_default();
         let count = |k: &str| r.get(k).filter(|v| !v.is_null()).map(|v| v.to_string());
-        let yes_no = |k: &str| r.get(k).and_then(Value::as_bool).map(|b| if b { "Yes" } else { "No" }.to_string());
+        let yes_no = |k: &str| {
+            r.get(k)
+                .and_then(Value::as_bool)
+                .map(|b| if b { "Yes" } else { "No" }.to_string())
+        };
         let mut main: Vec<Vec<String>> = vec![vec!["Replay ID".into(), id.clone()]];
         let add = |rows: &mut Vec<Vec<String>>, k: &str, v: Option<String>| {
             if let Some(v) = v {
                 rows.push(vec![k.to_string(), v]);
             }
         };
-        add(&mut main, "Link", Some(format!("{}/organizations/{}/explore/replays/{id}/", self.base, self.org)));
-        add(&mut main, "Started", s("started_at").map(|t| datetime(Some(&t))));
-        add(&mut main, "Finished", s("finished_at").map(|t| datetime(Some(&t))));
-        add(&mut main, "Duration", r.get("duration").and_then(Value::as_f64).map(long_duration));
+        add(
+            &mut main,
+            "Link",
+            Some(format!(
+                "{}/organizations/{}/explore/replays/{id}/",
+                self.base, self.org
+            )),
+        );
+        add(
+            &mut main,
+            "Started",
+            s("started_at").map(|t| datetime(Some(&t))),
+        );
+        add(
+            &mut main,
+            "Finished",
+            s("finished_at").map(|t| datetime(Some(&t))),
+        );
+        add(
+            &mut main,
+            "Duration",
+            r.get("duration").and_then(Value::as_f64).map(long_duration),
+        );
         add(&mut main, "Environment", s("environment"));
         add(&mut main, "Platform", s("platform"));
-        add(&mut main, "Project ID", r.get("project_id").filter(|v| !v.is_null()).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)));
+        add(
+            &mut main,
+            "Project ID",
+            r.get("project_id")
+                .filter(|v| !v.is_null())
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+        );
         add(&mut main, "Replay Type", s("replay_type"));
         add(&mut main, "Archived", yes_no("is_archived"));
         add(&mut main, "Viewed", yes_no("has_viewed"));
@@ -194,7 +238,11 @@ impl Report for ReplayView {
                 .iter()
                 .filter_map(|k| non_empty(geo.get(*k)))
                 .collect();
-            add(&mut urows, "Location", (!parts.is_empty()).then(|| parts.join(", ")));
+            add(
+                &mut urows,
+                "Location",
+                (!parts.is_empty()).then(|| parts.join(", ")),
+            );
         }
         let join = |obj: &str, keys: &[&str]| {
             let o = r.get(obj).cloned().unwrap_or(Value::Null);
@@ -204,7 +252,11 @@ impl Report for ReplayView {
         let mut crows = Vec::new();
         add(&mut crows, "Browser", join("browser", &["name", "version"]));
         add(&mut crows, "OS", join("os", &["name", "version"]));
-        add(&mut crows, "Device", join("device", &["brand", "family", "name", "model_id"]));
+        add(
+            &mut crows,
+            "Device",
+            join("device", &["brand", "family", "name", "model_id"]),
+        );
         add(&mut crows, "SDK", join("sdk", &["name", "version"]));
         add(&mut crows, "Dist", s("dist"));
         for (title, rows) in [("User", urows), ("Client", crows)] {
@@ -215,8 +267,21 @@ impl Report for ReplayView {
                 out.table(None, rows)?;
             }
         }
-        for (title, key) in [("Releases", "releases"), ("URLs", "urls"), ("Trace IDs", "trace_ids"), ("Error IDs", "error_ids")] {
-            let items: Vec<String> = r.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        for (title, key) in [
+            ("Releases", "releases"),
+            ("URLs", "urls"),
+            ("Trace IDs", "trace_ids"),
+            ("Error IDs", "error_ids"),
+        ] {
+            let items: Vec<String> = r
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
             if !items.is_empty() {
                 out.blank()?;
                 out.line(out.bold(title))?;
@@ -234,16 +299,32 @@ impl Report for ReplayView {
         } else if self.activity.is_empty() {
             out.line("No activity events recorded.")?;
         } else {
-            let start = ts_ms(r.get("started_at")).or_else(|| self.activity[0].get("timestampMs").and_then(Value::as_f64));
+            let start = ts_ms(r.get("started_at"))
+                .or_else(|| self.activity[0].get("timestampMs").and_then(Value::as_f64));
             for a in &self.activity {
                 let at = a.get("timestampMs").and_then(Value::as_f64);
                 let offset = match (at, start) {
                     (Some(t), Some(s0)) => format!("{} · ", short_duration((t - s0) / 1000.0)),
                     _ => String::new(),
                 };
-                let details: Vec<String> = a.get("details").and_then(Value::as_array).map(|d| d.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
-                let details = if details.is_empty() { String::new() } else { format!(" · {}", details.join(" · ")) };
-                out.line(format!("• {offset}{}{details}", a.get("label").and_then(Value::as_str).unwrap_or("")))?;
+                let details: Vec<String> = a
+                    .get("details")
+                    .and_then(Value::as_array)
+                    .map(|d| {
+                        d.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let details = if details.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", details.join(" · "))
+                };
+                out.line(format!(
+                    "• {offset}{}{details}",
+                    a.get("label").and_then(Value::as_str).unwrap_or("")
+                ))?;
             }
         }
         if !self.issues.is_empty() || !self.traces.is_empty() {
@@ -252,18 +333,40 @@ impl Report for ReplayView {
             out.blank()?;
             for i in &self.issues {
                 match (non_empty(i.get("shortId")), non_empty(i.get("title"))) {
-                    (Some(sid), Some(title)) => out.line(format!("• {sid}: {title} (view: sentry issue view {}/{sid})", self.org))?,
-                    _ => out.line(format!("• Event {}", non_empty(i.get("eventId")).unwrap_or_default()))?,
+                    (Some(sid), Some(title)) => out.line(format!(
+                        "• {sid}: {title} (view: sentry issue view {}/{sid})",
+                        self.org
+                    ))?,
+                    _ => out.line(format!(
+                        "• Event {}",
+                        non_empty(i.get("eventId")).unwrap_or_default()
+                    ))?,
                 }
             }
             for t in &self.traces {
                 let tid = non_empty(t.get("traceId")).unwrap_or_default();
-                let counts: Vec<String> = [("spanCount", "spans"), ("errorCount", "errors"), ("logCount", "logs"), ("performanceIssueCount", "perf issues")]
-                    .iter()
-                    .filter_map(|(k, l)| t.get(*k).and_then(Value::as_i64).map(|n| format!("{n} {l}")))
-                    .collect();
-                let counts = if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) };
-                out.line(format!("• Trace {tid}{counts} (view: sentry trace view {}/{tid})", self.org))?;
+                let counts: Vec<String> = [
+                    ("spanCount", "spans"),
+                    ("errorCount", "errors"),
+                    ("logCount", "logs"),
+                    ("performanceIssueCount", "perf issues"),
+                ]
+                .iter()
+                .filter_map(|(k, l)| {
+                    t.get(*k)
+                        .and_then(Value::as_i64)
+                        .map(|n| format!("{n} {l}"))
+                })
+                .collect();
+                let counts = if counts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", counts.join(", "))
+                };
+                out.line(format!(
+                    "• Trace {tid}{counts} (view: sentry trace view {}/{tid})",
+                    self.org
+                ))?;
             }
         }
         if let Some(Value::Object(tags)) = r.get("tags") {
@@ -274,15 +377,30 @@ impl Report for ReplayView {
                 let mut keys: Vec<&String> = tags.keys().collect();
                 keys.sort_by_key(|k| k.to_lowercase());
                 for k in keys {
-                    let vals: Vec<String> = tags[k].as_array().map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect()).unwrap_or_default();
+                    let vals: Vec<String> = tags[k]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     out.line(format!("• {k}: {}", vals.join(", ")))?;
                 }
             }
         }
-        let hint = if let Some(t) = r.get("trace_ids").and_then(Value::as_array).and_then(|a| a.first()).and_then(Value::as_str) {
+        let hint = if let Some(t) = r
+            .get("trace_ids")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+        {
             Some(format!("Related trace: sentry trace view {}/{t}", self.org))
         } else {
-            self.issues.first().and_then(|i| non_empty(i.get("shortId"))).map(|s| format!("Related issue: sentry issue view {}/{s}", self.org))
+            self.issues
+                .first()
+                .and_then(|i| non_empty(i.get("shortId")))
+                .map(|s| format!("Related issue: sentry issue view {}/{s}", self.org))
         };
         if let Some(h) = hint {
             out.blank()?;
@@ -315,23 +433,45 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let r = Resolver::new(ctx, &client);
     let Found { org, replay, .. } = id::find(&r, &rr, "view")?;
     let base = client.base_url().trim_end_matches('/').to_string();
-    let rid = replay.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let rid = replay
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if args.web {
-        return crate::web::open(ctx, &format!("{base}/organizations/{org}/explore/replays/{rid}/"));
+        return crate::web::open(
+            ctx,
+            &format!("{base}/organizations/{org}/explore/replays/{rid}/"),
+        );
     }
     let archived = replay.get("is_archived").and_then(Value::as_bool) == Some(true);
-    let has_segments = replay.get("count_segments").and_then(Value::as_i64).unwrap_or(0) > 0;
-    let activity = if !archived && replay.get("project_id").is_some_and(|p| !p.is_null()) && has_segments {
-        id::segments(&r, &org, &replay).map(|s| activity(&s)).unwrap_or_else(|e| {
-            log::debug!("[replay.view] no recording segments: {e}");
+    let has_segments = replay
+        .get("count_segments")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        > 0;
+    let activity =
+        if !archived && replay.get("project_id").is_some_and(|p| !p.is_null()) && has_segments {
+            id::segments(&r, &org, &replay)
+                .map(|s| activity(&s))
+                .unwrap_or_else(|e| {
+                    log::debug!("[replay.view] no recording segments: {e}");
+                    Vec::new()
+                })
+        } else {
             Vec::new()
-        })
-    } else {
-        Vec::new()
-    };
+        };
     let api = r.org(&org)?;
     let strs = |k: &str| -> Vec<String> {
-        replay.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+        replay
+            .get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     let issues: Vec<Value> = strs("error_ids")
         .into_iter()
