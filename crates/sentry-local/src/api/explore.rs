@@ -281,8 +281,10 @@ fn span_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<St
     let mut rows = Vec::new();
     for item in items {
         let tx = transaction_row(item, projects);
-        for s in spans_of(&item.payload) {
+        for (i, s) in spans_of(&item.payload).into_iter().enumerate() {
             let mut row = Map::new();
+            // The first span is the transaction's own (`--dataset transactions`).
+            row.insert("is_transaction".into(), json!(i == 0));
             row.insert("id".into(), json!(s.span_id));
             row.insert("span_id".into(), json!(s.span_id));
             row.insert("parent_span".into(), json!(s.parent));

@@ -25,6 +25,7 @@ mod demo;
 mod dsn_cmd;
 mod errors_cmd;
 mod event_send;
+mod explore;
 mod feedback;
 mod info_cmd;
 mod issue;
