@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 mod dotenv;
+mod env_doc;
 mod error;
 mod files;
 mod headers;
@@ -29,6 +30,7 @@ mod token;
 mod url;
 
 pub use dotenv::{parse_dotenv, DotEnvVar};
+pub use env_doc::ENV_VARS;
 pub use error::{ConfigError, EXIT_CONFIG, EXIT_USAGE, EXIT_VALIDATION};
 pub use files::{parse_properties, parse_sentryclirc, ConfigFile, FileEntry};
 pub use headers::{parse_custom_headers, RESERVED_HEADERS};

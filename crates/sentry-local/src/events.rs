@@ -195,10 +195,34 @@ pub fn store_prepared(
             item.data
         ])?;
         if let Some(ev) = &item.event {
-            store_prepared_event(c, project_id, ev, received_ms)?;
+            // JavaScript frames are un-minified with the uploaded source maps first, so the
+            // stored event, its title and its grouping are the original code's.
+            match symbolicated(c, project_id, ev, received_ms)? {
+                Some(sym) => store_prepared_event(c, project_id, &sym, received_ms)?,
+                None => store_prepared_event(c, project_id, ev, received_ms)?,
+            };
         }
     }
     Ok(envelope.answer.clone())
+}
+
+/// The event re-prepared after source maps were applied, or `None` when nothing applied.
+fn symbolicated(
+    c: &Connection,
+    project_id: i64,
+    ev: &PreparedEvent,
+    received_ms: i64,
+) -> rusqlite::Result<Option<PreparedEvent>> {
+    if !ev.payload.contains("\"colno\"") {
+        return Ok(None);
+    }
+    let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(&ev.payload) else {
+        return Ok(None);
+    };
+    if !crate::sourcemaps::symbolicate(c, project_id, &mut map)? {
+        return Ok(None);
+    }
+    Ok(Some(prepare_event(map, received_ms)))
 }
 
 /// Collects the tags Sentry shows for an event: the SDK's own plus the built-in ones

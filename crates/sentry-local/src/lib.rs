@@ -27,6 +27,7 @@ mod request_log;
 mod routing;
 mod serve;
 mod server;
+mod sourcemaps;
 mod state;
 mod stream;
 

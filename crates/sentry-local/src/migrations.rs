@@ -31,6 +31,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("migrations/0002_setup_codes.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_artifact_bundle_files.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -28,6 +28,7 @@
 mod accounts;
 mod auth;
 mod caches;
+mod completion;
 mod fault;
 mod meta;
 mod pagination;
@@ -49,6 +50,7 @@ pub use caches::{
     CachedProject, DsnCacheEntry, ProjectAlias, ProjectRootEntry, RepoCacheEntry,
     PROJECT_ROOT_TTL_MS, REPO_CACHE_TTL_MS,
 };
+pub use completion::CompletionNames;
 pub use fault::WriteFault;
 pub use pagination::{CursorDirection, PaginationState, CURSOR_TTL_MS};
 pub use regions::{CachedOrg, OrgRegion, ORG_CACHE_TTL_MS};

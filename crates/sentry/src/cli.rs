@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
     long_about = "sentry is a command-line interface for Sentry (sentry.io or self-hosted): \
 authentication, organizations, projects, issues, events and raw API calls, plus a local \
 Sentry-compatible server for offline use.",
-    disable_help_subcommand = false,
+    disable_help_subcommand = true,
     max_term_width = 100
 )]
 pub struct Cli {
@@ -150,6 +150,24 @@ pub enum Command {
     Releases(
         Plural<crate::commands::release::ReleaseCommand, crate::commands::release::list::ListArgs>,
     ),
+    /// List and view logs (bare `log <id>` = `log view`)
+    Log(Plural<crate::commands::log::LogCommand, crate::commands::log::view::ViewArgs>),
+    /// List traces, view a trace and its logs (bare `trace <id>` = `trace view`)
+    Trace(Plural<crate::commands::trace::TraceCommand, crate::commands::trace::view::ViewArgs>),
+    /// List and view spans (bare `span <trace-id> <span-id>` = `span view`)
+    Span(Plural<crate::commands::span::SpanCommand, crate::commands::span::view::ViewArgs>),
+    /// `log list`, or `logs <subcommand>` = `log <subcommand>`
+    #[command(hide = true)]
+    Logs(Plural<crate::commands::log::LogCommand, crate::commands::log::list::ListArgs>),
+    /// `trace list`, or `traces <subcommand>` = `trace <subcommand>`
+    #[command(hide = true)]
+    Traces(Plural<crate::commands::trace::TraceCommand, crate::commands::trace::list::ListArgs>),
+    /// `span list`, or `spans <subcommand>` = `span <subcommand>`
+    #[command(hide = true)]
+    Spans(Plural<crate::commands::span::SpanCommand, crate::commands::span::list::ListArgs>),
+    /// Inject debug IDs, upload and resolve JavaScript source maps
+    #[command(subcommand, alias = "sourcemaps")]
+    Sourcemap(crate::commands::sourcemap::SourcemapCommand),
     /// Show every effective setting and where it came from
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -160,6 +178,8 @@ pub enum Command {
     Local(crate::commands::local::LocalArgs),
     /// Make an authenticated request to the Sentry API and print the response
     Api(crate::commands::api::ApiArgs),
+    /// Help for a command, or with --json the whole command tree (for agents)
+    Help(crate::commands::help::HelpArgs),
 }
 
 /// A plural group (`sentry projects …`, sentry-cli 3.x's spelling, accepted as an alias of
@@ -203,6 +223,11 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
+    /// Print the shell completion script (bash, zsh, fish, powershell)
+    Completion(crate::commands::cli::completion::CompletionArgs),
+    /// Write man pages for every command into a directory
+    #[command(hide = true)]
+    Manpages(crate::commands::cli::manpages::ManpagesArgs),
     /// View or change default settings stored in cli.db
     Defaults(crate::commands::cli::defaults::DefaultsArgs),
 }

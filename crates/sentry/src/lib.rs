@@ -36,6 +36,19 @@ use crate::error::{exit, CliError, CliResult};
 
 /// Runs `sentry` with the process's arguments and returns the exit code.
 pub fn run() -> i32 {
+    // Shell completion is answered before anything else: no settings, no logging set-up,
+    // never a line on stderr (see `commands::complete`).
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("__complete") {
+        let env: std::collections::BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let home = env
+            .get("HOME")
+            .filter(|h| !h.is_empty())
+            .map(std::path::PathBuf::from);
+        return commands::complete::run(&argv[1..], &env, home.as_deref());
+    }
     let parsed = Cli::command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
@@ -153,10 +166,38 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
             Some(c) => commands::repo::run(ctx, c),
             None => commands::repo::list::run(ctx, &p.list),
         },
+        Command::Log(p) => match &p.command {
+            Some(c) => commands::log::run(ctx, c),
+            None => commands::log::view::run(ctx, &p.list),
+        },
+        Command::Logs(p) => match &p.command {
+            Some(c) => commands::log::run(ctx, c),
+            None => commands::log::list::run(ctx, &p.list),
+        },
+        Command::Trace(p) => match &p.command {
+            Some(c) => commands::trace::run(ctx, c),
+            None => commands::trace::view::run(ctx, &p.list),
+        },
+        Command::Traces(p) => match &p.command {
+            Some(c) => commands::trace::run(ctx, c),
+            None => commands::trace::list::run(ctx, &p.list),
+        },
+        Command::Span(p) => match &p.command {
+            Some(c) => commands::span::run(ctx, c),
+            None => commands::span::view::run(ctx, &p.list),
+        },
+        Command::Spans(p) => match &p.command {
+            Some(c) => commands::span::run(ctx, c),
+            None => commands::span::list::run(ctx, &p.list),
+        },
         Command::Config(ConfigCommand::List(a)) => commands::config::list::run(ctx, a),
         Command::Config(ConfigCommand::Get(a)) => commands::config::get::run(ctx, a),
         Command::Cli(CliCommand::Defaults(a)) => commands::cli::defaults::run(ctx, a),
+        Command::Cli(CliCommand::Completion(a)) => commands::cli::completion::run(ctx, a),
+        Command::Cli(CliCommand::Manpages(a)) => commands::cli::manpages::run(ctx, a),
+        Command::Help(a) => commands::help::run(ctx, a),
         Command::Local(a) => commands::local::run(ctx, a),
+        Command::Sourcemap(c) => commands::sourcemap::run(ctx, c),
         Command::Api(a) => commands::api::run(ctx, a),
     }
 }

@@ -17,6 +17,8 @@ pub mod orgs;
 pub mod projects;
 pub mod releases;
 pub mod replays;
+pub mod traces;
+pub mod uploads;
 
 use crate::urls::encode_segment;
 use crate::{Client, RequestBuilder};

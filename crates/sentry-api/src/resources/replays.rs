@@ -1,15 +1,11 @@
-//! Session Replays: the replay index, one replay and its recording.
+//! Session Replays: one replay and its recording (the replay index, `OrgApi::replays`, is
+//! in [`super::traces`]).
 
 use super::OrgApi;
 use crate::urls::encode_segment;
 use crate::RequestBuilder;
 
 impl<'c> OrgApi<'c> {
-    /// `GET /organizations/{org}/replays/` (paginated, `{data: [...]}`).
-    pub fn replays(&self) -> RequestBuilder<'c> {
-        self.at("GET", &self.org_path("replays/"))
-    }
-
     /// `GET /organizations/{org}/replays/{id}/` → `{data: replay}`.
     pub fn replay(&self, id: &str) -> RequestBuilder<'c> {
         let rest = format!("replays/{}/", encode_segment(id));

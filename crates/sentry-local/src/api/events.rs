@@ -183,7 +183,7 @@ fn entries(ev: &Map<String, Value>) -> Vec<Value> {
                     "mechanism": e.get("mechanism").cloned().unwrap_or(Value::Null),
                     "threadId": e.get("thread_id").cloned().unwrap_or(Value::Null),
                     "stacktrace": camel_stacktrace(e.get("stacktrace")),
-                    "rawStacktrace": null,
+                    "rawStacktrace": camel_stacktrace(e.get("raw_stacktrace")),
                 })
             })
             .collect();

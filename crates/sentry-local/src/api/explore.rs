@@ -35,6 +35,10 @@ pub(super) fn routes(api: ApiRouter) -> ApiRouter {
             "/organizations/{org}/trace-logs/",
             get(EVENT_READ, trace_logs),
         )
+        .route(
+            "/projects/{org}/{project}/trace-items/{item_id}/",
+            get(EVENT_READ, trace_item),
+        )
 }
 
 struct Project {
@@ -147,9 +151,17 @@ fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<Str
             let attrs = field(rec, "attributes");
             let level = rec.get("level").and_then(Value::as_str).unwrap_or("info");
             let mut row = Map::new();
+            // An attribute asked for by its bare name is Sentry's string attribute of that
+            // name (typed ones need `tags[name,number]`), so 0.49's log schemas, which expect
+            // strings for e.g. `code.line.number`, read the same as they do from sentry.io.
             if let Value::Object(a) = &attrs {
                 for k in a.keys() {
-                    row.insert(k.clone(), attr(&attrs, k));
+                    let v = match attr(&attrs, k) {
+                        Value::Null => Value::Null,
+                        Value::String(s) => Value::String(s),
+                        other => Value::String(other.to_string()),
+                    };
+                    row.insert(k.clone(), v);
                 }
             }
             let slug = projects.get(&item.project).map(|p| p.slug.clone());
@@ -181,7 +193,7 @@ fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<Str
                 }),
             );
             row.insert("timestamp".into(), json!(iso_secs(ts)));
-            row.insert("timestamp_precise".into(), json!((ts * 1e9) as i64));
+            row.insert("timestamp_precise".into(), json!(precise_ns(ts)));
             row.insert("message".into(), field(rec, "body"));
             row.insert("project".into(), json!(slug));
             row.insert("project.id".into(), json!(item.project));
@@ -193,6 +205,13 @@ fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<Str
         }
     }
     rows
+}
+
+/// Nanoseconds since the epoch at microsecond precision. The official CLI reads the value
+/// as a JavaScript number; a value with at most 16 significant digits prints back exactly,
+/// so both CLIs show the same digits.
+fn precise_ns(secs: f64) -> i64 {
+    (secs * 1e6).round() as i64 * 1000
 }
 
 fn transaction_row(item: &RawItem, projects: &BTreeMap<i64, Project>) -> Map<String, Value> {
@@ -229,6 +248,8 @@ struct Span {
     start: f64,
     end: f64,
     status: Value,
+    /// The span's `data` (the root span: the trace context's).
+    data: Value,
 }
 
 fn spans_of(p: &Value) -> Vec<Span> {
@@ -250,6 +271,7 @@ fn spans_of(p: &Value) -> Vec<Span> {
         start,
         end,
         status: field(&trace_ctx, "status"),
+        data: field(&trace_ctx, "data"),
     }];
     for s in p
         .get("spans")
@@ -272,6 +294,7 @@ fn spans_of(p: &Value) -> Vec<Span> {
             start: ts_secs(s.get("start_timestamp")).unwrap_or(s_end),
             end: s_end,
             status: field(s, "status"),
+            data: field(s, "data"),
         });
     }
     out
@@ -286,6 +309,8 @@ fn span_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<St
             // The first span is the transaction's own (`--dataset transactions`).
             row.insert("is_transaction".into(), json!(i == 0));
             row.insert("id".into(), json!(s.span_id));
+            // The transaction's root span: `trace list` asks for `is_transaction:true`.
+            row.insert("is_transaction".into(), json!(i == 0));
             row.insert("span_id".into(), json!(s.span_id));
             row.insert("parent_span".into(), json!(s.parent));
             row.insert("span.op".into(), s.op);
@@ -869,4 +894,174 @@ async fn trace_logs(
         .map(|f| (f.to_string(), json!(field_meta(f).0)))
         .collect();
     Ok(Json(json!({"data": data, "meta": {"fields": meta}})).into_response())
+}
+
+/// One typed attribute of a trace item, as `trace-items/{id}/` lists them.
+fn typed_attribute(name: &str, v: &Value) -> Option<Value> {
+    let (ty, value) = match v {
+        Value::Null => return None,
+        Value::String(_) => ("str", v.clone()),
+        Value::Bool(_) => ("bool", v.clone()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => ("int", v.clone()),
+        Value::Number(_) => ("float", v.clone()),
+        Value::Array(_) => ("array", v.clone()),
+        Value::Object(_) => ("str", json!(v.to_string())),
+    };
+    Some(json!({"name": name, "type": ty, "value": value}))
+}
+
+/// `GET /projects/{org}/{project}/trace-items/{item_id}/?trace_id=…&item_type=spans|logs`:
+/// every attribute of one span or log, `{itemId, timestamp, attributes:[{name,type,value}]}`
+/// sorted by name, as sentry.io answers it. `trace view`/`span view` turn the attributes that
+/// are not standard columns into a span's `data`; `log view` shows them as custom attributes.
+async fn trace_item(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path((org, project, item_id)): Path<(String, String, String)>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let trace_id = params
+        .get("trace_id")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !is_trace_id(&trace_id) {
+        return Err(ApiError::bad_request("trace_id is required"));
+    }
+    let item_type = params.get("item_type").unwrap_or("spans").to_string();
+    let item_id = item_id.to_ascii_lowercase();
+    let found = state
+        .db
+        .call(move |c| {
+            let (o, p) = crate::api::find_project(c, &auth, &org, &project)?;
+            match item_type.as_str() {
+                "logs" => {
+                    let (items, slugs) = load_items(c, o.id, "log", &[p.id], 0, None)?;
+                    Ok(log_item(&items, &slugs, &item_id, &trace_id))
+                }
+                "spans" => {
+                    let (items, slugs) =
+                        load_items(c, o.id, "transaction", &[p.id], 0, Some(&trace_id))?;
+                    Ok(span_item(&items, &slugs, &item_id))
+                }
+                other => Err(ApiError::bad_request(format!(
+                    "Unsupported item_type: {other}"
+                ))),
+            }
+        })
+        .await?;
+    found.map(Json).ok_or_else(ApiError::not_found)
+}
+
+fn log_item(
+    items: &[RawItem],
+    slugs: &BTreeMap<i64, Project>,
+    id: &str,
+    trace_id: &str,
+) -> Option<Value> {
+    if !is_trace_id(id) {
+        return None;
+    }
+    let row = log_rows(items, slugs).into_iter().find(|r| {
+        r.get("sentry.item_id").and_then(Value::as_str) == Some(id)
+            && r.get("trace").and_then(Value::as_str) == Some(trace_id)
+    })?;
+    // The record's own attributes keep their types; the columns every log has come first.
+    let item = items
+        .iter()
+        .find(|i| format!("{:016x}", i.id) == id[..16])?;
+    let idx = usize::from_str_radix(&id[16..], 16).ok()?;
+    let rec = match item.payload.get("items").and_then(Value::as_array) {
+        Some(list) => list.get(idx)?,
+        None => &item.payload,
+    };
+    let mut attrs: BTreeMap<String, Value> = BTreeMap::new();
+    if let Some(Value::Object(a)) = rec.get("attributes") {
+        for k in a.keys() {
+            attrs.insert(k.clone(), attr(&rec["attributes"], k));
+        }
+    }
+    for k in [
+        "severity",
+        "severity_number",
+        "message",
+        "trace",
+        "project.id",
+        "timestamp_precise",
+    ] {
+        if let Some(v) = row.get(k) {
+            attrs.insert(k.to_string(), v.clone());
+        }
+    }
+    if let Some(span) = row.get("span_id").filter(|v| !v.is_null()) {
+        attrs.insert("span_id".into(), span.clone());
+    }
+    Some(json!({
+        "itemId": id,
+        "timestamp": row.get("timestamp").cloned().unwrap_or(Value::Null),
+        "attributes": attrs.iter().filter_map(|(k, v)| typed_attribute(k, v)).collect::<Vec<_>>(),
+        "meta": {},
+        "links": null,
+    }))
+}
+
+fn span_item(items: &[RawItem], slugs: &BTreeMap<i64, Project>, id: &str) -> Option<Value> {
+    for item in items {
+        let tx = transaction_row(item, slugs);
+        for (i, s) in spans_of(&item.payload).into_iter().enumerate() {
+            if s.span_id != id {
+                continue;
+            }
+            let mut attrs: BTreeMap<String, Value> = BTreeMap::new();
+            if let Value::Object(d) = &s.data {
+                for (k, v) in d {
+                    attrs.insert(k.clone(), v.clone());
+                }
+            }
+            let std_cols = [
+                ("span.op", s.op.clone()),
+                ("span.description", s.description.clone()),
+                ("span.status", s.status.clone()),
+                ("parent_span", json!(s.parent)),
+                ("is_transaction", json!(i == 0)),
+                ("precise.start_ts", json!(s.start)),
+                ("precise.finish_ts", json!(s.end)),
+                (
+                    "span.duration",
+                    json!(((s.end - s.start) * 1000.0 * 1000.0).round() / 1000.0),
+                ),
+                ("transaction", field(&item.payload, "transaction")),
+                ("transaction.event_id", field(&item.payload, "event_id")),
+                ("trace", tx.get("trace").cloned().unwrap_or(Value::Null)),
+                ("project_id", json!(item.project)),
+                ("environment", field(&item.payload, "environment")),
+                ("release", field(&item.payload, "release")),
+                ("platform", field(&item.payload, "platform")),
+                (
+                    "sdk.name",
+                    item.payload
+                        .pointer("/sdk/name")
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                ),
+                (
+                    "sdk.version",
+                    item.payload
+                        .pointer("/sdk/version")
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                ),
+            ];
+            for (k, v) in std_cols {
+                attrs.insert(k.to_string(), v);
+            }
+            return Some(json!({
+                "itemId": id,
+                "timestamp": iso_secs(s.start),
+                "attributes": attrs.iter().filter_map(|(k, v)| typed_attribute(k, v)).collect::<Vec<_>>(),
+                "meta": {},
+                "links": null,
+            }));
+        }
+    }
+    None
 }

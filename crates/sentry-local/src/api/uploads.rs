@@ -243,10 +243,14 @@ async fn assemble(
         if sha1_hex(&data) != checksum {
             return Ok(Json(error_state("Reported checksum mismatch")));
         }
-        if !data.starts_with(b"PK\x03\x04") {
-            return Ok(Json(error_state("Invalid artifact bundle: not a zip archive")));
-        }
-        c.execute(
+        // sentry-cli 3.x and sentry 0.49 send a source bundle (`SYSB` header, then a zip);
+        // a bare zip is accepted too.
+        let files = match crate::sourcemaps::read_manifest(&data) {
+            Ok(files) => files,
+            Err(e) => return Ok(Json(error_state(&format!("Invalid artifact bundle: {e}")))),
+        };
+        let tx = c.transaction()?;
+        tx.execute(
             "INSERT INTO artifact_bundles (org_id, checksum, projects, release, dist, size, data, date_created)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -260,6 +264,18 @@ async fn assemble(
                 now_iso()
             ],
         )?;
+        let bundle_id = tx.last_insert_rowid();
+        crate::sourcemaps::index_bundle(&tx, bundle_id, org_id, &files)?;
+        // The chunks now live in the bundle.
+        {
+            let mut del = tx.prepare_cached(
+                "DELETE FROM file_chunks WHERE org_id = ?1 AND checksum = ?2",
+            )?;
+            for chunk in &chunks {
+                del.execute(params![org_id, chunk])?;
+            }
+        }
+        tx.commit()?;
         Ok(Json(json!({"state": "ok", "missingChunks": []})))
     })
     .await

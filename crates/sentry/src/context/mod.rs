@@ -154,6 +154,11 @@ impl Context {
             .unwrap_or(50)
     }
 
+    /// The user's login shell (`$SHELL`), for `cli completion` without a shell named.
+    pub fn login_shell(&self) -> Option<String> {
+        self.env.get("SHELL").filter(|s| !s.is_empty()).cloned()
+    }
+
     pub fn config_dir(&self) -> PathBuf {
         sentry_config::config_dir(&self.env, self.home.as_deref())
     }

@@ -6,10 +6,9 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::legacy::common::{
-    api_failure, authed_client, paging, require_org, require_project, Missing, Table,
-};
+use crate::legacy::remote::{api_failure, client, org, paging, project, NotFound};
 use crate::legacy::send_event::hyphenated;
+use crate::legacy::table::Table;
 use crate::legacy::LegacyGlobal;
 use crate::target::{str_field, Resolver};
 
@@ -85,15 +84,15 @@ fn tags_cell(e: &Value) -> String {
 
 pub fn run(ctx: &Context, global: &LegacyGlobal, args: &EventsArgs) -> CliResult<i32> {
     let EventsCommand::List(list) = &args.command;
-    let org = require_org(ctx)?;
-    let project = require_project(ctx)?;
-    let client = authed_client(ctx)?;
+    let org = org(ctx)?;
+    let project = project(ctx)?;
+    let client = client(ctx)?;
     let page = Resolver::new(ctx, &client)
         .org(&org)?
         .project_events(&project)
         .pages(paging(list.pages))
         .collect::<Value>()
-        .map_err(|e| api_failure(e, Missing::Project))?;
+        .map_err(|e| api_failure(e, NotFound::Project))?;
     let mut header = vec!["Event ID", "Date", "Title"];
     if list.show_user {
         header.push("User");

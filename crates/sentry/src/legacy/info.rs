@@ -7,7 +7,7 @@ use clap::Args;
 use crate::commands::info::{check, quiet_code, Failure};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::legacy::common::{api_failure, Missing};
+use crate::legacy::remote::{api_failure, NotFound};
 use crate::legacy::LegacyGlobal;
 use crate::output::emit;
 
@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, global: &LegacyGlobal, args: &InfoArgs) -> CliResult<i
         Some(Failure::NotAccepted) => Err(CliError::general(
             "API request failed\n\nCaused by:\n    sentry reported an error: Invalid token (http status: 401)",
         )),
-        Some(Failure::Api(e)) => Err(api_failure(e, Missing::Resource)),
+        Some(Failure::Api(e)) => Err(api_failure(e, NotFound::Resource)),
         Some(Failure::Other(e)) => Err(e),
     }
 }

@@ -13,6 +13,7 @@
 pub mod deploys;
 pub mod releases;
 pub mod remote;
+pub mod sourcemaps;
 pub mod table;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -22,7 +23,6 @@ use crate::context::Context;
 use crate::error::{CliError, CliResult};
 
 pub mod bash_hook;
-pub mod common;
 pub mod completions;
 pub mod events;
 pub mod info;
@@ -61,63 +61,94 @@ pub struct LegacyCli {
 #[derive(Debug, clap::Args, Default, Clone)]
 pub struct LegacyGlobal {
     /// Fully qualified URL to the Sentry server.
-    #[arg(long, value_name = "URL")]
+    #[arg(verbatim_doc_comment, long, value_name = "URL")]
     pub url: Option<String>,
     /// Custom headers that should be attached to all requests in key:value format.
-    #[arg(long = "header", global = true, value_name = "KEY:VALUE")]
+    #[arg(
+        verbatim_doc_comment,
+        long = "header",
+        global = true,
+        value_name = "KEY:VALUE"
+    )]
     pub headers: Vec<String>,
     /// Use the given Sentry auth token.
-    #[arg(long = "auth-token", global = true, value_name = "AUTH_TOKEN")]
+    #[arg(
+        verbatim_doc_comment,
+        long = "auth-token",
+        global = true,
+        value_name = "AUTH_TOKEN"
+    )]
     pub auth_token: Option<String>,
     /// Set the log output verbosity.
-    #[arg(long = "log-level", global = true, value_name = "LOG_LEVEL",
+    #[arg(verbatim_doc_comment, long = "log-level", global = true, value_name = "LOG_LEVEL",
           value_parser = ["trace", "debug", "info", "warn", "error"], ignore_case = true)]
     pub log_level: Option<String>,
     /// Do not print any output while preserving correct exit code. This flag is currently
     /// implemented only for selected subcommands.
-    #[arg(long, global = true, visible_alias = "silent")]
+    #[arg(verbatim_doc_comment, long, global = true, visible_alias = "silent")]
     pub quiet: bool,
-    /// Always return 0 exit code.
-    #[arg(long = "allow-failure", global = true, hide = true)]
+    /// Always return 0 exit code (also SENTRY_ALLOW_FAILURE).
+    #[arg(
+        verbatim_doc_comment,
+        long = "allow-failure",
+        global = true,
+        hide = true,
+        env = "SENTRY_ALLOW_FAILURE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub allow_failure: bool,
     /// Print version
-    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    #[arg(verbatim_doc_comment, short = 'V', long = "version", action = clap::ArgAction::Version)]
     pub version: Option<bool>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum LegacyCommand {
     /// Generate completions for the specified shell.
+    #[command(verbatim_doc_comment)]
     Completions(completions::CompletionsArgs),
     /// Manage deployments for Sentry releases.
     #[command(verbatim_doc_comment)]
     Deploys(deploys::DeploysArgs),
     /// Manage events on Sentry.
+    #[command(verbatim_doc_comment)]
     Events(events::EventsArgs),
     /// Print information about the configuration and verify authentication.
+    #[command(verbatim_doc_comment)]
     Info(info::InfoArgs),
     /// Manage issues in Sentry.
+    #[command(verbatim_doc_comment)]
     Issues(issues::IssuesArgs),
     /// Authenticate with the Sentry server.
+    #[command(verbatim_doc_comment)]
     Login(login::LoginArgs),
     /// Manage cron monitors on Sentry.
+    #[command(verbatim_doc_comment)]
     #[command(subcommand)]
     Monitors(monitors::MonitorsCommand),
     /// Manage organizations on Sentry.
+    #[command(verbatim_doc_comment)]
     #[command(subcommand)]
     Organizations(organizations::OrganizationsCommand),
     /// Manage projects on Sentry.
+    #[command(verbatim_doc_comment)]
     Projects(projects::ProjectsArgs),
     /// Manage releases on Sentry.
     #[command(verbatim_doc_comment)]
     Releases(releases::ReleasesArgs),
     /// Manage repositories on Sentry.
+    #[command(verbatim_doc_comment)]
     Repos(repos::ReposArgs),
+    /// Manage sourcemaps for Sentry releases.
+    Sourcemaps(sourcemaps::SourcemapsArgs),
     /// Send a manual event to Sentry.
+    #[command(verbatim_doc_comment)]
     SendEvent(Box<send_event::SendEventArgs>),
     /// Send a stored envelope to Sentry.
+    #[command(verbatim_doc_comment)]
     SendEnvelope(send_envelope::SendEnvelopeArgs),
     /// Prints out a bash script that does error handling.
+    #[command(verbatim_doc_comment)]
     BashHook(bash_hook::BashHookArgs),
 }
 
@@ -151,6 +182,10 @@ impl LegacyCommand {
             LegacyCommand::Repos(a) => Scope {
                 org: a.org.clone(),
                 project: None,
+            },
+            LegacyCommand::Sourcemaps(a) => Scope {
+                org: a.org.clone(),
+                project: a.project.clone(),
             },
             LegacyCommand::Completions(_)
             | LegacyCommand::Info(_)
@@ -206,6 +241,7 @@ pub fn run() -> i32 {
                 print_error(&e.redacted());
             }
             if allow_failure {
+                allowed_failure();
                 0
             } else {
                 1
@@ -230,6 +266,7 @@ fn dispatch(ctx: &Context, global: &LegacyGlobal, command: &LegacyCommand) -> Cl
         LegacyCommand::BashHook(a) => bash_hook::run(ctx, global, a),
         LegacyCommand::Releases(a) => releases::run(ctx, global, a),
         LegacyCommand::Deploys(a) => deploys::run(ctx, global, a),
+        LegacyCommand::Sourcemaps(a) => sourcemaps::run(ctx, global, a),
     }
 }
 
@@ -244,6 +281,14 @@ pub(crate) fn print(global: &LegacyGlobal, text: &str) -> CliResult<()> {
         text.push('\n');
     }
     crate::output::write_stdout(text.as_bytes())
+}
+
+/// 3.x's closing line when `--allow-failure`/`SENTRY_ALLOW_FAILURE` turns a failure into
+/// exit 0, so a log still shows that something failed.
+fn allowed_failure() {
+    crate::diag!(
+        "\nCommand failed, however, \"SENTRY_ALLOW_FAILURE\" variable or \"allow-failure\" flag was set. Exiting with 0 exit code."
+    );
 }
 
 /// 3.x's error block: `error: <message>`, its causes, then the hint about log levels.

@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::legacy::common::{api_failure, authed_client, Missing, Table};
+use crate::legacy::remote::{api_failure, client, NotFound};
+use crate::legacy::table::Table;
 use crate::legacy::LegacyGlobal;
 use crate::target::str_field;
 
@@ -17,10 +18,10 @@ pub enum OrganizationsCommand {
 }
 
 pub fn run(ctx: &Context, global: &LegacyGlobal, _cmd: &OrganizationsCommand) -> CliResult<i32> {
-    let client = authed_client(ctx)?;
+    let client = client(ctx)?;
     let orgs = client
         .list_organizations()
-        .map_err(|e| api_failure(e, Missing::Resource))?;
+        .map_err(|e| api_failure(e, NotFound::Resource))?;
     let mut table = Table::new(&[
         "ID",
         "Name",

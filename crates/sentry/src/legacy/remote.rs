@@ -26,8 +26,25 @@ pub fn client(ctx: &Context) -> CliResult<Client> {
 /// The org: org-token claim, `--org`, `SENTRY_ORG`, `defaults.org` (resolved in settings).
 pub fn org(ctx: &Context) -> CliResult<String> {
     match &ctx.settings()?.org {
-        Some(o) => Ok(o.value.clone()),
-        None => Err(CliError::general(NO_ORG)),
+        Some(o) if !o.value.is_empty() => Ok(o.value.clone()),
+        _ => Err(CliError::general(NO_ORG)),
+    }
+}
+
+/// The one project a command needs: `-p`, `SENTRY_PROJECT`, `defaults.project`.
+pub fn project(ctx: &Context) -> CliResult<String> {
+    match &ctx.settings()?.project {
+        Some(p) if !p.value.is_empty() => Ok(p.value.clone()),
+        _ => Err(CliError::general(NO_PROJECT)),
+    }
+}
+
+/// The pages 3.x reads of a list endpoint: no page size (the server's default, 100), at
+/// most `pages` requests.
+pub fn paging(pages: usize) -> sentry_api::Paging {
+    sentry_api::Paging {
+        size_param: None,
+        ..sentry_api::Paging::per_page(usize::MAX, pages)
     }
 }
 
@@ -68,6 +85,8 @@ pub enum NotFound {
     Org,
     Project,
     Release,
+    /// Any other endpoint (an issue, a monitor…).
+    Resource,
 }
 
 impl NotFound {
@@ -78,6 +97,7 @@ impl NotFound {
                 "Project not found. Ensure that you configured the correct project and organization."
             }
             NotFound::Release => "Release not found. Ensure that you configured the correct release, project, and organization.",
+            NotFound::Resource => "resource not found",
         }
     }
 }

@@ -4,7 +4,8 @@ use clap::{Args, Subcommand};
 
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::legacy::common::{api_failure, authed_client, paging, require_org, Missing, Table};
+use crate::legacy::remote::{api_failure, client, org, paging, NotFound};
+use crate::legacy::table::Table;
 use crate::legacy::LegacyGlobal;
 use crate::target::{str_field, Resolver};
 
@@ -24,14 +25,14 @@ pub enum ReposCommand {
 }
 
 pub fn run(ctx: &Context, global: &LegacyGlobal, _args: &ReposArgs) -> CliResult<i32> {
-    let org = require_org(ctx)?;
-    let client = authed_client(ctx)?;
+    let org = org(ctx)?;
+    let client = client(ctx)?;
     let page = Resolver::new(ctx, &client)
         .org(&org)?
         .repos()
         .pages(paging(usize::MAX))
         .collect::<serde_json::Value>()
-        .map_err(|e| api_failure(e, Missing::Organization))?;
+        .map_err(|e| api_failure(e, NotFound::Org))?;
     let mut table = Table::new(&["Name", "Provider", "URL"]);
     for r in &page.items {
         let provider = r

@@ -24,6 +24,10 @@ impl Table {
         self.rows.push(cells);
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     /// The table as text (ending in a newline), or `""` when it has no rows.
     pub fn render(&self) -> String {
         if self.rows.is_empty() {

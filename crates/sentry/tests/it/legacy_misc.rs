@@ -586,3 +586,25 @@ fn legacy_misc_bash_hook_sends_the_failure_and_completions() {
     }
     assert_eq!(run(legacy(&env).args(["completions", "tcsh"])).0, 2);
 }
+
+/// `--allow-failure` (or SENTRY_ALLOW_FAILURE) keeps the error on stderr and adds 3.x's
+/// closing line, but exits 0; a falsey variable does not count.
+#[test]
+fn legacy_allow_failure_reports_and_exits_zero() {
+    let env = TestEnv::new();
+    let tail = "\nCommand failed, however, \"SENTRY_ALLOW_FAILURE\" variable or \"allow-failure\" flag was set. Exiting with 0 exit code.\n";
+    let mut cmd = env.command(assert_cmd::cargo::cargo_bin("sentry-cli"));
+    cmd.args(["releases", "-o", "acme", "info", "1.0", "--allow-failure"]);
+    let (code, out, err) = run(&mut assert_cmd::Command::from_std(cmd));
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert!(err.starts_with("error: Auth token is required"), "{err}");
+    assert!(err.ends_with(tail), "{err}");
+    for (value, expected) in [("1", 0), ("0", 1)] {
+        let mut cmd = env.command(assert_cmd::cargo::cargo_bin("sentry-cli"));
+        cmd.env("SENTRY_ALLOW_FAILURE", value)
+            .args(["releases", "-o", "acme", "info", "1.0"]);
+        let (code, _, err) = run(&mut assert_cmd::Command::from_std(cmd));
+        assert_eq!(code, expected, "{value}: {err}");
+        assert_eq!(err.ends_with(tail), expected == 0, "{err}");
+    }
+}

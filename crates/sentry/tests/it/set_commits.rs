@@ -9,7 +9,7 @@ use std::process::Command;
 use crate::common::{assert_contains, assert_not_contains, run, TestEnv};
 use serde_json::{json, Value};
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -25,7 +25,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 
 /// A repository under the sandbox with `n` commits (commit i writes `apps/a{i % 2}/f{i}`,
 /// tagged `v{i}`) and `origin` pointing at `acme/widgets` on GitHub.
-fn repo(env: &TestEnv, n: usize) -> PathBuf {
+pub(crate) fn repo(env: &TestEnv, n: usize) -> PathBuf {
     let d = env.work().join("repo");
     std::fs::create_dir_all(&d).unwrap();
     git(&d, &["init", "-q", "-b", "main"]);

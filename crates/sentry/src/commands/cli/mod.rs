@@ -1,1 +1,3 @@
+pub mod completion;
 pub mod defaults;
+pub mod manpages;

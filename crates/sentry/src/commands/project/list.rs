@@ -80,6 +80,23 @@ impl Report for ProjectList {
     }
 }
 
+/// Caches a listed org's projects under `list:` keys as 0.49 does after every listing (the
+/// org's slug stands for its name there too), so shell completion and name inference can
+/// offer them without a request. A cache that cannot be written is no failure.
+fn remember(ctx: &Context, org: &str, projects: &[Value]) {
+    let triples: Vec<(String, String, String)> = projects
+        .iter()
+        .filter_map(|p| {
+            let slug = str_field(p, "slug")?;
+            let name = str_field(p, "name").unwrap_or_else(|| slug.clone());
+            Some((str_field(p, "id").unwrap_or_default(), slug, name))
+        })
+        .collect();
+    if let Ok(store) = ctx.store() {
+        let _ = store.project_cache_put_org_list(org, org, &triples);
+    }
+}
+
 pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::target::target_error)? as usize;
@@ -99,6 +116,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 let (items, next, has_prev) =
                     paging::single_page(r.org(&org)?.projects(), limit as u32, &plan)?;
                 plan.record(ctx, next.as_deref());
+                remember(ctx, &org, &items);
                 let items: Vec<Value> = with_org_slug(items, &org)
                     .into_iter()
                     .filter(keep)
@@ -137,7 +155,9 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             };
             let mut all = Vec::new();
             for org in &orgs {
-                all.extend(with_org_slug(r.org_projects(org)?, org));
+                let projects = r.org_projects(org)?;
+                remember(ctx, org, &projects);
+                all.extend(with_org_slug(projects, org));
             }
             let mut items: Vec<Value> = all.into_iter().filter(keep).collect();
             let has_more = items.len() > limit;

@@ -96,16 +96,17 @@ impl Report for CommitsSet {
     }
 }
 
-/// One `refs` entry.
+/// One `refs` entry (both grammars): a repository's head and, for a range, the commit
+/// before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Ref {
-    repository: String,
-    commit: String,
-    previous: Option<String>,
+pub(crate) struct Ref {
+    pub(crate) repository: String,
+    pub(crate) commit: String,
+    pub(crate) previous: Option<String>,
 }
 
 impl Ref {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         let mut v = json!({"repository": self.repository, "commit": self.commit});
         if let Some(p) = &self.previous {
             v["previousCommit"] = json!(p);
@@ -738,10 +739,7 @@ fn local(
         })
         .map_err(|e| vcs_error(run, e))?;
     if walk.shallow_cut {
-        crate::diag!(
-            "Warning: This is a shallow clone: its history ends after {} commit(s), so older commits are not included. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` with actions/checkout) to include them.",
-            walk.commits.len()
-        );
+        warn_shallow_cut(walk.commits.len());
     } else if walk.previous_missing {
         crate::diag!(
             "Warning: The previous release's commit is not in the local history; using the last {} commit(s).",
@@ -778,24 +776,43 @@ fn local(
         };
         crate::diag!("Warning: No commits found{touching} {range}. {check}");
     }
+    run.put_or_fail(&commits_body(&repo, &walk.commits, false))
+}
+
+/// The one line both grammars print when a shallow clone ended the walk early.
+pub(crate) fn warn_shallow_cut(count: usize) {
+    crate::diag!(
+        "Warning: This is a shallow clone: its history ends after {count} commit(s), so older commits are not included. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` with actions/checkout) to include them."
+    );
+}
+
+/// `{"commits": […]}` for `PUT …/releases/{v}/` from local commits, named after the
+/// `origin` remote's repository (`owner/repo`) so they attach to the org's repository.
+/// `whole_message`: 3.x sends the full message, 0.49 the subject line.
+pub(crate) fn commits_body(
+    repo: &Repo,
+    commits: &[sentry_vcs::Commit],
+    whole_message: bool,
+) -> Value {
     let repository = repo
         .remote_url("origin")
         .and_then(|u| sentry_vcs::repo_name_from_url(&u));
-    let commits: Vec<Value> = walk
-        .commits
+    let commits: Vec<Value> = commits
         .iter()
-        .map(|c| commit_json(c, repository.as_deref(), &c.summary))
+        .map(|c| {
+            let message = if whole_message {
+                &c.message
+            } else {
+                &c.summary
+            };
+            commit_json(c, repository.as_deref(), message)
+        })
         .collect();
-    run.put_or_fail(&json!({ "commits": commits }))
+    json!({ "commits": commits })
 }
 
-/// One local commit as both grammars send it in `PUT …/releases/{v}/ {"commits": […]}`
-/// (`message` is the subject line for 0.49, the whole message for 3.x).
-pub(crate) fn commit_json(
-    c: &sentry_vcs::Commit,
-    repository: Option<&str>,
-    message: &str,
-) -> Value {
+/// One local commit as `PUT …/releases/{v}/ {"commits": […]}` carries it.
+fn commit_json(c: &sentry_vcs::Commit, repository: Option<&str>, message: &str) -> Value {
     let mut v = json!({"id": c.id});
     if let Some(r) = repository {
         v["repository"] = json!(r);

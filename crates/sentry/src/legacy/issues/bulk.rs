@@ -9,8 +9,8 @@ use serde_json::json;
 
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::legacy::common::{api_failure, authed_client, require_org, require_project, Missing};
 use crate::legacy::issues::IssuesArgs;
+use crate::legacy::remote::{api_failure, client, org, project, NotFound};
 use crate::legacy::LegacyGlobal;
 use crate::target::Resolver;
 
@@ -27,8 +27,8 @@ pub fn run(
     args: &IssuesArgs,
     status: &str,
 ) -> CliResult<i32> {
-    let org = require_org(ctx)?;
-    let project = require_project(ctx)?;
+    let org = org(ctx)?;
+    let project = project(ctx)?;
     let query: Vec<(&str, &str)> = if !args.ids.is_empty() {
         args.ids.iter().map(|id| ("id", id.as_str())).collect()
     } else if let Some(s) = args.status {
@@ -39,7 +39,7 @@ pub fn run(
         super::super::print(global, "No changes requested.")?;
         return Ok(0);
     };
-    let client = authed_client(ctx)?;
+    let client = client(ctx)?;
     Resolver::new(ctx, &client)
         .org(&org)?
         .update_project_issues(&project)
@@ -47,7 +47,7 @@ pub fn run(
         .json(&json!({"status": status, "snoozeDuration": null}))
         .map_err(crate::context::api_error)?
         .send()
-        .map_err(|e| api_failure(e, Missing::Project))?;
+        .map_err(|e| api_failure(e, NotFound::Project))?;
     super::super::print(
         global,
         &format!("Updated matching issues.\n  new status: {status}"),

@@ -5,9 +5,8 @@ use clap::Args;
 
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::legacy::common::{
-    api_failure, authed_client, paging, require_org, require_project, Missing, Table,
-};
+use crate::legacy::remote::{api_failure, client, org, paging, project, NotFound};
+use crate::legacy::table::Table;
 use crate::legacy::LegacyGlobal;
 use crate::target::{str_field, Resolver};
 
@@ -26,16 +25,16 @@ pub struct ListArgs {
 }
 
 pub fn run(ctx: &Context, global: &LegacyGlobal, args: &ListArgs) -> CliResult<i32> {
-    let org = require_org(ctx)?;
-    let project = require_project(ctx)?;
-    let client = authed_client(ctx)?;
+    let org = org(ctx)?;
+    let project = project(ctx)?;
+    let client = client(ctx)?;
     let page = Resolver::new(ctx, &client)
         .org(&org)?
         .project_issues(&project)
         .query("query", args.query.clone().unwrap_or_default())
         .pages(paging(args.pages))
         .collect::<serde_json::Value>()
-        .map_err(|e| api_failure(e, Missing::Project))?;
+        .map_err(|e| api_failure(e, NotFound::Project))?;
     let mut table = Table::new(&[
         "Issue ID",
         "Short ID",

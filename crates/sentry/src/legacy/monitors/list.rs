@@ -5,7 +5,8 @@ use clap::Args;
 
 use crate::context::Context;
 use crate::error::CliResult;
-use crate::legacy::common::{api_failure, authed_client, paging, require_org, Missing, Table};
+use crate::legacy::remote::{api_failure, client, org, paging, NotFound};
+use crate::legacy::table::Table;
 use crate::legacy::LegacyGlobal;
 use crate::target::{str_field, Resolver};
 
@@ -17,14 +18,14 @@ pub struct ListArgs {
 }
 
 pub fn run(ctx: &Context, global: &LegacyGlobal) -> CliResult<i32> {
-    let org = require_org(ctx)?;
-    let client = authed_client(ctx)?;
+    let org = org(ctx)?;
+    let client = client(ctx)?;
     let page = Resolver::new(ctx, &client)
         .org(&org)?
         .monitors()
         .pages(paging(usize::MAX))
         .collect::<serde_json::Value>()
-        .map_err(|e| api_failure(e, Missing::Resource))?;
+        .map_err(|e| api_failure(e, NotFound::Resource))?;
     let mut table = Table::new(&["ID", "Slug", "Name", "Status"]);
     for m in &page.items {
         let s = |k: &str| str_field(m, k).unwrap_or_default();

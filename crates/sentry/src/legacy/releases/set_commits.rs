@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 
 use super::{parse_version, print_always, OrgProjectArgs};
 use crate::commands::release::ops::{self, NewRelease};
-use crate::commands::release::set_commits::commit_json;
+use crate::commands::release::set_commits::{commits_body, warn_shallow_cut, Ref};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::legacy::remote::{self, NotFound};
@@ -75,23 +75,6 @@ pub struct SetCommitsArgs {
     pub commits: Vec<String>,
 }
 
-/// One `refs` entry: a repository's head and, for a range, the commit before it.
-struct Ref {
-    repository: String,
-    commit: String,
-    previous: Option<String>,
-}
-
-impl Ref {
-    fn json(&self) -> Value {
-        let mut v = json!({"repository": self.repository, "commit": self.commit});
-        if let Some(p) = &self.previous {
-            v["previousCommit"] = json!(p);
-        }
-        v
-    }
-}
-
 /// A spec's head commit and, for a range, the commit before it.
 type Head = (String, Option<String>);
 
@@ -128,7 +111,7 @@ pub fn run(
     let projects = remote::projects(ctx, &scope.projects)?;
     let repos: Vec<Value> = org
         .repos()
-        .pages(crate::legacy::common::paging(usize::MAX))
+        .pages(crate::legacy::remote::paging(usize::MAX))
         .collect()
         .map_err(|e| remote::api_failure(e, NotFound::Org))?
         .items;
@@ -264,24 +247,13 @@ fn local(
         )?;
     }
     if walk.shallow_cut {
-        crate::diag!(
-            "Warning: This is a shallow clone: its history ends after {} commit(s), so older commits are not included. Fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` with actions/checkout) to include them.",
-            walk.commits.len()
-        );
+        warn_shallow_cut(walk.commits.len());
     }
     if walk.commits.is_empty() {
         print_always(global, "No commits found. Leaving release alone. If you believe there should be some, change commits range or initial depth and try again.")?;
         return Ok(0);
     }
-    let repository = repo
-        .remote_url("origin")
-        .and_then(|u| sentry_vcs::repo_name_from_url(&u));
-    let commits: Vec<Value> = walk
-        .commits
-        .iter()
-        .map(|c| commit_json(c, repository.as_deref(), &c.message))
-        .collect();
-    put(json!({ "commits": commits }))?;
+    put(commits_body(&repo, &walk.commits, true))?;
     print_always(
         global,
         &format!("Success! Set commits for release {}", args.version),

@@ -1,0 +1,217 @@
+//! `sentry-cli sourcemaps upload <PATHS>...` (3.x): an artifact bundle of the JS files and
+//! maps found, with 3.x's flags and report. Flags v4 dropped are accepted: `--wait`,
+//! `--wait-for` and `--note` act as in 3.x; `--url-suffix` is appended to every URL;
+//! `--validate`, `--strict`, `--decompress`, `--no-sourcemap-reference`, `--no-dedupe`
+//! and `--bundle*` are accepted with a note on stderr when they no longer change anything.
+
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::commands::sourcemap::bundle::{self, Entry, Meta, UploadRequest};
+use crate::commands::sourcemap::scan::{self, MapRef, ScanOptions};
+use crate::commands::sourcemap::upload::{check_sizes, common_dir, relative_to, url_for};
+use crate::context::Context;
+use crate::error::{CliError, CliResult};
+use crate::legacy::remote;
+use crate::output::write_stdout;
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The files to upload.
+    #[arg(required = true, value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    #[arg(short = 'r', long)]
+    pub release: Option<String>,
+    #[arg(short = 'd', long)]
+    pub dist: Option<String>,
+    #[arg(short = 'n', long)]
+    pub note: Option<String>,
+    #[arg(long = "url-prefix", default_value = "~")]
+    pub url_prefix: String,
+    #[arg(long = "url-suffix")]
+    pub url_suffix: Option<String>,
+    #[arg(short = 'x', long = "ext")]
+    pub ext: Vec<String>,
+    #[arg(short = 'i', long = "ignore")]
+    pub ignore: Vec<String>,
+    #[arg(short = 'I', long = "ignore-file")]
+    pub ignore_file: Option<PathBuf>,
+    #[arg(long = "strip-prefix")]
+    pub strip_prefix: Vec<String>,
+    #[arg(long = "strip-common-prefix")]
+    pub strip_common_prefix: bool,
+    #[arg(long = "no-rewrite")]
+    pub no_rewrite: bool,
+    #[arg(long)]
+    pub wait: bool,
+    #[arg(long = "wait-for", value_name = "SECS")]
+    pub wait_for: Option<u64>,
+    #[arg(long)]
+    pub validate: bool,
+    #[arg(long)]
+    pub strict: bool,
+    #[arg(long)]
+    pub decompress: bool,
+    #[arg(long = "no-sourcemap-reference")]
+    pub no_sourcemap_reference: bool,
+    #[arg(long = "no-dedupe")]
+    pub no_dedupe: bool,
+    #[arg(long = "use-artifact-bundle", hide = true)]
+    pub use_artifact_bundle: bool,
+    #[arg(long = "bundle", hide = true)]
+    pub bundle: Option<PathBuf>,
+    #[arg(long = "bundle-sourcemap", hide = true)]
+    pub bundle_sourcemap: Option<PathBuf>,
+}
+
+pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
+    for (on, flag) in [
+        (args.validate, "--validate"),
+        (args.strict, "--strict"),
+        (args.decompress, "--decompress"),
+        (args.no_sourcemap_reference, "--no-sourcemap-reference"),
+        (args.no_dedupe, "--no-dedupe"),
+        (
+            args.bundle.is_some() || args.bundle_sourcemap.is_some(),
+            "--bundle",
+        ),
+    ] {
+        if on {
+            crate::diag!("note: {flag} is accepted for compatibility and has no effect on artifact-bundle uploads");
+        }
+    }
+    let org = remote::org(ctx)?;
+    let project = remote::project(ctx)?;
+    let ext = (!args.ext.is_empty()).then(|| args.ext.join(","));
+    let opts = ScanOptions::new(ext.as_deref(), &args.ignore, args.ignore_file.as_deref());
+    let client = remote::client(ctx)?;
+    let org_api = crate::target::Resolver::new(ctx, &client).org(&org)?;
+    let options = bundle::server_options(&org_api)?;
+    let mut entries = Vec::new();
+    let mut report = Vec::new();
+    for path in &args.paths {
+        let found = scan::scan(path, &opts)?;
+        let files = scan::inject_all(&found.pairs, true)?;
+        let root = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        let mut all: Vec<&std::path::Path> = Vec::new();
+        for f in &files {
+            all.push(&f.js);
+            if let MapRef::External(m) = &f.map {
+                all.push(m);
+            }
+        }
+        let common = if args.strip_common_prefix {
+            common_dir(&root, &all)
+        } else {
+            String::new()
+        };
+        let suffix = args.url_suffix.clone().unwrap_or_default();
+        let url = |p: &std::path::Path| {
+            format!(
+                "{}{suffix}",
+                url_for(&root, p, &args.url_prefix, &args.strip_prefix, &common)
+            )
+        };
+        for f in &files {
+            // 3.x uploads as found: a debug ID counts only when the file already has it.
+            let id = (!f.injected).then(|| f.debug_id.clone());
+            let map_name = match &f.map {
+                MapRef::External(m) => Some(relative_to(m, f.js.parent().unwrap_or(&root))),
+                MapRef::Inline => None,
+            };
+            let js_url = url(&f.js);
+            report.push(format!(
+                "    {js_url} (sourcemap at {}{})",
+                map_name.clone().unwrap_or_else(|| "inline".into()),
+                id.as_ref()
+                    .map(|i| format!(", debug id {i}"))
+                    .unwrap_or_default()
+            ));
+            entries.push(Entry {
+                path: f.js.clone(),
+                url: js_url,
+                kind: "minified_source",
+                debug_id: id.clone(),
+                sourcemap: map_name,
+            });
+            if let MapRef::External(m) = &f.map {
+                entries.push(Entry {
+                    path: m.clone(),
+                    url: url(m),
+                    kind: "source_map",
+                    debug_id: id,
+                    sourcemap: None,
+                });
+            }
+        }
+    }
+    if args.release.is_none() && entries.iter().all(|e| e.debug_id.is_none()) {
+        return Err(CliError::general(
+            "Cannot upload: You must either specify a release or have debug ids injected into your sources",
+        ));
+    }
+    check_sizes(&entries, options.max_file_size)?;
+    let mut out = format!("> Found {} files\n", entries.len());
+    out.push_str(&format!("> Bundled {} files for upload\n", entries.len()));
+    let tmp = bundle::write_bundle(
+        &entries,
+        &Meta {
+            org: &org,
+            project: Some(&project),
+            release: args.release.as_deref(),
+            dist: args.dist.as_deref(),
+            note: args.note.as_deref(),
+        },
+    )?;
+    let wait = args.wait || args.wait_for.is_some();
+    let mut max_wait = Duration::from_secs(args.wait_for.unwrap_or(300));
+    if options.max_wait > 0 {
+        max_wait = max_wait.min(Duration::from_secs(options.max_wait));
+    }
+    bundle::upload(
+        &UploadRequest {
+            org: &org_api,
+            options: &options,
+            projects: vec![project.clone()],
+            release: args.release.clone(),
+            dist: args.dist.clone(),
+            wait,
+            max_wait,
+            progress: io::stderr().is_terminal(),
+        },
+        tmp.path(),
+    )?;
+    out.push_str("> Uploaded files to Sentry\n");
+    out.push_str(if wait {
+        "> File processing complete\n"
+    } else {
+        "> File upload complete (processing pending on server)\n"
+    });
+    out.push_str(&format!("> Organization: {org}\n> Projects: {project}\n"));
+    out.push_str(&format!(
+        "> Release: {}\n> Dist: {}\n",
+        args.release.as_deref().unwrap_or("None"),
+        args.dist.as_deref().unwrap_or("None")
+    ));
+    out.push_str("> Upload type: artifact bundle\n\nSource Map Upload Report\n  Scripts\n");
+    for line in &report {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("  Source Maps\n");
+    for e in entries.iter().filter(|e| e.kind == "source_map") {
+        out.push_str(&format!(
+            "    {}{}\n",
+            e.url,
+            e.debug_id
+                .as_ref()
+                .map(|i| format!(" (debug id {i})"))
+                .unwrap_or_default()
+        ));
+    }
+    write_stdout(out.as_bytes())?;
+    Ok(0)
+}
