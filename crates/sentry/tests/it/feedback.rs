@@ -221,10 +221,11 @@ fn view_in_every_id_form_carries_event_replays_and_attachments() {
         assert_eq!(w["id"], "2", "{form}");
         assert_eq!(w["event"]["eventID"], FEEDBACK_ID, "{form}");
     }
-    // `view` is the group's default command.
+    // `view` is the group's default command; `show` is its hidden alias.
     let d = json_of(&env, &["feedback", "local/APP-2"]);
     assert_eq!(d["id"], "2");
     assert_eq!(d["replayIds"], json!([REPLAY_ID]));
+    assert_eq!(json_of(&env, &["feedback", "show", "local/APP-2"]), d);
     // @latest is the newest unresolved feedback, not the newest issue.
     for sel in ["@latest", "local/@latest"] {
         let l = json_of(&env, &["feedback", "view", sel]);

@@ -23,6 +23,7 @@ pub enum FeedbackCommand {
     #[command(visible_alias = "ls")]
     List(list::ListArgs),
     /// View a User Feedback item
+    #[command(alias = "show")]
     View(view::ViewArgs),
     /// Mark User Feedback as resolved
     Resolve(resolve::ResolveArgs),

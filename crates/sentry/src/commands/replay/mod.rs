@@ -16,6 +16,7 @@ pub enum ReplayCommand {
     #[command(visible_alias = "ls")]
     List(list::ListArgs),
     /// View a Session Replay
+    #[command(alias = "show")]
     View(view::ViewArgs),
     /// Download a Session Replay as rrweb JSON
     Download(download::DownloadArgs),
