@@ -6,10 +6,21 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
 use crate::envelope::{normalize_event_id, Envelope};
+use crate::feedback;
 use crate::grouping;
 
 /// Item types kept in `items`; everything else (sessions, client reports, ...) is dropped.
-pub const KEPT_ITEM_TYPES: &[&str] = &["event", "transaction", "log", "check_in", "attachment"];
+pub const KEPT_ITEM_TYPES: &[&str] = &[
+    "event",
+    "transaction",
+    "log",
+    "check_in",
+    "attachment",
+    "feedback",
+    "user_report",
+    "replay_event",
+    "replay_recording",
+];
 
 /// Parses Sentry timestamps: float/int epoch seconds, numeric strings, or RFC 3339.
 pub fn parse_timestamp_ms(v: Option<&Value>) -> Option<i64> {
@@ -100,7 +111,7 @@ pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelo
         if !KEPT_ITEM_TYPES.contains(&ty) {
             continue;
         }
-        let json = if ty == "attachment" {
+        let json = if matches!(ty, "attachment" | "replay_recording") {
             None
         } else {
             item.json()
@@ -111,7 +122,7 @@ pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelo
             .and_then(Value::as_str)
             .and_then(normalize_event_id);
         let mut event_id = payload_event_id.or_else(|| envelope.event_id());
-        if matches!(ty, "event" | "transaction") && event_id.is_none() {
+        if matches!(ty, "event" | "transaction" | "feedback") && event_id.is_none() {
             event_id = Some(crate::db::random_hex(16));
         }
         if answer.is_none() {
@@ -119,7 +130,9 @@ pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelo
         }
         let headers = serde_json::to_string(&item.header).unwrap_or_else(|_| "{}".into());
         let (text, data) = match std::str::from_utf8(&item.payload) {
-            Ok(s) if ty != "attachment" => (Some(s.to_string()), None),
+            Ok(s) if !matches!(ty, "attachment" | "replay_recording") => {
+                (Some(s.to_string()), None)
+            }
             _ => (None, Some(item.payload.clone())),
         };
         let trace_id = trace_id_of(json.as_ref(), envelope);
@@ -127,6 +140,21 @@ pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelo
             ("event", Some(mut ev), Some(id)) => {
                 ev.insert("event_id".into(), Value::from(id.clone()));
                 Some(prepare_event(ev, received_ms))
+            }
+            ("feedback", Some(mut ev), Some(id)) => {
+                ev.insert("event_id".into(), Value::from(id.clone()));
+                let info = feedback::group_info(&ev, id, "new_feedback_envelope");
+                Some(prepare_event_as(ev, received_ms, info))
+            }
+            ("user_report", Some(report), _) => {
+                let ev = feedback::event_from_user_report(&report, received_ms);
+                let id = ev
+                    .get("event_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let info = feedback::group_info(&ev, &id, "user_report_envelope");
+                Some(prepare_event_as(ev, received_ms, info))
             }
             _ => None,
         };
@@ -277,8 +305,18 @@ pub fn event_tags(ev: &Map<String, Value>) -> Vec<(String, String)> {
 }
 
 /// Groups, tags and serializes one error event (see [`PreparedEvent`]).
-pub fn prepare_event(mut ev: Map<String, Value>, received_ms: i64) -> PreparedEvent {
+pub fn prepare_event(ev: Map<String, Value>, received_ms: i64) -> PreparedEvent {
     let info = grouping::analyze(&ev);
+    prepare_event_as(ev, received_ms, info)
+}
+
+/// Tags and serializes an event whose issue is already decided (`info`): error events after
+/// grouping, feedback events (one issue each).
+fn prepare_event_as(
+    mut ev: Map<String, Value>,
+    received_ms: i64,
+    info: grouping::GroupInfo,
+) -> PreparedEvent {
     let timestamp_ms = parse_timestamp_ms(ev.get("timestamp")).unwrap_or(received_ms);
     let event_id = ev
         .get("event_id")

@@ -18,6 +18,7 @@ pub mod envelope;
 mod error;
 mod events;
 mod faults;
+mod feedback;
 mod grouping;
 mod ingest;
 mod migrations;

@@ -81,6 +81,22 @@ pub enum Command {
     /// View, list and send Sentry events
     #[command(subcommand)]
     Event(crate::commands::event::EventCommand),
+    // Bare, with only a feedback ID, it is `feedback view` (0.49's default command).
+    /// Search, inspect, and manage User Feedback
+    Feedback(
+        Plural<
+            crate::commands::feedback::FeedbackCommand,
+            crate::commands::feedback::view::DefaultArgs,
+        >,
+    ),
+    /// List attribute keys of spans, logs and metrics
+    #[command(subcommand)]
+    Attribute(crate::commands::attribute::AttributeCommand),
+    /// Search, inspect and download Session Replays
+    #[command(subcommand)]
+    Replay(crate::commands::replay::ReplayCommand),
+    /// Query aggregate event data (errors, spans, logs)
+    Explore(Box<crate::commands::explore::ExploreArgs>),
     /// List the client keys (DSNs) for a Sentry project or organization
     #[command(subcommand)]
     Dsn(crate::commands::dsn::DsnCommand),

@@ -130,6 +130,13 @@ fn dispatch(ctx: &Context, command: &Command) -> CliResult<i32> {
             Some(c) => commands::monitor::run(ctx, c),
             None => commands::monitor::list::run(ctx, &p.list),
         },
+        Command::Feedback(p) => match &p.command {
+            Some(c) => commands::feedback::run(ctx, c),
+            None => commands::feedback::view::run_default(ctx, &p.list),
+        },
+        Command::Attribute(c) => commands::attribute::run(ctx, c),
+        Command::Replay(c) => commands::replay::run(ctx, c),
+        Command::Explore(a) => commands::explore::run(ctx, a),
         Command::Release(c) => commands::release::run(ctx, c),
         Command::Releases(p) => match &p.command {
             Some(c) => commands::release::run(ctx, c),

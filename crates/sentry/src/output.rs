@@ -70,6 +70,9 @@ impl Human {
     pub fn red(&self, s: &str) -> String {
         self.paint("31", s)
     }
+    pub fn blue(&self, s: &str) -> String {
+        self.paint("34", s)
+    }
     fn paint(&self, code: &str, s: &str) -> String {
         if self.rich {
             format!("\x1b[{code}m{s}\x1b[0m")

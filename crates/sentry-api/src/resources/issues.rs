@@ -55,6 +55,16 @@ impl<'c> OrgApi<'c> {
         self.at("GET", &self.org_path(&rest))
     }
 
+    /// `GET /organizations/{org}/issues/{id}/tags/{key}/`: the top values of one tag.
+    pub fn issue_tag(&self, id: &str, key: &str) -> RequestBuilder<'c> {
+        let rest = format!(
+            "issues/{}/tags/{}/",
+            encode_segment(id),
+            encode_segment(key)
+        );
+        self.at("GET", &self.org_path(&rest))
+    }
+
     /// `GET /organizations/{org}/shortids/{short_id}/`.
     pub fn short_id(&self, short_id: &str) -> RequestBuilder<'c> {
         let rest = format!("shortids/{}/", encode_segment(short_id));

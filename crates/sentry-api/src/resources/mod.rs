@@ -7,6 +7,7 @@
 //! endpoints, and the models in [`models`] read the fields the CLI uses while keeping the
 //! server's object for `--json`.
 
+pub mod attributes;
 pub mod events;
 pub mod ingest;
 pub mod issues;
@@ -15,6 +16,7 @@ pub mod monitors;
 pub mod orgs;
 pub mod projects;
 pub mod releases;
+pub mod replays;
 pub mod traces;
 pub mod uploads;
 

@@ -300,7 +300,15 @@ fn user_of(ev: &Map<String, Value>) -> Value {
 /// compact shape of event lists.
 pub fn event_json(ev_row: &EventRow, full: bool) -> Value {
     let ev: Map<String, Value> = serde_json::from_str(&ev_row.payload).unwrap_or_default();
-    let info = grouping::analyze(&ev);
+    let is_feedback = ev.get("type").and_then(Value::as_str) == Some("feedback");
+    let info = if is_feedback {
+        // Feedback events read like their issue (issue-platform events are `generic`).
+        let mut info = crate::feedback::group_info(&ev, &ev_row.event_id, "new_feedback_envelope");
+        info.event_type = "generic".into();
+        info
+    } else {
+        grouping::analyze(&ev)
+    };
     let tags: Vec<Value> = event_tags(&ev)
         .into_iter()
         .map(|(k, v)| json!({"key": k, "value": v}))

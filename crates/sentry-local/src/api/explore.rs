@@ -306,6 +306,8 @@ fn span_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<St
         let tx = transaction_row(item, projects);
         for (i, s) in spans_of(&item.payload).into_iter().enumerate() {
             let mut row = Map::new();
+            // The first span is the transaction's own (`--dataset transactions`).
+            row.insert("is_transaction".into(), json!(i == 0));
             row.insert("id".into(), json!(s.span_id));
             // The transaction's root span: `trace list` asks for `is_transaction:true`.
             row.insert("is_transaction".into(), json!(i == 0));

@@ -180,13 +180,34 @@ pub fn group_json(
     let metadata: Value = serde_json::from_str(&g.metadata).unwrap_or_else(|_| json!({}));
     let status_details: Value =
         serde_json::from_str(&g.status_details).unwrap_or_else(|_| json!({}));
+    let is_feedback = g.event_type == crate::feedback::FEEDBACK_TYPE;
+    let base = state.base_url.trim_end_matches('/');
+    // Feedback opens in the feedback inbox, not the issue page, as on sentry.io.
+    let permalink = if is_feedback {
+        format!(
+            "{base}/organizations/{}/feedback/?feedbackSlug={}%3A{}",
+            o.slug, p.slug, g.id
+        )
+    } else {
+        format!("{base}/organizations/{}/issues/{}/", o.slug, g.id)
+    };
+    let (kind, issue_type, category, priority) = if is_feedback {
+        ("generic", "feedback", "feedback", "medium")
+    } else {
+        (
+            g.event_type.as_str(),
+            "error",
+            "error",
+            priority_of(&g.level),
+        )
+    };
     let mut v = json!({
         "id": g.id.to_string(),
         "shareId": null,
         "shortId": short_id(p, g.short_id),
         "title": g.title,
         "culprit": g.culprit,
-        "permalink": format!("{}/organizations/{}/issues/{}/", state.base_url.trim_end_matches('/'), o.slug, g.id),
+        "permalink": permalink,
         "logger": g.logger,
         "level": g.level,
         "status": g.status,
@@ -195,7 +216,7 @@ pub fn group_json(
         "isPublic": false,
         "platform": g.platform,
         "project": super::project_ref(p),
-        "type": g.event_type,
+        "type": kind,
         "metadata": metadata,
         "numComments": 0,
         "assignedTo": null,
@@ -204,9 +225,9 @@ pub fn group_json(
         "subscriptionDetails": null,
         "hasSeen": false,
         "annotations": [],
-        "issueType": "error",
-        "issueCategory": "error",
-        "priority": priority_of(&g.level),
+        "issueType": issue_type,
+        "issueCategory": category,
+        "priority": priority,
         "priorityLockedAt": null,
         "seerFixabilityScore": null,
         "seerAutofixLastTriggered": null,
@@ -391,6 +412,7 @@ fn build_filter(
             ids.into_iter().map(Sql::Integer),
         );
     }
+    let mut category_filtered = false;
     for token in search_tokens(params.get("query").unwrap_or("")) {
         let (negate, token) = match token.strip_prefix('!') {
             Some(t) => (true, t.to_string()),
@@ -433,12 +455,31 @@ fn build_filter(
                 }
             }
             "level" => f.push(&in_clause("g.level", n, negate), texts()),
+            // `status:unresolved|resolved|ignored`, the feedback mailboxes' filter.
+            "status" => f.push(&in_clause("g.status", n, negate), texts()),
             "project" => f.push(
                 &format!("g.project_id {not}IN (SELECT id FROM projects WHERE org_id = ? AND slug IN ({}))", vec!["?"; n].join(", ")),
                 std::iter::once(Sql::Integer(org.id)).chain(texts()),
             ),
-            "issue.category" | "issue.type" | "event.type" => {
-                let matches_error = values.iter().any(|v| v == "error" || (key == "event.type" && v == "default"));
+            "issue.category" | "issue.type" => {
+                // Only two kinds of issue exist here: errors and feedback.
+                let mut kinds: Vec<Sql> = Vec::new();
+                for v in &values {
+                    match v.as_str() {
+                        "feedback" => kinds.push(Sql::Text(crate::feedback::FEEDBACK_TYPE.into())),
+                        "error" => kinds.extend(["error", "default"].map(|t| Sql::Text(t.into()))),
+                        _ => {}
+                    }
+                }
+                if kinds.is_empty() {
+                    kinds.push(Sql::Text(String::new()));
+                }
+                let k = kinds.len();
+                f.push(&in_clause("g.event_type", k, negate), kinds);
+                category_filtered = true;
+            }
+            "event.type" => {
+                let matches_error = values.iter().any(|v| v == "error" || v == "default");
                 if matches_error == negate {
                     f.push("0", []);
                 }
@@ -461,6 +502,14 @@ fn build_filter(
                 let k = ids.len().max(1);
                 let ids = if ids.is_empty() { vec![Sql::Integer(-1)] } else { ids };
                 f.push(&in_clause("g.id", k, negate), ids);
+            }
+            // Which issue holds an event (`replay view` links a replay's errors this way).
+            "event.id" | "id.event" => {
+                let ids: Vec<Sql> = values.iter().map(|v| Sql::Text(v.replace('-', "").to_ascii_lowercase())).collect();
+                f.push(
+                    &format!("{not}EXISTS (SELECT 1 FROM events e WHERE e.group_id = g.id AND e.event_id IN ({}))", vec!["?"; n].join(", ")),
+                    ids,
+                );
             }
             "has" => f.push(&format!("{not}EXISTS (SELECT 1 FROM group_tags t WHERE t.group_id = g.id AND t.key = ?)"), [Sql::Text(value.to_string())]),
             "age" | "firstSeen" | "lastSeen" => {
@@ -510,6 +559,13 @@ fn build_filter(
                 );
             }
         }
+    }
+    // Sentry's issue stream leaves feedback out unless the search asks for a category.
+    if !category_filtered && params.get("id").is_none() {
+        f.push(
+            "g.event_type != ?",
+            [Sql::Text(crate::feedback::FEEDBACK_TYPE.into())],
+        );
     }
     Ok(f)
 }

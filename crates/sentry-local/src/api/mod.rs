@@ -21,15 +21,18 @@ use crate::error::{ApiError, ApiResult};
 use crate::routing::ApiRouter;
 use crate::state::AppState;
 
+mod attributes;
 mod body;
 mod events;
 mod explore;
 mod identity;
+mod issue_tags;
 pub(crate) mod issues;
 pub(crate) mod monitors;
 mod orgs;
 mod projects;
 mod releases;
+mod replays;
 mod repos;
 mod teams;
 mod uploads;
@@ -45,11 +48,14 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let api = teams::routes(api);
     let api = repos::routes(api);
     let api = issues::routes(api);
+    let api = issue_tags::routes(api);
     let api = events::routes(api);
     let api = releases::routes(api);
     let api = uploads::routes(api);
     let api = monitors::routes(api);
     let api = explore::routes(api);
+    let api = attributes::routes(api);
+    let api = replays::routes(api);
     api.into_router()
 }
 

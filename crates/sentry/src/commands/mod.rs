@@ -1,12 +1,15 @@
 //! One module per command group, one file per leaf command.
 
 pub mod api;
+pub mod attribute;
 pub mod auth;
 pub mod cli;
 pub mod complete;
 pub mod config;
 pub mod dsn;
 pub mod event;
+pub mod explore;
+pub mod feedback;
 pub mod flags;
 pub mod help;
 pub mod info;
@@ -18,6 +21,7 @@ pub mod monitor;
 pub mod org;
 pub mod project;
 pub mod release;
+pub mod replay;
 pub mod repo;
 pub mod sourcemap;
 pub mod span;

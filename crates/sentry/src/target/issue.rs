@@ -14,6 +14,11 @@ use crate::error::{exit, CliError, CliResult};
 /// The collapse parameters every issue detail lookup sends.
 pub const DETAIL_COLLAPSE: [&str; 4] = ["stats", "lifetime", "filtered", "unhandled"];
 
+/// What a lookup by numeric ID sends: 0.49 keeps only the collapses the issue detail
+/// endpoint documents (`release`, `stats`, `tags`), so its answer carries `lifetime` and
+/// `filtered`, and `--json` shows them.
+const NUMERIC_COLLAPSE: [&str; 1] = ["stats"];
+
 #[derive(Debug, Clone)]
 pub struct ResolvedIssue {
     pub org: String,
@@ -158,7 +163,7 @@ impl Resolver<'_> {
     /// `GET /organizations/{org}/issues/{id}/` with the detail collapses.
     pub fn numeric(&self, org: &str, id: u64) -> CliResult<ResolvedIssue> {
         let mut req = self.org(org)?.issue(&id.to_string());
-        for c in DETAIL_COLLAPSE {
+        for c in NUMERIC_COLLAPSE {
             req = req.query("collapse", c);
         }
         match req.send_json::<Value>() {
@@ -176,7 +181,7 @@ impl Resolver<'_> {
     /// The unscoped legacy endpoint; the org comes from the permalink and is cached.
     fn legacy_numeric(&self, id: u64) -> CliResult<ResolvedIssue> {
         let mut req = self.client.issue_by_id(&id.to_string());
-        for c in DETAIL_COLLAPSE {
+        for c in NUMERIC_COLLAPSE {
             req = req.query("collapse", c);
         }
         let issue: Value = match req.send_json() {

@@ -220,9 +220,13 @@ fn trace_list_view_and_logs() {
             "rootTransaction",
             "rootOp",
             "startTimestamp",
+            "replayId",
             "spans"
         ]
     );
+    // The local server serves replays now: a trace without one says so with null, as 0.49
+    // shows it against Sentry.
+    assert_eq!(v["replayId"], Value::Null);
     assert_eq!(
         (
             &v["duration"],

@@ -69,6 +69,16 @@ fn entry<'e>(event: &'e Value, kind: &str) -> Option<&'e Value> {
 
 /// Event body: everything below the heading.
 pub fn event_body(out: &mut Human, event: &Value) -> io::Result<()> {
+    event_body_linked(out, event, None)
+}
+
+/// [`event_body`], with the event's Session Replay linked on the server of `permalink` (a
+/// Sentry web URL of the issue or feedback shown), as upstream links it.
+pub fn event_body_linked(
+    out: &mut Human,
+    event: &Value,
+    permalink: Option<&str>,
+) -> io::Result<()> {
     let mut b = Body {
         out,
         last_blank: true,
@@ -79,6 +89,7 @@ pub fn event_body(out: &mut Human, event: &Value) -> io::Result<()> {
     request(&mut b, event)?;
     stack_trace(&mut b, event)?;
     breadcrumbs(&mut b, event)?;
+    replay(&mut b, event, permalink)?;
     if let Some(tags) = event
         .get("tags")
         .and_then(Value::as_array)
@@ -90,6 +101,23 @@ pub fn event_body(out: &mut Human, event: &Value) -> io::Result<()> {
             .collect();
         b.section("Tags")?;
         b.table(Some(&["Key", "Value"]), rows)?;
+    }
+    Ok(())
+}
+
+/// The replay the event names (`replay.id`/`replayId` tag, else `contexts.replay`).
+fn replay(b: &mut Body, event: &Value, permalink: Option<&str>) -> io::Result<()> {
+    let Some(id) = crate::commands::feedback::render::event_replay_id(event) else {
+        return Ok(());
+    };
+    b.section("Replay")?;
+    b.line(format!("ID: {id}"))?;
+    let origin = permalink
+        .and_then(|p| url::Url::parse(p).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null");
+    if let Some(origin) = origin {
+        b.line(format!("Link: {origin}/explore/replays/{id}/"))?;
     }
     Ok(())
 }

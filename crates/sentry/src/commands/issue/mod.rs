@@ -6,6 +6,7 @@ pub mod merge;
 pub mod render;
 pub mod resolve;
 pub mod status;
+pub mod tags;
 pub mod unresolve;
 pub mod view;
 
@@ -32,6 +33,8 @@ pub enum IssueCommand {
     Archive(archive::ArchiveArgs),
     /// Merge issues into one
     Merge(merge::MergeArgs),
+    /// Show the top values of an issue tag
+    Tags(tags::TagsArgs),
 }
 
 pub fn run(ctx: &Context, cmd: &IssueCommand) -> CliResult<i32> {
@@ -44,5 +47,6 @@ pub fn run(ctx: &Context, cmd: &IssueCommand) -> CliResult<i32> {
         IssueCommand::Unresolve(a) => unresolve::run(ctx, a),
         IssueCommand::Archive(a) => archive::run(ctx, a),
         IssueCommand::Merge(a) => merge::run(ctx, a),
+        IssueCommand::Tags(a) => tags::run(ctx, a),
     }
 }

@@ -1,0 +1,569 @@
+//! `sentry explore [<target>]`: aggregate queries over the Events API
+//! (`GET /organizations/{org}/events/?dataset=…&field=…`), shown as a table.
+//!
+//! Datasets `errors` (default), `spans` (`transaction(s)` is spans restricted to
+//! `is_transaction:true`) and `logs`. The sort defaults to the first aggregate, descending, and
+//! a sort column missing from the fields is added to them, as upstream does; the project
+//! scope goes as a numeric `project=` and environments join the query, both ANDed with the
+//! user's query. Time series (`-b`), metrics (`-m`, `--dataset metrics`) and the replays
+//! dataset are not implemented yet and say so before any request.
+
+use std::io;
+
+use clap::Args;
+use serde_json::{json, Map, Value};
+
+use crate::context::{api_error, Context};
+use crate::error::{exit, CliError, CliResult};
+use crate::output::{emit, Align, Human, Report, Table};
+use crate::target::paging;
+use crate::target::{Resolver, Scope};
+
+const DEFAULT_LIMIT: i64 = 25;
+const DEFAULT_PERIOD: &str = "24h";
+const IS_TRANSACTION: &str = "is_transaction:true";
+
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// <org>/ (all projects), <org>/<project>, or <project> (search)
+    pub target: Option<String>,
+    /// API field or aggregate (repeatable). E.g., title, "count()", "p50(span.duration)"
+    #[arg(short = 'F', long = "field")]
+    pub field: Vec<String>,
+    /// Metric name for --dataset metrics (not supported yet)
+    #[arg(short = 'm', long)]
+    pub metric: Option<String>,
+    /// Aggregation for --metric
+    #[arg(long, default_value = "sum")]
+    pub agg: String,
+    /// Dataset to query (errors, spans, logs; transaction(s) routes to spans)
+    #[arg(short = 'd', long, default_value = "errors")]
+    pub dataset: String,
+    /// Search query (Sentry search syntax)
+    #[arg(short = 'q', long)]
+    pub query: Option<String>,
+    /// Sort field (prefix with - for desc, e.g., "-count()")
+    #[arg(short = 's', long)]
+    pub sort: Option<String>,
+    /// Environment filter (repeatable, comma-separated)
+    #[arg(short = 'e', long)]
+    pub environment: Vec<String>,
+    /// Number of table rows (1-1000, default: 25)
+    #[arg(short = 'n', long, allow_negative_numbers = true)]
+    pub limit: Option<i64>,
+    /// Query time series (not supported yet)
+    #[arg(short = 'b', long = "time-series", num_args = 0..=1, default_missing_value = "auto")]
+    pub time_series: Option<String>,
+    /// Time range: "7d", "2024-01-01..2024-02-01", ">=2024-01-01"
+    #[arg(short = 't', long, default_value = DEFAULT_PERIOD)]
+    pub period: String,
+    /// Navigate pages: "next", "prev", "first" (or raw cursor string)
+    #[arg(short = 'c', long)]
+    pub cursor: Option<String>,
+    #[command(flatten)]
+    pub fresh: crate::commands::flags::Fresh,
+}
+
+/// `count()`, `p50(span.duration)`, `count_if(…)`: a function call is an aggregate.
+fn is_aggregate(f: &str) -> bool {
+    let f = f.trim();
+    match f.find('(') {
+        Some(i) if i > 0 && f.ends_with(')') => f[..i]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+        _ => false,
+    }
+}
+
+/// The sort (the user's, else the first aggregate descending) and the fields with the sort
+/// column added when it is missing.
+fn sort_and_fields(fields: &[String], sort: Option<&str>) -> (Vec<String>, Option<String>) {
+    let sort = sort
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .or_else(|| {
+            fields
+                .iter()
+                .find(|f| is_aggregate(f))
+                .map(|a| format!("-{a}"))
+        });
+    let mut out = fields.to_vec();
+    if let Some(s) = &sort {
+        let col = s.strip_prefix('-').unwrap_or(s).trim().to_string();
+        if !col.is_empty()
+            && !out.contains(&col)
+            && (is_aggregate(&col) || !out.iter().any(|f| is_aggregate(f)))
+        {
+            out.push(col);
+        }
+    }
+    (out, sort)
+}
+
+/// `1,234.57` below a million, `1.2M` above, as upstream formats numbers.
+fn number(v: f64) -> String {
+    if v.abs() >= 1e6 {
+        let (d, s) = if v.abs() >= 1e12 {
+            (1e12, "T")
+        } else if v.abs() >= 1e9 {
+            (1e9, "B")
+        } else {
+            (1e6, "M")
+        };
+        let x = format!("{:.1}", v / d);
+        return format!("{}{s}", x.trim_end_matches(".0"));
+    }
+    let rounded = (v * 100.0).round() / 100.0;
+    let neg = rounded < 0.0;
+    let s = format!("{:.2}", rounded.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let frac = frac.trim_end_matches('0');
+    format!(
+        "{}{grouped}{}{frac}",
+        if neg { "-" } else { "" },
+        if frac.is_empty() { "" } else { "." }
+    )
+}
+
+fn with_unit(s: String, unit: Option<&str>) -> String {
+    match unit {
+        None | Some("none") | Some("null") => s,
+        Some("millisecond") => format!("{s}ms"),
+        Some("second") => format!("{s}s"),
+        Some("byte") => format!("{s}B"),
+        Some(u) => format!("{s} {u}"),
+    }
+}
+
+fn cell(v: &Value, ty: Option<&str>, unit: Option<&str>) -> String {
+    match v {
+        Value::Null => "—".into(),
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap_or(0.0);
+            match ty {
+                Some("duration" | "size") => with_unit(number(x), unit),
+                Some("percentage") => format!("{}%", number(x * 100.0)),
+                _ => number(x),
+            }
+        }
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+struct ExploreResult {
+    title: String,
+    dataset_label: String,
+    requested: Vec<String>,
+    data: Vec<Value>,
+    meta: Value,
+    next: Option<String>,
+    has_prev: bool,
+    dataset: String,
+    hint: Option<String>,
+}
+
+impl Report for ExploreResult {
+    fn json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("data".into(), Value::Array(self.data.clone()));
+        m.insert("meta".into(), self.meta.clone());
+        m.insert("hasMore".into(), json!(self.next.is_some()));
+        m.insert("hasPrev".into(), json!(self.has_prev));
+        m.insert("dataset".into(), json!(self.dataset));
+        if let Some(n) = &self.next {
+            m.insert("nextCursor".into(), json!(n));
+        }
+        Value::Object(m)
+    }
+    fn human(&self, out: &mut Human) -> io::Result<()> {
+        if self.data.is_empty() {
+            out.line(if self.next.is_some() || self.has_prev {
+                "No results on this page."
+            } else {
+                "No results matched the query."
+            })?;
+        } else {
+            let types = self.meta.get("fields").cloned().unwrap_or(Value::Null);
+            let units = self.meta.get("units").cloned().unwrap_or(Value::Null);
+            let known: Vec<String> = match types.as_object() {
+                Some(o) => o.keys().cloned().collect(),
+                None => self.data[0]
+                    .as_object()
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default(),
+            };
+            let mut cols: Vec<String> = self
+                .requested
+                .iter()
+                .filter(|f| known.contains(f))
+                .cloned()
+                .collect();
+            if self.requested.is_empty() {
+                cols = known.clone();
+            } else {
+                for k in &known {
+                    if !cols.contains(k) {
+                        cols.push(k.clone());
+                    }
+                }
+            }
+            let ty = |c: &str| types.get(c).and_then(Value::as_str).map(str::to_string);
+            let numeric = |c: &str| {
+                matches!(
+                    ty(c).as_deref(),
+                    Some("integer" | "number" | "duration" | "percentage" | "size")
+                )
+            };
+            let header: Vec<String> = cols.iter().map(|c| c.to_uppercase()).collect();
+            let rows = self
+                .data
+                .iter()
+                .map(|row| {
+                    cols.iter()
+                        .map(|c| {
+                            cell(
+                                row.get(c).unwrap_or(&Value::Null),
+                                ty(c).as_deref(),
+                                units.get(c).and_then(Value::as_str),
+                            )
+                        })
+                        .collect()
+                })
+                .collect();
+            out.line(format!(
+                "Querying {} in {}:",
+                self.dataset_label, self.title
+            ))?;
+            out.blank()?;
+            let h: Vec<&str> = header.iter().map(String::as_str).collect();
+            let mut t = Table::new(Some(&h), rows);
+            t.align = cols
+                .iter()
+                .map(|c| {
+                    if numeric(c) {
+                        Align::Right
+                    } else {
+                        Align::Left
+                    }
+                })
+                .collect();
+            t.truncate = true;
+            out.print_table(&t)?;
+        }
+        if let Some(h) = &self.hint {
+            out.blank()?;
+            out.blank()?;
+            out.line(h)?;
+        }
+        Ok(())
+    }
+}
+
+/// `--dataset` → (API dataset, restricted to transactions?).
+fn dataset(raw: &str) -> CliResult<(&'static str, bool)> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "errors" | "error" => Ok(("errors", false)),
+        "spans" | "span" => Ok(("spans", false)),
+        "logs" | "log" => Ok(("logs", false)),
+        "transaction" | "transactions" => Ok(("spans", true)),
+        "metrics" | "metric" | "tracemetrics" | "replays" | "replay" => {
+            Err(unsupported(&format!("The {raw} dataset")))
+        }
+        other => Err(CliError::validation(format!(
+            "Invalid dataset \"{other}\". Must be one of: errors, spans, metrics, logs, replays"
+        ))),
+    }
+}
+
+fn unsupported(what: &str) -> CliError {
+    CliError::validation(format!("{what} is not supported by this CLI yet."))
+        .with_hint("Use --dataset errors, spans or logs with -F fields and aggregates.")
+}
+
+pub fn run(ctx: &Context, args: &ExploreArgs) -> CliResult<i32> {
+    let (ds, transactions) = dataset(&args.dataset)?;
+    if args.time_series.is_some() {
+        for (set, flag) in [
+            (args.cursor.is_some(), "cursor"),
+            (args.limit.is_some(), "limit"),
+            (args.sort.is_some(), "sort"),
+        ] {
+            if set {
+                return Err(CliError::validation(format!("--{flag} is only available for tables. Time series return all buckets in chronological order; use --period and --time-series to control the range and granularity.")));
+            }
+        }
+        return Err(unsupported("--time-series"));
+    }
+    if args.metric.is_some() {
+        return Err(unsupported("--metric"));
+    }
+    let limit = sentry_target::validate_limit(
+        args.limit.unwrap_or(DEFAULT_LIMIT),
+        sentry_target::MAX_LIMIT,
+    )
+    .map_err(crate::target::target_error)? as usize;
+    let period = sentry_target::parse_period(&args.period, jiff::Timestamp::now())
+        .map_err(crate::target::target_error)?;
+    let defaults: Vec<String> = if transactions {
+        vec!["transaction".into(), "count()".into()]
+    } else {
+        vec!["title".into(), "count()".into()]
+    };
+    let requested = if args.field.is_empty() {
+        defaults.clone()
+    } else {
+        args.field.clone()
+    };
+    let (fields, sort) = sort_and_fields(&requested, args.sort.as_deref());
+    let envs: Vec<String> = args
+        .environment
+        .iter()
+        .flat_map(|e| e.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect();
+    ctx.route_to_target(args.target.as_deref());
+    let client = ctx.authed_client()?;
+    let r = Resolver::new(ctx, &client);
+    let (org, project) = match r.resolve_target(args.target.as_deref())?.scope {
+        Scope::OrgAll { org } => (org, None),
+        Scope::Projects(ps) => {
+            let p = ps.into_iter().next().ok_or_else(|| {
+                CliError::new(exit::CONTEXT, "Organization and project are required.")
+            })?;
+            let id = match p.id.clone() {
+                Some(id) => id,
+                None => {
+                    let d = r.project_detail(&p.org, &p.slug)?.ok_or_else(|| {
+                        CliError::new(
+                            exit::NOT_FOUND,
+                            format!("Project '{}/{}' not found.", p.org, p.slug),
+                        )
+                    })?;
+                    crate::target::str_field(&d, "id").unwrap_or_default()
+                }
+            };
+            (p.org.clone(), Some((p.slug, id)))
+        }
+    };
+    // Scope terms, then the user's query in parentheses so its ORs stay inside.
+    let mut scope: Vec<String> = Vec::new();
+    match envs.as_slice() {
+        [] => {}
+        [one] => scope.push(format!("environment:{one}")),
+        many => scope.push(format!("environment:[{}]", many.join(","))),
+    }
+    if transactions {
+        scope.push(IS_TRANSACTION.into());
+    }
+    let user = args
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !(q.is_empty() || (transactions && *q == IS_TRANSACTION)))
+        .map(str::to_string);
+    let scope = scope.join(" ");
+    let query = match (scope.is_empty(), user) {
+        (false, Some(u)) => Some(format!("{scope} ({u})")),
+        (false, None) => Some(scope),
+        (true, u) => u,
+    };
+    let target = match &project {
+        Some((p, _)) => format!("{org}/{p}"),
+        None => format!("{org}/"),
+    };
+    let title = match &project {
+        Some((p, _)) => format!("{org}/{p}"),
+        None => org.clone(),
+    };
+    let context_key = format!(
+        "{}|{target}|{ds}|{}|{}|{}|{}|{}",
+        client.base_url(),
+        envs.join(","),
+        fields.join(","),
+        args.query.as_deref().unwrap_or(""),
+        sort.as_deref().unwrap_or(""),
+        args.period
+    );
+    let plan = paging::plan(ctx, "explore", &context_key, args.cursor.as_deref())?;
+    let mut req = r.org(&org)?.events().query("dataset", ds);
+    for f in &fields {
+        req = req.query("field", f.as_str());
+    }
+    if let Some(q) = &query {
+        req = req.query("query", q.as_str());
+    }
+    if let Some((_, id)) = &project {
+        req = req.query("project", id.as_str());
+    }
+    if let Some(s) = &sort {
+        req = req.query("sort", s.as_str());
+    }
+    for (k, v) in &period {
+        req = req.query(*k, v.as_str());
+    }
+    let mut pages = req.pages(sentry_api::Paging {
+        limit,
+        max_pages: ctx.max_pages(),
+        size_param: Some("per_page"),
+        shrink: true,
+        cursor: plan.cursor.clone(),
+        accept_errors: false,
+    });
+    let mut data: Vec<Value> = Vec::new();
+    let mut meta: Option<Value> = None;
+    let mut next = None;
+    while let Some(resp) = pages.next_response() {
+        let body: Value = resp.map_err(api_error)?.json().map_err(api_error)?;
+        if meta.is_none() {
+            let mut m = Map::new();
+            for k in ["fields", "units"] {
+                if let Some(v) = body.get("meta").and_then(|x| x.get(k)) {
+                    m.insert(k.into(), v.clone());
+                }
+            }
+            meta = Some(Value::Object(m));
+        }
+        data.extend(
+            body.get("data")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        );
+        next = pages.cursor().map(str::to_string);
+        if data.len() >= limit {
+            break;
+        }
+    }
+    data.truncate(limit);
+    plan.record(ctx, next.as_deref());
+    let has_prev = plan.has_prev;
+    let mut flags = Vec::new();
+    if args.dataset.trim() != "errors" {
+        flags.push(format!(
+            "--dataset {}",
+            if transactions { "spans" } else { ds }
+        ));
+    }
+    if let Some(s) = args
+        .sort
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        flags.push(format!("--sort \"{s}\""));
+    }
+    if let Some(q) = args.query.as_deref().filter(|q| !q.is_empty()) {
+        flags.push(format!(
+            "--query={}",
+            crate::commands::feedback::render::quote(q)
+        ));
+    }
+    if requested != defaults {
+        for f in &requested {
+            flags.push(format!("-F '{}'", f.replace('\'', "'\\''")));
+        }
+    }
+    if limit as i64 != DEFAULT_LIMIT {
+        flags.push(format!("--limit {limit}"));
+    }
+    for e in &envs {
+        flags.push(format!("-e \"{e}\""));
+    }
+    if args.period != DEFAULT_PERIOD {
+        flags.push(format!("--period {}", args.period));
+    }
+    let page_cmd = |dir: &str| {
+        let mut s = format!("sentry explore {target} -c {dir}");
+        for f in &flags {
+            s.push(' ');
+            s.push_str(f);
+        }
+        s
+    };
+    let mut page_hints = Vec::new();
+    if has_prev {
+        page_hints.push(format!("Prev: {}", page_cmd("prev")));
+    }
+    if next.is_some() {
+        page_hints.push(format!("Next: {}", page_cmd("next")));
+    }
+    let page_hints = page_hints.join(" | ");
+    let hint = if data.is_empty() {
+        (!page_hints.is_empty()).then_some(page_hints)
+    } else {
+        let n = data.len();
+        let showing = format!("Showing {n} result{}.", if n == 1 { "" } else { "s" });
+        Some(if page_hints.is_empty() {
+            showing
+        } else {
+            format!("{showing} {page_hints}")
+        })
+    };
+    // Upstream reports the dataset as named (`transactions` stays `transactions`).
+    let label = if transactions {
+        args.dataset.trim().to_ascii_lowercase()
+    } else {
+        ds.to_string()
+    };
+    emit(
+        &ExploreResult {
+            title,
+            dataset_label: label.clone(),
+            requested: fields,
+            data,
+            meta: meta.unwrap_or_else(|| json!({})),
+            next,
+            has_prev,
+            dataset: label,
+            hint,
+        },
+        &ctx.output,
+    )?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_defaults_to_the_first_aggregate_and_joins_the_fields() {
+        let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            sort_and_fields(&f(&["title", "count()"]), None),
+            (f(&["title", "count()"]), Some("-count()".into()))
+        );
+        assert_eq!(
+            sort_and_fields(&f(&["title", "count()"]), Some("-p95(span.duration)")),
+            (
+                f(&["title", "count()", "p95(span.duration)"]),
+                Some("-p95(span.duration)".into())
+            )
+        );
+        // A plain column is only added when no aggregate is selected.
+        assert_eq!(
+            sort_and_fields(&f(&["title", "count()"]), Some("timestamp")).0,
+            f(&["title", "count()"])
+        );
+        assert_eq!(sort_and_fields(&f(&["title"]), None), (f(&["title"]), None));
+    }
+
+    #[test]
+    fn numbers_like_upstream() {
+        assert_eq!(number(1.0), "1");
+        assert_eq!(number(1234.567), "1,234.57");
+        assert_eq!(number(2_500_000.0), "2.5M");
+        assert_eq!(number(0.5), "0.5");
+    }
+}

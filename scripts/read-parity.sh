@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Side-by-side check of the read commands (feedback, replay, explore, attribute, issue tags)
+# against the official `sentry` 0.49: one fresh local server, one set of telemetry sent through
+# the DSN (an error, a widget feedback, a user report, a transaction with a span, two logs, a
+# two-segment replay), then each command run by both clients, each with its own empty HOME.
+# JSON output is compared key-order-insensitively, human output byte for byte, plus the exit
+# codes and stderr.
+#
+#   scripts/read-parity.sh        # needs: cargo, curl, jq, and npm `sentry@0.49.0` under $REF
+#
+# Environment: REF (default /work/ref), BIN (our binaries; default target/debug after a
+# `cargo build`), KEEP=1 keeps the scratch directory.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+REF=${REF:-/work/ref}
+THEIRS="$REF/node_modules/.bin/sentry"
+if [[ -z "${BIN:-}" ]]; then
+    (cd "$ROOT" && cargo build -q --bin sentry) || exit 1
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
+fi
+OURS="$BIN/sentry"
+for f in "$THEIRS" "$OURS"; do
+    [[ -x "$f" ]] || { echo "missing: $f" >&2; exit 1; }
+done
+
+SCRATCH=$(mktemp -d)
+[[ -n "${KEEP:-}" ]] || trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+
+"$OURS" local serve --port 0 --memory --json >"$SCRATCH/serve.json" 2>"$SCRATCH/serve.err" &
+for _ in $(seq 50); do
+    jq -e .url "$SCRATCH/serve.json" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+URL=$(jq -r .url "$SCRATCH/serve.json")
+TOKEN=$(jq -r .token "$SCRATCH/serve.json")
+KEY=$(jq -r .dsn "$SCRATCH/serve.json" | sed 's#^[a-z]*://\([^@]*\)@.*#\1#')
+
+# One envelope: the header line, then (item header, payload) pairs.
+send() {
+    local body="$1"
+    shift
+    for item in "$@"; do body+=$'\n'"$item"; done
+    curl -sf -X POST "$URL/api/1/envelope/" -H "X-Sentry-Auth: Sentry sentry_key=$KEY, sentry_version=7" \
+        -H 'Content-Type: application/x-sentry-envelope' --data-binary "$body"$'\n' >/dev/null ||
+        { echo "ingest failed" >&2; exit 1; }
+}
+NOW=$(date +%s)
+ERR=0123456789abcdef0123456789abcdef
+FB=fedcba9876543210fedcba9876543210
+TRACE=aaaa1111bbbb2222cccc3333dddd4444
+REPLAY=346789a703f6454384f1de473b8b9fcc
+send "{\"event_id\":\"$ERR\"}" '{"type":"event"}' \
+    "{\"event_id\":\"$ERR\",\"level\":\"error\",\"platform\":\"javascript\",\"message\":\"checkout failed\",\"release\":\"1.0\",\"environment\":\"prod\",\"timestamp\":$NOW}"
+send "{\"event_id\":\"$FB\"}" '{"type":"feedback"}' \
+    "{\"event_id\":\"$FB\",\"type\":\"feedback\",\"platform\":\"javascript\",\"level\":\"info\",\"timestamp\":$NOW,\"sdk\":{\"name\":\"sentry.javascript.browser\",\"version\":\"9.1.0\"},\"contexts\":{\"feedback\":{\"message\":\"The checkout button does not work\\nPlease fix\",\"contact_email\":\"ada@example.com\",\"name\":\"Ada\",\"url\":\"https://shop.example.com/checkout\",\"associated_event_id\":\"$ERR\"}},\"tags\":{\"replay.id\":\"$REPLAY\"}}"
+send "{\"event_id\":\"$ERR\"}" '{"type":"user_report"}' \
+    "{\"event_id\":\"$ERR\",\"name\":\"Bo\",\"email\":\"bo@example.com\",\"comments\":\"It crashed when I paid\"}"
+send '{"event_id":"11112222333344445555666677778888"}' '{"type":"transaction"}' \
+    "{\"event_id\":\"11112222333344445555666677778888\",\"type\":\"transaction\",\"transaction\":\"GET /checkout\",\"start_timestamp\":$NOW,\"timestamp\":$NOW.5,\"environment\":\"prod\",\"tags\":{\"region\":\"eu\"},\"contexts\":{\"trace\":{\"trace_id\":\"$TRACE\",\"span_id\":\"1111222233334444\",\"op\":\"http.server\",\"data\":{\"http.method\":\"GET\"}}},\"spans\":[{\"span_id\":\"5555666677778888\",\"parent_span_id\":\"1111222233334444\",\"trace_id\":\"$TRACE\",\"op\":\"db.query\",\"start_timestamp\":$NOW.1,\"timestamp\":$NOW.2,\"data\":{\"db.system\":\"postgresql\",\"cart.total\":12.5}}]}"
+send '{}' '{"type":"log","item_count":2,"content_type":"application/vnd.sentry.items.log+json"}' \
+    "{\"items\":[{\"timestamp\":$NOW,\"trace_id\":\"$TRACE\",\"level\":\"info\",\"body\":\"user logged in\",\"attributes\":{\"user.id\":{\"value\":\"42\",\"type\":\"string\"}}},{\"timestamp\":$NOW.3,\"trace_id\":\"$TRACE\",\"level\":\"error\",\"body\":\"payment failed\",\"attributes\":{\"retry\":{\"value\":3,\"type\":\"integer\"}}}]}"
+for SEG in 0 1; do
+    REC="{\"segment_id\":$SEG}"$'\n'"[{\"type\":$((2 + SEG)),\"timestamp\":${NOW}${SEG}00,\"data\":{\"href\":\"https://shop.example.com/p$SEG\"}},{\"type\":5,\"timestamp\":${NOW}${SEG}50,\"data\":{\"tag\":\"breadcrumb\",\"payload\":{\"category\":\"ui.click\",\"message\":\"button#pay\"}}}]"
+    send "{\"event_id\":\"$REPLAY\"}" '{"type":"replay_event"}' \
+        "{\"type\":\"replay_event\",\"replay_id\":\"$REPLAY\",\"segment_id\":$SEG,\"timestamp\":$((NOW + SEG)),\"replay_start_timestamp\":$((NOW - 5)),\"urls\":[\"https://shop.example.com/p$SEG\"],\"error_ids\":[\"$ERR\"],\"trace_ids\":[\"$TRACE\"],\"platform\":\"javascript\",\"environment\":\"prod\",\"release\":\"1.0\",\"user\":{\"email\":\"ada@example.com\"},\"contexts\":{\"browser\":{\"name\":\"Chrome\",\"version\":\"120\"}}}" \
+        "{\"type\":\"replay_recording\",\"length\":$(printf '%s' "$REC" | wc -c)}" "$REC"
+done
+
+FAILED=0
+# compare NAME ARGS...: one run each; `-f` (0.49's cache bypass) is added for 0.49 when FRESH=1.
+compare() {
+    local extra=()
+    [[ "${FRESH:-1}" == 1 ]] && extra=(-f)
+    for side in theirs ours; do
+        local bin=$OURS
+        [[ $side == theirs ]] && bin=$THEIRS
+        mkdir -p "$SCRATCH/home-$side"
+        (cd "$SCRATCH" && env -i PATH="$PATH" HOME="$SCRATCH/home-$side" SENTRY_URL="$URL" \
+            SENTRY_AUTH_TOKEN="$TOKEN" NO_COLOR=1 "$bin" "$@" $([[ $side == theirs ]] && echo "${extra[@]}") \
+            >"$SCRATCH/$side.out" 2>"$SCRATCH/$side.err")
+        echo $? >"$SCRATCH/$side.rc"
+    done
+    local verdict=same
+    if [[ $(cat "$SCRATCH/theirs.rc") != $(cat "$SCRATCH/ours.rc") ]]; then
+        verdict="exit $(cat "$SCRATCH/theirs.rc") vs $(cat "$SCRATCH/ours.rc")"
+    elif jq -e . "$SCRATCH/theirs.out" >/dev/null 2>&1; then
+        cmp -s <(jq -S . "$SCRATCH/theirs.out") <(jq -S . "$SCRATCH/ours.out") || verdict="JSON differs"
+    else
+        cmp -s "$SCRATCH/theirs.out" "$SCRATCH/ours.out" || verdict="stdout differs"
+    fi
+    [[ $verdict == same ]] && ! cmp -s "$SCRATCH/theirs.err" "$SCRATCH/ours.err" &&
+        [[ $(cat "$SCRATCH/ours.rc") != 0 ]] && verdict="stderr differs"
+    [[ $verdict == same && ! -s "$SCRATCH/ours.out" && $(cat "$SCRATCH/ours.rc") == 0 ]] && verdict="empty"
+    printf '%-72s %s\n' "$*" "$verdict"
+    [[ $verdict == same ]] || FAILED=1
+}
+
+compare feedback list local/app --json
+compare feedback list local/ --json
+compare feedback list local/app
+compare feedback view local/APP-2 --json
+compare feedback view 2 --json
+compare feedback view @latest --json
+compare feedback local/APP-3 --json
+compare feedback view local/APP-2
+compare feedback view local/APP-1
+compare feedback view local/APP-99
+compare feedback view @most_frequent
+FRESH=0 compare feedback resolve local/APP-2 --json
+FRESH=0 compare feedback spam local/APP-2 --json
+FRESH=0 compare feedback unresolve local/APP-2 --json
+compare issue tags local/APP-1 release --json
+compare issue tags local/APP-1 release
+compare attribute list local/app --json
+compare attribute list local/app
+compare attribute list local/ --dataset logs --json
+compare attribute list local/ --type string -n 2 --json
+compare replay list local/app --json
+compare replay list local/app
+compare replay view "local/$REPLAY" --json
+compare replay view "local/$REPLAY"
+compare replay view "local/$TRACE" --json
+compare replay download "local/$REPLAY" --output "$SCRATCH/replay.json" --json
+compare explore local/app --json
+compare explore local/app
+compare explore local/app --dataset spans -F span.op -F "count()" --json
+compare explore local/ --dataset logs -F severity -F "count()" --json
+compare explore local/app --dataset transactions --json
+exit $FAILED
