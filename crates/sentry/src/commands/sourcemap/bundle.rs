@@ -113,6 +113,16 @@ pub fn write_bundle(entries: &[Entry], meta: &Meta) -> CliResult<tempfile::Named
     Ok(tmp)
 }
 
+/// How long both grammars wait for assembly: `--wait-for` seconds (300 when only `--wait`
+/// is given), never beyond the server's advertised `maxWait`.
+pub fn wait_limit(wait_for: Option<u64>, options: &ServerOptions) -> Duration {
+    let mut limit = Duration::from_secs(wait_for.unwrap_or(300));
+    if options.max_wait > 0 {
+        limit = limit.min(Duration::from_secs(options.max_wait));
+    }
+    limit
+}
+
 /// The server's chunk-upload options.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {

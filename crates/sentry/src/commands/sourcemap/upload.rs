@@ -4,7 +4,7 @@
 
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Args;
 use serde_json::{json, Value};
@@ -250,10 +250,7 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
             },
         )?;
         let wait = args.wait || args.wait_for.is_some();
-        let mut max_wait = Duration::from_secs(args.wait_for.unwrap_or(300));
-        if options.max_wait > 0 {
-            max_wait = max_wait.min(Duration::from_secs(options.max_wait));
-        }
+        let max_wait = bundle::wait_limit(args.wait_for, &options);
         let up = bundle::upload(
             &UploadRequest {
                 org: &org_api,
