@@ -14,10 +14,10 @@ use clap::Args;
 use serde_json::{json, Map, Value};
 
 use crate::context::{api_error, Context};
-use crate::error::{exit, CliError, CliResult};
+use crate::error::{CliError, CliResult};
 use crate::output::{emit, Align, Human, Report, Table};
 use crate::target::paging;
-use crate::target::{Resolver, Scope};
+use crate::target::Resolver;
 
 const DEFAULT_LIMIT: i64 = 25;
 const DEFAULT_PERIOD: &str = "24h";
@@ -324,37 +324,17 @@ pub fn run(ctx: &Context, args: &ExploreArgs) -> CliResult<i32> {
         args.field.clone()
     };
     let (fields, sort) = sort_and_fields(&requested, args.sort.as_deref());
-    let envs: Vec<String> = args
-        .environment
-        .iter()
-        .flat_map(|e| e.split(','))
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(str::to_string)
-        .collect();
+    let envs = crate::commands::flags::comma_list(&args.environment);
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
-    let (org, project) = match r.resolve_target(args.target.as_deref())?.scope {
-        Scope::OrgAll { org } => (org, None),
-        Scope::Projects(ps) => {
-            let p = ps.into_iter().next().ok_or_else(|| {
-                CliError::new(exit::CONTEXT, "Organization and project are required.")
-            })?;
-            let id = match p.id.clone() {
-                Some(id) => id,
-                None => {
-                    let d = r.project_detail(&p.org, &p.slug)?.ok_or_else(|| {
-                        CliError::new(
-                            exit::NOT_FOUND,
-                            format!("Project '{}/{}' not found.", p.org, p.slug),
-                        )
-                    })?;
-                    crate::target::str_field(&d, "id").unwrap_or_default()
-                }
-            };
-            (p.org.clone(), Some((p.slug, id)))
+    let (org, project) = r.org_and_project(args.target.as_deref())?;
+    let project = match project {
+        Some(p) => {
+            let id = r.project_id(&p)?;
+            Some((p.slug, id))
         }
+        None => None,
     };
     // Scope terms, then the user's query in parentheses so its ORs stay inside.
     let mut scope: Vec<String> = Vec::new();

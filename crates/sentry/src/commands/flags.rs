@@ -15,3 +15,15 @@ pub struct Fresh {
     #[arg(short = 'f', long)]
     pub fresh: bool,
 }
+
+/// The values of a repeatable flag that also takes comma-separated lists (`-e prod,staging
+/// -e dev`), trimmed, empty items dropped.
+pub fn comma_list(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|e| e.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect()
+}

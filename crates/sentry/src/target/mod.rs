@@ -167,6 +167,36 @@ impl<'a> Resolver<'a> {
         Ok(self.client.org_api(org, &base))
     }
 
+    /// The org and at most one project a single-scope command (explore, the replay,
+    /// attribute and feedback lists) works on: `<org>/` is the org alone; a project target
+    /// gives its first project; an empty detection is exit 22's "required" error.
+    pub fn org_and_project(&self, target: Option<&str>) -> CliResult<(String, Option<ProjectRef>)> {
+        match self.resolve_target(target)?.scope {
+            Scope::OrgAll { org } => Ok((org, None)),
+            Scope::Projects(ps) => {
+                let p = ps.into_iter().next().ok_or_else(|| {
+                    CliError::new(exit::CONTEXT, "Organization and project are required.")
+                })?;
+                Ok((p.org.clone(), Some(p)))
+            }
+        }
+    }
+
+    /// A project's numeric ID: the one resolution returned, else a lookup (exit 23 when the
+    /// project does not exist).
+    pub fn project_id(&self, p: &ProjectRef) -> CliResult<String> {
+        if let Some(id) = &p.id {
+            return Ok(id.clone());
+        }
+        let d = self.project_detail(&p.org, &p.slug)?.ok_or_else(|| {
+            CliError::new(
+                exit::NOT_FOUND,
+                format!("Project '{}/{}' not found.", p.org, p.slug),
+            )
+        })?;
+        Ok(str_field(&d, "id").unwrap_or_default())
+    }
+
     /// `GET /projects/{org}/{slug}/?collapse=organization`; `Ok(None)` on 404.
     pub fn project_detail(&self, org: &str, slug: &str) -> CliResult<Option<Value>> {
         match self

@@ -19,7 +19,7 @@ use crate::context::{api_error, Context};
 use crate::error::{CliError, CliResult};
 use crate::output::{emit, Human, Report};
 use crate::target::paging::{self, envelope};
-use crate::target::{Resolver, Scope};
+use crate::target::Resolver;
 
 const TYPES: [&str; 4] = ["array", "boolean", "number", "string"];
 const CURSOR_PREFIX: &str = "attributes1~";
@@ -464,18 +464,8 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
-    let (org, project) = match r.resolve_target(args.target.as_deref())?.scope {
-        Scope::OrgAll { org } => (org, None),
-        Scope::Projects(ps) => {
-            let p = ps.into_iter().next().ok_or_else(|| {
-                CliError::new(
-                    crate::error::exit::CONTEXT,
-                    "Organization and project are required.",
-                )
-            })?;
-            (p.org, Some(p.slug))
-        }
-    };
+    let (org, project) = r.org_and_project(args.target.as_deref())?;
+    let project = project.map(|p| p.slug);
     let target = match &project {
         Some(p) => format!("{org}/{p}"),
         None => format!("{org}/"),

@@ -135,18 +135,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             let p = ps.into_iter().next().ok_or_else(|| {
                 CliError::new(exit::CONTEXT, "Organization and project are required.")
             })?;
-            let id = match p.id.clone() {
-                Some(id) => id,
-                None => {
-                    let d = r.project_detail(&p.org, &p.slug)?.ok_or_else(|| {
-                        CliError::new(
-                            exit::NOT_FOUND,
-                            format!("Project '{}/{}' not found.", p.org, p.slug),
-                        )
-                    })?;
-                    crate::target::str_field(&d, "id").unwrap_or_default()
-                }
-            };
+            let id = r.project_id(&p)?;
             (p.org.clone(), Some((p.slug, id)))
         }
     };

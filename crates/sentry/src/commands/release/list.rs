@@ -235,13 +235,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let limit = sentry_target::validate_limit(args.limit, sentry_target::MAX_LIMIT)
         .map_err(crate::target::target_error)? as usize;
     let sort = sort_value(&args.sort)?;
-    let environments: Vec<String> = args
-        .environment
-        .iter()
-        .flat_map(|e| e.split(','))
-        .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty())
-        .collect();
+    let environments = crate::commands::flags::comma_list(&args.environment);
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);

@@ -10,7 +10,7 @@ use crate::error::{CliError, CliResult};
 use crate::output::format::relative;
 use crate::output::{emit, Align, Human, Report, Table};
 use crate::target::paging::{self, envelope};
-use crate::target::{Resolver, Scope};
+use crate::target::Resolver;
 
 /// The fields the replay index is asked for (0.49's list).
 pub const FIELDS: [&str; 30] = [
@@ -295,29 +295,12 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let period = sentry_target::parse_period(&args.period, jiff::Timestamp::now())
         .map_err(crate::target::target_error)?;
     let sort = sort_param(&args.sort)?;
-    let envs: Vec<String> = args
-        .environment
-        .iter()
-        .flat_map(|e| e.split(','))
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(str::to_string)
-        .collect();
+    let envs = crate::commands::flags::comma_list(&args.environment);
     ctx.route_to_target(args.target.as_deref());
     let client = ctx.authed_client()?;
     let r = Resolver::new(ctx, &client);
-    let (org, project) = match r.resolve_target(args.target.as_deref())?.scope {
-        Scope::OrgAll { org } => (org, None),
-        Scope::Projects(ps) => {
-            let p = ps.into_iter().next().ok_or_else(|| {
-                CliError::new(
-                    crate::error::exit::CONTEXT,
-                    "Organization and project are required.",
-                )
-            })?;
-            (p.org, Some(p.slug))
-        }
-    };
+    let (org, project) = r.org_and_project(args.target.as_deref())?;
+    let project = project.map(|p| p.slug);
     let target = match &project {
         Some(p) => format!("{org}/{p}"),
         None => format!("{org}/"),
