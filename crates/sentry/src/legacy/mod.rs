@@ -105,7 +105,7 @@ pub struct LegacyGlobal {
 #[derive(Debug, Subcommand)]
 pub enum LegacyCommand {
     /// Generate completions for the specified shell.
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, arg_required_else_help = true)]
     Completions(completions::CompletionsArgs),
     /// Manage deployments for Sentry releases.
     #[command(verbatim_doc_comment)]

@@ -608,3 +608,18 @@ fn legacy_allow_failure_reports_and_exits_zero() {
         assert_eq!(err.ends_with(tail), expected == 0, "{err}");
     }
 }
+
+/// `sentry-cli completions` without a shell prints the command's help on stderr and exits 2,
+/// as 3.8 does, whatever `$SHELL` is.
+#[test]
+fn legacy_completions_without_a_shell_show_help() {
+    let env = TestEnv::new();
+    let mut cmd = env.command(assert_cmd::cargo::cargo_bin("sentry-cli"));
+    cmd.env("SHELL", "/bin/zsh").arg("completions");
+    let (code, out, err) = run(&mut assert_cmd::Command::from_std(cmd));
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.starts_with("Generate completions for the specified shell.\n\nUsage: sentry-cli completions [OPTIONS] [shell]\n"),
+        "{err}"
+    );
+}
