@@ -52,7 +52,7 @@ pub struct Meta<'a> {
 }
 
 /// Writes the bundle to a temporary file and returns it.
-pub fn write_bundle(entries: &[Entry], meta: &Meta) -> CliResult<tempfile::NamedTempFile> {
+fn write_bundle(entries: &[Entry], meta: &Meta) -> CliResult<tempfile::NamedTempFile> {
     let tmp = tempfile::Builder::new()
         .prefix("sentry-artifact-bundle-")
         .suffix(".zip")
@@ -113,9 +113,35 @@ pub fn write_bundle(entries: &[Entry], meta: &Meta) -> CliResult<tempfile::Named
     Ok(tmp)
 }
 
-/// How long both grammars wait for assembly: `--wait-for` seconds (300 when only `--wait`
-/// is given), never beyond the server's advertised `maxWait`.
-pub fn wait_limit(wait_for: Option<u64>, options: &ServerOptions) -> Duration {
+/// The one upload path of both grammars: writes `entries` into a bundle (a temporary file)
+/// and sends it with the chunk-upload protocol. `wait`: `--wait` or `--wait-for` was given;
+/// `wait_for`: its seconds.
+pub fn bundle_and_upload(
+    org: &sentry_api::OrgApi<'_>,
+    options: &ServerOptions,
+    entries: &[Entry],
+    meta: &Meta,
+    wait: bool,
+    wait_for: Option<u64>,
+    progress: bool,
+) -> CliResult<Uploaded> {
+    let tmp = write_bundle(entries, meta)?;
+    let req = UploadRequest {
+        org,
+        options,
+        projects: meta.project.iter().map(|p| p.to_string()).collect(),
+        release: meta.release.map(str::to_string),
+        dist: meta.dist.map(str::to_string),
+        wait,
+        max_wait: wait_limit(wait_for, options),
+        progress,
+    };
+    upload(&req, tmp.path())
+}
+
+/// How long to wait for assembly: `--wait-for` seconds (300 when only `--wait` is given),
+/// never beyond the server's advertised `maxWait`.
+fn wait_limit(wait_for: Option<u64>, options: &ServerOptions) -> Duration {
     let mut limit = Duration::from_secs(wait_for.unwrap_or(300));
     if options.max_wait > 0 {
         limit = limit.min(Duration::from_secs(options.max_wait));
@@ -253,7 +279,7 @@ pub struct Uploaded {
     pub state: String,
 }
 
-pub struct UploadRequest<'a> {
+struct UploadRequest<'a> {
     pub org: &'a sentry_api::OrgApi<'a>,
     pub options: &'a ServerOptions,
     pub projects: Vec<String>,
@@ -287,7 +313,7 @@ fn assemble(req: &UploadRequest, body: &Value) -> CliResult<Value> {
 }
 
 /// Uploads the bundle file and assembles it.
-pub fn upload(req: &UploadRequest, file: &Path) -> CliResult<Uploaded> {
+fn upload(req: &UploadRequest, file: &Path) -> CliResult<Uploaded> {
     let opts = req.options;
     let size = std::fs::metadata(file)?.len();
     if size > opts.max_file_size {

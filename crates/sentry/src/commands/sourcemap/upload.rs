@@ -9,7 +9,7 @@ use std::time::Instant;
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::bundle::{self, Entry, Meta, UploadRequest};
+use super::bundle::{self, Entry, Meta};
 use super::scan::{self, MapRef, ScanOptions};
 use crate::context::Context;
 use crate::error::{exit, CliError, CliResult};
@@ -239,7 +239,9 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
     check_sizes(&entries, options.max_file_size)?;
     let mut outcome = None;
     if !entries.is_empty() {
-        let tmp = bundle::write_bundle(
+        let up = bundle::bundle_and_upload(
+            &org_api,
+            &options,
             &entries,
             &Meta {
                 org: &org,
@@ -248,21 +250,9 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
                 dist: args.dist.as_deref(),
                 note: None,
             },
-        )?;
-        let wait = args.wait || args.wait_for.is_some();
-        let max_wait = bundle::wait_limit(args.wait_for, &options);
-        let up = bundle::upload(
-            &UploadRequest {
-                org: &org_api,
-                options: &options,
-                projects: vec![project.clone()],
-                release: args.release.clone(),
-                dist: args.dist.clone(),
-                wait,
-                max_wait,
-                progress: io::stderr().is_terminal() && !ctx.output.json,
-            },
-            tmp.path(),
+            args.wait || args.wait_for.is_some(),
+            args.wait_for,
+            io::stderr().is_terminal() && !ctx.output.json,
         )?;
         if !io::stderr().is_terminal() {
             crate::diag!(

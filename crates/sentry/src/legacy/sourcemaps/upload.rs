@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::commands::sourcemap::bundle::{self, Entry, Meta, UploadRequest};
+use crate::commands::sourcemap::bundle::{self, Entry, Meta};
 use crate::commands::sourcemap::scan::{self, MapRef, ScanOptions};
 use crate::commands::sourcemap::upload::{check_sizes, common_dir, relative_to, url_for};
 use crate::context::Context;
@@ -189,7 +189,10 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
         out.push_str("> Rewriting sources\n> Adding source map references\n");
     }
     out.push_str(&format!("> Bundled {sources} files for upload\n"));
-    let tmp = bundle::write_bundle(
+    let wait = args.wait || args.wait_for.is_some();
+    let up = bundle::bundle_and_upload(
+        &org_api,
+        &options,
         &entries,
         &Meta {
             org: &org,
@@ -198,21 +201,9 @@ pub fn run(ctx: &Context, args: &UploadArgs) -> CliResult<i32> {
             dist: args.dist.as_deref(),
             note: args.note.as_deref(),
         },
-    )?;
-    let wait = args.wait || args.wait_for.is_some();
-    let max_wait = bundle::wait_limit(args.wait_for, &options);
-    let up = bundle::upload(
-        &UploadRequest {
-            org: &org_api,
-            options: &options,
-            projects: vec![project.clone()],
-            release: args.release.clone(),
-            dist: args.dist.clone(),
-            wait,
-            max_wait,
-            progress: io::stderr().is_terminal(),
-        },
-        tmp.path(),
+        wait,
+        args.wait_for,
+        io::stderr().is_terminal(),
     )?;
     out.push_str("> Uploaded files to Sentry\n");
     // 3.8 says complete whenever the server reported `ok`, waiting or not.
