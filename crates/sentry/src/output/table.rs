@@ -41,6 +41,10 @@ pub struct Table {
     pub align: Vec<Align>,
     /// Columns that are never narrowed to fit the terminal (e.g. IDs, sparklines).
     pub fixed: Vec<bool>,
+    /// Content width each column is given even when its cells are narrower, and below which
+    /// fitting does not narrow it unless its fair share is smaller (upstream's `minWidth`):
+    /// a 16-character span ID sits in an 18-wide column, as the official CLI draws it.
+    pub min_widths: Vec<usize>,
     /// A separator line between body rows, for rows that span several lines.
     pub row_separators: bool,
     /// Cut over-long lines with `…` instead of wrapping them, so rows keep their height.
@@ -87,14 +91,18 @@ impl Table {
                     .flat_map(|r| r[c].iter().map(|l| l.width))
                     .max()
                     .unwrap_or(0);
-                (widest + 2 * PAD).max(2 * PAD + 1)
+                let min = self.min_widths.get(c).copied().unwrap_or(0);
+                (widest.max(min) + 2 * PAD).max(2 * PAD + 1)
             })
             .collect();
         let fixed: Vec<bool> = (0..ncols)
             .map(|c| self.fixed.get(c).copied().unwrap_or(false))
             .collect();
         let avail = width.saturating_sub(ncols + 1).max(ncols);
-        let widths = fit_widths(&natural, avail, &fixed);
+        let floors: Vec<usize> = (0..ncols)
+            .map(|c| self.min_widths.get(c).copied().unwrap_or(0) + 2 * PAD)
+            .collect();
+        let widths = fit_widths(&natural, avail, &fixed, &floors);
         let inner: Vec<usize> = widths.iter().map(|w| w.saturating_sub(2 * PAD)).collect();
 
         let border = |s: String| match &self.border_sgr {
@@ -181,8 +189,9 @@ impl Grid<'_> {
 }
 
 /// Column widths (padding included) that fit `avail` columns when they can. Fixed columns
-/// keep their natural width; the others are fitted by [`balanced`].
-fn fit_widths(natural: &[usize], avail: usize, fixed: &[bool]) -> Vec<usize> {
+/// keep their natural width; the others are fitted by [`balanced`], each above its `floors`
+/// width (minimum plus padding) unless even that does not fit.
+fn fit_widths(natural: &[usize], avail: usize, fixed: &[bool], floors: &[usize]) -> Vec<usize> {
     if natural.iter().sum::<usize>() <= avail {
         return natural.to_vec();
     }
@@ -198,10 +207,16 @@ fn fit_widths(natural: &[usize], avail: usize, fixed: &[bool]) -> Vec<usize> {
         .filter(|(_, f)| !**f)
         .map(|(w, _)| *w)
         .collect();
+    let flexible_floors: Vec<usize> = floors
+        .iter()
+        .zip(fixed)
+        .filter(|(_, f)| !**f)
+        .map(|(w, _)| *w)
+        .collect();
     if flexible.is_empty() || avail <= fixed_total {
         return natural.to_vec();
     }
-    let mut fitted = balanced(&flexible, avail - fixed_total).into_iter();
+    let mut fitted = balanced(&flexible, avail - fixed_total, &flexible_floors).into_iter();
     natural
         .iter()
         .zip(fixed)
@@ -210,11 +225,12 @@ fn fit_widths(natural: &[usize], avail: usize, fixed: &[bool]) -> Vec<usize> {
 }
 
 /// Narrows `widths` towards a total of `avail`. Every column keeps at least the smaller of its
-/// natural width and a fair share (`avail / n`, never under one character of content); the
+/// natural width and the larger of a fair share (`avail / n`, never under one character of
+/// content) and its minimum (`mins`, padding included); the
 /// excess is taken from the columns above that floor in proportion to the square root of how
 /// much each could give, and the rounding remainder from those with the largest fractional
 /// share (ties: the one that can give more).
-fn balanced(widths: &[usize], avail: usize) -> Vec<usize> {
+fn balanced(widths: &[usize], avail: usize, mins: &[usize]) -> Vec<usize> {
     let min = 2 * PAD + 1;
     let base: Vec<usize> = widths.iter().map(|w| (*w).max(min)).collect();
     let total: usize = base.iter().sum();
@@ -222,7 +238,11 @@ fn balanced(widths: &[usize], avail: usize) -> Vec<usize> {
         return base;
     }
     let share = (avail / base.len()).max(min);
-    let floor: Vec<usize> = base.iter().map(|w| (*w).min(share)).collect();
+    let floor: Vec<usize> = base
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (*w).min(share.max(mins.get(i).copied().unwrap_or(0))))
+        .collect();
     let target = avail.max(floor.iter().sum());
     if total <= target {
         return base;
@@ -396,13 +416,19 @@ fn wrap_line(text: &str, w: usize, max_lines: usize, out: &mut Vec<Line>) -> Sty
                     wr.push_str(s);
                     wr.trailing = (s.len() == sw).then_some(mark);
                 } else {
-                    // Dropped at the break, but its escapes still change the style.
+                    // Dropped at the break, but its escapes still change the style; except
+                    // that a single plain space after an exactly full line opens the next
+                    // line, as upstream's untrimmed wrapping leaves it (` 05:1` under `12-05`).
+                    let full = wr.cur_w >= w;
                     for p in Pieces::new(s) {
                         if let Piece::Esc(e) = p {
                             wr.push_esc(e);
                         }
                     }
                     wr.break_line();
+                    if full && s == " " && !wr.done() {
+                        wr.push_char(' ', 1);
+                    }
                 }
             }
             Token::Word(s, ww) => {
@@ -795,15 +821,44 @@ mod tests {
             rows: vec![vec!["\x1b[2maaa bbb ccc\x1b[0m".into()]],
             ..Table::default()
         };
-        let s = t.render(7);
+        let s = t.render(9);
         assert_eq!(
             s,
-            "╭─────╮\n\
-             │ \x1b[2maaa\x1b[0m │\n\
-             │ \x1b[2mbbb\x1b[0m │\n\
-             │ \x1b[2mccc\x1b[0m │\n\
-             ╰─────╯"
+            "╭───────╮\n\
+             │ \x1b[2maaa\x1b[0m   │\n\
+             │ \x1b[2mbbb\x1b[0m   │\n\
+             │ \x1b[2mccc\x1b[0m   │\n\
+             ╰───────╯"
         );
+    }
+
+    /// Upstream wraps without trimming: a space after an exactly full line starts the next
+    /// line, which here is a line of its own (0.49's table prints `│     │` between them).
+    #[test]
+    fn a_space_after_a_full_line_opens_the_next_like_upstream() {
+        let t = table(&["X"], &[&["aaa bbb ccc"]]);
+        assert_eq!(
+            t.render(7),
+            "╭─────╮\n│ X   │\n├─────┤\n│ aaa │\n│     │\n│ bbb │\n│     │\n│ ccc │\n╰─────╯"
+        );
+        let t = table(&["X"], &[&["payment failed"]]);
+        assert_eq!(
+            t.render(9),
+            "╭───────╮\n│ X     │\n├───────┤\n│ payme │\n│ nt fa │\n│ iled  │\n╰───────╯"
+        );
+    }
+
+    #[test]
+    fn minimum_widths_widen_columns_and_floor_the_fitting() {
+        let mut t = table(&["ID", "TEXT"], &[&["abc", "some words here"]]);
+        t.min_widths = vec![8, 0];
+        assert_eq!(
+            t.render(80).lines().nth(3).unwrap(),
+            "│ abc      │ some words here │"
+        );
+        // Narrow: the text column gives way, the ID keeps its minimum.
+        let s = t.render(20);
+        assert_eq!(s.lines().nth(3).unwrap(), "│ abc      │ some   │", "{s}");
     }
 
     #[test]

@@ -91,10 +91,16 @@ impl Report for DsnList {
                 ]
             })
             .collect();
-        out.table(Some(&["PROJECT", "NAME", "STATUS", "CREATED", "DSN"]), rows)?;
+        // Upstream's column minimums; the DSN is never narrowed, so it stays copyable.
+        let mut t =
+            crate::output::Table::new(Some(&["PROJECT", "NAME", "STATUS", "CREATED", "DSN"]), rows);
+        t.min_widths = vec![24, 12, 8, 7, 0];
+        t.fixed = vec![false, false, false, false, true];
+        out.print_table(&t)?;
+        // Upstream's table text ends in a newline of its own: a blank line follows it.
+        out.blank()?;
         let hints = paging::hints(&self.command, self.has_prev, self.next.is_some());
         if !hints.is_empty() {
-            out.blank()?;
             for h in hints {
                 out.line(h)?;
             }

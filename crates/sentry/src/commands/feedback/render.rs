@@ -105,12 +105,19 @@ pub fn list(out: &mut Human, title: &str, items: &[Value]) -> io::Result<()> {
                 ]
             })
             .collect();
-        return out.table(
+        // Upstream's column rules: minimum widths, the ID and status columns never narrowed,
+        // over-long cells cut with `…`; its table text ends in a newline of its own.
+        let mut t = crate::output::Table::new(
             Some(&[
                 "ID", "RECEIVED", "FROM", "MESSAGE", "STATUS", "READ", "PROJECT",
             ]),
             rows,
         );
+        t.min_widths = vec![8, 10, 12, 16, 8, 6, 7];
+        t.fixed = vec![true, false, false, false, true, true, false];
+        t.truncate = true;
+        out.print_table(&t)?;
+        return out.blank();
     }
     out.heading(&format!("Feedback in {title}"))?;
     for fb in items {

@@ -132,6 +132,7 @@ impl Report for IssueList {
             row_separators: true,
             truncate: true,
             border_sgr: out.border_colour(),
+            ..Table::default()
         })?;
         // Upstream's two footers: project mode points at `issue view` and the next page size,
         // org mode counts and pages with cursors.

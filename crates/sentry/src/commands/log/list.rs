@@ -126,7 +126,7 @@ impl Report for LogList {
             return out.line(&self.empty);
         }
         if out.rich {
-            log_table(out, &self.logs, self.trace.is_none())?;
+            log_table(out, &self.logs, self.trace.is_none(), false)?;
         } else {
             markdown_rows(out, &self.logs, self.trace.is_none(), true)?;
         }

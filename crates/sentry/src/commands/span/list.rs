@@ -136,6 +136,7 @@ impl Report for SpanList {
             None => {
                 out.line(format!("Spans in {}:", self.scope))?;
                 out.blank()?;
+                out.blank()?;
             }
         }
         let multi = {
@@ -184,9 +185,25 @@ impl Report for SpanList {
                 row
             })
             .collect();
-        let mut align = vec![crate::output::Align::Left; header.len() - 1];
-        align.push(crate::output::Align::Right);
-        out.table_aligned(Some(&header), rows, &align)?;
+        // Upstream's column rules: IDs and the duration are never narrowed, every column has
+        // a minimum width, and over-long cells are cut with `…` rather than wrapped.
+        let rules = |h: &str| match h {
+            "Project" => (8, false),
+            "Span ID" => (18, true),
+            "Trace ID" => (34, true),
+            "Op" => (6, false),
+            "Duration" => (8, true),
+            _ => (0, false),
+        };
+        let mut t = crate::output::Table::new(Some(&header), rows);
+        t.align = vec![crate::output::Align::Left; header.len() - 1];
+        t.align.push(crate::output::Align::Right);
+        t.min_widths = header.iter().map(|h| rules(h).0).collect();
+        t.fixed = header.iter().map(|h| rules(h).1).collect();
+        t.truncate = true;
+        out.print_table(&t)?;
+        // Upstream's table text ends in a newline of its own, so two blank lines follow it.
+        out.blank()?;
         out.blank()?;
         let n = self.spans.len();
         let head = format!("Showing {n} span{}.", if n == 1 { "" } else { "s" });

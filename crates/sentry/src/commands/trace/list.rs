@@ -106,6 +106,8 @@ impl Report for TraceList {
                 crate::output::Align::Right,
             ],
         )?;
+        // Upstream's table text ends in a newline of its own, so two blank lines follow it.
+        out.blank()?;
         out.blank()?;
         let n = self.traces.len();
         let head = format!("Showing {n} trace{}.", if n == 1 { "" } else { "s" });

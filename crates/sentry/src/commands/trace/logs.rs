@@ -83,8 +83,14 @@ pub fn fetch(
     ))
 }
 
-/// The `trace logs` table: `ID | Timestamp | Level | Message`.
-pub fn log_table(out: &mut Human, logs: &[Value], with_trace: bool) -> io::Result<()> {
+/// The `trace logs` table: `ID | Timestamp | Level | Message`. `fixed_id` keeps the ID column
+/// at its full width however narrow the terminal, as upstream's `trace logs` does.
+pub fn log_table(
+    out: &mut Human,
+    logs: &[Value],
+    with_trace: bool,
+    fixed_id: bool,
+) -> io::Result<()> {
     let rows = logs
         .iter()
         .map(|l| {
@@ -114,7 +120,9 @@ pub fn log_table(out: &mut Human, logs: &[Value], with_trace: bool) -> io::Resul
             ]
         })
         .collect();
-    out.table(Some(&["ID", "Timestamp", "Level", "Message"]), rows)
+    let mut t = crate::output::Table::new(Some(&["ID", "Timestamp", "Level", "Message"]), rows);
+    t.fixed = vec![fixed_id];
+    out.print_table(&t)
 }
 
 struct TraceLogs {
@@ -133,7 +141,7 @@ impl Report for TraceLogs {
         if self.logs.is_empty() {
             out.line(&self.empty)?;
         } else {
-            log_table(out, &self.logs, false)?;
+            log_table(out, &self.logs, false, true)?;
             out.blank()?;
             let n = self.logs.len();
             out.line(format!(
