@@ -4,7 +4,10 @@
 # the DSN (an error, a widget feedback, a user report, a transaction with a span, two logs, a
 # two-segment replay), then each command run by both clients, each with its own empty HOME.
 # JSON output is compared key-order-insensitively, human output byte for byte, plus the exit
-# codes and stderr.
+# codes and stderr. Time series (`explore -b`) depend on the clock twice: a relative --period
+# ends "now" (SERIES=1 drops meta.start/end and the human "Range (UTC)" line before comparing),
+# and a bucket is incomplete until its window ends, so each such comparison starts well clear
+# of a minute boundary (every interval is whole minutes) and the two runs see the same buckets.
 #
 #   scripts/read-parity.sh        # needs: cargo, curl, jq, and npm `sentry@0.49.0` under $REF
 #
@@ -70,8 +73,16 @@ done
 FAILED=0
 # compare NAME ARGS...: one run each; `-f` (0.49's cache bypass) is added for 0.49 when FRESH=1.
 compare() {
-    local extra=()
+    local extra=() jqn=. sedn=''
     [[ "${FRESH:-1}" == 1 ]] && extra=(-f)
+    if [[ "${SERIES:-}" == 1 ]]; then
+        jqn='del(.meta.start, .meta.end)'
+        sedn='s/Range \(UTC\): [0-9: -]+ to [0-9: -]+/Range (UTC): (now)/'
+    fi
+    # Time series: stay clear of the minute boundary, where buckets open and close.
+    if [[ " $* " == *" -b "* ]]; then
+        while (($(date +%s) % 60 >= 54)); do sleep 1; done
+    fi
     for side in theirs ours; do
         local bin=$OURS
         [[ $side == theirs ]] && bin=$THEIRS
@@ -85,9 +96,9 @@ compare() {
     if [[ $(cat "$SCRATCH/theirs.rc") != $(cat "$SCRATCH/ours.rc") ]]; then
         verdict="exit $(cat "$SCRATCH/theirs.rc") vs $(cat "$SCRATCH/ours.rc")"
     elif jq -e . "$SCRATCH/theirs.out" >/dev/null 2>&1; then
-        cmp -s <(jq -S . "$SCRATCH/theirs.out") <(jq -S . "$SCRATCH/ours.out") || verdict="JSON differs"
+        cmp -s <(jq -S "$jqn" "$SCRATCH/theirs.out") <(jq -S "$jqn" "$SCRATCH/ours.out") || verdict="JSON differs"
     else
-        cmp -s "$SCRATCH/theirs.out" "$SCRATCH/ours.out" || verdict="stdout differs"
+        cmp -s <(sed -E "$sedn" "$SCRATCH/theirs.out") <(sed -E "$sedn" "$SCRATCH/ours.out") || verdict="stdout differs"
     fi
     [[ $verdict == same ]] && ! cmp -s "$SCRATCH/theirs.err" "$SCRATCH/ours.err" &&
         [[ $(cat "$SCRATCH/ours.rc") != 0 ]] && verdict="stderr differs"
@@ -127,4 +138,30 @@ compare explore local/app
 compare explore local/app --dataset spans -F span.op -F "count()" --json
 compare explore local/ --dataset logs -F severity -F "count()" --json
 compare explore local/app --dataset transactions --json
+# Time series over a fixed range around the telemetry, then over relative periods.
+FROM=$(date -u -d "@$((NOW / 3600 * 3600 - 3600))" +%Y-%m-%dT%H:%M:%SZ)
+TO=$(date -u -d "@$((NOW / 3600 * 3600 + 7200))" +%Y-%m-%dT%H:%M:%SZ)
+compare explore local/app -b --period "$FROM..$TO" --json
+compare explore local/app -b 15m --period "$FROM..$TO" --json
+compare explore local/app -b 15m --period "$FROM..$TO"
+compare explore local/app --dataset spans -F "p95(span.duration)" -F "count()" -b --period "$FROM..$TO" --json
+compare explore local/app --dataset spans -F "p95(span.duration)" -F "count()" -b 30m --period "$FROM..$TO"
+compare explore local/ --dataset logs -F "count()" -b 1h --period "$FROM..$TO" --json
+compare explore local/ --dataset logs -F "count()" -b 1h --period "$FROM..$TO"
+compare explore local/app --dataset transactions -b 1h --period "$FROM..$TO" --json
+compare explore local/app -b 1h --period "$FROM..$TO" --json --fields timestamp,value
+SERIES=1 compare explore local/app -b --json
+SERIES=1 compare explore local/app -b 15m --period 1h --json
+SERIES=1 compare explore local/app -b 15m --period 1h
+SERIES=1 compare explore local/app --dataset spans -F "p95(span.duration)" -b --period 24h --json
+SERIES=1 compare explore local/app --dataset spans -F "p95(span.duration)" -b --period 24h
+SERIES=1 compare explore local/app --dataset logs -F "count()" -b 1h --json
+SERIES=1 compare explore local/app --dataset logs -F "count()" -b 1h
+compare explore local/app -b --cursor next
+compare explore local/app -b -n 5
+compare explore local/app -b -F title -F "count()"
+compare explore local/app -b --period 10s
+compare explore local/app -b 1h --period 30m
+compare explore local/app -b 15s --period 7d
+compare explore local/app -b -F "foo(bar)"
 exit $FAILED

@@ -330,6 +330,20 @@ pub fn select_fields(value: &Value, fields: &[String]) -> Value {
             }
             Value::Object(out)
         }
+        // Time series (`explore -b`): the fields pick keys of each bucket, as upstream's do.
+        Value::Object(map) if map.get("timeSeries").is_some_and(Value::is_array) => {
+            let mut out = map.clone();
+            if let Some(Value::Array(series)) = out.get_mut("timeSeries") {
+                for s in series.iter_mut() {
+                    if let Some(Value::Array(values)) = s.get_mut("values") {
+                        for v in values.iter_mut() {
+                            *v = select_object(v, fields);
+                        }
+                    }
+                }
+            }
+            Value::Object(out)
+        }
         other => select_object(other, fields),
     }
 }

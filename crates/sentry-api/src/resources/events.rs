@@ -4,10 +4,50 @@ use super::OrgApi;
 use crate::urls::encode_segment;
 use crate::RequestBuilder;
 
+/// What one `events-timeseries` request asks for (see [`OrgApi::events_timeseries`]).
+#[derive(Debug, Clone, Copy)]
+pub struct TimeSeriesQuery<'a> {
+    /// `errors`, `spans`, `logs`, `tracemetrics`, …
+    pub dataset: &'a str,
+    /// The aggregates, one series each (`count()`, `p95(span.duration)`).
+    pub y_axis: &'a [String],
+    /// Sentry search syntax; empty is not sent.
+    pub query: Option<&'a str>,
+    /// A numeric project id; none means every project of the org.
+    pub project: Option<&'a str>,
+    /// The bucket size: `15s`, `5m`, `1h`, `1d`, …
+    pub interval: &'a str,
+    /// `statsPeriod`, or `start` and `end`, as `sentry_target::parse_period` returns them.
+    pub period: &'a [(&'a str, String)],
+}
+
 impl<'c> OrgApi<'c> {
     /// `GET /organizations/{org}/events/`: the Discover/explore query endpoint.
     pub fn events(&self) -> RequestBuilder<'c> {
         self.at("GET", &self.org_path("events/"))
+    }
+
+    /// `GET /organizations/{org}/events-timeseries/`: aggregates in time buckets, answered as
+    /// `{meta:{dataset,start,end}, timeSeries:[{values,yAxis,meta}]}`. The parameters go in
+    /// the official CLI's order: dataset, yAxis…, query, project, interval, then the period.
+    pub fn events_timeseries(&self, q: &TimeSeriesQuery<'_>) -> RequestBuilder<'c> {
+        let mut req = self
+            .at("GET", &self.org_path("events-timeseries/"))
+            .query("dataset", q.dataset);
+        for y in q.y_axis {
+            req = req.query("yAxis", y.as_str());
+        }
+        if let Some(query) = q.query.filter(|s| !s.is_empty()) {
+            req = req.query("query", query);
+        }
+        if let Some(p) = q.project {
+            req = req.query("project", p);
+        }
+        req = req.query("interval", q.interval);
+        for (k, v) in q.period {
+            req = req.query(*k, v.as_str());
+        }
+        req
     }
 
     /// `GET /organizations/{org}/eventids/{id}/`: which project an event id belongs to.

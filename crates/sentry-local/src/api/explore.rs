@@ -417,7 +417,7 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 
 /// Sentry search syntax subset: `key:value`, `!key:value`, `key:[a,b]`, `key:*wild*`,
 /// `key:>n` / `key:<n` (numbers or timestamps), and free text against message-like fields.
-fn matches_query(row: &Map<String, Value>, tokens: &[String]) -> bool {
+pub(super) fn matches_query(row: &Map<String, Value>, tokens: &[String]) -> bool {
     tokens.iter().all(|tok| {
         let Some((key, value)) = tok
             .split_once(':')
@@ -466,13 +466,28 @@ fn compare(actual: &str, wanted: &str) -> Option<std::cmp::Ordering> {
 }
 
 /// One result row: field name → value.
-type Row = Map<String, Value>;
+pub(super) type Row = Map<String, Value>;
 
-/// `count()`, `count_unique(f)`, `sum(f)`, `avg(f)`, `min(f)`, `max(f)` → (function, arg).
-fn aggregate(field: &str) -> Option<(&str, &str)> {
+/// `count()`, `count_unique(f)`, `sum(f)`, `avg(f)`, `min(f)`, `max(f)` and the percentiles
+/// `p50(f)` … `p99(f)` → (function, arg).
+pub(super) fn aggregate(field: &str) -> Option<(&str, &str)> {
     let (f, rest) = field.split_once('(')?;
     let arg = rest.strip_suffix(')')?;
-    matches!(f, "count" | "count_unique" | "sum" | "avg" | "min" | "max").then_some((f, arg))
+    matches!(
+        f,
+        "count"
+            | "count_unique"
+            | "sum"
+            | "avg"
+            | "min"
+            | "max"
+            | "p50"
+            | "p75"
+            | "p90"
+            | "p95"
+            | "p99"
+    )
+    .then_some((f, arg))
 }
 
 fn aggregate_rows(rows: Vec<Map<String, Value>>, fields: &[String]) -> Vec<Map<String, Value>> {
@@ -499,58 +514,79 @@ fn aggregate_rows(rows: Vec<Map<String, Value>>, fields: &[String]) -> Vec<Map<S
                 );
             }
             for f in fields {
-                let Some((func, arg)) = aggregate(f) else {
-                    continue;
-                };
-                let nums = || {
-                    members
-                        .iter()
-                        .filter_map(|m| m.get(arg).and_then(Value::as_f64))
-                };
-                let v = match func {
-                    "count" => json!(members.len()),
-                    "count_unique" => {
-                        let mut seen: Vec<String> = members
-                            .iter()
-                            .map(|m| m.get(arg).map(value_text).unwrap_or_default())
-                            .collect();
-                        seen.sort();
-                        seen.dedup();
-                        json!(seen.len())
-                    }
-                    "sum" => json!(nums().sum::<f64>()),
-                    "avg" => {
-                        let v: Vec<f64> = nums().collect();
-                        if v.is_empty() {
-                            Value::Null
-                        } else {
-                            json!(v.iter().sum::<f64>() / v.len() as f64)
-                        }
-                    }
-                    "min" => nums()
-                        .reduce(f64::min)
-                        .map(|v| json!(v))
-                        .unwrap_or(Value::Null),
-                    _ => nums()
-                        .reduce(f64::max)
-                        .map(|v| json!(v))
-                        .unwrap_or(Value::Null),
-                };
-                out.insert(f.clone(), v);
+                if let Some((func, arg)) = aggregate(f) {
+                    let refs: Vec<&Row> = members.iter().collect();
+                    out.insert(f.clone(), aggregate_value(&refs, func, arg));
+                }
             }
             out
         })
         .collect()
 }
 
-fn field_meta(field: &str) -> (&'static str, Option<&'static str>) {
+/// One aggregate over a set of rows (possibly empty: a count is then 0, an average null).
+pub(super) fn aggregate_value(members: &[&Row], func: &str, arg: &str) -> Value {
+    let nums = || {
+        members
+            .iter()
+            .filter_map(|m| m.get(arg).and_then(Value::as_f64))
+    };
+    match func {
+        "count" => json!(members.len()),
+        "count_unique" => {
+            let mut seen: Vec<String> = members
+                .iter()
+                .map(|m| m.get(arg).map(value_text).unwrap_or_default())
+                .collect();
+            seen.sort();
+            seen.dedup();
+            json!(seen.len())
+        }
+        "sum" => json!(nums().sum::<f64>()),
+        "avg" => {
+            let v: Vec<f64> = nums().collect();
+            if v.is_empty() {
+                Value::Null
+            } else {
+                json!(v.iter().sum::<f64>() / v.len() as f64)
+            }
+        }
+        "min" => nums()
+            .reduce(f64::min)
+            .map(|v| json!(v))
+            .unwrap_or(Value::Null),
+        "max" => nums()
+            .reduce(f64::max)
+            .map(|v| json!(v))
+            .unwrap_or(Value::Null),
+        p => {
+            // `pNN`: linear interpolation between the closest ranks.
+            let q = p[1..].parse::<f64>().unwrap_or(50.0) / 100.0;
+            let mut v: Vec<f64> = nums().collect();
+            if v.is_empty() {
+                return Value::Null;
+            }
+            v.sort_by(|a, b| a.total_cmp(b));
+            let pos = q * (v.len() - 1) as f64;
+            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+            json!(v[lo] + (v[hi] - v[lo]) * (pos - lo as f64))
+        }
+    }
+}
+
+/// A column's type and unit as Sentry reports them in `meta`. An aggregate other than a
+/// count keeps its column's type (`p95(span.duration)` is a duration in milliseconds).
+pub(super) fn field_meta(field: &str) -> (&'static str, Option<&'static str>) {
     match field {
         "timestamp" => ("date", None),
         "transaction.duration" | "span.duration" => ("duration", Some("millisecond")),
         "timestamp_precise" | "severity_number" | "project.id" => ("integer", None),
         f if f.starts_with("count") => ("integer", None),
-        f if aggregate(f).is_some() => ("number", None),
-        _ => ("string", None),
+        f => match aggregate(f) {
+            Some((_, arg)) if field_meta(arg).0 == "duration" => field_meta(arg),
+            Some(_) => ("number", None),
+            None => ("string", None),
+        },
     }
 }
 
@@ -598,7 +634,7 @@ fn since(params: &Params, default: &str) -> i64 {
 }
 
 /// Builds the dataset rows for an explore query.
-fn dataset_rows(
+pub(super) fn dataset_rows(
     c: &Connection,
     org: i64,
     dataset: &str,

@@ -35,6 +35,7 @@ mod releases;
 mod replays;
 mod repos;
 mod teams;
+mod timeseries;
 mod uploads;
 
 pub(crate) use body::{present, IdOrSlug, JsonBody};
@@ -54,6 +55,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let api = uploads::routes(api);
     let api = monitors::routes(api);
     let api = explore::routes(api);
+    let api = timeseries::routes(api);
     let api = attributes::routes(api);
     let api = replays::routes(api);
     api.into_router()

@@ -5,8 +5,9 @@
 //! `is_transaction:true`) and `logs`. The sort defaults to the first aggregate, descending, and
 //! a sort column missing from the fields is added to them, as upstream does; the project
 //! scope goes as a numeric `project=` and environments join the query, both ANDed with the
-//! user's query. Time series (`-b`), metrics (`-m`, `--dataset metrics`) and the replays
-//! dataset are not implemented yet and say so before any request.
+//! user's query. `-b` asks for the same aggregates in time buckets instead ([`series`]).
+//! Metrics (`-m`, `--dataset metrics`) and the replays dataset are not implemented yet and
+//! say so before any request.
 
 use std::io;
 
@@ -20,6 +21,7 @@ use crate::target::paging;
 use crate::target::Resolver;
 
 mod format;
+mod series;
 use format::cell;
 
 const DEFAULT_LIMIT: i64 = 25;
@@ -54,8 +56,14 @@ pub struct ExploreArgs {
     /// Number of table rows (1-1000, default: 25)
     #[arg(short = 'n', long, allow_negative_numbers = true)]
     pub limit: Option<i64>,
-    /// Query time series (not supported yet)
-    #[arg(short = 'b', long = "time-series", num_args = 0..=1, default_missing_value = "auto")]
+    /// Query time series (default: auto; optional bucket duration, e.g., 15m)
+    #[arg(
+        short = 'b',
+        long = "time-series",
+        value_name = "auto|interval",
+        num_args = 0..=1,
+        default_missing_value = "auto"
+    )]
     pub time_series: Option<String>,
     /// Time range: "7d", "2024-01-01..2024-02-01", ">=2024-01-01"
     #[arg(short = 't', long, default_value = DEFAULT_PERIOD)]
@@ -236,18 +244,7 @@ fn unsupported(what: &str) -> CliError {
 
 pub fn run(ctx: &Context, args: &ExploreArgs) -> CliResult<i32> {
     let (ds, transactions) = dataset(&args.dataset)?;
-    if args.time_series.is_some() {
-        for (set, flag) in [
-            (args.cursor.is_some(), "cursor"),
-            (args.limit.is_some(), "limit"),
-            (args.sort.is_some(), "sort"),
-        ] {
-            if set {
-                return Err(CliError::validation(format!("--{flag} is only available for tables. Time series return all buckets in chronological order; use --period and --time-series to control the range and granularity.")));
-            }
-        }
-        return Err(unsupported("--time-series"));
-    }
+    series::validate(args)?;
     if args.metric.is_some() {
         return Err(unsupported("--metric"));
     }
@@ -303,6 +300,17 @@ pub fn run(ctx: &Context, args: &ExploreArgs) -> CliResult<i32> {
         (false, None) => Some(scope),
         (true, u) => u,
     };
+    if args.time_series.is_some() {
+        let scope = series::Scope {
+            org: &org,
+            project: project.as_ref().map(|(p, id)| (p.as_str(), id.as_str())),
+            dataset: ds,
+            query: query.as_deref(),
+            period: &period,
+            y_axis: &args.field,
+        };
+        return series::run(ctx, &r, args, scope);
+    }
     let target = match &project {
         Some((p, _)) => format!("{org}/{p}"),
         None => format!("{org}/"),
