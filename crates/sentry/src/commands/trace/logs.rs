@@ -84,7 +84,12 @@ pub fn fetch(
 }
 
 /// The `trace logs` table: `ID | Timestamp | Level | Message`.
-pub fn log_table(out: &mut Human, logs: &[Value], with_trace: bool) -> io::Result<()> {
+pub fn log_table(
+    out: &mut Human,
+    logs: &[Value],
+    with_trace: bool,
+    extra: &[String],
+) -> io::Result<()> {
     let rows = logs
         .iter()
         .map(|l| {
@@ -99,7 +104,7 @@ pub fn log_table(out: &mut Human, logs: &[Value], with_trace: bool) -> io::Resul
                     msg = format!("{msg} [{}]", &t[..t.len().min(8)]);
                 }
             }
-            vec![
+            let mut row = vec![
                 id,
                 shared::local_time_str(
                     l.get("timestamp")
@@ -111,10 +116,23 @@ pub fn log_table(out: &mut Human, logs: &[Value], with_trace: bool) -> io::Resul
                     .unwrap_or("info")
                     .to_uppercase(),
                 msg,
-            ]
+            ];
+            row.extend(extra.iter().map(|f| cell_text(l.get(f.as_str()))));
+            row
         })
         .collect();
-    out.table(Some(&["ID", "Timestamp", "Level", "Message"]), rows)
+    let mut header = vec!["ID", "Timestamp", "Level", "Message"];
+    header.extend(extra.iter().map(String::as_str));
+    out.table(Some(&header), rows)
+}
+
+/// An extra column's cell: the value as text, empty when absent or null.
+pub fn cell_text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
 }
 
 struct TraceLogs {
@@ -133,7 +151,7 @@ impl Report for TraceLogs {
         if self.logs.is_empty() {
             out.line(&self.empty)?;
         } else {
-            log_table(out, &self.logs, false)?;
+            log_table(out, &self.logs, false, &[])?;
             out.blank()?;
             let n = self.logs.len();
             out.line(format!(
