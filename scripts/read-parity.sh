@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Side-by-side check of the read commands (feedback, replay, explore, attribute, issue tags)
-# against the official `sentry` 0.49: one fresh local server, one set of telemetry sent through
-# the DSN (an error, a widget feedback, a user report, a transaction with a span, two logs, a
-# two-segment replay), then each command run by both clients, each with its own empty HOME.
+# Side-by-side check of the read commands (feedback, replay, explore, attribute, issue tags,
+# trace/span/log with --fields) against the official `sentry` 0.49: one fresh local server, one
+# set of telemetry sent through the DSN (an error, a widget feedback, a user report, a
+# transaction with a span, two logs, a two-segment replay, an error inside the trace), then
+# each command run by both clients, each with its own empty HOME. `log list --follow` runs
+# both clients at once while one more log is sent, then stops them with SIGINT.
 # JSON output is compared key-order-insensitively, human output byte for byte, plus the exit
 # codes and stderr. Time series (`explore -b`) depend on the clock twice: a relative --period
 # ends "now" (SERIES=1 drops meta.start/end and the human "Range (UTC)" line before comparing),
@@ -69,6 +71,10 @@ for SEG in 0 1; do
         "{\"type\":\"replay_event\",\"replay_id\":\"$REPLAY\",\"segment_id\":$SEG,\"timestamp\":$((NOW + SEG)),\"replay_start_timestamp\":$((NOW - 5)),\"urls\":[\"https://shop.example.com/p$SEG\"],\"error_ids\":[\"$ERR\"],\"trace_ids\":[\"$TRACE\"],\"platform\":\"javascript\",\"environment\":\"prod\",\"release\":\"1.0\",\"user\":{\"email\":\"ada@example.com\"},\"contexts\":{\"browser\":{\"name\":\"Chrome\",\"version\":\"120\"}}}" \
         "{\"type\":\"replay_recording\",\"length\":$(printf '%s' "$REC" | wc -c)}" "$REC"
 done
+
+# Last, so the short IDs above stay APP-1…3: an error inside the trace (APP-4).
+send '{"event_id":"abababababababababababababababab"}' '{"type":"event"}' \
+    "{\"event_id\":\"abababababababababababababababab\",\"level\":\"error\",\"platform\":\"python\",\"message\":\"card declined\",\"timestamp\":$NOW,\"contexts\":{\"trace\":{\"trace_id\":\"$TRACE\",\"span_id\":\"5555666677778888\"}}}"
 
 FAILED=0
 # compare NAME ARGS...: one run each; `-f` (0.49's cache bypass) is added for 0.49 when FRESH=1.
@@ -164,4 +170,64 @@ compare explore local/app -b --period 10s
 compare explore local/app -b 1h --period 30m
 compare explore local/app -b 15s --period 7d
 compare explore local/app -b -F "foo(bar)"
+# Span and log attributes named in --fields (requested from the server by both).
+compare trace view "local/$TRACE" --json --fields traceId,http.method
+compare trace view "local/$TRACE" --json --fields spans.span_id,spans.data.db.system
+compare trace view "local/$TRACE" --json --fields spans.children.additional_attributes.db.system
+compare trace view "local/$TRACE" --json --fields "spans,tags[cart.total,number]"
+compare trace view "local/$TRACE" --fields http.method
+compare span list local/app --json --fields "span_id,http.method,db.system,tags[cart.total,number]"
+compare span list local/app --json --fields gen_ai,op
+FRESH=0 compare log list local/app --json --fields sentry.item_id,user.id,retry --fresh
+FRESH=0 compare log list local/app --fields user.id --fresh
+FRESH=0 compare log list "local/$TRACE" --json --fields message,user.id --fresh
+LOG_ID=$(env -i PATH="$PATH" HOME="$SCRATCH/home-ours" SENTRY_URL="$URL" SENTRY_AUTH_TOKEN="$TOKEN" \
+    "$OURS" log list local/app -q 'user logged in' --json | jq -r '.data[0]["sentry.item_id"]')
+compare log view local/app "$LOG_ID" --json --fields sentry.item_id,user.id
+compare log view local/app "$LOG_ID" --fields user.id
+compare trace list local/app --json --fields trace,http.method
+compare trace logs "local/$TRACE" --json --fields message,retry
+# An issue short ID where a trace ID belongs: the trace of the issue's latest event.
+compare trace view APP-4 --json
+compare trace view APP-4
+
+# compare_follow ARGS...: `log list ARGS` followed by both clients at once; one new log is
+# sent once both poll; both get SIGINT. stdout and the exit code must match.
+compare_follow() {
+    local pids=()
+    for side in theirs ours; do
+        local bin=$OURS
+        [[ $side == theirs ]] && bin=$THEIRS
+        (cd "$SCRATCH" && exec setsid env -i PATH="$PATH" HOME="$SCRATCH/home-$side" SENTRY_URL="$URL" \
+            SENTRY_AUTH_TOKEN="$TOKEN" NO_COLOR=1 "$bin" log list "$@" --fresh \
+            >"$SCRATCH/$side.out" 2>"$SCRATCH/$side.err") &
+        pids+=($!)
+    done
+    sleep 6
+    local now
+    now=$(date +%s.%N | cut -c1-16)
+    send '{}' '{"type":"log","item_count":1,"content_type":"application/vnd.sentry.items.log+json"}' \
+        "{\"items\":[{\"timestamp\":$now,\"trace_id\":\"$TRACE\",\"level\":\"warn\",\"body\":\"streamed\",\"attributes\":{\"user.id\":{\"value\":\"7\",\"type\":\"string\"}}}]}"
+    sleep 4
+    local codes=()
+    for p in "${pids[@]}"; do
+        kill -INT -- "-$p" 2>/dev/null
+        wait "$p"
+        codes+=($?)
+    done
+    local verdict=same
+    if [[ ${codes[0]} != "${codes[1]}" ]]; then
+        verdict="exit ${codes[0]} vs ${codes[1]}"
+    elif ! cmp -s "$SCRATCH/theirs.out" "$SCRATCH/ours.out"; then
+        verdict="stdout differs"
+    elif ! grep -q streamed "$SCRATCH/ours.out"; then
+        verdict="new log not shown"
+    fi
+    printf '%-72s %s\n' "log list $* (follow)" "$verdict"
+    [[ $verdict == same ]] || FAILED=1
+}
+compare_follow local/app -f 1 --json
+compare_follow local/app -f 1 --json --fields sentry.item_id,message,user.id
+compare_follow "local/$TRACE" -f 1 --json
+compare_follow local/app -f 1 --fields user.id
 exit $FAILED

@@ -154,6 +154,27 @@ pub fn expand_short_id(project: &str, suffix: &str) -> String {
     format!("{}-{}", project.to_uppercase(), suffix.to_uppercase())
 }
 
+/// Whether `s` is written exactly like a Sentry short ID, upper case as Sentry prints one
+/// (`PROJ-123`, `MY-APP-4Z`): dash-separated words starting with a letter, then a final
+/// alphanumeric suffix. Commands that take another kind of ID (a trace ID) use it to
+/// recognise an issue passed by mistake; lower-case `proj-123` reads as a slug instead.
+pub fn is_exact_short_id(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let Some((last, words)) = parts.split_last() else {
+        return false;
+    };
+    !words.is_empty()
+        && words.iter().all(|w| {
+            w.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+                && w.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
+        && !last.is_empty()
+        && last
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
 /// Parses an issue argument into the lookup it denotes.
 ///
 /// Multi-line input (command substitution that captured extra output) is
@@ -634,5 +655,24 @@ mod tests {
         }
         // A real short ID with the same project word and a letter suffix is fine.
         assert_eq!(parse_issue_ref("issue-G"), Ok(ps("issue", "G")));
+    }
+
+    #[test]
+    fn exact_short_ids_are_upper_case_words_and_a_suffix() {
+        for ok in ["PROJ-123", "MY-APP-4Z", "A-1", "CLI-G"] {
+            assert!(is_exact_short_id(ok), "{ok}");
+        }
+        for no in [
+            "proj-123",
+            "PROJ",
+            "PROJ-",
+            "-1",
+            "1A-2",
+            "PROJ--1",
+            "org/PROJ-1",
+            "PROJ-1a",
+        ] {
+            assert!(!is_exact_short_id(no), "{no}");
+        }
     }
 }

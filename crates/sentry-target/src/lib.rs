@@ -18,7 +18,9 @@ mod weburl;
 
 pub use error::TargetError;
 pub use event_id::{parse_event_id, EventIdInput, EventIdRefusal, Partial};
-pub use issue_id::{expand_short_id, parse_issue_ref, IssueRef, Selector, UrlIssue};
+pub use issue_id::{
+    expand_short_id, is_exact_short_id, parse_issue_ref, IssueRef, Selector, UrlIssue,
+};
 pub use period::{
     parse_cursor, parse_limit, parse_period, validate_limit, validate_limit_between, CursorArg,
     MAX_LIMIT,

@@ -29,6 +29,11 @@ pub struct OutputOptions {
 pub trait Report {
     fn json(&self) -> Value;
     fn human(&self, out: &mut Human) -> io::Result<()>;
+    /// The JSON with `--fields` applied. Most reports keep the generic selection; one whose
+    /// fields also name server-side attributes (`trace view`) shapes its own.
+    fn json_fields(&self, fields: &[String]) -> Value {
+        select_fields(&self.json(), fields)
+    }
 }
 
 /// Human output being built; styling is applied only in rich mode.
@@ -213,8 +218,8 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Captured) {
 pub fn emit(report: &dyn Report, opts: &OutputOptions) -> Result<(), CliError> {
     let bytes = if opts.json {
         let value = match &opts.fields {
-            Some(fields) => select_fields(&report.json(), fields),
-            None => report.json(),
+            Some(fields) if !fields.is_empty() => report.json_fields(fields),
+            _ => report.json(),
         };
         match &opts.jq {
             Some(jq) => return emit_jq(jq, &value),
@@ -300,24 +305,67 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     }
 }
 
-/// Splits `--fields a, b.c,a` into unique trimmed paths, keeping first-seen order.
+/// Splits `--fields a, b.c,a` into unique trimmed paths, keeping first-seen order. A comma
+/// inside balanced `[…]` or `(…)` or a `"…"` string does not split (`tags[x,number]`,
+/// `count_if(a,b)`), as upstream's field-list grammar reads it; an unclosed bracket or
+/// quote is an ordinary character.
 pub fn parse_fields(raw: &str) -> Vec<String> {
+    let chars: Vec<char> = raw.chars().collect();
     let mut out: Vec<String> = Vec::new();
-    for f in raw.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-        if !out.iter().any(|o| o == f) {
-            out.push(f.to_string());
+    let mut start = 0;
+    let mut i = 0;
+    while i <= chars.len() {
+        if i == chars.len() || chars[i] == ',' {
+            let f: String = chars[start..i].iter().collect();
+            let f = f.trim();
+            if !f.is_empty() && !out.iter().any(|o| o == f) {
+                out.push(f.to_string());
+            }
+            start = i + 1;
+            i += 1;
+            continue;
         }
+        i = group_end(&chars, i).unwrap_or(i + 1);
     }
     out
+}
+
+/// The end (exclusive) of the balanced group or string that opens at `i`, if one does.
+fn group_end(chars: &[char], i: usize) -> Option<usize> {
+    match chars[i] {
+        '"' => {
+            let mut j = i + 1;
+            while j < chars.len() {
+                match chars[j] {
+                    '\\' if j + 1 < chars.len() => j += 2,
+                    '\\' => return None,
+                    '"' => return Some(j + 1),
+                    _ => j += 1,
+                }
+            }
+            None
+        }
+        open @ ('[' | '(') => {
+            let close = if open == '[' { ']' } else { ')' };
+            let mut j = i + 1;
+            while j < chars.len() {
+                match chars[j] {
+                    c if c == close => return Some(j + 1),
+                    '[' | '(' | '"' => j = group_end(chars, j)?,
+                    ']' | ')' => return None,
+                    _ => j += 1,
+                }
+            }
+            None
+        }
+        _ => None,
+    }
 }
 
 /// Applies `--fields`: to each element of an array, to each element of `data` in a list
 /// envelope, else to the object itself.
 pub fn select_fields(value: &Value, fields: &[String]) -> Value {
     match value {
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| select_object(v, fields)).collect())
-        }
         Value::Object(map)
             if map.get("data").is_some_and(Value::is_array) && map.contains_key("hasMore") =>
         {
@@ -325,7 +373,7 @@ pub fn select_fields(value: &Value, fields: &[String]) -> Value {
             if let Some(Value::Array(items)) = map.get("data") {
                 out.insert(
                     "data".into(),
-                    Value::Array(items.iter().map(|v| select_object(v, fields)).collect()),
+                    Value::Array(items.iter().map(|v| select(v, fields)).collect()),
                 );
             }
             Value::Object(out)
@@ -337,89 +385,139 @@ pub fn select_fields(value: &Value, fields: &[String]) -> Value {
                 for s in series.iter_mut() {
                     if let Some(Value::Array(values)) = s.get_mut("values") {
                         for v in values.iter_mut() {
-                            *v = select_object(v, fields);
+                            *v = select(v, fields);
                         }
                     }
                 }
             }
             Value::Object(out)
         }
-        other => select_object(other, fields),
+        other => select(other, fields),
     }
 }
 
-fn select_object(value: &Value, fields: &[String]) -> Value {
-    let Value::Object(map) = value else {
-        return value.clone();
-    };
-    let mut out = Map::new();
-    for f in fields {
-        // A literal key wins over a dotted path (keys may contain dots).
-        if let Some(v) = map.get(f) {
-            out.insert(f.clone(), v.clone());
-            continue;
-        }
-        let parts: Vec<&str> = f.split('.').collect();
-        if let Some(Value::Object(picked)) = project(value, &parts) {
-            merge_into(&mut out, picked);
-        }
-    }
-    Value::Object(out)
-}
-
-/// The part of `value` a dotted path selects, in the shape of `value`: objects keep the path's
-/// keys; a numeric segment picks one array element (kept under that key); any other segment
-/// that meets an array applies to every element (`projects.slug` → `projects: [{slug}, …]`,
-/// as upstream does). `None` when the path selects nothing.
-fn project(value: &Value, parts: &[&str]) -> Option<Value> {
-    let Some((first, rest)) = parts.split_first() else {
-        return Some(value.clone());
-    };
-    let keyed = |child: &Value| {
-        let sub = project(child, rest)?;
-        let mut m = Map::new();
-        m.insert(first.to_string(), sub);
-        Some(Value::Object(m))
-    };
+/// Upstream's field selection of one value: arrays element by element, an object by
+/// [`pick`] (`{}` when no path matched), anything else unchanged.
+pub fn select(value: &Value, fields: &[String]) -> Value {
     match value {
-        Value::Object(m) => keyed(m.get(*first)?),
-        Value::Array(items) => match first.parse::<usize>() {
-            Ok(i) => keyed(items.get(i)?),
-            // Every object element stays, `{}` when it lacks the path (upstream's shape).
-            Err(_) => Some(Value::Array(
-                items
-                    .iter()
-                    .filter_map(|it| match it {
-                        Value::Object(_) => {
-                            Some(project(it, parts).unwrap_or_else(|| Value::Object(Map::new())))
-                        }
-                        _ => project(it, parts),
+        Value::Array(items) => Value::Array(items.iter().map(|v| select(v, fields)).collect()),
+        Value::Object(_) => pick(value, fields).unwrap_or_else(|| Value::Object(Map::new())),
+        other => other.clone(),
+    }
+}
+
+/// The part of `value` the paths select, or `None` when none matched. At each level a key
+/// that literally equals the (rest of the) path wins (keys may contain dots: `data.http.method`
+/// reaches `{"data": {"http.method": …}}`); otherwise the path splits at its first dot. Keys
+/// come out in the order the paths first name them. An array applies non-numeric paths to
+/// every element (an element without a match keeps its shape, emptied); `N` / `N.rest` pick
+/// element N, and the others are emptied.
+pub fn pick(value: &Value, paths: &[String]) -> Option<Value> {
+    match value {
+        Value::Array(items) => pick_array(items, paths),
+        Value::Object(map) => {
+            // key → None (the whole value) or the sub-paths under it.
+            let mut groups: Vec<(String, Option<Vec<String>>)> = Vec::new();
+            for p in paths {
+                let slot = |groups: &mut Vec<(String, Option<Vec<String>>)>, k: &str| {
+                    groups.iter().position(|(g, _)| g == k).unwrap_or_else(|| {
+                        groups.push((k.to_string(), Some(Vec::new())));
+                        groups.len() - 1
                     })
-                    .collect(),
-            )),
-        },
+                };
+                if map.contains_key(p) {
+                    let i = slot(&mut groups, p);
+                    groups[i].1 = None;
+                    continue;
+                }
+                let Some((head, rest)) = p.split_once('.') else {
+                    continue;
+                };
+                if !map.contains_key(head) {
+                    continue;
+                }
+                let i = slot(&mut groups, head);
+                if let Some(subs) = &mut groups[i].1 {
+                    subs.push(rest.to_string());
+                }
+            }
+            let mut out = Map::new();
+            for (k, subs) in groups {
+                let v = &map[&k];
+                let got = match subs {
+                    None => Some(v.clone()),
+                    Some(subs) => pick(v, &subs),
+                };
+                if let Some(got) = got {
+                    out.insert(k, got);
+                }
+            }
+            (!out.is_empty()).then_some(Value::Object(out))
+        }
         _ => None,
     }
 }
 
-/// Adds one field's selection to the output: objects merge key by key, arrays of the same
-/// length element by element (two paths into the same list).
-fn merge_into(out: &mut Map<String, Value>, picked: Map<String, Value>) {
-    for (k, v) in picked {
-        match (out.get_mut(&k), v) {
-            (Some(Value::Object(a)), Value::Object(b)) => merge_into(a, b),
-            (Some(Value::Array(a)), Value::Array(b)) if a.len() == b.len() => {
-                for (x, y) in a.iter_mut().zip(b) {
-                    match (x, y) {
-                        (Value::Object(xa), Value::Object(yb)) => merge_into(xa, yb),
-                        (x, y) => *x = y,
-                    }
+fn pick_array(items: &[Value], paths: &[String]) -> Option<Value> {
+    let mut every: Vec<String> = Vec::new();
+    // index → None (the whole element) or the sub-paths under it.
+    let mut by_index: Vec<(usize, Option<Vec<String>>)> = Vec::new();
+    for p in paths {
+        let (head, rest) = match p.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (p.as_str(), None),
+        };
+        let numeric = !head.is_empty()
+            && head.bytes().all(|b| b.is_ascii_digit())
+            && (head == "0" || !head.starts_with('0'));
+        if !numeric {
+            every.push(p.clone());
+            continue;
+        }
+        // An index past the end (however large) selects nothing.
+        let Some(idx) = head.parse::<usize>().ok().filter(|i| *i < items.len()) else {
+            continue;
+        };
+        let pos = by_index.iter().position(|(i, _)| *i == idx);
+        match (pos, rest) {
+            (Some(pos), None) => by_index[pos].1 = None,
+            (None, None) => by_index.push((idx, None)),
+            (Some(pos), Some(r)) => {
+                if let Some(subs) = &mut by_index[pos].1 {
+                    subs.push(r.to_string());
                 }
             }
-            (_, v) => {
-                out.insert(k, v);
-            }
+            (None, Some(r)) => by_index.push((idx, Some(vec![r.to_string()]))),
         }
+    }
+    if every.is_empty() && by_index.is_empty() {
+        return None;
+    }
+    Some(Value::Array(
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let own = by_index.iter().find(|(j, _)| *j == i).map(|(_, s)| s);
+                if let Some(None) = own {
+                    return item.clone();
+                }
+                let mut subs = every.clone();
+                if let Some(Some(more)) = own {
+                    subs.extend(more.iter().cloned());
+                }
+                pick(item, &subs).unwrap_or_else(|| emptied(item))
+            })
+            .collect(),
+    ))
+}
+
+/// A value's shape with nothing selected: arrays element by element, objects `{}`, else null.
+fn emptied(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(items.iter().map(emptied).collect()),
+        Value::Object(_) => Value::Object(Map::new()),
+        _ => Value::Null,
     }
 }
 
@@ -509,6 +607,30 @@ mod tests {
     fn literal_dotted_key_wins_over_path() {
         let v = json!({"a.b": 1, "a": {"b": 2}});
         assert_eq!(select_fields(&v, &f("a.b")), json!({"a.b": 1}));
+        // At every level: `spans.data.http.method` reaches a `http.method` key.
+        let v = json!({"spans": [{"span_id": "1", "data": {"http.method": "GET", "x": 1}}, {"span_id": "2"}]});
+        assert_eq!(
+            select_fields(&v, &f("spans.span_id,spans.data.http.method")),
+            json!({"spans": [{"span_id": "1", "data": {"http.method": "GET"}}, {"span_id": "2"}]})
+        );
+        // Keys come out in the order the paths name them.
+        let v = json!({"a": 1, "b": 2});
+        let got = select_fields(&v, &f("b,a"));
+        assert_eq!(
+            got.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["b", "a"]
+        );
+    }
+
+    #[test]
+    fn fields_keep_commas_inside_brackets_and_quotes() {
+        assert_eq!(
+            f("id, tags[x,number] ,count_if(a,b),\"a,b\",,id"),
+            vec!["id", "tags[x,number]", "count_if(a,b)", "\"a,b\""]
+        );
+        // Unclosed groups are plain characters.
+        assert_eq!(f("a[b,c"), vec!["a[b", "c"]);
+        assert_eq!(f("a\"b,c"), vec!["a\"b", "c"]);
     }
 
     #[test]
@@ -521,10 +643,14 @@ mod tests {
             select_fields(&v, &f("projects.slug,version,projects.id")),
             json!({"projects": [{"slug": "app", "id": 1}, {"slug": "web", "id": 2}], "version": "1.0"})
         );
-        // A numeric segment still picks one element.
+        // A numeric segment picks one element; the others keep their place, emptied.
         assert_eq!(
             select_fields(&v, &f("projects.1.slug")),
-            json!({"projects": {"1": {"slug": "web"}}})
+            json!({"projects": [{}, {"slug": "web"}]})
+        );
+        assert_eq!(
+            select_fields(&v, &f("projects.0,projects.1.id")),
+            json!({"projects": [{"slug": "app", "name": "App", "id": 1}, {"id": 2}]})
         );
         assert_eq!(
             select_fields(&v, &f("projects.nope")),

@@ -1,4 +1,4 @@
-//! Explore datasets, trace trees and trace logs built from real envelopes.
+//! Explore datasets, trace trees, trace metadata and trace logs built from real envelopes.
 
 use crate::common::{agent, get};
 
@@ -28,10 +28,12 @@ fn seed(s: &RunningServer) -> f64 {
         json!({
             "event_id": "e".repeat(32), "type": "transaction", "transaction": "GET /users",
             "start_timestamp": now - 2.0, "timestamp": now - 1.5, "release": "1.0", "environment": "production",
-            "contexts": {"trace": {"trace_id": TRACE, "span_id": "1000000000000001", "op": "http.server", "status": "ok"}},
+            "contexts": {"trace": {"trace_id": TRACE, "span_id": "1000000000000001", "op": "http.server", "status": "ok",
+                                   "data": {"http.method": "GET"}}},
             "spans": [
                 {"span_id": "2000000000000002", "parent_span_id": "1000000000000001", "op": "db.query",
-                 "description": "SELECT * FROM users", "start_timestamp": now - 1.9, "timestamp": now - 1.8},
+                 "description": "SELECT * FROM users", "start_timestamp": now - 1.9, "timestamp": now - 1.8,
+                 "data": {"http.method": "POST", "cart.total": 12.5, "cached": false}},
                 {"span_id": "3000000000000003", "parent_span_id": "2000000000000002", "op": "db.fetch",
                  "description": "fetch rows", "start_timestamp": now - 1.85, "timestamp": now - 1.8}
             ]
@@ -202,4 +204,127 @@ fn trace_logs_endpoint() {
     assert_eq!(other["data"], json!([]));
     let (status, _) = get(&s, "organizations/local/trace-logs/");
     assert_eq!(status, 400);
+}
+
+#[test]
+fn span_attributes_are_columns_and_trace_additional_attributes() {
+    let s = start(ServerConfig::for_tests()).unwrap();
+    seed(&s);
+    // By its bare name an attribute is a string; `tags[name,number|boolean]` keeps its type.
+    let (status, body) = get(&s, "organizations/local/events/?dataset=spans&field=id&field=http.method&field=tags%5Bcart.total%2Cnumber%5D&field=tags%5Bcached%2Cboolean%5D&field=cart.total&sort=id");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["data"],
+        json!([
+            {"id": "1000000000000001", "http.method": "GET", "tags[cart.total,number]": null,
+             "tags[cached,boolean]": null, "cart.total": null},
+            {"id": "2000000000000002", "http.method": "POST", "tags[cart.total,number]": 12.5,
+             "tags[cached,boolean]": false, "cart.total": "12.5"},
+            {"id": "3000000000000003", "http.method": null, "tags[cart.total,number]": null,
+             "tags[cached,boolean]": null, "cart.total": null}
+        ])
+    );
+    let (_, q) = get(
+        &s,
+        "organizations/local/events/?dataset=spans&field=id&query=http.method:POST",
+    );
+    assert_eq!(q["data"], json!([{"id": "2000000000000002"}]));
+
+    // The trace tree: each span's requested attributes it has, `{}` when none was asked.
+    let (_, tree) = get(&s, &format!("organizations/local/trace/{TRACE}/?statsPeriod=14d&additional_attributes=http.method&additional_attributes=tags%5Bcart.total%2Cnumber%5D"));
+    let root = &tree[0];
+    assert_eq!(root["additional_attributes"], json!({"http.method": "GET"}));
+    assert_eq!(
+        root["children"][0]["additional_attributes"],
+        json!({"http.method": "POST", "tags[cart.total,number]": 12.5})
+    );
+    assert_eq!(
+        root["children"][0]["children"][0]["additional_attributes"],
+        json!({})
+    );
+    let (_, plain) = get(&s, &format!("organizations/local/trace/{TRACE}/"));
+    assert_eq!(plain[0]["additional_attributes"], json!({}));
+}
+
+#[test]
+fn trace_meta_counts_what_the_trace_holds() {
+    let s = start(ServerConfig::for_tests()).unwrap();
+    seed(&s);
+    // Another trace's log and error (one log item holding both traces' records) are not counted.
+    let other = "1".repeat(32);
+    envelope(
+        &s,
+        json!({"type": "log", "item_count": 2, "content_type": "application/vnd.sentry.items.log+json"}),
+        json!({"items": [
+            {"timestamp": 1, "trace_id": other, "level": "info", "body": "elsewhere"},
+            {"timestamp": 1, "trace_id": TRACE, "level": "debug", "body": "third"}
+        ]}),
+    );
+    envelope(
+        &s,
+        json!({"type": "event"}),
+        json!({"event_id": "d".repeat(32), "level": "error", "message": "other",
+               "contexts": {"trace": {"trace_id": other, "span_id": "9000000000000009"}}}),
+    );
+    let (status, meta) = get(
+        &s,
+        &format!("organizations/local/trace-meta/{TRACE}/?statsPeriod=14d"),
+    );
+    assert_eq!(status, 200, "{meta}");
+    assert_eq!(
+        meta,
+        json!({
+            "errorsCount": 1, "logsCount": 3, "metricsCount": 0, "performanceIssuesCount": 0,
+            "spansCount": 3,
+            "transactionChildCountMap": [{"transaction.event_id": "e".repeat(32), "count()": 3}],
+            "spansCountMap": {"db.fetch": 1, "db.query": 1, "http.server": 1}
+        })
+    );
+    // Sentry's key order, and the per-op map most first.
+    assert_eq!(
+        meta.as_object().unwrap().keys().collect::<Vec<_>>(),
+        [
+            "errorsCount",
+            "logsCount",
+            "metricsCount",
+            "performanceIssuesCount",
+            "spansCount",
+            "transactionChildCountMap",
+            "spansCountMap"
+        ]
+    );
+    let (_, meta) = get(
+        &s,
+        &format!("organizations/local/trace-meta/{other}/?include_uptime=1"),
+    );
+    assert_eq!(
+        meta,
+        json!({
+            "errorsCount": 1, "logsCount": 1, "metricsCount": 0, "performanceIssuesCount": 0,
+            "spansCount": 0, "transactionChildCountMap": [], "spansCountMap": {}, "uptimeCount": 0
+        })
+    );
+    // Outside the window, or an unknown trace: zeros, not a 404.
+    let (status, meta) = get(
+        &s,
+        &format!("organizations/local/trace-meta/{TRACE}/?start=2999-01-01T00:00:00Z&end=2999-01-02T00:00:00Z"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            &meta["spansCount"],
+            &meta["logsCount"],
+            &meta["errorsCount"]
+        ),
+        (&json!(0), &json!(0), &json!(0))
+    );
+    let (_, meta) = get(
+        &s,
+        &format!("organizations/local/trace-meta/{}/", "2".repeat(32)),
+    );
+    assert_eq!(meta["spansCount"], 0);
+    let (status, _) = get(&s, "organizations/local/trace-meta/not-a-trace/");
+    assert_eq!(status, 400);
+    let (status, _) = get(&s, &format!("organizations/nope/trace-meta/{TRACE}/"));
+    assert_eq!(status, 404);
 }

@@ -94,6 +94,10 @@ const SCOPED_ROUTES: &[(&str, &str)] = &[
         "GET",
         "organizations/local/trace-logs/?traceId=0123456789abcdef0123456789abcdef",
     ),
+    (
+        "GET",
+        "organizations/local/trace-meta/0123456789abcdef0123456789abcdef/",
+    ),
 ];
 
 #[test]

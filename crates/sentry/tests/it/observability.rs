@@ -509,3 +509,467 @@ fn follow_stops_on_ctrl_c_and_gives_up_when_the_server_goes_away() {
     );
     assert!(err.contains("Giving up after 3 failed attempts"), "{err}");
 }
+
+/// An error event of `local/app` (issue `APP-N` in arrival order), with a trace context
+/// when `trace` is given.
+fn send_error(env: &TestEnv, id: char, message: &str, trace: Option<&str>) {
+    let mut event = json!({"message": message, "level": "error", "platform": "python"});
+    if let Some(t) = trace {
+        event["contexts"] = json!({"trace": {"trace_id": t, "span_id": "2000000000000002"}});
+    }
+    crate::cmds_support::send_event(env, &id.to_string().repeat(32), event, &[]);
+}
+
+#[test]
+fn trace_view_recovers_the_trace_of_an_issue_short_id() {
+    let env = TestEnv::with_server();
+    seed(&env);
+    send_error(&env, 'a', "checkout failed", Some(TRACE));
+    send_error(&env, 'b', "no trace here", None);
+    const WARN: &str = "is an issue short ID, not a trace ID. Looking up the issue's trace.";
+
+    clear_log(&env);
+    let (code, out, err) = run(env.api_cmd().args(["trace", "view", "APP-1", "--json"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, format!("Warning: 'APP-1' {WARN}\n"));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (&v["traceId"], &v["spanCount"], &v["rootTransaction"]),
+        (&json!(TRACE), &json!(3), &json!("GET /users"))
+    );
+    // The short ID, the issue's latest event (its trace context), then the trace itself.
+    let requests = logged(&env);
+    let at = |prefix: &str| {
+        requests
+            .iter()
+            .position(|r| r.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {requests:#?}"))
+    };
+    let short = at("GET /api/0/organizations/local/shortids/APP-1/");
+    let latest = at("GET /api/0/organizations/local/issues/");
+    assert!(
+        requests[latest].ends_with("/events/latest/?collapse=adjacentEvents"),
+        "{requests:#?}"
+    );
+    let trace = at(&format!(
+        "GET /api/0/organizations/local/trace/{TRACE}/?statsPeriod=14d"
+    ));
+    assert!(short < latest && latest < trace, "{requests:#?}");
+
+    // People: the whole trace (no project filter), and its tip.
+    let (code, out, _) = run(env.api_cmd().args(["trace", "view", "APP-1"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with(&format!(
+            "\nTip: Open in browser with 'sentry trace view --web {TRACE}'\n"
+        )),
+        "{out}"
+    );
+
+    // An issue whose latest event carries no trace.
+    let (code, out, err) = run(env.api_cmd().args(["trace", "view", "APP-2"]));
+    assert_eq!((code, out.as_str()), (21, ""));
+    assert_eq!(
+        err,
+        format!("Warning: 'APP-2' {WARN}\nError: Could not find a trace for issue 'APP-2'. The latest event has no trace context.\n\nTry: sentry issue view APP-2\n")
+    );
+    // An unknown short ID.
+    let (code, _, err) = run(env.api_cmd().args(["trace", "view", "APP-99"]));
+    assert_eq!(code, 30);
+    assert_eq!(
+        err,
+        format!("Warning: 'APP-99' {WARN}\nError: Short ID 'APP-99' not found in organization 'local'\n  The issue may have been deleted or merged\n  Verify the short ID and org: sentry issue view local/APP-99\n  List issues in this org: sentry issue list local/\n")
+    );
+    // Only a bare, upper-case short ID is one: `local/APP-1` and `app-1` are trace targets.
+    clear_log(&env);
+    for arg in ["local/APP-1", "app-1"] {
+        let (code, _, err) = run(env.api_cmd().args(["trace", "view", arg]));
+        assert_eq!(code, 21, "{arg}: {err}");
+        assert!(err.contains("Invalid trace ID"), "{arg}: {err}");
+    }
+    assert_eq!(logged(&env), Vec::<String>::new());
+    // A short ID before a trace ID is a project search, with a hint.
+    let (_, _, err) = run(env.api_cmd().args(["trace", "view", "APP-1", TRACE]));
+    assert!(
+        err.starts_with("Warning: Did you mean: sentry issue view APP-1\n"),
+        "{err}"
+    );
+}
+
+/// A trace whose spans and logs carry custom attributes (`http.method` on the root and the
+/// `db.query` span, and on one log).
+fn seed_attributes(env: &TestEnv) {
+    let t = base();
+    send(
+        env,
+        json!({"type": "transaction"}),
+        json!({
+            "event_id": "e".repeat(32), "type": "transaction", "transaction": "GET /users",
+            "start_timestamp": t, "timestamp": t + 0.5,
+            "contexts": {"trace": {"trace_id": TRACE, "span_id": "1000000000000001", "op": "http.server",
+                                   "data": {"http.method": "GET"}}},
+            "spans": [
+                {"span_id": "2000000000000002", "parent_span_id": "1000000000000001", "op": "db.query",
+                 "description": "SELECT * FROM users", "start_timestamp": t + 0.125, "timestamp": t + 0.25,
+                 "data": {"http.method": "POST", "db.system": "postgresql"}},
+                {"span_id": "3000000000000003", "parent_span_id": "2000000000000002", "op": "db.fetch",
+                 "description": "fetch rows", "start_timestamp": t + 0.1875, "timestamp": t + 0.25}
+            ]
+        }),
+    );
+    send(
+        env,
+        json!({"type": "log", "item_count": 2, "content_type": "application/vnd.sentry.items.log+json"}),
+        json!({"items": [
+            {"timestamp": t + 0.25, "trace_id": TRACE, "level": "info", "body": "user list served",
+             "attributes": {"http.method": {"value": "GET", "type": "string"},
+                            "user.id": {"value": "42", "type": "string"}}},
+            {"timestamp": t + 0.5, "trace_id": TRACE, "level": "error", "body": "slow query detected"}
+        ]}),
+    );
+}
+
+#[test]
+fn trace_view_fields_request_span_attributes() {
+    let env = TestEnv::with_server();
+    seed_attributes(&env);
+    let target = format!("local/{TRACE}");
+    let trace_request = |additional: &str| {
+        format!("GET /api/0/organizations/local/trace/{TRACE}/?statsPeriod=14d{additional}")
+    };
+
+    // A bare attribute name: asked of the server, kept beside every span's ID.
+    clear_log(&env);
+    let v = json_of(
+        &env,
+        &["trace", "view", &target, "--fields", "traceId,http.method"],
+    );
+    assert_eq!(
+        v,
+        json!({"traceId": TRACE, "spans": [
+            {"span_id": "1000000000000001", "additional_attributes": {"http.method": "GET"}, "children": [
+                {"span_id": "2000000000000002", "additional_attributes": {"http.method": "POST"}, "children": [
+                    {"span_id": "3000000000000003", "children": []}
+                ]}
+            ]}
+        ]})
+    );
+    assert!(
+        logged(&env).contains(&trace_request("&additional_attributes=http.method")),
+        "{:#?}",
+        logged(&env)
+    );
+
+    // Paths into the spans: the detail `data` of root spans only; no attribute request.
+    clear_log(&env);
+    let v = json_of(
+        &env,
+        &[
+            "trace",
+            "view",
+            &target,
+            "--fields",
+            "spans.span_id,spans.data.http.method",
+        ],
+    );
+    assert_eq!(
+        v,
+        json!({"spans": [{"span_id": "1000000000000001", "data": {"http.method": "GET"}}]})
+    );
+    assert!(logged(&env).contains(&trace_request("")));
+
+    // An `additional_attributes` path requests its attribute too.
+    clear_log(&env);
+    let v = json_of(
+        &env,
+        &[
+            "trace",
+            "view",
+            &target,
+            "--fields",
+            "spans.children.additional_attributes.http.method",
+        ],
+    );
+    assert_eq!(
+        v,
+        json!({"spans": [{"children": [{"additional_attributes": {"http.method": "POST"}}]}]})
+    );
+    assert!(logged(&env).contains(&trace_request("&additional_attributes=http.method")));
+
+    // `spans` itself keeps whole spans, the server's attributes included.
+    let v = json_of(
+        &env,
+        &["trace", "view", &target, "--fields", "spans,http.method"],
+    );
+    assert_eq!(
+        v["spans"][0]["children"][0]["additional_attributes"],
+        json!({"http.method": "POST"})
+    );
+    assert_eq!(v["spans"][0]["children"][0]["op"], "db.query");
+
+    // People are told how many spans carry the attributes.
+    let (code, out, _) =
+        run(env
+            .api_cmd()
+            .args(["trace", "view", &target, "--fields", "http.method"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("\n\n2 spans have additional attributes. Use --json to see them.\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn span_and_log_fields_request_their_attributes() {
+    let env = TestEnv::with_server();
+    seed_attributes(&env);
+
+    clear_log(&env);
+    let v = json_of(
+        &env,
+        &[
+            "span",
+            "list",
+            "local/app",
+            "-s",
+            "duration",
+            "--fields",
+            "span_id,http.method",
+        ],
+    );
+    assert_eq!(
+        v,
+        json!({"data": [
+            {"span_id": "1000000000000001", "http.method": "GET"},
+            {"span_id": "2000000000000002", "http.method": "POST"},
+            {"span_id": "3000000000000003", "http.method": null}
+        ], "hasMore": false, "hasPrev": false})
+    );
+    assert!(
+        logged(&env).iter().any(|r| r
+            .contains("field=project&field=transaction&field=trace&field=http.method&project=1&")),
+        "{:#?}",
+        logged(&env)
+    );
+    // `gen_ai` stands for the four model attributes; default columns are not asked twice.
+    clear_log(&env);
+    json_of(
+        &env,
+        &["span", "list", "local/app", "--fields", "gen_ai,op,span_id"],
+    );
+    assert!(logged(&env).iter().any(|r| r.contains("field=trace&field=gen_ai.usage.input_tokens&field=gen_ai.usage.output_tokens&field=gen_ai.request.model&field=gen_ai.system&project=1")), "{:#?}", logged(&env));
+
+    clear_log(&env);
+    let v = json_of(
+        &env,
+        &[
+            "log",
+            "list",
+            "local/app",
+            "--fields",
+            "sentry.item_id,http.method",
+        ],
+    );
+    let served = v["data"][1]["sentry.item_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        v,
+        json!({"data": [
+            {"sentry.item_id": v["data"][0]["sentry.item_id"], "http.method": null},
+            {"sentry.item_id": served, "http.method": "GET"}
+        ], "hasMore": false})
+    );
+    assert_eq!(
+        logged(&env).last().map(String::as_str),
+        Some("GET /api/0/organizations/local/events/?dataset=logs&field=sentry.item_id&field=trace&field=severity&field=timestamp&field=timestamp_precise&field=message&field=http.method&project=1&statsPeriod=30d&sort=-timestamp&per_page=100")
+    );
+    // People get every --fields name as a column.
+    let (code, out, _) =
+        run(env
+            .api_cmd()
+            .args(["log", "list", "local/app", "--fields", "http.method"]));
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "| ID | Timestamp | Level | Message | http.method |",
+            "| --- | --- | --- | --- | --- |"
+        ]
+    );
+    assert!(
+        lines[3].ends_with("| user list served [aaaa1111] | GET |"),
+        "{out}"
+    );
+    assert!(
+        lines[2].ends_with("| slow query detected [aaaa1111] |  |"),
+        "{out}"
+    );
+    // A trace's logs come from trace-logs, which takes no fields.
+    clear_log(&env);
+    let (code, out, err) = run(env.api_cmd().args([
+        "log",
+        "list",
+        &format!("local/{TRACE}"),
+        "--json",
+        "--fields",
+        "message,http.method",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(
+        err,
+        "Warning: --fields is not supported for trace-scoped log queries. Use project-scoped mode instead.\n"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap(),
+        json!({"data": [{"message": "slow query detected"}, {"message": "user list served"}], "hasMore": false})
+    );
+    assert!(logged(&env)
+        .iter()
+        .any(|r| r.contains("/trace-logs/?traceId=")));
+
+    // log view: the extra column, and for people the log's custom attributes.
+    clear_log(&env);
+    let v = json_of(
+        &env,
+        &[
+            "log",
+            "view",
+            "local/app",
+            &served,
+            "--fields",
+            "sentry.item_id,http.method",
+        ],
+    );
+    assert_eq!(v, json!([{"sentry.item_id": served, "http.method": "GET"}]));
+    assert!(
+        logged(&env).iter().any(|r| r.contains(
+            "&field=sentry.otel.instrumentation_scope.name&field=http.method&project=1&"
+        )),
+        "{:#?}",
+        logged(&env)
+    );
+    let (code, out, _) = run(env.api_cmd().args(["log", "view", "local/app", &served]));
+    assert_eq!(code, 0);
+    let custom = out
+        .split("Custom Attributes\n\n")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        custom.contains("│ http.method │ GET │") && custom.contains("│ user.id     │ 42  │"),
+        "{out}"
+    );
+    let (_, out, _) =
+        run(env
+            .api_cmd()
+            .args(["log", "view", "local/app", &served, "--fields", "user.id"]));
+    let custom = out
+        .split("Custom Attributes\n\n")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        custom.contains("user.id") && !custom.contains("http.method"),
+        "{out}"
+    );
+}
+
+/// `log list -f 1 <extra>` with stdout captured: the JSON values it printed once `want` of
+/// them arrived (a new log is sent once it is polling), then Ctrl-C; returns them and the
+/// exit code.
+fn follow_json(env: &TestEnv, extra: &[&str], want: usize) -> (Vec<Value>, i32) {
+    use std::sync::{Arc, Mutex};
+    let mut child = env
+        .std_cmd()
+        .env("SENTRY_URL", env.url())
+        .env("SENTRY_AUTH_TOKEN", env.token())
+        .args(["log", "list", "local/app", "-f", "1", "--json"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let buf = Arc::new(Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let sink = buf.clone();
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    });
+    let parsed = || -> Vec<Value> {
+        serde_json::Deserializer::from_str(&buf.lock().unwrap())
+            .into_iter::<Value>()
+            .map_while(Result::ok)
+            .collect()
+    };
+    // The seeded logs first, then a new one sent through the DSN.
+    let end = Instant::now() + Duration::from_secs(20);
+    while parsed().is_empty() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let now = jiff::Timestamp::now().as_millisecond() as f64 / 1000.0;
+    send(
+        env,
+        json!({"type": "log", "item_count": 1, "content_type": "application/vnd.sentry.items.log+json"}),
+        json!({"items": [{"timestamp": now, "trace_id": TRACE, "level": "warn", "body": "streamed",
+                          "attributes": {"http.method": {"value": "PUT", "type": "string"}}}]}),
+    );
+    while parsed().len() < want && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: signalling our own child by its pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let (code, err) = wait(&mut child, 10);
+    reader.join().unwrap();
+    assert_eq!(err, "", "JSON mode prints no banner");
+    (parsed(), code)
+}
+
+#[test]
+fn follow_json_streams_one_object_per_log() {
+    let env = TestEnv::with_server();
+    seed_attributes(&env);
+    // Every log its own object: the two already there (oldest first), then the new one.
+    let (values, code) = follow_json(&env, &[], 3);
+    assert_eq!(code, 0);
+    let messages: Vec<&Value> = values.iter().map(|v| &v["message"]).collect();
+    assert_eq!(
+        messages,
+        [
+            &json!("user list served"),
+            &json!("slow query detected"),
+            &json!("streamed")
+        ]
+    );
+    assert_eq!(
+        keys(&values[2]),
+        [
+            "sentry.item_id",
+            "timestamp",
+            "timestamp_precise",
+            "message",
+            "severity",
+            "trace"
+        ]
+    );
+
+    // With --fields the first batch is one envelope, later logs single objects.
+    let (values, code) = follow_json(&env, &["--fields", "message,http.method"], 2);
+    assert_eq!(code, 0);
+    assert_eq!(
+        values,
+        [
+            json!({"data": [
+                {"message": "user list served", "http.method": "GET"},
+                {"message": "slow query detected", "http.method": null},
+                {"message": "streamed", "http.method": "PUT"}
+            ], "hasMore": false}),
+            json!({"message": "streamed", "http.method": "PUT"})
+        ]
+    );
+}

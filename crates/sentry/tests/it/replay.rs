@@ -275,3 +275,64 @@ fn bad_and_unknown_ids() {
         format!("Error: Replay '{REPLAY}' is not in project 'web'.\n\nTry:\n  sentry replay view local/web/{REPLAY}\n\nOr:\n  - Use the org-scoped replay instead: sentry replay view local/{REPLAY}\n")
     );
 }
+
+#[test]
+fn related_traces_count_what_the_trace_holds() {
+    let env = seeded();
+    // The replay's trace: a transaction with one child span, a log and an error.
+    let key = env.server().bootstrap.public_key.clone();
+    let project = env.server().bootstrap.project_id as u64;
+    let now = jiff::Timestamp::now().as_second() as f64;
+    let items = [
+        (
+            json!({"type": "transaction"}),
+            json!({"event_id": "e".repeat(32), "type": "transaction", "transaction": "GET /checkout",
+                   "start_timestamp": now - 2.0, "timestamp": now - 1.0,
+                   "contexts": {"trace": {"trace_id": TRACE, "span_id": "1000000000000001", "op": "http.server"}},
+                   "spans": [{"span_id": "2000000000000002", "parent_span_id": "1000000000000001", "op": "db",
+                              "start_timestamp": now - 1.5, "timestamp": now - 1.2}]}),
+        ),
+        (
+            json!({"type": "log", "item_count": 1, "content_type": "application/vnd.sentry.items.log+json"}),
+            json!({"items": [{"timestamp": now - 1.1, "trace_id": TRACE, "level": "info", "body": "paid"}]}),
+        ),
+    ];
+    for (header, payload) in items {
+        send_envelope_to(
+            &env,
+            project,
+            &key,
+            &"c".repeat(32),
+            &[(header, serde_json::to_vec(&payload).unwrap())],
+        );
+    }
+    send_event(
+        &env,
+        &"d".repeat(32),
+        json!({"message": "card declined", "level": "error",
+               "contexts": {"trace": {"trace_id": TRACE, "span_id": "2000000000000002"}}}),
+        &[],
+    );
+    clear_log(&env);
+    let v = json_of(&env, &["replay", "view", &format!("local/{REPLAY}")]);
+    assert_eq!(
+        v["relatedTraces"],
+        json!([{"traceId": TRACE, "errorCount": 1, "logCount": 1, "performanceIssueCount": 0, "spanCount": 2}])
+    );
+    assert!(logged(&env).contains(&format!(
+        "GET /api/0/organizations/local/trace-meta/{TRACE}/?statsPeriod=14d"
+    )));
+    let out = env
+        .api_cmd()
+        .args(["replay", "view", &format!("local/{REPLAY}")])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "\n• Trace {TRACE} (2 spans, 1 errors, 1 logs, 0 perf issues) (view: sentry trace view local/{TRACE})\n"
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -4,6 +4,12 @@
 //!
 //! Follow mode polls every N seconds (default 2) for logs newer than the newest shown
 //! (`timestamp_precise:>…`) and prints them oldest first. Ctrl-C stops it cleanly (exit 0).
+//! With `--json` it streams as 0.49 does: one JSON object per log; only a trace's stream,
+//! or a project's with `--fields`, prints its first batch as a `{data, hasMore}` envelope.
+//!
+//! In project mode `--fields` names beyond the default columns are log attributes, requested
+//! as extra `field=` columns; in human output every `--fields` name is an extra column. A
+//! trace's logs come from `trace-logs`, which takes no fields (a warning says so).
 //! When the server cannot be reached a poll fails with one visible line on stderr and is
 //! retried; after [`FOLLOW_MAX_FAILURES`] failures in a row the command gives up with
 //! the last error, so a tail in CI never hangs on a server that went away.
@@ -14,7 +20,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use serde_json::{json, Value};
 
-use crate::commands::trace::logs::{fetch as fetch_trace_logs, log_table, with_project};
+use crate::commands::trace::logs::{cell_text, fetch as fetch_trace_logs, log_table, with_project};
 use crate::commands::trace::shared;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
@@ -70,6 +76,8 @@ struct LogList {
     trace: Option<String>,
     empty: String,
     hint: Option<String>,
+    /// Extra human columns (`--fields`, project mode).
+    extra: Vec<String>,
 }
 
 /// Rows as a markdown table, 0.49's log list layout (it streams, so it never measures).
@@ -78,10 +86,13 @@ fn markdown_rows(
     logs: &[Value],
     with_trace: bool,
     header: bool,
+    extra: &[String],
 ) -> io::Result<()> {
     if header {
-        out.line("| ID | Timestamp | Level | Message |")?;
-        out.line("| --- | --- | --- | --- |")?;
+        let mut names = vec!["ID", "Timestamp", "Level", "Message"];
+        names.extend(extra.iter().map(String::as_str));
+        out.line(format!("| {} |", names.join(" | ")))?;
+        out.line(format!("|{}", " --- |".repeat(names.len())))?;
     }
     for l in logs {
         let id = shared::str_or(l, &["sentry.item_id", "id"]).unwrap_or_default();
@@ -112,7 +123,13 @@ fn markdown_rows(
                 msg = format!("{msg} [{}]", &t[..t.len().min(8)]);
             }
         }
-        out.line(format!("| {id} | {ts} | {level} | {msg} |"))?;
+        let mut cells = vec![id, ts, level, msg];
+        cells.extend(
+            extra
+                .iter()
+                .map(|f| cell_text(l.get(f.as_str())).replace('|', "\\|")),
+        );
+        out.line(format!("| {} |", cells.join(" | ")))?;
     }
     Ok(())
 }
@@ -126,9 +143,9 @@ impl Report for LogList {
             return out.line(&self.empty);
         }
         if out.rich {
-            log_table(out, &self.logs, self.trace.is_none(), false)?;
+            log_table(out, &self.logs, self.trace.is_none(), false, &self.extra)?;
         } else {
-            markdown_rows(out, &self.logs, self.trace.is_none(), true)?;
+            markdown_rows(out, &self.logs, self.trace.is_none(), true, &self.extra)?;
         }
         if let Some(h) = &self.hint {
             out.blank()?;
@@ -139,14 +156,30 @@ impl Report for LogList {
 }
 
 /// Rows printed while following (after the first batch): no header, no summary.
-struct Batch<'a>(&'a [Value], bool);
+struct Batch<'a> {
+    rows: &'a [Value],
+    with_trace: bool,
+    extra: &'a [String],
+}
 
 impl Report for Batch<'_> {
     fn json(&self) -> Value {
-        Value::Array(self.0.to_vec())
+        Value::Array(self.rows.to_vec())
     }
     fn human(&self, out: &mut Human) -> io::Result<()> {
-        markdown_rows(out, self.0, self.1, false)
+        markdown_rows(out, self.rows, self.with_trace, false, self.extra)
+    }
+}
+
+/// One log of a JSON stream, printed as its own object.
+struct One<'a>(&'a Value);
+
+impl Report for One<'_> {
+    fn json(&self) -> Value {
+        self.0.clone()
+    }
+    fn human(&self, _: &mut Human) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -223,6 +256,27 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     let org = match &mode {
         Mode::Project { org, .. } | Mode::Trace { org, .. } => org.clone(),
     };
+    let fields: Vec<String> = ctx.output.fields.clone().unwrap_or_default();
+    // Project mode: every `--fields` name is a human column, the non-default ones are also
+    // requested. Trace mode cannot request any.
+    let (extra, columns): (Vec<String>, Vec<String>) = match &mode {
+        Mode::Project { .. } => (
+            fields
+                .iter()
+                .filter(|f| !FIELDS.contains(&f.as_str()))
+                .cloned()
+                .collect(),
+            fields.clone(),
+        ),
+        Mode::Trace { .. } => {
+            if !fields.is_empty() {
+                crate::diag!(
+                    "Warning: --fields is not supported for trace-scoped log queries. Use project-scoped mode instead."
+                );
+            }
+            (Vec::new(), Vec::new())
+        }
+    };
     let api = r.org(&org)?;
     // One fetch: the rows of `period`, newer than `after` when following.
     let fetch =
@@ -230,8 +284,12 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             match &mode {
                 Mode::Project { project_id, .. } => {
                     let mut req = api.events().query("dataset", "logs");
-                    for f in FIELDS {
-                        req = req.query("field", *f);
+                    for f in FIELDS
+                        .iter()
+                        .copied()
+                        .chain(extra.iter().map(String::as_str))
+                    {
+                        req = req.query("field", f);
                     }
                     req = req.query("project", project_id.as_str());
                     let q: Vec<String> = args
@@ -273,7 +331,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
             }
         };
     if let Some(secs) = args.follow {
-        return follow(ctx, &mode, secs, &fetch);
+        return follow(ctx, &mode, secs, &fetch, &columns);
     }
     let logs = fetch(&period, None)?;
     let has_more = logs.len() >= limit;
@@ -301,6 +359,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 logs,
                 has_more,
                 trace: None,
+                extra: columns,
             }
         }
         Mode::Trace { trace, project, .. } => {
@@ -330,6 +389,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
                 logs,
                 has_more,
                 trace: Some(trace.clone()),
+                extra: Vec::new(),
             }
         }
     };
@@ -363,7 +423,13 @@ fn nap(d: Duration) -> bool {
 /// One poll: the rows of a period, newer than a `timestamp_precise` when given.
 type FetchFn<'a> = dyn Fn(&[(&'static str, String)], Option<&Value>) -> CliResult<Vec<Value>> + 'a;
 
-fn follow(ctx: &Context, mode: &Mode, secs: u64, fetch: &FetchFn) -> CliResult<i32> {
+fn follow(
+    ctx: &Context,
+    mode: &Mode,
+    secs: u64,
+    fetch: &FetchFn,
+    columns: &[String],
+) -> CliResult<i32> {
     crate::auth::interrupt::install();
     let with_trace = matches!(mode, Mode::Project { .. });
     if !ctx.output.json {
@@ -374,15 +440,39 @@ fn follow(ctx: &Context, mode: &Mode, secs: u64, fetch: &FetchFn) -> CliResult<i
         crate::diag!("{what} (poll interval: {secs}s)");
         crate::diag!("Press Ctrl+C to stop.");
     }
+    // The first non-empty batch starts the stream: a table header for people; for JSON an
+    // envelope when following a trace or selecting fields, else objects from the start.
+    let envelope_first = !with_trace || ctx.output.fields.as_ref().is_some_and(|f| !f.is_empty());
+    let mut started = false;
+    let mut print = |rows: &[Value]| -> CliResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        if ctx.output.json && (started || !envelope_first) {
+            for r in rows {
+                emit(&One(r), &ctx.output)?;
+            }
+        } else if started {
+            emit(
+                &Batch {
+                    rows,
+                    with_trace,
+                    extra: columns,
+                },
+                &ctx.output,
+            )?;
+        } else {
+            emit_first(ctx, rows, with_trace, columns)?;
+        }
+        started = true;
+        Ok(())
+    };
     let mut initial = fetch(&[("statsPeriod", "1m".into())], None)?;
     initial.reverse();
-    let mut header = !initial.is_empty();
     let mut last = newest(&initial).unwrap_or_else(|| {
         json!((crate::context::now_ms() as i128 * 1_000_000).min(i64::MAX as i128) as i64)
     });
-    if !initial.is_empty() {
-        emit_first(ctx, &initial, with_trace)?;
-    }
+    print(&initial)?;
     let mut failures = 0u32;
     loop {
         if nap(Duration::from_secs(secs)) {
@@ -396,12 +486,7 @@ fn follow(ctx: &Context, mode: &Mode, secs: u64, fetch: &FetchFn) -> CliResult<i
                 }
                 rows.reverse();
                 last = newest(&rows).unwrap_or(last);
-                if header {
-                    emit(&Batch(&rows, with_trace), &ctx.output)?;
-                } else {
-                    emit_first(ctx, &rows, with_trace)?;
-                    header = true;
-                }
+                print(&rows)?;
             }
             Err(e) => {
                 failures += 1;
@@ -421,7 +506,7 @@ fn follow(ctx: &Context, mode: &Mode, secs: u64, fetch: &FetchFn) -> CliResult<i
     }
 }
 
-fn emit_first(ctx: &Context, rows: &[Value], with_trace: bool) -> CliResult<()> {
+fn emit_first(ctx: &Context, rows: &[Value], with_trace: bool, extra: &[String]) -> CliResult<()> {
     emit(
         &LogList {
             logs: rows.to_vec(),
@@ -429,6 +514,7 @@ fn emit_first(ctx: &Context, rows: &[Value], with_trace: bool) -> CliResult<()> 
             trace: (!with_trace).then(String::new),
             empty: String::new(),
             hint: None,
+            extra: extra.to_vec(),
         },
         &ctx.output,
     )

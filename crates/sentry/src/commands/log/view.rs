@@ -1,6 +1,10 @@
 //! `sentry log view [<org>/<project>] <log-id> [<log-id>…]` (also `sentry log <id>`): log
 //! entries by ID, with their context, SDK, trace and source location. IDs may come one per
 //! argument or newline-separated in one (piped from `log list`).
+//!
+//! `--fields` names beyond the detail columns are log attributes, requested as extra
+//! `field=` columns. For people, each log's full attribute set (`trace-items/{id}/`) gives a
+//! "Custom Attributes" section (only the `--fields` ones when given).
 
 use std::io;
 
@@ -35,6 +39,36 @@ const FIELDS: &[&str] = &[
     "sentry.otel.instrumentation_scope.name",
 ];
 const USAGE: &str = "sentry log view <org>/<project> <log-id> [<log-id>...]";
+/// Attributes every log has, shown in their own sections rather than as custom ones.
+const STANDARD: &[&str] = &[
+    "sentry.item_id",
+    "id",
+    "timestamp",
+    "timestamp_precise",
+    "message",
+    "severity",
+    "trace",
+    "project",
+    "environment",
+    "release",
+    "sdk.name",
+    "sdk.version",
+    "span_id",
+    "code.function",
+    "code.file.path",
+    "code.line.number",
+    "sentry.otel.kind",
+    "sentry.otel.status_code",
+    "sentry.otel.instrumentation_scope.name",
+    "severity_number",
+    "item_type",
+    "organization_id",
+    "project.id",
+    "project_id",
+    "sentry.timestamp_nanos",
+    "sentry.observed_timestamp_nanos",
+    "tags[sentry.trace_flags,number]",
+];
 
 #[derive(Debug, Args)]
 pub struct ViewArgs {
@@ -52,6 +86,46 @@ struct LogView {
     logs: Vec<Value>,
     base: String,
     org: String,
+    /// Each log's `trace-items` attributes (human output only; `None` when not fetched).
+    details: Vec<Option<Vec<Value>>>,
+    /// `--fields` names: the custom attributes to show.
+    fields: Vec<String>,
+}
+
+/// The "Custom Attributes" rows of one log: from its attribute set, minus the standard
+/// ones (only `fields` when given); without one, the `fields` the row itself carries.
+fn custom_rows(log: &Value, details: Option<&[Value]>, fields: &[String]) -> Vec<Vec<String>> {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match details.filter(|d| !d.is_empty()) {
+        Some(attrs) => attrs
+            .iter()
+            .filter_map(|a| {
+                let name = a.get("name")?.as_str()?;
+                if STANDARD.contains(&name)
+                    || (!fields.is_empty() && !fields.iter().any(|f| f == name))
+                {
+                    return None;
+                }
+                let v = a.get("value").unwrap_or(&Value::Null);
+                let shown = if a.get("type").and_then(Value::as_str) == Some("array") {
+                    v.to_string()
+                } else {
+                    text(v)
+                };
+                Some(vec![name.to_string(), shown])
+            })
+            .collect(),
+        None => fields
+            .iter()
+            .filter_map(|f| {
+                let v = log.get(f.as_str()).filter(|v| !v.is_null())?;
+                Some(vec![f.clone(), text(v)])
+            })
+            .collect(),
+    }
 }
 
 fn kv(out: &mut Human, title: Option<&str>, rows: Vec<Vec<String>>) -> io::Result<()> {
@@ -172,6 +246,12 @@ impl Report for LogView {
             .filter_map(|(label, k)| s(k).map(|v| vec![label.to_string(), v]))
             .collect();
             kv(out, Some("OpenTelemetry"), otel)?;
+            let details = self.details.get(i).and_then(Option::as_deref);
+            kv(
+                out,
+                Some("Custom Attributes"),
+                custom_rows(l, details, &self.fields),
+            )?;
         }
         Ok(())
     }
@@ -229,10 +309,16 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
         }
         return Ok(0);
     }
+    let fields: Vec<String> = ctx.output.fields.clone().unwrap_or_default();
+    let extra: Vec<&str> = fields
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !FIELDS.contains(f))
+        .collect();
     let mut logs = Vec::new();
     for chunk in ids.chunks(100) {
         let mut req = r.org(&org)?.events().query("dataset", "logs");
-        for f in FIELDS {
+        for f in FIELDS.iter().chain(extra.iter()) {
             req = req.query("field", *f);
         }
         req = req
@@ -294,11 +380,32 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
             );
         }
     }
+    // People see each log's custom attributes; JSON carries only the columns.
+    let details = if ctx.output.json {
+        Vec::new()
+    } else {
+        let api = r.org(&org)?;
+        logs.iter()
+            .map(|l| {
+                let trace = l.get("trace").and_then(Value::as_str)?;
+                let id = l.get("sentry.item_id").and_then(Value::as_str)?;
+                let v: Value = api
+                    .trace_item(&project, id)
+                    .query("trace_id", trace)
+                    .query("item_type", "logs")
+                    .send_json()
+                    .ok()?;
+                v.get("attributes").and_then(Value::as_array).cloned()
+            })
+            .collect()
+    };
     emit(
         &LogView {
             logs,
             base: client.base_url().to_string(),
             org,
+            details,
+            fields,
         },
         &ctx.output,
     )?;

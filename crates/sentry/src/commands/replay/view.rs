@@ -353,9 +353,14 @@ impl Report for ReplayView {
                 ]
                 .iter()
                 .filter_map(|(k, l)| {
-                    t.get(*k)
-                        .and_then(Value::as_i64)
-                        .map(|n| format!("{n} {l}"))
+                    // Sentry's EAP counts arrive as floats (`5.0`); print them as 0.49 does.
+                    t.get(*k).and_then(Value::as_f64).map(|n| {
+                        if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                            format!("{} {l}", n as i64)
+                        } else {
+                            format!("{n} {l}")
+                        }
+                    })
                 })
                 .collect();
                 let counts = if counts.is_empty() {

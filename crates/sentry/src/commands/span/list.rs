@@ -1,6 +1,10 @@
 //! `sentry span list [<org>/<project> | [<org>/<project>/]<trace-id>]` (also `sentry
 //! spans`): spans of a project, or of one trace across every project, from the spans
 //! explore table, as flat rows (`span_id, trace_id, parent_span_id, op, …`) like 0.49.
+//!
+//! `--fields` names other than the columns above are span attributes: they are requested as
+//! extra `field=` columns (`gen_ai` stands for the four token/model attributes), copied onto
+//! each row, and shown as extra table columns.
 
 use std::io;
 
@@ -25,7 +29,43 @@ const FIELDS: &[&str] = &[
     "transaction",
     "trace",
 ];
+/// The row's own names; `--fields` naming one of these (or a requested column) adds nothing.
+const OWN_NAMES: &[&str] = &[
+    "span_id",
+    "trace_id",
+    "parent_span_id",
+    "op",
+    "duration_ms",
+    "start_timestamp",
+    "project_slug",
+];
+/// What `--fields gen_ai` stands for.
+const GEN_AI: &[&str] = &[
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.request.model",
+    "gen_ai.system",
+];
 const USAGE: &str = "sentry span list [<org>/<project>/]<trace-id>";
+
+/// The span attributes `--fields` asks for beyond the default columns, in order.
+pub fn extra_fields(fields: Option<&[String]>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in fields.unwrap_or_default() {
+        let names: Vec<&str> = if f == "gen_ai" {
+            GEN_AI.to_vec()
+        } else {
+            vec![f.as_str()]
+        };
+        for n in names {
+            if !out.iter().any(|o| o == n) {
+                out.push(n.to_string());
+            }
+        }
+    }
+    out.retain(|f| !FIELDS.contains(&f.as_str()) && !OWN_NAMES.contains(&f.as_str()));
+    out
+}
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -76,8 +116,9 @@ fn translate_query(q: &str) -> String {
         .join(" ")
 }
 
-/// An explore row as 0.49's flat span: missing/null optional fields are left out.
-fn flat_span(row: &Value) -> Value {
+/// An explore row as 0.49's flat span: missing/null optional fields are left out; the
+/// `extra` columns the server returned follow, null ones included.
+fn flat_span(row: &Value, extra: &[String]) -> Value {
     let mut m = Map::new();
     let mut put = |k: &str, v: Option<&Value>| {
         if let Some(v) = v.filter(|v| !v.is_null()) {
@@ -106,6 +147,11 @@ fn flat_span(row: &Value) -> Value {
     };
     put("project_slug", row.get("project"));
     put("transaction", row.get("transaction"));
+    for f in extra {
+        if let Some(v) = row.get(f.as_str()) {
+            m.entry(f.clone()).or_insert_with(|| v.clone());
+        }
+    }
     Value::Object(m)
 }
 
@@ -116,6 +162,8 @@ struct SpanList {
     trace: Option<String>,
     scope: String,
     command: String,
+    /// Extra attribute columns (`--fields`).
+    extra: Vec<String>,
 }
 
 impl Report for SpanList {
@@ -158,6 +206,7 @@ impl Report for SpanList {
             header.push("Trace ID");
         }
         header.extend(["Op", "Description", "Duration"]);
+        header.extend(self.extra.iter().map(String::as_str));
         let rows = self
             .spans
             .iter()
@@ -182,11 +231,19 @@ impl Report for SpanList {
                         .unwrap_or_else(|| "(no description)".into()),
                 );
                 row.push(shared::fmt_ms(s.get("duration_ms").and_then(Value::as_f64)));
+                for f in &self.extra {
+                    row.push(match s.get(f.as_str()) {
+                        None | Some(Value::Null) => "—".to_string(),
+                        Some(Value::String(v)) => v.clone(),
+                        Some(v) => v.to_string(),
+                    });
+                }
                 row
             })
             .collect();
         // Upstream's column rules: IDs and the duration are never narrowed, every column has
-        // a minimum width, and over-long cells are cut with `…` rather than wrapped.
+        // a minimum width, and over-long cells are cut with `…` rather than wrapped. Extra
+        // `--fields` columns follow the duration, left-aligned and without a minimum.
         let rules = |h: &str| match h {
             "Project" => (8, false),
             "Span ID" => (18, true),
@@ -195,11 +252,12 @@ impl Report for SpanList {
             "Duration" => (8, true),
             _ => (0, false),
         };
+        let base = header.len() - self.extra.len();
         let mut t = crate::output::Table::new(Some(&header), rows);
-        t.align = vec![crate::output::Align::Left; header.len() - 1];
+        t.align = vec![crate::output::Align::Left; base - 1];
         t.align.push(crate::output::Align::Right);
-        t.min_widths = header.iter().map(|h| rules(h).0).collect();
-        t.fixed = header.iter().map(|h| rules(h).1).collect();
+        t.min_widths = header[..base].iter().map(|h| rules(h).0).collect();
+        t.fixed = header[..base].iter().map(|h| rules(h).1).collect();
         t.truncate = true;
         out.print_table(&t)?;
         // Upstream's table text ends in a newline of its own, so two blank lines follow it.
@@ -283,9 +341,14 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
         "span-search"
     };
     let plan = paging::plan(ctx, command_key, &key, args.cursor.as_deref())?;
+    let extra = extra_fields(ctx.output.fields.as_deref());
     let mut req = r.org(&org)?.events().query("dataset", "spans");
-    for f in FIELDS {
-        req = req.query("field", *f);
+    for f in FIELDS
+        .iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+    {
+        req = req.query("field", f);
     }
     req = req.query("project", project_id.as_str());
     if !query.is_empty() {
@@ -314,12 +377,13 @@ pub fn run(ctx: &Context, args: &ListArgs) -> CliResult<i32> {
     };
     emit(
         &SpanList {
-            spans: rows.iter().map(flat_span).collect(),
+            spans: rows.iter().map(|r| flat_span(r, &extra)).collect(),
             next,
             has_prev: plan.has_prev || has_prev,
             trace: trace.map(|t| t.trace),
             scope,
             command,
+            extra,
         },
         &ctx.output,
     )?;

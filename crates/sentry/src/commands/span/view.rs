@@ -222,7 +222,7 @@ pub fn run(ctx: &Context, args: &ViewArgs) -> CliResult<i32> {
     let r = Resolver::new(ctx, &client);
     let org = shared::trace_org(&r, &t)?;
     let api = r.org(&org)?;
-    let roots = shared::fetch_trace(&api, &t.trace)?;
+    let roots = shared::fetch_trace(&api, &t.trace, &[])?;
     if roots.is_empty() {
         return Err(CliError::new(exit::NOT_FOUND, format!("Trace \"{}\" not found.", t.trace))
             .with_hint(format!("Try:\n  {USAGE}\nOr:\n  - The ID format is valid but no matching trace exists in this project\n  - Check that you are querying the right org/project, or the trace may be past your plan's retention window")));

@@ -90,6 +90,7 @@ pub fn log_table(
     logs: &[Value],
     with_trace: bool,
     fixed_id: bool,
+    extra: &[String],
 ) -> io::Result<()> {
     let rows = logs
         .iter()
@@ -105,7 +106,7 @@ pub fn log_table(
                     msg = format!("{msg} [{}]", &t[..t.len().min(8)]);
                 }
             }
-            vec![
+            let mut row = vec![
                 id,
                 shared::local_time_str(
                     l.get("timestamp")
@@ -117,12 +118,25 @@ pub fn log_table(
                     .unwrap_or("info")
                     .to_uppercase(),
                 msg,
-            ]
+            ];
+            row.extend(extra.iter().map(|f| cell_text(l.get(f.as_str()))));
+            row
         })
         .collect();
-    let mut t = crate::output::Table::new(Some(&["ID", "Timestamp", "Level", "Message"]), rows);
+    let mut header = vec!["ID", "Timestamp", "Level", "Message"];
+    header.extend(extra.iter().map(String::as_str));
+    let mut t = crate::output::Table::new(Some(&header), rows);
     t.fixed = vec![fixed_id];
     out.print_table(&t)
+}
+
+/// An extra column's cell: the value as text, empty when absent or null.
+pub fn cell_text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
 }
 
 struct TraceLogs {
@@ -141,7 +155,7 @@ impl Report for TraceLogs {
         if self.logs.is_empty() {
             out.line(&self.empty)?;
         } else {
-            log_table(out, &self.logs, false, true)?;
+            log_table(out, &self.logs, false, true, &[])?;
             out.blank()?;
             let n = self.logs.len();
             out.line(format!(

@@ -279,14 +279,16 @@ pub fn normalize_log(mut row: Value) -> Value {
 }
 
 /// The trace tree (`trace/{id}/`): the last 14 days, then 90 when that finds nothing, as
-/// 0.49 asks. Nodes that carry only `event_id` get it as their `span_id`.
-pub fn fetch_trace(api: &OrgApi, trace: &str) -> CliResult<Vec<Value>> {
+/// 0.49 asks. `additional` attributes (`additional_attributes=…`, one each) come back in
+/// each span's `additional_attributes`. Nodes that carry only `event_id` get it as their
+/// `span_id`.
+pub fn fetch_trace(api: &OrgApi, trace: &str, additional: &[String]) -> CliResult<Vec<Value>> {
     for period in ["14d", "90d"] {
-        let body: Value = api
-            .trace(trace)
-            .query("statsPeriod", period)
-            .send_json()
-            .map_err(api_error)?;
+        let mut req = api.trace(trace).query("statsPeriod", period);
+        for a in additional {
+            req = req.query("additional_attributes", a.as_str());
+        }
+        let body: Value = req.send_json().map_err(api_error)?;
         let spans: Vec<Value> = body.as_array().cloned().unwrap_or_default();
         if !spans.is_empty() {
             return Ok(spans.into_iter().map(with_span_id).collect());
