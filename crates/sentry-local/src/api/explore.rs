@@ -5,7 +5,8 @@
 //! built per dataset from `items` (logs from `log` items, transactions from `transaction`
 //! items, spans from the spans inside transactions, errors from `event` items), then
 //! filtered by a subset of Sentry's search syntax, aggregated when aggregate fields such as
-//! `count()` are requested, sorted and paged.
+//! `count()` are requested, sorted and paged. Trace metrics (`dataset=tracemetrics`) come from
+//! their own table, see [`super::tracemetrics`].
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
 use crate::api::issues::parse_period_ms;
+use crate::api::tracemetrics;
 use crate::api::{find_org, iso_ms, search_tokens, with_link, Page, Params, MAX_PER_PAGE};
 use crate::auth::needs::EVENT_READ;
 use crate::auth::Authed;
@@ -416,44 +418,106 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Sentry search syntax subset: `key:value`, `!key:value`, `key:[a,b]`, `key:*wild*`,
-/// `key:>n` / `key:<n` (numbers or timestamps), and free text against message-like fields.
+/// `key:>n` / `key:<n` (numbers or timestamps), and free text against message-like fields,
+/// combined with `AND` (or juxtaposition), `OR` and parentheses. The CLI sends its scope terms
+/// ANDed with the user's query in parentheses (`environment:prod (a:1 OR b:2)`).
 fn matches_query(row: &Map<String, Value>, tokens: &[String]) -> bool {
-    tokens.iter().all(|tok| {
-        let Some((key, value)) = tok
-            .split_once(':')
-            .filter(|(k, _)| !k.is_empty() && !k.contains(' '))
-        else {
-            let needle = tok.to_lowercase();
-            return ["message", "title", "description", "transaction"]
-                .iter()
-                .any(|f| {
-                    row.get(*f)
-                        .is_some_and(|v| value_text(v).to_lowercase().contains(&needle))
-                });
-        };
-        let (negate, key) = match key.strip_prefix('!') {
-            Some(k) => (true, k),
-            None => (false, key),
-        };
-        let field = match key {
-            "trace" | "trace_id" => "trace",
-            "level" if row.contains_key("severity") => "severity",
-            k => k,
-        };
-        let actual = row.get(field).map(value_text).unwrap_or_default();
-        let hit = if let Some(rest) = value.strip_prefix(">=").or_else(|| value.strip_prefix('>')) {
-            compare(&actual, rest)
-                .is_some_and(|o| o.is_gt() || (value.starts_with(">=") && o.is_eq()))
-        } else if let Some(rest) = value.strip_prefix("<=").or_else(|| value.strip_prefix('<')) {
-            compare(&actual, rest)
-                .is_some_and(|o| o.is_lt() || (value.starts_with("<=") && o.is_eq()))
-        } else if let Some(list) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
-            list.split(',').any(|v| wildcard_match(v.trim(), &actual))
+    let mut parts: Vec<&str> = Vec::new();
+    for tok in tokens {
+        let mut t = tok.as_str();
+        while let Some(rest) = t.strip_prefix('(') {
+            parts.push("(");
+            t = rest;
+        }
+        let mut closing = 0;
+        // A trailing `)` closes a group unless it ends a function call like `count()`.
+        while t.ends_with(')')
+            && !t.ends_with("()")
+            && t.matches('(').count() < t.matches(')').count()
+        {
+            t = &t[..t.len() - 1];
+            closing += 1;
+        }
+        if !t.is_empty() {
+            parts.push(t);
+        }
+        parts.extend(std::iter::repeat_n(")", closing));
+    }
+    let mut pos = 0;
+    or_expr(row, &parts, &mut pos)
+}
+
+/// `term (OR term)*`.
+fn or_expr(row: &Map<String, Value>, parts: &[&str], pos: &mut usize) -> bool {
+    let mut any = and_expr(row, parts, pos);
+    while parts
+        .get(*pos)
+        .is_some_and(|p| p.eq_ignore_ascii_case("OR"))
+    {
+        *pos += 1;
+        any |= and_expr(row, parts, pos);
+    }
+    any
+}
+
+/// `factor ([AND] factor)*`, stopping at `OR` or a closing parenthesis.
+fn and_expr(row: &Map<String, Value>, parts: &[&str], pos: &mut usize) -> bool {
+    let mut all = true;
+    while let Some(p) = parts.get(*pos) {
+        if *p == ")" || p.eq_ignore_ascii_case("OR") {
+            break;
+        }
+        *pos += 1;
+        if p.eq_ignore_ascii_case("AND") {
+            continue;
+        }
+        let hit = if *p == "(" {
+            let inner = or_expr(row, parts, pos);
+            if parts.get(*pos) == Some(&")") {
+                *pos += 1;
+            }
+            inner
         } else {
-            wildcard_match(value, &actual)
+            term_matches(row, p)
         };
-        hit != negate
-    })
+        all &= hit;
+    }
+    all
+}
+
+fn term_matches(row: &Map<String, Value>, tok: &str) -> bool {
+    let Some((key, value)) = tok
+        .split_once(':')
+        .filter(|(k, _)| !k.is_empty() && !k.contains(' '))
+    else {
+        let needle = tok.to_lowercase();
+        return ["message", "title", "description", "transaction"]
+            .iter()
+            .any(|f| {
+                row.get(*f)
+                    .is_some_and(|v| value_text(v).to_lowercase().contains(&needle))
+            });
+    };
+    let (negate, key) = match key.strip_prefix('!') {
+        Some(k) => (true, k),
+        None => (false, key),
+    };
+    let field = match key {
+        "trace" | "trace_id" => "trace",
+        "level" if row.contains_key("severity") => "severity",
+        k => k,
+    };
+    let actual = row.get(field).map(value_text).unwrap_or_default();
+    let hit = if let Some(rest) = value.strip_prefix(">=").or_else(|| value.strip_prefix('>')) {
+        compare(&actual, rest).is_some_and(|o| o.is_gt() || (value.starts_with(">=") && o.is_eq()))
+    } else if let Some(rest) = value.strip_prefix("<=").or_else(|| value.strip_prefix('<')) {
+        compare(&actual, rest).is_some_and(|o| o.is_lt() || (value.starts_with("<=") && o.is_eq()))
+    } else if let Some(list) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+        list.split(',').any(|v| wildcard_match(v.trim(), &actual))
+    } else {
+        wildcard_match(value, &actual)
+    };
+    hit != negate
 }
 
 fn compare(actual: &str, wanted: &str) -> Option<std::cmp::Ordering> {
@@ -468,11 +532,46 @@ fn compare(actual: &str, wanted: &str) -> Option<std::cmp::Ordering> {
 /// One result row: field name → value.
 type Row = Map<String, Value>;
 
-/// `count()`, `count_unique(f)`, `sum(f)`, `avg(f)`, `min(f)`, `max(f)` → (function, arg).
+/// `count()`, `count_unique(f)`, `sum(f)`, `avg(f)`, `min(f)`, `max(f)`, `p50(f)` … `p99(f)`
+/// → (function, arg). The arg may be a trace metric selector, `value,<name>,<type>,<unit>`.
 fn aggregate(field: &str) -> Option<(&str, &str)> {
     let (f, rest) = field.split_once('(')?;
     let arg = rest.strip_suffix(')')?;
-    matches!(f, "count" | "count_unique" | "sum" | "avg" | "min" | "max").then_some((f, arg))
+    (matches!(f, "count" | "count_unique" | "sum" | "avg" | "min" | "max")
+        || percentile(f).is_some())
+    .then_some((f, arg))
+}
+
+/// `p50` → 0.5, for the percentile functions Sentry has.
+fn percentile(func: &str) -> Option<f64> {
+    match func {
+        "p50" => Some(0.5),
+        "p75" => Some(0.75),
+        "p90" => Some(0.9),
+        "p95" => Some(0.95),
+        "p99" => Some(0.99),
+        "p100" => Some(1.0),
+        _ => None,
+    }
+}
+
+/// The value an aggregate reads from a row: the column `arg`, or for a trace metric selector
+/// the sample's value when the row is a sample of that metric.
+fn arg_value<'r>(row: &'r Row, arg: &str) -> Option<&'r Value> {
+    if arg.contains(',') {
+        tracemetrics::selected_value(row, arg)
+    } else {
+        row.get(arg)
+    }
+}
+
+/// The `q` quantile of `values` (sorted in place), interpolated between the closest ranks.
+fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let last = values.len().checked_sub(1)?;
+    let pos = q * last as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(values[lo] + (values[hi] - values[lo]) * (pos - lo as f64))
 }
 
 fn aggregate_rows(rows: Vec<Map<String, Value>>, fields: &[String]) -> Vec<Map<String, Value>> {
@@ -505,14 +604,18 @@ fn aggregate_rows(rows: Vec<Map<String, Value>>, fields: &[String]) -> Vec<Map<S
                 let nums = || {
                     members
                         .iter()
-                        .filter_map(|m| m.get(arg).and_then(Value::as_f64))
+                        .filter_map(|m| arg_value(m, arg).and_then(Value::as_f64))
                 };
+                let metric = arg.contains(',');
                 let v = match func {
+                    // A metric-scoped count counts that metric's samples only.
+                    "count" if metric => json!(nums().count()),
                     "count" => json!(members.len()),
                     "count_unique" => {
                         let mut seen: Vec<String> = members
                             .iter()
-                            .map(|m| m.get(arg).map(value_text).unwrap_or_default())
+                            .filter(|m| !metric || arg_value(m, arg).is_some())
+                            .map(|m| arg_value(m, arg).map(value_text).unwrap_or_default())
                             .collect();
                         seen.sort();
                         seen.dedup();
@@ -531,6 +634,12 @@ fn aggregate_rows(rows: Vec<Map<String, Value>>, fields: &[String]) -> Vec<Map<S
                         .reduce(f64::min)
                         .map(|v| json!(v))
                         .unwrap_or(Value::Null),
+                    p if percentile(p).is_some() => {
+                        let mut v: Vec<f64> = nums().collect();
+                        quantile(&mut v, percentile(p).unwrap_or(0.5))
+                            .map(|v| json!(v))
+                            .unwrap_or(Value::Null)
+                    }
                     _ => nums()
                         .reduce(f64::max)
                         .map(|v| json!(v))
@@ -548,6 +657,9 @@ fn field_meta(field: &str) -> (&'static str, Option<&'static str>) {
         "timestamp" => ("date", None),
         "transaction.duration" | "span.duration" => ("duration", Some("millisecond")),
         "timestamp_precise" | "severity_number" | "project.id" => ("integer", None),
+        f if aggregate(f).is_some_and(|(_, arg)| arg.contains(',')) => aggregate(f)
+            .and_then(|(func, arg)| tracemetrics::aggregate_meta(func, arg))
+            .unwrap_or(("number", None)),
         f if f.starts_with("count") => ("integer", None),
         f if aggregate(f).is_some() => ("number", None),
         _ => ("string", None),
@@ -619,6 +731,7 @@ fn dataset_rows(
             let (items, p) = load_items(c, org, "transaction", projects, since_ms, trace)?;
             span_rows(&items, &p)
         }
+        "tracemetrics" => tracemetrics::rows(c, org, projects, since_ms)?,
         "errors" | "discover" => {
             let (items, p) = load_items(c, org, "event", projects, since_ms, trace)?;
             error_rows(&items, &p)
@@ -659,6 +772,9 @@ async fn events(
         })
         .await?;
     rows.retain(|r| matches_query(r, &tokens));
+    if dataset == "tracemetrics" {
+        tracemetrics::scope(&mut rows, &fields);
+    }
     if fields.iter().any(|f| aggregate(f).is_some()) {
         rows = aggregate_rows(rows, &fields);
     }
@@ -684,7 +800,10 @@ async fn events(
     let mut meta_fields = Map::new();
     let mut units = Map::new();
     for f in &fields {
-        let (t, u) = field_meta(f);
+        let column = (dataset == "tracemetrics")
+            .then(|| tracemetrics::column_meta(f))
+            .flatten();
+        let (t, u) = column.unwrap_or_else(|| field_meta(f));
         meta_fields.insert(f.clone(), json!(t));
         units.insert(f.clone(), json!(u));
     }

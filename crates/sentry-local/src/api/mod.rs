@@ -35,6 +35,7 @@ mod releases;
 mod replays;
 mod repos;
 mod teams;
+mod tracemetrics;
 mod uploads;
 
 pub(crate) use body::{present, IdOrSlug, JsonBody};
