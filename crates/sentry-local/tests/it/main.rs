@@ -15,4 +15,5 @@ mod releases;
 mod request_log;
 mod scopes;
 mod stream;
+mod tracemetrics;
 mod uploads;
