@@ -13,6 +13,8 @@ use std::io;
 use clap::Args;
 use serde_json::{json, Map, Value};
 
+use sentry_api::OrgApi;
+
 use crate::context::{api_error, Context};
 use crate::error::{CliError, CliResult};
 use crate::output::{emit, Align, Human, Report, Table};
@@ -262,6 +264,85 @@ fn unsupported(what: &str) -> CliError {
         .with_hint("Use --dataset errors, spans or logs with -F fields and aggregates.")
 }
 
+/// One page of an explore table: the rows, `meta` (`fields` and `units`) and the next cursor.
+struct TablePage {
+    data: Vec<Value>,
+    meta: Value,
+    next: Option<String>,
+}
+
+/// What a table asks the Events API (`GET /organizations/{org}/events/`).
+struct EventsQuery<'a> {
+    dataset: &'a str,
+    fields: &'a [String],
+    query: Option<&'a str>,
+    project_id: Option<&'a str>,
+    sort: Option<&'a str>,
+    period: &'a [(&'static str, String)],
+    limit: usize,
+    cursor: Option<String>,
+    max_pages: usize,
+}
+
+/// Up to `limit` rows, following cursors; `meta` from the first page.
+fn fetch_events(org: &OrgApi<'_>, q: EventsQuery<'_>) -> CliResult<TablePage> {
+    let mut req = org.events().query("dataset", q.dataset);
+    for f in q.fields {
+        req = req.query("field", f.as_str());
+    }
+    if let Some(text) = q.query {
+        req = req.query("query", text);
+    }
+    if let Some(id) = q.project_id {
+        req = req.query("project", id);
+    }
+    if let Some(s) = q.sort {
+        req = req.query("sort", s);
+    }
+    for (k, v) in q.period {
+        req = req.query(*k, v.as_str());
+    }
+    let mut pages = req.pages(sentry_api::Paging {
+        limit: q.limit,
+        max_pages: q.max_pages,
+        size_param: Some("per_page"),
+        shrink: true,
+        cursor: q.cursor,
+        accept_errors: false,
+    });
+    let mut data: Vec<Value> = Vec::new();
+    let mut meta: Option<Value> = None;
+    let mut next = None;
+    while let Some(resp) = pages.next_response() {
+        let body: Value = resp.map_err(api_error)?.json().map_err(api_error)?;
+        if meta.is_none() {
+            let mut m = Map::new();
+            for k in ["fields", "units"] {
+                if let Some(v) = body.get("meta").and_then(|x| x.get(k)) {
+                    m.insert(k.into(), v.clone());
+                }
+            }
+            meta = Some(Value::Object(m));
+        }
+        data.extend(
+            body.get("data")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        );
+        next = pages.cursor().map(str::to_string);
+        if data.len() >= q.limit {
+            break;
+        }
+    }
+    data.truncate(q.limit);
+    Ok(TablePage {
+        data,
+        meta: meta.unwrap_or_else(|| json!({})),
+        next,
+    })
+}
+
 pub fn run(ctx: &Context, args: &ExploreArgs) -> CliResult<i32> {
     let mut name = dataset(&args.dataset)?;
     if args.time_series.is_some() {
@@ -390,8 +471,8 @@ pub fn run(ctx: &Context, args: &ExploreArgs) -> CliResult<i32> {
         args.period
     );
     let plan = paging::plan(ctx, "explore", &context_key, args.cursor.as_deref())?;
-    let (data, meta, next) = if is_replays {
-        let page = replays::fetch(
+    let page = if is_replays {
+        replays::fetch(
             &org_api,
             replays::Query {
                 fields: &fields,
@@ -404,61 +485,24 @@ pub fn run(ctx: &Context, args: &ExploreArgs) -> CliResult<i32> {
                 cursor: plan.cursor.clone(),
                 max_pages: ctx.max_pages(),
             },
-        )?;
-        (page.data, page.meta, page.next)
+        )?
     } else {
-        let mut req = org_api.events().query("dataset", ds);
-        for f in &fields {
-            req = req.query("field", f.as_str());
-        }
-        if let Some(q) = &query {
-            req = req.query("query", q.as_str());
-        }
-        if let Some(id) = project_id {
-            req = req.query("project", id);
-        }
-        if let Some(s) = &sort {
-            req = req.query("sort", s.as_str());
-        }
-        for (k, v) in &period {
-            req = req.query(*k, v.as_str());
-        }
-        let mut pages = req.pages(sentry_api::Paging {
-            limit,
-            max_pages: ctx.max_pages(),
-            size_param: Some("per_page"),
-            shrink: true,
-            cursor: plan.cursor.clone(),
-            accept_errors: false,
-        });
-        let mut data: Vec<Value> = Vec::new();
-        let mut meta: Option<Value> = None;
-        let mut next = None;
-        while let Some(resp) = pages.next_response() {
-            let body: Value = resp.map_err(api_error)?.json().map_err(api_error)?;
-            if meta.is_none() {
-                let mut m = Map::new();
-                for k in ["fields", "units"] {
-                    if let Some(v) = body.get("meta").and_then(|x| x.get(k)) {
-                        m.insert(k.into(), v.clone());
-                    }
-                }
-                meta = Some(Value::Object(m));
-            }
-            data.extend(
-                body.get("data")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default(),
-            );
-            next = pages.cursor().map(str::to_string);
-            if data.len() >= limit {
-                break;
-            }
-        }
-        data.truncate(limit);
-        (data, meta.unwrap_or_else(|| json!({})), next)
+        fetch_events(
+            &org_api,
+            EventsQuery {
+                dataset: ds,
+                fields: &fields,
+                query: query.as_deref(),
+                project_id,
+                sort: sort.as_deref(),
+                period: &period,
+                limit,
+                cursor: plan.cursor.clone(),
+                max_pages: ctx.max_pages(),
+            },
+        )?
     };
+    let TablePage { data, meta, next } = page;
     plan.record(ctx, next.as_deref());
     let has_prev = plan.has_prev;
     // The flags that reproduce this query, in upstream's order, for the paging hints.
@@ -476,7 +520,7 @@ pub fn run(ctx: &Context, args: &ExploreArgs) -> CliResult<i32> {
         .sort
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty() && !(is_replays && *s == replays::DEFAULT_SORT))
+        .filter(|s| !(s.is_empty() || (is_replays && *s == replays::DEFAULT_SORT)))
     {
         flags.push(format!("--sort \"{s}\""));
     }

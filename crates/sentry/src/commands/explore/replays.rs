@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 use sentry_api::OrgApi;
 
+use super::TablePage;
 use crate::error::{CliError, CliResult};
 
 /// The API dataset name, as `--dataset` parses and `--json` reports it.
@@ -213,13 +214,6 @@ fn field_type(field: &str) -> &'static str {
     }
 }
 
-/// One page of the table.
-pub(super) struct Page {
-    pub data: Vec<Value>,
-    pub meta: Value,
-    pub next: Option<String>,
-}
-
 /// The request: what the table needs from the index.
 pub(super) struct Query<'a> {
     pub fields: &'a [String],
@@ -235,7 +229,7 @@ pub(super) struct Query<'a> {
 
 /// Up to `limit` replays of the index as rows of the requested fields, with explore's
 /// `meta` (field types, and `s` as the unit of `duration`).
-pub(super) fn fetch(org: &OrgApi<'_>, q: Query<'_>) -> CliResult<Page> {
+pub(super) fn fetch(org: &OrgApi<'_>, q: Query<'_>) -> CliResult<TablePage> {
     let mut req = org.replays();
     for e in q.environments {
         req = req.query("environment", e.as_str());
@@ -273,7 +267,7 @@ pub(super) fn fetch(org: &OrgApi<'_>, q: Query<'_>) -> CliResult<Page> {
         types.insert(f.clone(), json!(field_type(f)));
         units.insert(f.clone(), json!((f == "duration").then_some("s")));
     }
-    Ok(Page {
+    Ok(TablePage {
         data,
         meta: json!({"fields": types, "units": units}),
         next: page.next_cursor,
