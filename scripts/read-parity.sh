@@ -156,6 +156,8 @@ compare explore local/ --dataset metrics -F "count()" -F "p50(value)" -F gen_ai.
 compare explore local/ -m llm.token_usag --dataset metrics
 compare explore local/ -m nothing_like_it --dataset metrics
 compare explore local/ -m llm.token_usage --agg median --dataset metrics
+compare attribute list local/ --dataset metrics --json
+compare attribute list local/ --dataset metrics
 # The replays dataset: the replay index as a table.
 compare explore local/app --dataset replays --json
 compare explore local/app --dataset replays

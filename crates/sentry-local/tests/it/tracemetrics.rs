@@ -291,6 +291,45 @@ fn samples_belong_to_the_project_that_sent_them() {
     );
 }
 
+#[test]
+fn metric_attributes_are_discoverable() {
+    let (s, _) = seeded();
+    let (status, body) = get(
+        &s,
+        "organizations/local/trace-items/attributes/?itemType=tracemetrics&attributeType=string&statsPeriod=24h",
+    );
+    assert_eq!(status, 200, "{body}");
+    let keys: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "gen_ai.request.model",
+            "metric.name",
+            "metric.type",
+            "metric.unit",
+            "project",
+            "trace"
+        ],
+        "the samples' own keys, sentry.* ones left to the built-ins"
+    );
+    let (_, numbers) = get(
+        &s,
+        "organizations/local/trace-items/attributes/?itemType=tracemetrics&attributeType=number&statsPeriod=24h",
+    );
+    let keys: Vec<&str> = numbers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["tags[tokens.cached,number]", "value"]);
+}
+
 /// Percent-encodes a query value.
 fn urlenc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
