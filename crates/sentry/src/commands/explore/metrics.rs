@@ -321,12 +321,34 @@ fn similar<'n>(wanted: &str, names: &[&'n str], max: usize) -> Vec<&'n str> {
             Some((score, *n))
         })
         .collect();
-    scored.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| a.1.to_lowercase().cmp(&b.1.to_lowercase()))
-            .then_with(|| a.1.cmp(b.1))
-    });
+    scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| locale_cmp(a.1, b.1)));
     scored.into_iter().take(max).map(|(_, n)| n).collect()
+}
+
+/// Close to JavaScript's `localeCompare` for metric names: spaces, then punctuation in the
+/// Unicode collation's order, then digits, then letters ignoring case; lower case first on
+/// a tie.
+fn locale_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    const PUNCTUATION: &str = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+    let key = |s: &str| -> Vec<(u8, u32)> {
+        s.chars()
+            .map(|c| {
+                if c.is_whitespace() {
+                    (0, 0)
+                } else if let Some(i) = PUNCTUATION.find(c) {
+                    (1, i as u32)
+                } else if c.is_ascii_digit() {
+                    (2, c as u32)
+                } else {
+                    (3, c.to_lowercase().next().unwrap_or(c) as u32)
+                }
+            })
+            .collect()
+    };
+    let lower_first = |s: &str| -> Vec<bool> { s.chars().map(char::is_uppercase).collect() };
+    key(a)
+        .cmp(&key(b))
+        .then_with(|| lower_first(a).cmp(&lower_first(b)))
 }
 
 #[cfg(test)]
@@ -383,6 +405,7 @@ mod tests {
         assert!(check_agg("m", "p95").is_ok());
     }
 
+    /// Expectations taken from 0.49's own ranking function run on the same names.
     #[test]
     fn similar_names_rank_like_upstream() {
         let names = [
@@ -390,13 +413,42 @@ mod tests {
             "cache.hit_rate",
             "llm.token_usage.total",
             "LLM.TOKENS",
+            "llm.token_use",
         ];
-        assert_eq!(
-            similar("llm.token_usag", &names, 5),
-            ["llm.token_usage", "llm.token_usage.total"]
-        );
+        let all = [
+            "llm.token_usage",
+            "llm.token_usage.total",
+            "llm.token_use",
+            "LLM.TOKENS",
+        ];
+        assert_eq!(similar("llm.token_usag", &names, 5), all);
+        assert_eq!(similar("LLM", &names, 5), all);
+        assert_eq!(similar("token", &names, 5), all);
         assert_eq!(similar("cache.hit_rat", &names, 5), ["cache.hit_rate"]);
-        assert_eq!(similar("llm.tokens", &names, 5), ["LLM.TOKENS"]);
+        assert_eq!(
+            similar("llm.tokens", &names, 5),
+            ["LLM.TOKENS", "llm.token_use"]
+        );
+        assert_eq!(
+            similar("llm_token_usage", &names, 5),
+            ["llm.token_usage", "llm.token_use"]
+        );
         assert!(similar("nothing_like_it", &names, 5).is_empty());
+        assert_eq!(similar("token", &names, 2).len(), 2);
+    }
+
+    #[test]
+    fn ties_order_like_locale_compare() {
+        let mut v = vec![
+            "a_b", "a.b", "a-b", "a b", "a1", "ab", "aB", "AB", "a,b", "a:b", "a/b", "a@b", "a#b",
+        ];
+        v.sort_by(|a, b| locale_cmp(a, b));
+        assert_eq!(
+            v,
+            [
+                "a b", "a_b", "a-b", "a,b", "a:b", "a.b", "a@b", "a/b", "a#b", "a1", "ab", "aB",
+                "AB"
+            ]
+        );
     }
 }

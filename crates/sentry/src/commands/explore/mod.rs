@@ -261,7 +261,7 @@ fn dataset(raw: &str) -> CliResult<&'static str> {
 
 fn unsupported(what: &str) -> CliError {
     CliError::validation(format!("{what} is not supported by this CLI yet."))
-        .with_hint("Use --dataset errors, spans or logs with -F fields and aggregates.")
+        .with_hint("Leave out --time-series for a table of the same fields and aggregates.")
 }
 
 /// One page of an explore table: the rows, `meta` (`fields` and `units`) and the next cursor.
