@@ -2,9 +2,10 @@
 # Side-by-side check of the read commands (feedback, replay, explore, attribute, issue tags,
 # trace/span/log with --fields) against the official `sentry` 0.49: one fresh local server, one
 # set of telemetry sent through the DSN (an error, a widget feedback, a user report, a
-# transaction with a span, two logs, a two-segment replay, an error inside the trace), then
-# each command run by both clients, each with its own empty HOME. `log list --follow` runs
-# both clients at once while one more log is sent, then stops them with SIGINT.
+# transaction with a span, two logs, a two-segment replay, trace metrics, an error inside the
+# trace), then each command run by both clients, each with its own empty HOME.
+# `log list --follow` runs both clients at once while one more log is sent, then stops them
+# with SIGINT.
 # JSON output is compared key-order-insensitively, human output byte for byte, plus the exit
 # codes and stderr. Time series (`explore -b`) depend on the clock twice: a relative --period
 # ends "now" (SERIES=1 drops meta.start/end and the human "Range (UTC)" line before comparing),
@@ -72,6 +73,16 @@ for SEG in 0 1; do
         "{\"type\":\"replay_recording\",\"length\":$(printf '%s' "$REC" | wc -c)}" "$REC"
 done
 
+# Trace metrics as the SDKs send them (`trace_metric` items of `{version, items}`): token usage
+# per model, a cache hit rate without a unit, a duration in milliseconds and a counter.
+metric() { # name type value unit model
+    local unit=""
+    [[ -n "$4" ]] && unit=",\"unit\":\"$4\""
+    printf '{"timestamp":%s.25,"trace_id":"%s","name":"%s","type":"%s","value":%s%s,"attributes":{"gen_ai.request.model":{"value":"%s","type":"string"},"sentry.environment":{"value":"prod","type":"string"}}}' \
+        "$NOW" "$TRACE" "$1" "$2" "$3" "$unit" "$5"
+}
+send '{}' '{"type":"trace_metric","item_count":7,"content_type":"application/vnd.sentry.items.trace-metric+json"}' \
+    "{\"version\":2,\"items\":[$(metric llm.token_usage distribution 120 '' gpt-4o),$(metric llm.token_usage distribution 80 '' gpt-4o),$(metric llm.token_usage distribution 40 '' claude),$(metric cache.hit_rate distribution 100 '' x),$(metric cache.hit_rate distribution 0 '' x),$(metric request.duration distribution 250 millisecond x),$(metric jobs.processed counter 3 '' worker)]}"
 # Last, so the short IDs above stay APP-1…3: an error inside the trace (APP-4).
 send '{"event_id":"abababababababababababababababab"}' '{"type":"event"}' \
     "{\"event_id\":\"abababababababababababababababab\",\"level\":\"error\",\"platform\":\"python\",\"message\":\"card declined\",\"timestamp\":$NOW,\"contexts\":{\"trace\":{\"trace_id\":\"$TRACE\",\"span_id\":\"5555666677778888\"}}}"
@@ -230,4 +241,32 @@ compare_follow local/app -f 1 --json
 compare_follow local/app -f 1 --json --fields sentry.item_id,message,user.id
 compare_follow "local/$TRACE" -f 1 --json
 compare_follow local/app -f 1 --fields user.id
+# The metrics dataset: -m resolves the metric's type and unit through tracemetrics discovery.
+compare explore local/ -m llm.token_usage --dataset metrics --json
+compare explore local/ -m llm.token_usage --json
+compare explore local/ -m llm.token_usage --agg avg --dataset metrics --json
+compare explore local/ -m request.duration --agg p95 --dataset metrics --json
+compare explore local/app -F gen_ai.request.model -m llm.token_usage --dataset metrics --json
+compare explore local/app -F gen_ai.request.model -m llm.token_usage --dataset metrics
+compare explore local/app -F gen_ai.request.model -m llm.token_usage --agg avg -n 1 -t 2d
+compare explore local/ -F "sum(value,llm.token_usage,distribution,none)" --dataset metrics --json
+compare explore local/ -F "sum(value,llm.token_usage,distribution,none)" -F gen_ai.request.model --dataset metrics -n 1
+compare explore local/app -F gen_ai.request.model -m llm.token_usage -q "gen_ai.request.model:*" -n 1
+compare explore local/ -e prod -q "gen_ai.request.model:x OR gen_ai.request.model:claude" -F gen_ai.request.model -m cache.hit_rate --agg max
+compare explore local/ --dataset metrics
+compare explore local/ --dataset metrics -F "count()" -F "p50(value)" -F gen_ai.request.model
+compare explore local/ -m llm.token_usag --dataset metrics
+compare explore local/ -m nothing_like_it --dataset metrics
+compare explore local/ -m llm.token_usage --agg median --dataset metrics
+compare attribute list local/ --dataset metrics --json
+compare attribute list local/ --dataset metrics
+# The replays dataset: the replay index as a table.
+compare explore local/app --dataset replays --json
+compare explore local/app --dataset replays
+compare explore local/app --dataset replays -F activity -F duration -F count_errors --json
+compare explore local/app --dataset replays -F activity -F duration -F count_errors
+compare explore local/ --dataset replays -F user -F browser -F url -F screens -F release -F count_traces -F tags -F has_viewed --json
+compare explore local/ --dataset replay -s -count_errors -e prod -q release:1.0 -n 1 -t 2d
+compare explore local/app --dataset replays -F bogus
+compare explore local/app --dataset replays -s bogus
 exit $FAILED

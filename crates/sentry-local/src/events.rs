@@ -75,6 +75,64 @@ fn trace_id_of(payload: Option<&Map<String, Value>>, envelope: &Envelope) -> Opt
 pub struct PreparedEnvelope {
     answer: Option<String>,
     items: Vec<PreparedItem>,
+    /// The samples of the envelope's `trace_metric` items, stored one row each in
+    /// `trace_metrics` (not in `items`: nothing reads the container back).
+    metrics: Vec<PreparedMetric>,
+}
+
+/// One trace metric sample (`{timestamp, trace_id, span_id, name, type, value, unit,
+/// attributes}` as the JavaScript and Python SDKs send them in a `trace_metric` item).
+#[derive(Debug)]
+struct PreparedMetric {
+    timestamp_ms: i64,
+    trace_id: Option<String>,
+    span_id: Option<String>,
+    name: String,
+    kind: String,
+    unit: Option<String>,
+    value: f64,
+    attributes: String,
+}
+
+/// The metric types Sentry accepts; a sample of another type (or without a name or a numeric
+/// value) is dropped, as Relay drops it.
+const METRIC_TYPES: &[&str] = &["counter", "gauge", "distribution"];
+
+/// The samples of a `trace_metric` payload: `{"version": 2, "items": [...]}` (a bare sample
+/// object is accepted too).
+fn trace_metric_samples(payload: &Map<String, Value>, received_ms: i64) -> Vec<PreparedMetric> {
+    let one = [Value::Object(payload.clone())];
+    let list: &[Value] = match payload.get("items").and_then(Value::as_array) {
+        Some(items) => items,
+        None => &one,
+    };
+    let text = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    list.iter()
+        .filter_map(|m| {
+            let name = text(m.get("name"))?;
+            let kind = text(m.get("type")).filter(|t| METRIC_TYPES.contains(&t.as_str()))?;
+            let value = m.get("value").and_then(Value::as_f64)?;
+            let attributes = match m.get("attributes") {
+                Some(a @ Value::Object(_)) => a.to_string(),
+                _ => "{}".into(),
+            };
+            Some(PreparedMetric {
+                timestamp_ms: parse_timestamp_ms(m.get("timestamp")).unwrap_or(received_ms),
+                trace_id: text(m.get("trace_id")).map(|t| t.to_ascii_lowercase()),
+                span_id: text(m.get("span_id")).map(|t| t.to_ascii_lowercase()),
+                name,
+                kind,
+                unit: text(m.get("unit")),
+                value,
+                attributes,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -106,8 +164,15 @@ pub struct PreparedEvent {
 pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelope {
     let mut answer = envelope.event_id();
     let mut items = Vec::new();
+    let mut metrics = Vec::new();
     for item in &envelope.items {
         let ty = item.item_type();
+        if ty == "trace_metric" {
+            if let Some(payload) = item.json() {
+                metrics.extend(trace_metric_samples(&payload, received_ms));
+            }
+            continue;
+        }
         if !KEPT_ITEM_TYPES.contains(&ty) {
             continue;
         }
@@ -168,7 +233,11 @@ pub fn prepare_envelope(envelope: &Envelope, received_ms: i64) -> PreparedEnvelo
             event,
         });
     }
-    PreparedEnvelope { answer, items }
+    PreparedEnvelope {
+        answer,
+        items,
+        metrics,
+    }
 }
 
 /// Stores a prepared envelope for `project_id`: kept items into `items`, error events into
@@ -201,6 +270,26 @@ pub fn store_prepared(
                 Some(sym) => store_prepared_event(c, project_id, &sym, received_ms)?,
                 None => store_prepared_event(c, project_id, ev, received_ms)?,
             };
+        }
+    }
+    if !envelope.metrics.is_empty() {
+        let mut insert_metric = c.prepare_cached(
+            "INSERT INTO trace_metrics (project_id, timestamp_ms, received_ms, trace_id, span_id, name, type, unit, value, attributes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for m in &envelope.metrics {
+            insert_metric.execute(params![
+                project_id,
+                m.timestamp_ms,
+                received_ms,
+                m.trace_id,
+                m.span_id,
+                m.name,
+                m.kind,
+                m.unit,
+                m.value,
+                m.attributes
+            ])?;
         }
     }
     Ok(envelope.answer.clone())

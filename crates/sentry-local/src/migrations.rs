@@ -35,6 +35,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("migrations/0003_artifact_bundle_files.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_trace_metrics.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -2,7 +2,7 @@
 //! list`), the keys that can be queried on spans, logs and trace metrics.
 //!
 //! Keys come from what ingest kept (span `data`, transaction tags and trace context data,
-//! log record attributes) plus the built-in keys Sentry always offers for the dataset, which
+//! log record and trace metric attributes) plus the built-in keys Sentry always offers for the dataset, which
 //! is why a key can be listed with no item carrying it. Like Sentry, custom non-string keys are
 //! spelled `tags[name,number]` (`boolean`, `array`) and the request picks one
 //! `attributeType` at a time; `substringMatch` filters names (case-sensitive) and
@@ -99,6 +99,7 @@ fn item_keys(
     let item_type = match dataset {
         "logs" => "log",
         "spans" => "transaction",
+        "tracemetrics" => return metric_keys(c, org, projects, since),
         _ => return Ok(Vec::new()),
     };
     let mut stmt = c.prepare(
@@ -169,6 +170,44 @@ fn item_keys(
         }
     }
     Ok(out)
+}
+
+/// The attribute keys of each trace metric sample (`sentry.*` ones are built in).
+fn metric_keys(
+    c: &Connection,
+    org: i64,
+    projects: &[String],
+    since: i64,
+) -> ApiResult<Vec<BTreeMap<String, &'static str>>> {
+    let mut stmt = c.prepare(
+        "SELECT m.attributes, p.slug, CAST(p.id AS TEXT) FROM trace_metrics m JOIN projects p ON p.id = m.project_id
+         WHERE p.org_id = ?1 AND m.timestamp_ms >= ?2",
+    )?;
+    let rows = stmt
+        .query_map(rusqlite::params![org, since], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, slug, id)| {
+            projects.is_empty() || projects.iter().any(|p| p == slug || p == id)
+        })
+        .map(
+            |(attrs, _, _)| match serde_json::from_str::<Value>(&attrs) {
+                Ok(Value::Object(a)) => a
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with("sentry."))
+                    .map(|(k, v)| (k.clone(), type_of(v)))
+                    .collect(),
+                _ => BTreeMap::new(),
+            },
+        )
+        .collect())
 }
 
 async fn list(

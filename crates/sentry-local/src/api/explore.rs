@@ -1,11 +1,12 @@
-//! Explore queries (`/organizations/{org}/events/?dataset=…`), trace trees, trace metadata
-//! and trace logs, computed from the envelope items ingest kept.
+//! Explore queries (`/organizations/{org}/events/?dataset=…`), trace trees and trace logs,
+//! computed from the envelope items ingest kept.
 //!
 //! `sentry log list`, `trace list/view`, `span list` and `explore` read these. Rows are
 //! built per dataset from `items` (logs from `log` items, transactions from `transaction`
 //! items, spans from the spans inside transactions, errors from `event` items), then
 //! filtered by a subset of Sentry's search syntax, aggregated when aggregate fields such as
-//! `count()` are requested, sorted and paged.
+//! `count()` are requested, sorted and paged. Trace metrics (`dataset=tracemetrics`) come from
+//! their own table, see [`super::tracemetrics`].
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
 use crate::api::issues::parse_period_ms;
+use crate::api::tracemetrics;
 use crate::api::{find_org, iso_ms, search_tokens, with_link, Page, Params, MAX_PER_PAGE};
 use crate::auth::needs::EVENT_READ;
 use crate::auth::Authed;
@@ -30,10 +32,6 @@ pub(super) fn routes(api: ApiRouter) -> ApiRouter {
         .route(
             "/organizations/{org}/trace/{trace_id}/",
             get(EVENT_READ, trace),
-        )
-        .route(
-            "/organizations/{org}/trace-meta/{trace_id}/",
-            get(EVENT_READ, trace_meta),
         )
         .route(
             "/organizations/{org}/trace-logs/",
@@ -142,29 +140,6 @@ fn attr(attrs: &Value, key: &str) -> Value {
     }
 }
 
-/// The columns one custom attribute answers to. By its bare name it is Sentry's string
-/// attribute of that name, so 0.49's log schemas, which expect strings for e.g.
-/// `code.line.number`, read the same as they do from sentry.io; typed, it is
-/// `tags[name,number]` / `tags[name,boolean]` / `tags[name,string]`, as Sentry spells them.
-fn attribute_columns(row: &mut Map<String, Value>, name: &str, value: Value) {
-    let text = match &value {
-        Value::Null => return,
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    match &value {
-        Value::Number(_) => {
-            row.insert(format!("tags[{name},number]"), value.clone());
-        }
-        Value::Bool(_) => {
-            row.insert(format!("tags[{name},boolean]"), value.clone());
-        }
-        _ => {}
-    }
-    row.insert(format!("tags[{name},string]"), json!(text));
-    row.insert(name.to_string(), json!(text));
-}
-
 /// Log rows: one per log record (an item holds one record or an `items` container).
 fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<String, Value>> {
     let mut rows = Vec::new();
@@ -178,9 +153,17 @@ fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<Str
             let attrs = field(rec, "attributes");
             let level = rec.get("level").and_then(Value::as_str).unwrap_or("info");
             let mut row = Map::new();
+            // An attribute asked for by its bare name is Sentry's string attribute of that
+            // name (typed ones need `tags[name,number]`), so 0.49's log schemas, which expect
+            // strings for e.g. `code.line.number`, read the same as they do from sentry.io.
             if let Value::Object(a) = &attrs {
                 for k in a.keys() {
-                    attribute_columns(&mut row, k, attr(&attrs, k));
+                    let v = match attr(&attrs, k) {
+                        Value::Null => Value::Null,
+                        Value::String(s) => Value::String(s),
+                        other => Value::String(other.to_string()),
+                    };
+                    row.insert(k.clone(), v);
                 }
             }
             let slug = projects.get(&item.project).map(|p| p.slug.clone());
@@ -325,12 +308,6 @@ fn span_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<St
         let tx = transaction_row(item, projects);
         for (i, s) in spans_of(&item.payload).into_iter().enumerate() {
             let mut row = Map::new();
-            // The span's data are its custom attributes; the standard columns below win.
-            if let Value::Object(d) = &s.data {
-                for (k, v) in d {
-                    attribute_columns(&mut row, k, v.clone());
-                }
-            }
             // The first span is the transaction's own (`--dataset transactions`).
             row.insert("is_transaction".into(), json!(i == 0));
             row.insert("id".into(), json!(s.span_id));
@@ -441,44 +418,106 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Sentry search syntax subset: `key:value`, `!key:value`, `key:[a,b]`, `key:*wild*`,
-/// `key:>n` / `key:<n` (numbers or timestamps), and free text against message-like fields.
+/// `key:>n` / `key:<n` (numbers or timestamps), and free text against message-like fields,
+/// combined with `AND` (or juxtaposition), `OR` and parentheses. The CLI sends its scope terms
+/// ANDed with the user's query in parentheses (`environment:prod (a:1 OR b:2)`).
 pub(super) fn matches_query(row: &Map<String, Value>, tokens: &[String]) -> bool {
-    tokens.iter().all(|tok| {
-        let Some((key, value)) = tok
-            .split_once(':')
-            .filter(|(k, _)| !k.is_empty() && !k.contains(' '))
-        else {
-            let needle = tok.to_lowercase();
-            return ["message", "title", "description", "transaction"]
-                .iter()
-                .any(|f| {
-                    row.get(*f)
-                        .is_some_and(|v| value_text(v).to_lowercase().contains(&needle))
-                });
-        };
-        let (negate, key) = match key.strip_prefix('!') {
-            Some(k) => (true, k),
-            None => (false, key),
-        };
-        let field = match key {
-            "trace" | "trace_id" => "trace",
-            "level" if row.contains_key("severity") => "severity",
-            k => k,
-        };
-        let actual = row.get(field).map(value_text).unwrap_or_default();
-        let hit = if let Some(rest) = value.strip_prefix(">=").or_else(|| value.strip_prefix('>')) {
-            compare(&actual, rest)
-                .is_some_and(|o| o.is_gt() || (value.starts_with(">=") && o.is_eq()))
-        } else if let Some(rest) = value.strip_prefix("<=").or_else(|| value.strip_prefix('<')) {
-            compare(&actual, rest)
-                .is_some_and(|o| o.is_lt() || (value.starts_with("<=") && o.is_eq()))
-        } else if let Some(list) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
-            list.split(',').any(|v| wildcard_match(v.trim(), &actual))
+    let mut parts: Vec<&str> = Vec::new();
+    for tok in tokens {
+        let mut t = tok.as_str();
+        while let Some(rest) = t.strip_prefix('(') {
+            parts.push("(");
+            t = rest;
+        }
+        let mut closing = 0;
+        // A trailing `)` closes a group unless it ends a function call like `count()`.
+        while t.ends_with(')')
+            && !t.ends_with("()")
+            && t.matches('(').count() < t.matches(')').count()
+        {
+            t = &t[..t.len() - 1];
+            closing += 1;
+        }
+        if !t.is_empty() {
+            parts.push(t);
+        }
+        parts.extend(std::iter::repeat_n(")", closing));
+    }
+    let mut pos = 0;
+    or_expr(row, &parts, &mut pos)
+}
+
+/// `term (OR term)*`.
+fn or_expr(row: &Map<String, Value>, parts: &[&str], pos: &mut usize) -> bool {
+    let mut any = and_expr(row, parts, pos);
+    while parts
+        .get(*pos)
+        .is_some_and(|p| p.eq_ignore_ascii_case("OR"))
+    {
+        *pos += 1;
+        any |= and_expr(row, parts, pos);
+    }
+    any
+}
+
+/// `factor ([AND] factor)*`, stopping at `OR` or a closing parenthesis.
+fn and_expr(row: &Map<String, Value>, parts: &[&str], pos: &mut usize) -> bool {
+    let mut all = true;
+    while let Some(p) = parts.get(*pos) {
+        if *p == ")" || p.eq_ignore_ascii_case("OR") {
+            break;
+        }
+        *pos += 1;
+        if p.eq_ignore_ascii_case("AND") {
+            continue;
+        }
+        let hit = if *p == "(" {
+            let inner = or_expr(row, parts, pos);
+            if parts.get(*pos) == Some(&")") {
+                *pos += 1;
+            }
+            inner
         } else {
-            wildcard_match(value, &actual)
+            term_matches(row, p)
         };
-        hit != negate
-    })
+        all &= hit;
+    }
+    all
+}
+
+fn term_matches(row: &Map<String, Value>, tok: &str) -> bool {
+    let Some((key, value)) = tok
+        .split_once(':')
+        .filter(|(k, _)| !k.is_empty() && !k.contains(' '))
+    else {
+        let needle = tok.to_lowercase();
+        return ["message", "title", "description", "transaction"]
+            .iter()
+            .any(|f| {
+                row.get(*f)
+                    .is_some_and(|v| value_text(v).to_lowercase().contains(&needle))
+            });
+    };
+    let (negate, key) = match key.strip_prefix('!') {
+        Some(k) => (true, k),
+        None => (false, key),
+    };
+    let field = match key {
+        "trace" | "trace_id" => "trace",
+        "level" if row.contains_key("severity") => "severity",
+        k => k,
+    };
+    let actual = row.get(field).map(value_text).unwrap_or_default();
+    let hit = if let Some(rest) = value.strip_prefix(">=").or_else(|| value.strip_prefix('>')) {
+        compare(&actual, rest).is_some_and(|o| o.is_gt() || (value.starts_with(">=") && o.is_eq()))
+    } else if let Some(rest) = value.strip_prefix("<=").or_else(|| value.strip_prefix('<')) {
+        compare(&actual, rest).is_some_and(|o| o.is_lt() || (value.starts_with("<=") && o.is_eq()))
+    } else if let Some(list) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+        list.split(',').any(|v| wildcard_match(v.trim(), &actual))
+    } else {
+        wildcard_match(value, &actual)
+    };
+    hit != negate
 }
 
 fn compare(actual: &str, wanted: &str) -> Option<std::cmp::Ordering> {
@@ -493,26 +532,46 @@ fn compare(actual: &str, wanted: &str) -> Option<std::cmp::Ordering> {
 /// One result row: field name → value.
 pub(super) type Row = Map<String, Value>;
 
-/// `count()`, `count_unique(f)`, `sum(f)`, `avg(f)`, `min(f)`, `max(f)` and the percentiles
-/// `p50(f)` … `p99(f)` → (function, arg).
+/// `count()`, `count_unique(f)`, `sum(f)`, `avg(f)`, `min(f)`, `max(f)`, `p50(f)` … `p99(f)`
+/// → (function, arg). The arg may be a trace metric selector, `value,<name>,<type>,<unit>`.
 pub(super) fn aggregate(field: &str) -> Option<(&str, &str)> {
     let (f, rest) = field.split_once('(')?;
     let arg = rest.strip_suffix(')')?;
-    matches!(
-        f,
-        "count"
-            | "count_unique"
-            | "sum"
-            | "avg"
-            | "min"
-            | "max"
-            | "p50"
-            | "p75"
-            | "p90"
-            | "p95"
-            | "p99"
-    )
+    (matches!(f, "count" | "count_unique" | "sum" | "avg" | "min" | "max")
+        || percentile(f).is_some())
     .then_some((f, arg))
+}
+
+/// `p50` → 0.5, for the percentile functions Sentry has.
+fn percentile(func: &str) -> Option<f64> {
+    match func {
+        "p50" => Some(0.5),
+        "p75" => Some(0.75),
+        "p90" => Some(0.9),
+        "p95" => Some(0.95),
+        "p99" => Some(0.99),
+        "p100" => Some(1.0),
+        _ => None,
+    }
+}
+
+/// The value an aggregate reads from a row: the column `arg`, or for a trace metric selector
+/// the sample's value when the row is a sample of that metric.
+fn arg_value<'r>(row: &'r Row, arg: &str) -> Option<&'r Value> {
+    if arg.contains(',') {
+        tracemetrics::selected_value(row, arg)
+    } else {
+        row.get(arg)
+    }
+}
+
+/// The `q` quantile of `values` (sorted in place), interpolated between the closest ranks.
+fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let last = values.len().checked_sub(1)?;
+    let pos = q * last as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(values[lo] + (values[hi] - values[lo]) * (pos - lo as f64))
 }
 
 fn aggregate_rows(rows: Vec<Map<String, Value>>, fields: &[String]) -> Vec<Map<String, Value>> {
@@ -549,19 +608,24 @@ fn aggregate_rows(rows: Vec<Map<String, Value>>, fields: &[String]) -> Vec<Map<S
         .collect()
 }
 
-/// One aggregate over a set of rows (possibly empty: a count is then 0, an average null).
+/// One aggregate over a set of rows (possibly empty, as a time-series bucket can be: a count
+/// or sum is then 0, an average, extreme or percentile null). A trace metric selector
+/// (`value,<name>,<type>,<unit>`) reads only that metric's samples, and its count counts them.
 pub(super) fn aggregate_value(members: &[&Row], func: &str, arg: &str) -> Value {
     let nums = || {
         members
             .iter()
-            .filter_map(|m| m.get(arg).and_then(Value::as_f64))
+            .filter_map(|m| arg_value(m, arg).and_then(Value::as_f64))
     };
+    let metric = arg.contains(',');
     match func {
+        "count" if metric => json!(nums().count()),
         "count" => json!(members.len()),
         "count_unique" => {
             let mut seen: Vec<String> = members
                 .iter()
-                .map(|m| m.get(arg).map(value_text).unwrap_or_default())
+                .filter(|m| !metric || arg_value(m, arg).is_some())
+                .map(|m| arg_value(m, arg).map(value_text).unwrap_or_default())
                 .collect();
             seen.sort();
             seen.dedup();
@@ -580,34 +644,31 @@ pub(super) fn aggregate_value(members: &[&Row], func: &str, arg: &str) -> Value 
             .reduce(f64::min)
             .map(|v| json!(v))
             .unwrap_or(Value::Null),
-        "max" => nums()
+        p if percentile(p).is_some() => {
+            let mut v: Vec<f64> = nums().collect();
+            quantile(&mut v, percentile(p).unwrap_or(0.5))
+                .map(|v| json!(v))
+                .unwrap_or(Value::Null)
+        }
+        _ => nums()
             .reduce(f64::max)
             .map(|v| json!(v))
             .unwrap_or(Value::Null),
-        p => {
-            // `pNN`: linear interpolation between the closest ranks.
-            let q = p[1..].parse::<f64>().unwrap_or(50.0) / 100.0;
-            let mut v: Vec<f64> = nums().collect();
-            if v.is_empty() {
-                return Value::Null;
-            }
-            v.sort_by(|a, b| a.total_cmp(b));
-            let pos = q * (v.len() - 1) as f64;
-            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-            json!(v[lo] + (v[hi] - v[lo]) * (pos - lo as f64))
-        }
     }
 }
 
-/// A column's type and unit as Sentry reports them in `meta`. An aggregate other than a
-/// count keeps its column's type (`p95(span.duration)` is a duration in milliseconds).
 pub(super) fn field_meta(field: &str) -> (&'static str, Option<&'static str>) {
     match field {
         "timestamp" => ("date", None),
         "transaction.duration" | "span.duration" => ("duration", Some("millisecond")),
         "timestamp_precise" | "severity_number" | "project.id" => ("integer", None),
+        f if aggregate(f).is_some_and(|(_, arg)| arg.contains(',')) => aggregate(f)
+            .and_then(|(func, arg)| tracemetrics::aggregate_meta(func, arg))
+            .unwrap_or(("number", None)),
         f if f.starts_with("count") => ("integer", None),
         f => match aggregate(f) {
+            // An aggregate other than a count keeps its column's type
+            // (`p95(span.duration)` is a duration in milliseconds).
             Some((_, arg)) if field_meta(arg).0 == "duration" => field_meta(arg),
             Some(_) => ("number", None),
             None => ("string", None),
@@ -680,6 +741,7 @@ pub(super) fn dataset_rows(
             let (items, p) = load_items(c, org, "transaction", projects, since_ms, trace)?;
             span_rows(&items, &p)
         }
+        "tracemetrics" => tracemetrics::rows(c, org, projects, since_ms)?,
         "errors" | "discover" => {
             let (items, p) = load_items(c, org, "event", projects, since_ms, trace)?;
             error_rows(&items, &p)
@@ -720,6 +782,9 @@ async fn events(
         })
         .await?;
     rows.retain(|r| matches_query(r, &tokens));
+    if dataset == "tracemetrics" {
+        tracemetrics::scope(&mut rows, &fields);
+    }
     if fields.iter().any(|f| aggregate(f).is_some()) {
         rows = aggregate_rows(rows, &fields);
     }
@@ -745,7 +810,10 @@ async fn events(
     let mut meta_fields = Map::new();
     let mut units = Map::new();
     for f in &fields {
-        let (t, u) = field_meta(f);
+        let column = (dataset == "tracemetrics")
+            .then(|| tracemetrics::column_meta(f))
+            .flatten();
+        let (t, u) = column.unwrap_or_else(|| field_meta(f));
         meta_fields.insert(f.clone(), json!(t));
         units.insert(f.clone(), json!(u));
     }
@@ -774,11 +842,6 @@ async fn trace(
         return Err(ApiError::bad_request("Invalid trace id"));
     }
     let projects = params.project_ids();
-    let wanted: Vec<String> = params
-        .get_all("additional_attributes")
-        .into_iter()
-        .map(str::to_string)
-        .collect();
     let (txs, errors, slugs) = state
         .db
         .call(move |c| {
@@ -823,7 +886,6 @@ async fn trace(
                     "project_id": tx.project,
                     "project_slug": slug,
                     "errors": [],
-                    "additional_attributes": additional_attributes(&s.data, &wanted),
                     "children": [],
                 }),
             ));
@@ -897,91 +959,6 @@ async fn trace(
     });
     roots.extend(orphan_errors);
     Ok(Json(Value::Array(roots)))
-}
-
-/// The requested attributes a span has (`additional_attributes=` of the trace endpoint),
-/// by the columns [`attribute_columns`] gives them; ones it lacks are left out, as Sentry
-/// leaves them out.
-fn additional_attributes(data: &Value, wanted: &[String]) -> Value {
-    let mut cols = Map::new();
-    if let Value::Object(d) = data {
-        for (k, v) in d {
-            attribute_columns(&mut cols, k, v.clone());
-        }
-    }
-    Value::Object(
-        wanted
-            .iter()
-            .filter_map(|w| Some((w.clone(), cols.get(w)?.clone())))
-            .collect(),
-    )
-}
-
-/// `GET /organizations/{org}/trace-meta/{trace_id}/`: what one trace holds, in the shape
-/// of Sentry's EAP endpoint (`errorsCount`, `logsCount`, `metricsCount`,
-/// `performanceIssuesCount`, `spansCount`, `transactionChildCountMap` — spans per
-/// transaction, ordered by its event ID — and `spansCountMap` — spans per op, most first;
-/// `uptimeCount` only with `include_uptime=1`). Within `statsPeriod`/`start` (default 14d)
-/// across every project of the org; a trace with nothing in it is all zeros, not a 404.
-/// The local server keeps no performance issues, trace metrics or uptime results, so those
-/// count 0.
-async fn trace_meta(
-    State(state): State<AppState>,
-    auth: Authed,
-    Path((org, trace_id)): Path<(String, String)>,
-    params: Params,
-) -> ApiResult<Json<Value>> {
-    let trace_id = trace_id.to_ascii_lowercase();
-    if !is_trace_id(&trace_id) {
-        return Err(ApiError::bad_request("Invalid trace id"));
-    }
-    let since_ms = since(&params, "14d");
-    let uptime = params.get("include_uptime") == Some("1");
-    let (errors, spans, logs) = state
-        .db
-        .call(move |c| {
-            let org = find_org(c, &auth, &org)?.id;
-            let (errors, _) = load_items(c, org, "event", &[], since_ms, Some(&trace_id))?;
-            let spans = dataset_rows(c, org, "spans", &[], since_ms, Some(&trace_id))?;
-            // One log item can hold records of several traces: count per record.
-            let logs = dataset_rows(c, org, "logs", &[], since_ms, None)?
-                .into_iter()
-                .filter(|r| r.get("trace").and_then(Value::as_str) == Some(trace_id.as_str()))
-                .count();
-            Ok((errors.len(), spans, logs))
-        })
-        .await?;
-    let mut per_tx: BTreeMap<String, u64> = BTreeMap::new();
-    let mut per_op: Vec<(String, u64)> = Vec::new();
-    for row in &spans {
-        let tx = row
-            .get("transaction.id")
-            .map(value_text)
-            .unwrap_or_default();
-        *per_tx.entry(tx).or_default() += 1;
-        let op = row.get("span.op").map(value_text).unwrap_or_default();
-        match per_op.iter_mut().find(|(o, _)| *o == op) {
-            Some((_, n)) => *n += 1,
-            None => per_op.push((op, 1)),
-        }
-    }
-    per_op.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let mut body = json!({
-        "errorsCount": errors,
-        "logsCount": logs,
-        "metricsCount": 0,
-        "performanceIssuesCount": 0,
-        "spansCount": spans.len(),
-        "transactionChildCountMap": per_tx
-            .into_iter()
-            .map(|(id, n)| json!({"transaction.event_id": id, "count()": n}))
-            .collect::<Vec<_>>(),
-        "spansCountMap": per_op.into_iter().map(|(op, n)| (op, json!(n))).collect::<Map<String, Value>>(),
-    });
-    if uptime {
-        body["uptimeCount"] = json!(0);
-    }
-    Ok(Json(body))
 }
 
 async fn trace_logs(

@@ -36,6 +36,7 @@ mod replays;
 mod repos;
 mod teams;
 mod timeseries;
+mod tracemetrics;
 mod uploads;
 
 pub(crate) use body::{present, IdOrSlug, JsonBody};

@@ -305,6 +305,14 @@ fn matches(replay: &Value, query: &str) -> bool {
     })
 }
 
+fn sort_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn project_filter(
     c: &Connection,
     authed: &Authed,
@@ -360,13 +368,23 @@ async fn list(
                 Some(k) => (true, k),
                 None => (false, sort),
             };
+            // Sorts name nested fields with dots (`user.email`, `browser.name`);
+            // `count_screens` is Sentry's other name for `count_urls`.
+            let key = if key == "count_screens" {
+                "count_urls"
+            } else {
+                key
+            };
+            let path = format!("/{}", key.replace('.', "/"));
+            let at = |r: &Value| r.pointer(&path).cloned().unwrap_or(Value::Null);
             all.sort_by(|a, b| {
-                let ord = match (&a[key], &b[key]) {
+                let ord = match (&at(a), &at(b)) {
                     (Value::Number(x), Value::Number(y)) => x
                         .as_f64()
                         .unwrap_or(0.0)
                         .total_cmp(&y.as_f64().unwrap_or(0.0)),
-                    (x, y) => x.to_string().cmp(&y.to_string()),
+                    // A missing value sorts as the empty string, as Sentry's index does.
+                    (x, y) => sort_text(x).cmp(&sort_text(y)),
                 };
                 if desc { ord.reverse() } else { ord }
                     .then_with(|| b["id"].to_string().cmp(&a["id"].to_string()))

@@ -16,4 +16,5 @@ mod request_log;
 mod scopes;
 mod stream;
 mod timeseries;
+mod tracemetrics;
 mod uploads;

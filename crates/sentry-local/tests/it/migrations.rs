@@ -43,7 +43,7 @@ fn a_database_from_before_schema_versions_is_adopted_with_its_data() {
             .unwrap();
     let (_dir, db) = layout_0_copy();
     let s = serve_file(&db).expect("the old database opens");
-    assert_eq!(user_version(&s), 3, "the database now carries its version");
+    assert_eq!(user_version(&s), 4, "the database now carries its version");
     // The same token, DSN key and data as before.
     assert_eq!(s.token(), info["token"].as_str().unwrap());
     assert_eq!(s.bootstrap.public_key, info["public_key"].as_str().unwrap());
@@ -65,7 +65,7 @@ fn a_database_from_before_schema_versions_is_adopted_with_its_data() {
 
     // Opening it again migrates nothing and loses nothing.
     let s = serve_file(&db).expect("reopens");
-    assert_eq!(user_version(&s), 3);
+    assert_eq!(user_version(&s), 4);
     assert_eq!(
         get(&s, "organizations/local/issues/?query=")
             .1
@@ -91,7 +91,7 @@ fn a_database_from_a_newer_build_is_refused() {
         Err(e) => e.to_string(),
     };
     assert!(
-        err.contains("schema version 99, newer than this sentry knows (3)"),
+        err.contains("schema version 99, newer than this sentry knows (4)"),
         "{err}"
     );
     assert!(

@@ -584,3 +584,496 @@ fn time_series_bad_input() {
         "Error: Failed to query events time series: 400 Bad Request\n  foo(bar) is not a valid yAxis: use an aggregate such as count()\n"
     );
 }
+/// Trace metrics through the DSN, as the JavaScript and Python SDKs send them: token usage
+/// per model, a cache hit rate and a duration in milliseconds.
+fn with_metrics(env: &TestEnv) {
+    let now = jiff::Timestamp::now().as_millisecond() as f64 / 1000.0;
+    let sample = |name: &str, value: f64, unit: Option<&str>, model: &str| {
+        let mut m = json!({
+            "timestamp": now - 1.0, "trace_id": "aaaa1111bbbb2222cccc3333dddd4444",
+            "name": name, "type": "distribution", "value": value,
+            "attributes": {"gen_ai.request.model": {"value": model, "type": "string"}},
+        });
+        if let Some(u) = unit {
+            m["unit"] = json!(u);
+        }
+        m
+    };
+    let payload = json!({"version": 2, "items": [
+        sample("llm.token_usage", 120.0, None, "gpt-4o"),
+        sample("llm.token_usage", 80.0, None, "gpt-4o"),
+        sample("llm.token_usage", 40.0, None, "claude"),
+        sample("cache.hit_rate", 100.0, None, "x"),
+        sample("cache.hit_rate", 0.0, None, "x"),
+        sample("request.duration", 250.0, Some("millisecond"), "x"),
+    ]});
+    let key = env.server().bootstrap.public_key.clone();
+    let project = env.server().bootstrap.project_id as u64;
+    send_envelope_to(
+        env,
+        project,
+        &key,
+        "99999999999999999999999999999999",
+        &[(
+            json!({"type": "trace_metric", "item_count": 6, "content_type": "application/vnd.sentry.items.trace-metric+json"}),
+            serde_json::to_vec(&payload).unwrap(),
+        )],
+    );
+}
+
+const SUM: &str = "sum(value,llm.token_usage,distribution,none)";
+const DISCOVERY: &str =
+    "dataset=tracemetrics&field=metric.name&field=metric.type&field=metric.unit";
+
+/// Runs explore and returns (exit code, stdout, stderr).
+fn explore(env: &TestEnv, args: &[&str]) -> (i32, String, String) {
+    let out = env.api_cmd().arg("explore").args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+#[test]
+fn metric_resolved_through_discovery() {
+    let env = seeded();
+    with_metrics(&env);
+    clear_log(&env);
+    let out = env
+        .api_cmd()
+        .args(["explore", "local/app", "-m", "llm.token_usage", "--json"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(
+        stdout_json(&out),
+        json!({
+            "data": [{SUM: 240}],
+            "meta": {"fields": {SUM: "number"}, "units": {SUM: null}},
+            "hasMore": false, "hasPrev": false, "dataset": "tracemetrics",
+        })
+    );
+    // Upstream's warning, consola's blank lines included.
+    assert_eq!(
+        text(&out.stderr),
+        "\n[explore]  WARN  --metric implies --dataset metrics; switching dataset.\n\n"
+    );
+    let events: Vec<String> = logged(&env)
+        .into_iter()
+        .filter(|l| l.contains("/events/"))
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    for part in [DISCOVERY, "project=1", "statsPeriod=24h", "per_page=100"] {
+        assert!(
+            events[0].contains(part),
+            "{part} missing from {}",
+            events[0]
+        );
+    }
+    assert!(!events[0].contains("sort="), "{}", events[0]);
+    for part in [
+        "dataset=tracemetrics",
+        "field=sum%28value%2Cllm.token_usage%2Cdistribution%2Cnone%29",
+        "sort=-sum%28value%2Cllm.token_usage%2Cdistribution%2Cnone%29",
+        "project=1",
+        "per_page=25",
+    ] {
+        assert!(
+            events[1].contains(part),
+            "{part} missing from {}",
+            events[1]
+        );
+    }
+
+    // --agg, a grouping column, and a user aggregate that gives way to the metric's; the
+    // discovered unit goes into the field.
+    let avg = "avg(value,llm.token_usage,distribution,none)";
+    let (code, stdout, stderr) = explore(
+        &env,
+        &[
+            "local/",
+            "-m",
+            "llm.token_usage",
+            "--agg",
+            "avg",
+            "--dataset",
+            "metrics",
+            "-F",
+            "gen_ai.request.model",
+            "-F",
+            "count()",
+            "--json",
+        ],
+    );
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap(),
+        json!({
+            "data": [
+                {"gen_ai.request.model": "gpt-4o", avg: 100},
+                {"gen_ai.request.model": "claude", avg: 40},
+            ],
+            "meta": {
+                "fields": {"gen_ai.request.model": "string", avg: "number"},
+                "units": {"gen_ai.request.model": null, avg: null},
+            },
+            "hasMore": false, "hasPrev": false, "dataset": "tracemetrics",
+        })
+    );
+    let p95 = "p95(value,request.duration,distribution,millisecond)";
+    let v = json_of(
+        &env,
+        &[
+            "explore",
+            "local/",
+            "-m",
+            "request.duration",
+            "--agg",
+            "p95",
+            "-d",
+            "metrics",
+        ],
+    );
+    assert_eq!(v["data"], json!([{p95: 250}]));
+    assert_eq!(
+        v["meta"],
+        json!({"fields": {p95: "duration"}, "units": {p95: "millisecond"}})
+    );
+}
+
+#[test]
+fn metric_tables_and_their_paging_hints() {
+    let env = seeded();
+    with_metrics(&env);
+    let avg = "avg(value,llm.token_usage,distribution,none)";
+    let (code, stdout, _) = explore(
+        &env,
+        &[
+            "local/app",
+            "-F",
+            "gen_ai.request.model",
+            "-m",
+            "llm.token_usage",
+            "--agg",
+            "avg",
+            "-d",
+            "metrics",
+            "-n",
+            "1",
+            "-t",
+            "2d",
+        ],
+    );
+    assert_eq!(code, 0);
+    let width = avg.len();
+    assert_eq!(
+        stdout,
+        format!(
+            "Querying metrics in local/app:\n\n\
+             ╭──────────────────────┬─{bar}─╮\n\
+             │ GEN_AI.REQUEST.MODEL │ {head} │\n\
+             ├──────────────────────┼─{bar}─┤\n\
+             │ gpt-4o               │ {value:>width$} │\n\
+             ╰──────────────────────┴─{bar}─╯\n\n\n\
+             Showing 1 result. Next: sentry explore local/app -c next --dataset metrics -m \"llm.token_usage\" --agg avg -F 'gen_ai.request.model' --limit 1 --period 2d\n",
+            bar = "─".repeat(width),
+            head = avg.to_uppercase(),
+            value = "100",
+        )
+    );
+    // The manual form: no discovery, the user's sort and fields repeat in the hint.
+    clear_log(&env);
+    let (code, stdout, _) = explore(
+        &env,
+        &[
+            "local/app",
+            "-F",
+            SUM,
+            "-F",
+            "gen_ai.request.model",
+            "--dataset",
+            "metric",
+            "-n",
+            "1",
+            "-s",
+            SUM,
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(stdout.contains(" 40 │ claude "), "{stdout}");
+    assert!(
+        stdout.ends_with(&format!("Showing 1 result. Next: sentry explore local/app -c next --dataset metrics --sort \"{SUM}\" -F '{SUM}' -F 'gen_ai.request.model' --limit 1\n")),
+        "{stdout}"
+    );
+    let events: Vec<String> = logged(&env)
+        .into_iter()
+        .filter(|l| l.contains("/events/"))
+        .collect();
+    assert_eq!(events.len(), 1, "no discovery: {events:?}");
+    assert!(events[0].contains(&format!(
+        "sort={}",
+        "sum%28value%2Cllm.token_usage%2Cdistribution%2Cnone%29"
+    )));
+    let v = json_of(
+        &env,
+        &["explore", "local/", "-F", SUM, "--dataset", "metrics"],
+    );
+    assert_eq!(v["data"], json!([{SUM: 240}]));
+}
+
+#[test]
+fn metric_input_errors() {
+    let env = seeded();
+    with_metrics(&env);
+    clear_log(&env);
+    let (code, _, stderr) = explore(&env, &["local/", "--dataset", "metrics"]);
+    assert_eq!(code, 21);
+    assert_eq!(
+        stderr,
+        "Error: The metrics dataset requires --metric or explicit --field flags.\n\n\
+         Auto mode (recommended):\n  \
+         sentry explore my-org/ -m llm.token_usage --dataset metrics\n  \
+         sentry explore my-org/ -m llm.token_usage --agg avg --dataset metrics\n\n\
+         Manual mode (tracemetrics format):\n  \
+         sentry explore my-org/ -F \"sum(value,llm.token_usage,distribution,none)\" --dataset metrics\n"
+    );
+    let (code, _, stderr) = explore(
+        &env,
+        &[
+            "local/",
+            "-d",
+            "metrics",
+            "-F",
+            "count()",
+            "-F",
+            "model",
+            "-F",
+            "p50(value)",
+            "-F",
+            SUM,
+        ],
+    );
+    assert_eq!(code, 21);
+    assert!(
+        stderr.starts_with("Error: Invalid metrics aggregates: count(), p50(value)\n\nThe metrics dataset requires the format: aggregation(value,metric_name,metric_type,unit)\n"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = explore(
+        &env,
+        &["local/", "-m", "llm.token_usage", "--agg", "median"],
+    );
+    assert_eq!(code, 23);
+    assert!(
+        stderr.ends_with("Error: Aggregation 'median' not recognized. Valid aggregations: sum, avg, count, min, max, p50, p75, p90, p95, p99, count_unique.\n\nTry:\n  sentry explore my-org/ -m llm.token_usage --agg sum --dataset metrics\n"),
+        "{stderr}"
+    );
+    assert_eq!(
+        logged(&env),
+        Vec::<String>::new(),
+        "bad input sends nothing"
+    );
+
+    let (code, _, stderr) = explore(&env, &["local/", "-m", "llm.token_usag", "-d", "metrics"]);
+    assert_eq!(code, 23);
+    assert_eq!(
+        stderr,
+        "Error: Metric 'llm.token_usag' not found in this project.\n\nTry:\n  sentry explore my-org/ -m llm.token_usag --dataset metrics --period 7d\n\nOr:\n  - Similar metrics: llm.token_usage\n"
+    );
+    let (code, _, stderr) = explore(&env, &["local/", "-m", "nothing_like_it", "-d", "metrics"]);
+    assert_eq!(code, 23);
+    assert!(
+        stderr.ends_with("Or:\n  - Use a wider --period to search for older metrics\n"),
+        "{stderr}"
+    );
+    // Only the discovery of the two lookups went out.
+    let logged: Vec<String> = logged(&env)
+        .into_iter()
+        .filter(|l| l.contains("/events/"))
+        .collect();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert!(logged.iter().all(|l| l.contains(DISCOVERY)), "{logged:?}");
+}
+
+/// Two replays: one with a user email, a URL and an error, one bare and older.
+fn with_replays(env: &TestEnv) -> i64 {
+    let key = env.server().bootstrap.public_key.clone();
+    let project = env.server().bootstrap.project_id as u64;
+    let start = jiff::Timestamp::now().as_second() - 100;
+    for (id, started, email, urls) in [
+        (
+            "346789a703f6454384f1de473b8b9fcc",
+            start,
+            Some("ada@example.com"),
+            vec!["https://shop.example.com/p0"],
+        ),
+        ("00000000000000000000000000000001", start - 50, None, vec![]),
+    ] {
+        let mut event = json!({
+            "type": "replay_event", "replay_id": id, "segment_id": 0,
+            "timestamp": started + 6, "replay_start_timestamp": started, "urls": urls,
+            "error_ids": if email.is_some() { json!(["0123456789abcdef0123456789abcdef"]) } else { json!([]) },
+            "platform": "javascript", "environment": "prod",
+            "contexts": {"browser": {"name": "Chrome", "version": "120"}},
+        });
+        if let Some(e) = email {
+            event["user"] = json!({"email": e});
+        }
+        send_envelope_to(
+            env,
+            project,
+            &key,
+            id,
+            &[(
+                json!({"type": "replay_event"}),
+                serde_json::to_vec(&event).unwrap(),
+            )],
+        );
+    }
+    start
+}
+
+fn iso(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+        .to_string()
+}
+
+#[test]
+fn replays_dataset_reads_the_replay_index() {
+    let env = seeded();
+    let start = with_replays(&env);
+    clear_log(&env);
+    let v = json_of(&env, &["explore", "local/app", "--dataset", "replays"]);
+    let ints = ["count_errors", "count_rage_clicks", "count_dead_clicks"];
+    assert_eq!(
+        v,
+        json!({
+            "data": [
+                {"id": "346789a703f6454384f1de473b8b9fcc", "started_at": iso(start), "duration": 6,
+                 "count_errors": 1, "count_rage_clicks": 0, "count_dead_clicks": 0,
+                 "url": "https://shop.example.com/p0", "user.email": "ada@example.com"},
+                {"id": "00000000000000000000000000000001", "started_at": iso(start - 50), "duration": 6,
+                 "count_errors": 0, "count_rage_clicks": 0, "count_dead_clicks": 0, "user.email": null},
+            ],
+            "meta": {
+                "fields": {"id": "string", "started_at": "string", "duration": "duration",
+                           ints[0]: "integer", ints[1]: "integer", ints[2]: "integer",
+                           "url": "string", "user.email": "string"},
+                "units": {"id": null, "started_at": null, "duration": "s", ints[0]: null,
+                          ints[1]: null, ints[2]: null, "url": null, "user.email": null},
+            },
+            "hasMore": false, "hasPrev": false, "dataset": "replays",
+        })
+    );
+    let log = logged(&env);
+    assert!(!log.iter().any(|l| l.contains("/events/")), "{log:?}");
+    let req = log.iter().find(|l| l.contains("/replays/")).unwrap();
+    assert!(
+        req.contains("field=id&field=started_at&field=duration&field=count_errors&field=count_rage_clicks&field=count_dead_clicks&field=urls&field=user"),
+        "{req}"
+    );
+    for part in [
+        "projectSlug=app",
+        "sort=-started_at",
+        "statsPeriod=24h",
+        "per_page=25",
+    ] {
+        assert!(req.contains(part), "{part} missing from {req}");
+    }
+
+    // Chosen fields as a table; environments as parameters, the sort given.
+    clear_log(&env);
+    let (code, stdout, _) = explore(
+        &env,
+        &[
+            "local/",
+            "--dataset",
+            "replay",
+            "-F",
+            "activity",
+            "-F",
+            "duration",
+            "-F",
+            "count_errors",
+            "-s",
+            "-count_errors",
+            "-e",
+            "prod",
+            "-n",
+            "1",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "Querying replays in local:\n\n\
+         ╭──────────┬──────────┬──────────────╮\n\
+         │ ACTIVITY │ DURATION │ COUNT_ERRORS │\n\
+         ├──────────┼──────────┼──────────────┤\n\
+         │        3 │      6 s │            1 │\n\
+         ╰──────────┴──────────┴──────────────╯\n\n\n\
+         Showing 1 result. Next: sentry explore local/ -c next --dataset replays --sort \"-count_errors\" -F 'activity' -F 'duration' -F 'count_errors' --limit 1 -e \"prod\"\n"
+    );
+    let req = logged(&env)
+        .into_iter()
+        .find(|l| l.contains("/replays/"))
+        .unwrap();
+    for part in [
+        "environment=prod",
+        "field=id&field=activity&field=duration&field=count_errors",
+        "sort=-count_errors",
+        "per_page=1",
+    ] {
+        assert!(req.contains(part), "{part} missing from {req}");
+    }
+    assert!(!req.contains("projectSlug"), "{req}");
+    // Shorthands and nested sorts.
+    let v = json_of(
+        &env,
+        &[
+            "explore",
+            "local/",
+            "-d",
+            "replays",
+            "-F",
+            "user",
+            "-F",
+            "browser",
+            "-F",
+            "screens",
+            "-s",
+            "user.email",
+        ],
+    );
+    assert_eq!(
+        v["data"],
+        json!([
+            {"browser": "Chrome", "screens": []},
+            {"user": "ada@example.com", "browser": "Chrome", "screens": ["https://shop.example.com/p0"]},
+        ])
+    );
+}
+
+#[test]
+fn replay_input_errors() {
+    let env = seeded();
+    clear_log(&env);
+    let (code, _, stderr) = explore(
+        &env,
+        &["local/app", "--dataset", "replays", "-F", "count()"],
+    );
+    assert_eq!(code, 21);
+    assert_eq!(
+        stderr,
+        "Error: Unsupported replay field \"count()\". Supported fields include: activity, browser, browser.name, browser.version, clicks, count_dead_clicks, count_errors, count_infos, count_rage_clicks, count_screens, count_segments, count_traces...\n"
+    );
+    let (code, _, stderr) = explore(&env, &["local/app", "--dataset", "replays", "-s", "bogus"]);
+    assert_eq!(code, 21);
+    assert_eq!(
+        stderr,
+        "Error: Invalid replay sort \"bogus\". Use a replay sort like -started_at or -count_errors.\n"
+    );
+    assert_eq!(logged(&env), Vec::<String>::new());
+}

@@ -47,7 +47,7 @@ pub const FIELDS: [&str; 30] = [
 ];
 
 /// Sort fields the replay index accepts (with or without `-`).
-const SORTABLE: [&str; 28] = [
+pub(crate) const SORTABLE: [&str; 28] = [
     "activity",
     "browser",
     "browser.name",
