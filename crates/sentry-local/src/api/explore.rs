@@ -1,5 +1,5 @@
-//! Explore queries (`/organizations/{org}/events/?dataset=…`), trace trees and trace logs,
-//! computed from the envelope items ingest kept.
+//! Explore queries (`/organizations/{org}/events/?dataset=…`), trace trees, trace metadata
+//! and trace logs, computed from the envelope items ingest kept.
 //!
 //! `sentry log list`, `trace list/view`, `span list` and `explore` read these. Rows are
 //! built per dataset from `items` (logs from `log` items, transactions from `transaction`
@@ -32,6 +32,10 @@ pub(super) fn routes(api: ApiRouter) -> ApiRouter {
         .route(
             "/organizations/{org}/trace/{trace_id}/",
             get(EVENT_READ, trace),
+        )
+        .route(
+            "/organizations/{org}/trace-meta/{trace_id}/",
+            get(EVENT_READ, trace_meta),
         )
         .route(
             "/organizations/{org}/trace-logs/",
@@ -140,6 +144,29 @@ fn attr(attrs: &Value, key: &str) -> Value {
     }
 }
 
+/// The columns one custom attribute answers to. By its bare name it is Sentry's string
+/// attribute of that name, so 0.49's log schemas, which expect strings for e.g.
+/// `code.line.number`, read the same as they do from sentry.io; typed, it is
+/// `tags[name,number]` / `tags[name,boolean]` / `tags[name,string]`, as Sentry spells them.
+fn attribute_columns(row: &mut Map<String, Value>, name: &str, value: Value) {
+    let text = match &value {
+        Value::Null => return,
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match &value {
+        Value::Number(_) => {
+            row.insert(format!("tags[{name},number]"), value.clone());
+        }
+        Value::Bool(_) => {
+            row.insert(format!("tags[{name},boolean]"), value.clone());
+        }
+        _ => {}
+    }
+    row.insert(format!("tags[{name},string]"), json!(text));
+    row.insert(name.to_string(), json!(text));
+}
+
 /// Log rows: one per log record (an item holds one record or an `items` container).
 fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<String, Value>> {
     let mut rows = Vec::new();
@@ -153,17 +180,9 @@ fn log_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<Str
             let attrs = field(rec, "attributes");
             let level = rec.get("level").and_then(Value::as_str).unwrap_or("info");
             let mut row = Map::new();
-            // An attribute asked for by its bare name is Sentry's string attribute of that
-            // name (typed ones need `tags[name,number]`), so 0.49's log schemas, which expect
-            // strings for e.g. `code.line.number`, read the same as they do from sentry.io.
             if let Value::Object(a) = &attrs {
                 for k in a.keys() {
-                    let v = match attr(&attrs, k) {
-                        Value::Null => Value::Null,
-                        Value::String(s) => Value::String(s),
-                        other => Value::String(other.to_string()),
-                    };
-                    row.insert(k.clone(), v);
+                    attribute_columns(&mut row, k, attr(&attrs, k));
                 }
             }
             let slug = projects.get(&item.project).map(|p| p.slug.clone());
@@ -308,6 +327,12 @@ fn span_rows(items: &[RawItem], projects: &BTreeMap<i64, Project>) -> Vec<Map<St
         let tx = transaction_row(item, projects);
         for (i, s) in spans_of(&item.payload).into_iter().enumerate() {
             let mut row = Map::new();
+            // The span's data are its custom attributes; the standard columns below win.
+            if let Value::Object(d) = &s.data {
+                for (k, v) in d {
+                    attribute_columns(&mut row, k, v.clone());
+                }
+            }
             // The first span is the transaction's own (`--dataset transactions`).
             row.insert("is_transaction".into(), json!(i == 0));
             row.insert("id".into(), json!(s.span_id));
@@ -842,6 +867,11 @@ async fn trace(
         return Err(ApiError::bad_request("Invalid trace id"));
     }
     let projects = params.project_ids();
+    let wanted: Vec<String> = params
+        .get_all("additional_attributes")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let (txs, errors, slugs) = state
         .db
         .call(move |c| {
@@ -886,6 +916,7 @@ async fn trace(
                     "project_id": tx.project,
                     "project_slug": slug,
                     "errors": [],
+                    "additional_attributes": additional_attributes(&s.data, &wanted),
                     "children": [],
                 }),
             ));
@@ -959,6 +990,91 @@ async fn trace(
     });
     roots.extend(orphan_errors);
     Ok(Json(Value::Array(roots)))
+}
+
+/// The requested attributes a span has (`additional_attributes=` of the trace endpoint),
+/// by the columns [`attribute_columns`] gives them; ones it lacks are left out, as Sentry
+/// leaves them out.
+fn additional_attributes(data: &Value, wanted: &[String]) -> Value {
+    let mut cols = Map::new();
+    if let Value::Object(d) = data {
+        for (k, v) in d {
+            attribute_columns(&mut cols, k, v.clone());
+        }
+    }
+    Value::Object(
+        wanted
+            .iter()
+            .filter_map(|w| Some((w.clone(), cols.get(w)?.clone())))
+            .collect(),
+    )
+}
+
+/// `GET /organizations/{org}/trace-meta/{trace_id}/`: what one trace holds, in the shape
+/// of Sentry's EAP endpoint (`errorsCount`, `logsCount`, `metricsCount`,
+/// `performanceIssuesCount`, `spansCount`, `transactionChildCountMap` — spans per
+/// transaction, ordered by its event ID — and `spansCountMap` — spans per op, most first;
+/// `uptimeCount` only with `include_uptime=1`). Within `statsPeriod`/`start` (default 14d)
+/// across every project of the org; a trace with nothing in it is all zeros, not a 404.
+/// The local server keeps no performance issues, trace metrics or uptime results, so those
+/// count 0.
+async fn trace_meta(
+    State(state): State<AppState>,
+    auth: Authed,
+    Path((org, trace_id)): Path<(String, String)>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let trace_id = trace_id.to_ascii_lowercase();
+    if !is_trace_id(&trace_id) {
+        return Err(ApiError::bad_request("Invalid trace id"));
+    }
+    let since_ms = since(&params, "14d");
+    let uptime = params.get("include_uptime") == Some("1");
+    let (errors, spans, logs) = state
+        .db
+        .call(move |c| {
+            let org = find_org(c, &auth, &org)?.id;
+            let (errors, _) = load_items(c, org, "event", &[], since_ms, Some(&trace_id))?;
+            let spans = dataset_rows(c, org, "spans", &[], since_ms, Some(&trace_id))?;
+            // One log item can hold records of several traces: count per record.
+            let logs = dataset_rows(c, org, "logs", &[], since_ms, None)?
+                .into_iter()
+                .filter(|r| r.get("trace").and_then(Value::as_str) == Some(trace_id.as_str()))
+                .count();
+            Ok((errors.len(), spans, logs))
+        })
+        .await?;
+    let mut per_tx: BTreeMap<String, u64> = BTreeMap::new();
+    let mut per_op: Vec<(String, u64)> = Vec::new();
+    for row in &spans {
+        let tx = row
+            .get("transaction.id")
+            .map(value_text)
+            .unwrap_or_default();
+        *per_tx.entry(tx).or_default() += 1;
+        let op = row.get("span.op").map(value_text).unwrap_or_default();
+        match per_op.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, n)) => *n += 1,
+            None => per_op.push((op, 1)),
+        }
+    }
+    per_op.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut body = json!({
+        "errorsCount": errors,
+        "logsCount": logs,
+        "metricsCount": 0,
+        "performanceIssuesCount": 0,
+        "spansCount": spans.len(),
+        "transactionChildCountMap": per_tx
+            .into_iter()
+            .map(|(id, n)| json!({"transaction.event_id": id, "count()": n}))
+            .collect::<Vec<_>>(),
+        "spansCountMap": per_op.into_iter().map(|(op, n)| (op, json!(n))).collect::<Map<String, Value>>(),
+    });
+    if uptime {
+        body["uptimeCount"] = json!(0);
+    }
+    Ok(Json(body))
 }
 
 async fn trace_logs(

@@ -60,8 +60,14 @@ pub struct ExploreArgs {
     /// Number of table rows (1-1000, default: 25)
     #[arg(short = 'n', long, allow_negative_numbers = true)]
     pub limit: Option<i64>,
-    /// Query time series (not supported yet)
-    #[arg(short = 'b', long = "time-series", num_args = 0..=1, default_missing_value = "auto")]
+    /// Query time series (default: auto; optional bucket duration, e.g., 15m)
+    #[arg(
+        short = 'b',
+        long = "time-series",
+        value_name = "auto|interval",
+        num_args = 0..=1,
+        default_missing_value = "auto"
+    )]
     pub time_series: Option<String>,
     /// Time range: "7d", "2024-01-01..2024-02-01", ">=2024-01-01"
     #[arg(short = 't', long, default_value = DEFAULT_PERIOD)]
