@@ -582,7 +582,7 @@ fn percentile(func: &str) -> Option<f64> {
 
 /// The value an aggregate reads from a row: the column `arg`, or for a trace metric selector
 /// the sample's value when the row is a sample of that metric.
-fn arg_value<'r>(row: &'r Row, arg: &str) -> Option<&'r Value> {
+pub(super) fn arg_value<'r>(row: &'r Row, arg: &str) -> Option<&'r Value> {
     if arg.contains(',') {
         tracemetrics::selected_value(row, arg)
     } else {

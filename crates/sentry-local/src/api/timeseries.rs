@@ -23,7 +23,7 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use crate::api::explore::{
-    aggregate, aggregate_value, dataset_rows, field_meta, matches_query, Row,
+    aggregate, aggregate_value, arg_value, dataset_rows, field_meta, matches_query, Row,
 };
 use crate::api::issues::parse_period_ms;
 use crate::api::{find_org, search_tokens, Params};
@@ -143,10 +143,11 @@ impl Buckets {
                 }
                 if self.sampled {
                     let samples = match func {
-                        "count" | "count_unique" => members.len(),
+                        "count" | "count_unique" if !arg.contains(',') => members.len(),
+                        // A value column, or a trace metric selector: the samples it reads.
                         _ => members
                             .iter()
-                            .filter(|m| m.get(arg).is_some_and(Value::is_number))
+                            .filter(|m| arg_value(m, arg).is_some_and(Value::is_number))
                             .count(),
                     };
                     v.insert("sampleCount".into(), json!(samples));

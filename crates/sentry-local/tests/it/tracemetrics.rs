@@ -334,3 +334,45 @@ fn metric_attributes_are_discoverable() {
 fn urlenc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// A metric selector as a time-series `yAxis`: only that metric's samples land in the
+/// buckets, and the sample count says how many each bucket read.
+#[test]
+fn a_metric_selector_buckets_only_that_metrics_samples() {
+    let (s, _) = seeded();
+    let (status, body) = get(
+        &s,
+        "organizations/local/events-timeseries/?dataset=tracemetrics&yAxis=sum(value,llm.token_usage,distribution,-)&yAxis=count(value,llm.token_usage,distribution,-)&interval=86400&statsPeriod=1d",
+    );
+    assert_eq!(status, 200, "{body}");
+    let totals: Vec<(Value, Value, Value)> = body["timeSeries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|series| {
+            // Summed over the buckets, so a day boundary inside the samples changes nothing.
+            let values = series["values"].as_array().unwrap();
+            let sum = |k: &str| values.iter().filter_map(|v| v[k].as_f64()).sum::<f64>();
+            (
+                series["yAxis"].clone(),
+                json!(sum("value")),
+                json!(sum("sampleCount")),
+            )
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        vec![
+            (
+                json!("sum(value,llm.token_usage,distribution,-)"),
+                json!(240.0),
+                json!(3.0)
+            ),
+            (
+                json!("count(value,llm.token_usage,distribution,-)"),
+                json!(3.0),
+                json!(3.0)
+            ),
+        ]
+    );
+}

@@ -1077,3 +1077,71 @@ fn replay_input_errors() {
     );
     assert_eq!(logged(&env), Vec::<String>::new());
 }
+
+/// `-m` with `-b`: the metric is discovered first, then charted as the one `yAxis` of a
+/// tracemetrics time series; only that metric's samples count.
+#[test]
+fn metric_time_series_charts_the_resolved_aggregate() {
+    let env = seeded();
+    with_metrics(&env);
+    clear_log(&env);
+    let (code, stdout, stderr) = explore(
+        &env,
+        &[
+            "local/app",
+            "--dataset",
+            "metrics",
+            "-m",
+            "cache.hit_rate",
+            "--agg",
+            "avg",
+            "-b",
+            "1h",
+            "--period",
+            "1d",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    let body: Value = serde_json::from_str(&stdout).unwrap();
+    let avg = "avg(value,cache.hit_rate,distribution,none)";
+    assert_eq!(body["dataset"], json!("tracemetrics"));
+    let series = body["timeSeries"].as_array().unwrap();
+    assert_eq!(series.len(), 1, "{body}");
+    assert_eq!(series[0]["yAxis"], json!(avg));
+    let filled: Vec<&Value> = series[0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| !v["value"].is_null())
+        .collect();
+    assert_eq!(filled.len(), 1, "{body}");
+    assert_eq!(filled[0]["value"].as_f64(), Some(50.0));
+    assert_eq!(filled[0]["sampleCount"], json!(2));
+    let requests = series_requests(&env);
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(
+        requests[0],
+        pairs(&[
+            ("dataset", "tracemetrics"),
+            ("yAxis", avg),
+            ("project", "1"),
+            ("interval", "1h"),
+            ("statsPeriod", "1d"),
+        ])
+    );
+    // Discovery ran before the series request.
+    let paths: Vec<String> = crate::cmds_support::requests(&env)
+        .iter()
+        .map(|r| r["path"].as_str().unwrap_or("").to_string())
+        .filter(|p| p.contains("/events"))
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/0/organizations/local/events/",
+            "/api/0/organizations/local/events-timeseries/"
+        ]
+    );
+}
