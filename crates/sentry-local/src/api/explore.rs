@@ -854,6 +854,16 @@ fn is_trace_id(s: &str) -> bool {
     s.len() == 32 && s.chars().all(|c| c.is_ascii_hexdigit())
 }
 
+/// A trace ID from the path, lowercased; anything but 32 hex digits is a 400.
+fn trace_id_param(raw: &str) -> ApiResult<String> {
+    let id = raw.to_ascii_lowercase();
+    if is_trace_id(&id) {
+        Ok(id)
+    } else {
+        Err(ApiError::bad_request("Invalid trace id"))
+    }
+}
+
 /// The trace as a forest of span nodes: transactions nest under the span that started them,
 /// spans under their parents; error events hang off the span they happened in.
 async fn trace(
@@ -862,10 +872,7 @@ async fn trace(
     Path((org, trace_id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    let trace_id = trace_id.to_ascii_lowercase();
-    if !is_trace_id(&trace_id) {
-        return Err(ApiError::bad_request("Invalid trace id"));
-    }
+    let trace_id = trace_id_param(&trace_id)?;
     let projects = params.project_ids();
     let wanted: Vec<String> = params
         .get_all("additional_attributes")
@@ -1024,10 +1031,7 @@ async fn trace_meta(
     Path((org, trace_id)): Path<(String, String)>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    let trace_id = trace_id.to_ascii_lowercase();
-    if !is_trace_id(&trace_id) {
-        return Err(ApiError::bad_request("Invalid trace id"));
-    }
+    let trace_id = trace_id_param(&trace_id)?;
     let since_ms = since(&params, "14d");
     let uptime = params.get("include_uptime") == Some("1");
     let (errors, spans, logs) = state

@@ -39,27 +39,10 @@ const FIELDS: &[&str] = &[
     "sentry.otel.instrumentation_scope.name",
 ];
 const USAGE: &str = "sentry log view <org>/<project> <log-id> [<log-id>...]";
-/// Attributes every log has, shown in their own sections rather than as custom ones.
-const STANDARD: &[&str] = &[
-    "sentry.item_id",
+/// Attributes every log has besides the detail columns ([`FIELDS`]): together they are shown
+/// in their own sections rather than as custom ones.
+const STANDARD_EXTRA: &[&str] = &[
     "id",
-    "timestamp",
-    "timestamp_precise",
-    "message",
-    "severity",
-    "trace",
-    "project",
-    "environment",
-    "release",
-    "sdk.name",
-    "sdk.version",
-    "span_id",
-    "code.function",
-    "code.file.path",
-    "code.line.number",
-    "sentry.otel.kind",
-    "sentry.otel.status_code",
-    "sentry.otel.instrumentation_scope.name",
     "severity_number",
     "item_type",
     "organization_id",
@@ -69,6 +52,10 @@ const STANDARD: &[&str] = &[
     "sentry.observed_timestamp_nanos",
     "tags[sentry.trace_flags,number]",
 ];
+
+fn is_standard(name: &str) -> bool {
+    FIELDS.contains(&name) || STANDARD_EXTRA.contains(&name)
+}
 
 #[derive(Debug, Args)]
 pub struct ViewArgs {
@@ -104,9 +91,7 @@ fn custom_rows(log: &Value, details: Option<&[Value]>, fields: &[String]) -> Vec
             .iter()
             .filter_map(|a| {
                 let name = a.get("name")?.as_str()?;
-                if STANDARD.contains(&name)
-                    || (!fields.is_empty() && !fields.iter().any(|f| f == name))
-                {
+                if is_standard(name) || (!fields.is_empty() && !fields.iter().any(|f| f == name)) {
                     return None;
                 }
                 let v = a.get("value").unwrap_or(&Value::Null);
