@@ -262,11 +262,16 @@ fn remove_with_sidecars(path: &Path) {
 /// identical database is then used. Parallel first runs therefore never see a half-made
 /// file.
 fn create_fresh(path: &Path) -> std::result::Result<(), WriteFault> {
+    // Unique per process and per call: two threads released together can read the same
+    // clock value, and a shared name would make the second `create_new` fail and the store
+    // open degraded.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let tmp = sidecar(
         path,
         &format!(
-            ".tmp-{}-{}",
+            ".tmp-{}-{}-{}",
             std::process::id(),
+            SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.subsec_nanos())
