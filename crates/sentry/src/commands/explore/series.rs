@@ -85,18 +85,6 @@ fn explicit_interval(raw: &str) -> CliResult<Option<&str>> {
     }
 }
 
-/// A call such as `p95(span.duration)`, or an equation over calls.
-fn aggregate_like(f: &str) -> bool {
-    super::is_aggregate(f)
-        || f.strip_prefix("equation|").is_some_and(|e| {
-            e.match_indices('(').any(|(i, _)| {
-                i > 0
-                    && e[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-                    && e[i..].contains(')')
-            })
-        })
-}
-
 /// The checks that need no request, in the official CLI's order: the interval, then the
 /// table-only flags, then the dataset and the fields. Runs only with `-b`.
 pub(super) fn validate(args: &ExploreArgs) -> CliResult<()> {
@@ -130,7 +118,7 @@ pub(super) fn validate(args: &ExploreArgs) -> CliResult<()> {
         .field
         .iter()
         .map(String::as_str)
-        .filter(|f| !aggregate_like(f))
+        .filter(|f| !super::is_aggregate(f))
         .collect();
     if !grouped.is_empty() {
         return Err(CliError::validation(format!(
@@ -625,9 +613,9 @@ Ingestion status: stalled. · Reported ingestion delay: 2m 11s.
 
     #[test]
     fn equations_over_aggregates_count_as_aggregates() {
-        assert!(aggregate_like("count()"));
-        assert!(aggregate_like("equation|count() * 2"));
-        assert!(!aggregate_like("equation|1 + 2"));
-        assert!(!aggregate_like("title"));
+        assert!(super::super::is_aggregate("count()"));
+        assert!(super::super::is_aggregate("equation|count() * 2"));
+        assert!(!super::super::is_aggregate("equation|1 + 2"));
+        assert!(!super::super::is_aggregate("title"));
     }
 }
